@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StackFile } from '../../shared/config/stack-file.js';
+import { readStackConfig, runPaths, type StackConfig } from './config.js';
+import {
+  DYNAMODB_LOCAL,
+  ELASTICMQ,
+  ensureJavaArtifact,
+  ensureLightningBinaries,
+} from './install.js';
+import { createProgress, type Progress } from './progress.js';
+import { checkStackHealth, stackDown, stackUp, stopStarted } from './stack.js';
+
+const usage = `Tipstream local stack
+
+  npm start            stack up (or reuse a running one), run the service, Ctrl-C stops what it started
+  npm run stack:up     start the stack in the background and return when ready (.tipstream/stack.json)
+  npm run stack:down   stop the stack recorded in .tipstream/stack.json
+  npm run stack:status say whether the recorded stack is running and healthy
+  npm run stack:install build/fetch lnd, btcd, DynamoDB Local and ElasticMQ into the cache only
+
+Settings: TIPSTREAM_* environment variables (see README, "Configuration").`;
+
+/** What a person needs to find every part of the stack. */
+export const describeStack = (stack: StackFile, config: StackConfig): string => {
+  const lines = [
+    `DynamoDB   ${stack.dynamodb.endpoint}${stack.dynamodb.local ? ' (DynamoDB Local)' : ''}`,
+    `SQS        ${stack.sqs.endpoint}${stack.sqs.local ? ' (ElasticMQ)' : ''}`,
+    `  tips     ${stack.sqs.tipsQueueUrl}`,
+    `  dlq      ${stack.sqs.tipsDlqUrl} (after ${stack.sqs.maxReceiveCount} receives)`,
+    `Lightning  ${stack.lightning.network}, Tipstream pays from "${stack.lightning.operator}"`,
+  ];
+  for (const node of stack.lightning.nodes) {
+    const traits = [node.role, node.acceptsKeysend ? 'accepts keysend' : undefined]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  ${node.name.padEnd(8)} ${node.pubkey} grpc ${node.socket} (${traits})`);
+  }
+  const operator = stack.lightning.nodes.find((node) => node.name === stack.lightning.operator);
+  if (stack.lightning.binaries && operator) {
+    lines.push(
+      `  try:     ${stack.lightning.binaries.lncli} --network regtest --rpcserver ${operator.socket} --tlscertpath ${operator.certPath} --macaroonpath ${operator.macaroonPath} getinfo`,
+    );
+  }
+  lines.push(`Logs       ${runPaths(config.runDir).logs}`, `Stack file ${runPaths(config.runDir).stackFile}`);
+  return lines.join('\n');
+};
+
+const install = async (config: StackConfig, progress: Progress) => {
+  const [binaries, dynamodb, elasticmq] = await Promise.all([
+    ensureLightningBinaries(config, progress),
+    ensureJavaArtifact(config, DYNAMODB_LOCAL, progress),
+    ensureJavaArtifact(config, ELASTICMQ, progress),
+  ]);
+  progress.info(`lnd ${binaries.lnd}\n  DynamoDB Local ${dynamodb}\n  ElasticMQ ${elasticmq}`);
+};
+
+const start = async (config: StackConfig, progress: Progress) => {
+  const result = await stackUp(config, progress);
+  let stopping = false;
+  const shutdown = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (result.reused) {
+      progress.info(`${why}: leaving the stack running (it was started elsewhere; "npm run stack:down" stops it)`);
+    } else {
+      progress.info(`${why}: stopping everything npm start started…`);
+      await stopStarted(config, result);
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('Ctrl-C'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.stdout.write(
+    `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
+      'Service: the payer, API and reconciler arrive with their issues; this process watches the stack.\n' +
+      'Press Ctrl-C to stop.\n',
+  );
+  // Watch the stack: a part that dies is reported at once, not discovered by a confusing error later.
+  while (!stopping) {
+    await sleep(15_000);
+    if (stopping) break;
+    const problems = await checkStackHealth(result.stack);
+    if (problems.length > 0) progress.info(`stack problem: ${problems.join('; ')}`);
+  }
+};
+
+const main = async () => {
+  const command = process.argv[2];
+  const config = readStackConfig();
+  const progress = createProgress();
+  switch (command) {
+    case 'up': {
+      const result = await stackUp(config, progress);
+      result.supervisor?.detachAll();
+      process.stdout.write(
+        `${result.reused ? 'Stack already running and healthy' : 'Stack is up'}\n${describeStack(result.stack, config)}\n`,
+      );
+      process.exit(0);
+      break;
+    }
+    case 'down': {
+      const stopped = await stackDown(config, progress);
+      process.stdout.write(stopped ? 'Stack stopped\n' : 'No stack recorded; nothing to stop\n');
+      process.exit(0);
+      break;
+    }
+    case 'status': {
+      const { readStackFile } = await import('../../shared/config/stack-file.js');
+      const stack = await readStackFile(runPaths(config.runDir).stackFile);
+      if (!stack) {
+        process.stdout.write('No stack running (no .tipstream/stack.json). Start one with "npm run stack:up".\n');
+        process.exit(1);
+      }
+      const problems = await checkStackHealth(stack);
+      process.stdout.write(
+        `${describeStack(stack, config)}\n${problems.length === 0 ? 'healthy' : `NOT healthy:\n  ${problems.join('\n  ')}`}\n`,
+      );
+      process.exit(problems.length === 0 ? 0 : 1);
+      break;
+    }
+    case 'install':
+      await install(config, progress);
+      process.exit(0);
+      break;
+    case 'start':
+      await start(config, progress);
+      break;
+    default:
+      process.stdout.write(`${usage}\n`);
+      process.exit(command ? 2 : 0);
+  }
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\n[tipstream] ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

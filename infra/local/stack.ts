@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { getWalletInfo } from 'lightning';
+import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
+import { runPaths, type StackConfig } from './config.js';
+import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { localSqsClient, startElasticMq } from './elasticmq.js';
+import {
+  checkJava,
+  DYNAMODB_LOCAL,
+  ELASTICMQ,
+  ensureJavaArtifact,
+  ensureLightningBinaries,
+} from './install.js';
+import { connectLnd } from './lnd.js';
+import { PortAllocator } from './ports.js';
+import type { Progress } from './progress.js';
+import { startRegtestNetwork } from './regtest-network.js';
+import { isProcessAlive, isSameProcess, stopProcessGroup, Supervisor } from './supervisor.js';
+
+export class StackError extends Error {
+  override name = 'StackError';
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]);
+
+/** Every reason the recorded stack is not usable right now; empty when all parts answer. */
+export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
+  const problems: string[] = [];
+  for (const record of stack.processes) {
+    if (!isSameProcess(record)) problems.push(`${record.name} (pid ${record.pid}) is not running`);
+  }
+  if (problems.length > 0) return problems;
+  const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+  const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
+  const checks: Array<[string, () => Promise<unknown>]> = [
+    ['DynamoDB', () => dynamodb.send(new ListTablesCommand({ Limit: 1 }))],
+    [
+      'SQS tips queue',
+      () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.sqs.tipsQueueUrl })),
+    ],
+    ...stack.lightning.nodes.map(
+      (node): [string, () => Promise<unknown>] => [
+        `lnd ${node.name}`,
+        async () => {
+          const info = await getWalletInfo({ lnd: await connectLnd(node) });
+          if (info.public_key !== node.pubkey) throw new Error('answers with another pubkey');
+        },
+      ],
+    ),
+  ];
+  await Promise.all(
+    checks.map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 5_000, name);
+      } catch (error) {
+        problems.push(`${name}: ${(error as Error).message}`);
+      }
+    }),
+  );
+  dynamodb.destroy();
+  sqs.destroy();
+  return problems;
+};
+
+/** Only one `stack:up` at a time per run folder (npm start and a test run may race). */
+const acquireLock = async (lockFile: string): Promise<() => Promise<void>> => {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(lockFile, 'utf8').catch(() => '0'));
+      if (holder && holder !== process.pid && isProcessAlive(holder)) {
+        throw new StackError(
+          `another "stack:up" (pid ${holder}) is starting the stack in this run folder; wait for it, or stop it and run "npm run stack:down"`,
+        );
+      }
+      await rm(lockFile, { force: true }); // left by a killed run
+    }
+  }
+  throw new StackError(`could not take the lock ${lockFile}`);
+};
+
+export interface StackUpResult {
+  stack: StackFile;
+  /** True when a healthy stack was already running and is reused as it is. */
+  reused: boolean;
+  /** Set when this call started processes: stops them (for npm start and test runs). */
+  supervisor?: Supervisor;
+}
+
+/**
+ * Brings the local stack up: installs what is missing, starts DynamoDB Local, ElasticMQ and the
+ * regtest Lightning network in parallel, and writes stack.json. Reuses a healthy running stack.
+ * On any failure, stops everything it started before rethrowing.
+ */
+export const stackUp = async (config: StackConfig, progress: Progress): Promise<StackUpResult> => {
+  const paths = runPaths(config.runDir);
+  await mkdir(config.runDir, { recursive: true });
+  const release = await acquireLock(paths.lockFile);
+  const supervisor = new Supervisor();
+  try {
+    const existing = await readStackFile(paths.stackFile).catch(() => undefined);
+    if (existing) {
+      const problems = await checkStackHealth(existing);
+      if (problems.length === 0) return { stack: existing, reused: true };
+      progress.info(`the recorded stack is not healthy (${problems.join('; ')}): restarting it`);
+      await stopRecorded(existing);
+      await rm(paths.stackFile, { force: true });
+    }
+    const started = Date.now();
+    const ports = new PortAllocator();
+    const needJava = !config.dynamodbEndpoint || !config.sqsEndpoint;
+    const [binaries, dynamodbLib, elasticmqLib] = await Promise.all([
+      config.externalLnd ? undefined : ensureLightningBinaries(config, progress),
+      config.dynamodbEndpoint ? undefined : ensureJavaArtifact(config, DYNAMODB_LOCAL, progress),
+      config.sqsEndpoint ? undefined : ensureJavaArtifact(config, ELASTICMQ, progress),
+      needJava ? checkJava(config) : undefined,
+    ]);
+
+    // A fresh regtest network every start: lnd and btcd state would otherwise drift between runs.
+    await rm(paths.lightning, { recursive: true, force: true });
+    await rm(paths.bitcoin, { recursive: true, force: true });
+    await mkdir(paths.logs, { recursive: true });
+
+    const dynamodbPromise = dynamodbLib
+      ? progress.step('starting DynamoDB Local', async () =>
+          startDynamoDbLocal(
+            supervisor,
+            {
+              javaBin: config.javaBin,
+              libDir: dynamodbLib,
+              dataDir: paths.dynamodb,
+              logFile: join(paths.logs, 'dynamodb-local.log'),
+              port: await ports.next(),
+              region: config.region,
+            },
+            config.startTimeoutMs,
+          ),
+        )
+      : Promise.resolve({ endpoint: config.dynamodbEndpoint as string });
+    const sqsPromise = elasticmqLib
+      ? progress.step('starting ElasticMQ', async () =>
+          startElasticMq(
+            supervisor,
+            {
+              javaBin: config.javaBin,
+              libDir: elasticmqLib,
+              dir: paths.elasticmq,
+              logFile: join(paths.logs, 'elasticmq.log'),
+              port: await ports.next(),
+              region: config.region,
+              queues: {
+                maxReceiveCount: config.maxReceiveCount,
+                visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+              },
+            },
+            config.startTimeoutMs,
+          ),
+        )
+      : Promise.resolve({
+          endpoint: config.sqsEndpoint as string,
+          tipsQueueUrl: config.tipsQueueUrl as string,
+          tipsDlqUrl: config.tipsDlqUrl as string,
+        });
+    const lightningPromise = binaries
+      ? startRegtestNetwork({
+          supervisor,
+          binaries,
+          ports,
+          dir: paths.lightning,
+          logDir: paths.logs,
+          progress,
+          timeoutMs: config.startTimeoutMs,
+        })
+      : undefined;
+    const [dynamodb, sqs, network] = await Promise.all([dynamodbPromise, sqsPromise, lightningPromise]);
+
+    let lightning: StackFile['lightning'];
+    if (network) {
+      lightning = {
+        network: 'regtest',
+        operator: 'alice',
+        nodes: network.nodes,
+        channels: network.channels,
+        binaries: binaries ?? null,
+        bitcoin: network.bitcoin,
+      };
+    } else {
+      const external = config.externalLnd as NonNullable<StackConfig['externalLnd']>;
+      const info = await getWalletInfo({ lnd: await connectLnd(external) });
+      lightning = {
+        network: 'external',
+        operator: 'operator',
+        nodes: [{ name: 'operator', role: 'operator', pubkey: info.public_key, ...external }],
+        channels: [],
+        binaries: null,
+        bitcoin: null,
+      };
+    }
+    const stack: StackFile = {
+      version: 1,
+      startedAt: new Date().toISOString(),
+      runDir: config.runDir,
+      region: config.region,
+      dynamodb: { endpoint: dynamodb.endpoint, local: Boolean(dynamodbLib) },
+      sqs: {
+        endpoint: sqs.endpoint,
+        tipsQueueUrl: sqs.tipsQueueUrl,
+        tipsDlqUrl: sqs.tipsDlqUrl,
+        maxReceiveCount: config.maxReceiveCount,
+        visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+        local: Boolean(elasticmqLib),
+      },
+      lightning,
+      processes: supervisor.processes.map((running) => running.record),
+    };
+    await writeFile(paths.stackFile, `${JSON.stringify(stack, null, 2)}\n`);
+    progress.info(`stack is up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return { stack, reused: false, supervisor };
+  } catch (error) {
+    progress.info('start failed: stopping what was started');
+    await supervisor.stopAll(5_000);
+    throw error;
+  } finally {
+    await release();
+  }
+};
+
+const stopRecorded = async (stack: StackFile) => {
+  await Promise.all(
+    stack.processes.filter(isSameProcess).map((record) => stopProcessGroup(record.pid, 15_000)),
+  );
+};
+
+/** Stops the stack recorded in stack.json (from any shell) and removes the file. */
+export const stackDown = async (config: StackConfig, progress: Progress): Promise<boolean> => {
+  const paths = runPaths(config.runDir);
+  const stack = await readStackFile(paths.stackFile).catch(() => undefined);
+  if (!stack) {
+    if (existsSync(paths.stackFile)) await rm(paths.stackFile, { force: true });
+    return false;
+  }
+  await progress.step(`stopping ${stack.processes.length} processes`, () => stopRecorded(stack));
+  await rm(paths.stackFile, { force: true });
+  return true;
+};
+
+/** Stops what `stackUp` started in this process and forgets stack.json. */
+export const stopStarted = async (config: StackConfig, result: StackUpResult) => {
+  if (!result.supervisor) return;
+  await result.supervisor.stopAll(15_000);
+  await rm(runPaths(config.runDir).stackFile, { force: true });
+};

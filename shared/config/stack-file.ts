@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** One lnd node of the local stack (or the operator's hosted node). */
+export const LightningNodeSchema = z.object({
+  name: z.string(),
+  role: z.enum(['operator', 'router', 'creator']),
+  pubkey: z.string().regex(/^0[23][0-9a-f]{64}$/),
+  socket: z.string(),
+  certPath: z.string(),
+  macaroonPath: z.string(),
+  p2pSocket: z.string().optional(),
+  acceptsKeysend: z.boolean().optional(),
+  dir: z.string().optional(),
+});
+export type LightningNode = z.infer<typeof LightningNodeSchema>;
+
+const ProcessRecordSchema = z.object({
+  name: z.string(),
+  pid: z.number().int().positive(),
+  command: z.string(),
+  logFile: z.string(),
+});
+
+/**
+ * `.tipstream/stack.json`: where every part of the running stack is. Written by `npm run
+ * stack:up`, read by `npm start`, the tests and the local service.
+ */
+export const StackFileSchema = z.object({
+  version: z.literal(1),
+  startedAt: z.string(),
+  runDir: z.string(),
+  region: z.string(),
+  dynamodb: z.object({ endpoint: z.string(), local: z.boolean() }),
+  sqs: z.object({
+    endpoint: z.string(),
+    tipsQueueUrl: z.string(),
+    tipsDlqUrl: z.string(),
+    maxReceiveCount: z.number().int().positive(),
+    visibilityTimeoutSeconds: z.number().int().positive(),
+    local: z.boolean(),
+  }),
+  lightning: z.object({
+    network: z.enum(['regtest', 'external']),
+    /** Name of the node Tipstream pays from. */
+    operator: z.string(),
+    nodes: z.array(LightningNodeSchema),
+    channels: z.array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        capacitySats: z.number().int(),
+        channelId: z.string(),
+      }),
+    ),
+    /** lnd/lncli/btcd/btcctl used by the regtest network, for a person at a shell. */
+    binaries: z
+      .object({ lnd: z.string(), lncli: z.string(), btcd: z.string(), btcctl: z.string() })
+      .nullable(),
+    bitcoin: z
+      .object({
+        rpcHost: z.string(),
+        certPath: z.string(),
+        p2pSocket: z.string(),
+        minerRpcHost: z.string(),
+        minerCertPath: z.string(),
+      })
+      .nullable(),
+  }),
+  processes: z.array(ProcessRecordSchema),
+});
+export type StackFile = z.infer<typeof StackFileSchema>;
+
+export class StackFileError extends Error {
+  override name = 'StackFileError';
+}
+
+/** Reads and validates stack.json; undefined when there is none. */
+export const readStackFile = async (path: string): Promise<StackFile | undefined> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = StackFileSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new StackFileError(
+      `${path} is not a stack file this version understands (${parsed.error.issues[0]?.message}); run "npm run stack:down" then "npm run stack:up"`,
+    );
+  }
+  return parsed.data;
+};
+
+/** Finds a node by name, with an error that lists the names there are. */
+export const stackNode = (stack: StackFile, name: string): LightningNode => {
+  const node = stack.lightning.nodes.find((candidate) => candidate.name === name);
+  if (!node) {
+    throw new StackFileError(
+      `no lightning node "${name}" in the stack (nodes: ${stack.lightning.nodes.map((n) => n.name).join(', ')})`,
+    );
+  }
+  return node;
+};
