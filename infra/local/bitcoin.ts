@@ -38,7 +38,10 @@ export class BtcdRpc {
           // btcd's cert names "localhost" and the machine's addresses; we always dial loopback.
           checkServerIdentity: () => undefined,
           auth: `${BTCD_RPC_USER}:${BTCD_RPC_PASS}`,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
           timeout: timeoutMs,
         },
         (res) => {
@@ -61,7 +64,9 @@ export class BtcdRpc {
       throw new BitcoinRpcError(`btcd ${method}: unexpected answer: ${text.slice(0, 200)}`);
     }
     if (parsed.error) {
-      throw new BitcoinRpcError(`btcd ${method}: ${parsed.error.message} (code ${parsed.error.code})`);
+      throw new BitcoinRpcError(
+        `btcd ${method}: ${parsed.error.message} (code ${parsed.error.code})`,
+      );
     }
     return parsed.result;
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackFile } from '../../shared/config/stack-file.js';
 import { readStackConfig, runPaths, type StackConfig } from './config.js';
+import { describeError } from './errors.js';
 import {
   DYNAMODB_LOCAL,
   ELASTICMQ,
@@ -41,7 +42,10 @@ export const describeStack = (stack: StackFile, config: StackConfig): string => 
       `  try:     ${stack.lightning.binaries.lncli} --network regtest --rpcserver ${operator.socket} --tlscertpath ${operator.certPath} --macaroonpath ${operator.macaroonPath} getinfo`,
     );
   }
-  lines.push(`Logs       ${runPaths(config.runDir).logs}`, `Stack file ${runPaths(config.runDir).stackFile}`);
+  lines.push(
+    `Logs       ${runPaths(config.runDir).logs}`,
+    `Stack file ${runPaths(config.runDir).stackFile}`,
+  );
   return lines.join('\n');
 };
 
@@ -61,7 +65,9 @@ const start = async (config: StackConfig, progress: Progress) => {
     if (stopping) return;
     stopping = true;
     if (result.reused) {
-      progress.info(`${why}: leaving the stack running (it was started elsewhere; "npm run stack:down" stops it)`);
+      progress.info(
+        `${why}: leaving the stack running (it was started elsewhere; "npm run stack:down" stops it)`,
+      );
     } else {
       progress.info(`${why}: stopping everything npm start started…`);
       await stopStarted(config, result);
@@ -108,7 +114,9 @@ const main = async () => {
       const { readStackFile } = await import('../../shared/config/stack-file.js');
       const stack = await readStackFile(runPaths(config.runDir).stackFile);
       if (!stack) {
-        process.stdout.write('No stack running (no .tipstream/stack.json). Start one with "npm run stack:up".\n');
+        process.stdout.write(
+          'No stack running (no .tipstream/stack.json). Start one with "npm run stack:up".\n',
+        );
         process.exit(1);
       }
       const problems = await checkStackHealth(stack);
@@ -132,6 +140,6 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`\n[tipstream] ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`\n[tipstream] ${describeError(error)}\n`);
   process.exit(1);
 });

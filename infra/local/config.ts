@@ -73,7 +73,10 @@ const defaultCacheDir = (env: Env): string =>
   join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tipstream');
 
 /** Reads the stack configuration from `TIPSTREAM_*` variables, with defaults for a local run. */
-export const readStackConfig = (env: Env = process.env, projectDir = process.cwd()): StackConfig => {
+export const readStackConfig = (
+  env: Env = process.env,
+  projectDir = process.cwd(),
+): StackConfig => {
   const root = resolve(projectDir);
   const lndVars = {
     socket: 'TIPSTREAM_LND_SOCKET',
@@ -94,7 +97,11 @@ export const readStackConfig = (env: Env = process.env, projectDir = process.cwd
           macaroonPath: env[lndVars.macaroonPath] as string,
         }
       : undefined;
-  const sqsParts = [env.TIPSTREAM_SQS_ENDPOINT, env.TIPSTREAM_TIPS_QUEUE_URL, env.TIPSTREAM_TIPS_DLQ_URL];
+  const sqsParts = [
+    env.TIPSTREAM_SQS_ENDPOINT,
+    env.TIPSTREAM_TIPS_QUEUE_URL,
+    env.TIPSTREAM_TIPS_DLQ_URL,
+  ];
   const sqsGiven = sqsParts.filter(Boolean).length;
   if (sqsGiven > 0 && sqsGiven < 3) {
     throw new ConfigError(

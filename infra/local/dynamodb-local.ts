@@ -2,8 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { RunningProcess, Supervisor } from './supervisor.js';
 
-/** Any non-empty credentials do for DynamoDB Local and ElasticMQ; these say what they are. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'tipstream-local', secretAccessKey: 'tipstream-local' };
+/** Local credentials; DynamoDB Local 3.x accepts only letters and digits in the key id. */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'tipstreamlocal',
+  secretAccessKey: 'tipstreamlocal',
+};
 
 export const localDynamoDbClient = (endpoint: string, region: string) =>
   new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
@@ -14,7 +17,14 @@ export const localDynamoDbClient = (endpoint: string, region: string) =>
  */
 export const startDynamoDbLocal = async (
   supervisor: Supervisor,
-  options: { javaBin: string; libDir: string; dataDir: string; logFile: string; port: number; region: string },
+  options: {
+    javaBin: string;
+    libDir: string;
+    dataDir: string;
+    logFile: string;
+    port: number;
+    region: string;
+  },
   timeoutMs: number,
 ): Promise<{ process: RunningProcess; endpoint: string }> => {
   await mkdir(options.dataDir, { recursive: true });

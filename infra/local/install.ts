@@ -82,7 +82,9 @@ export const ensureLightningBinaries = async (
   const moduleDir = goModuleDir(config);
   const goVersion = await runTool(config.goBin, ['env', 'GOVERSION'], {});
   if (goVersion.code !== 0) {
-    throw new InstallError(`"${config.goBin} env GOVERSION" failed:\n${lastLines(goVersion.output)}`);
+    throw new InstallError(
+      `"${config.goBin} env GOVERSION" failed:\n${lastLines(goVersion.output)}`,
+    );
   }
   const ldflags = `-X github.com/lightningnetwork/lnd/build.Commit=${PINNED.lnd}`;
   const recipe = createHash('sha256')

@@ -25,7 +25,9 @@ export const createProgress = (
     write(`${prefix} ${label}…${options.hint ? ` (${options.hint})` : ''}`);
     const tick = setInterval(() => {
       const detail = options.detail?.();
-      write(`${prefix}   … ${label}: ${seconds(Date.now() - started)}${detail ? `, ${detail}` : ''}`);
+      write(
+        `${prefix}   … ${label}: ${seconds(Date.now() - started)}${detail ? `, ${detail}` : ''}`,
+      );
     }, options.tickMs ?? 10_000);
     tick.unref();
     try {

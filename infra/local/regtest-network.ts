@@ -11,6 +11,7 @@ import {
   sendToChainAddresses,
 } from 'lightning';
 import { type BtcdRpc, startBtcd } from './bitcoin.js';
+import { lightningError } from './errors.js';
 import type { LightningBinaries } from './install.js';
 import { connectLnd, type LndConnection, startLnd } from './lnd.js';
 import type { PortAllocator } from './ports.js';
@@ -100,9 +101,13 @@ const mine = async (
 ) => {
   await miner.generate(count);
   const height = await miner.getBlockCount();
-  await waitFor(`btcd to reach height ${height}`, async () => (await chain.getBlockCount()) >= height, {
-    timeoutMs,
-  });
+  await waitFor(
+    `btcd to reach height ${height}`,
+    async () => (await chain.getBlockCount()) >= height,
+    {
+      timeoutMs,
+    },
+  );
   await Promise.all(
     nodes.map(({ spec, lnd }) =>
       waitFor(
@@ -233,12 +238,14 @@ export const startRegtestNetwork = async ({
   );
 
   await progress.step('funding bob on-chain', async () => {
-    // One output per channel bob opens: lnd funds each channel from confirmed coins only.
+    // One confirmed output per channel bob opens, all the same size: the opens run at once and
+    // each locks whichever coin it selects, so any coin must fund any of bob's channels.
     const bobChannels = CHANNELS.filter((channel) => channel.from === 'bob');
+    const outputSats = Math.max(...bobChannels.map((channel) => channel.capacitySats)) + 1_000_000;
     const sendTo = await Promise.all(
-      bobChannels.map(async (channel) => ({
+      bobChannels.map(async () => ({
         address: (await createChainAddress({ lnd: bob.lnd, format: 'p2wpkh' })).address,
-        tokens: channel.capacitySats + 1_000_000,
+        tokens: outputSats,
       })),
     );
     const { id } = await sendToChainAddresses({
@@ -268,6 +275,8 @@ export const startRegtestNetwork = async ({
           local_tokens: channel.capacitySats,
           partner_public_key: partnerKey,
           chain_fee_tokens_per_vbyte: CHAIN_FEE_RATE,
+        }).catch((error: unknown) => {
+          throw lightningError(`opening ${channel.from} → ${channel.to}`, error);
         });
         return { ...channel, ...result };
       }),

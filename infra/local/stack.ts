@@ -19,7 +19,7 @@ import { connectLnd } from './lnd.js';
 import { PortAllocator } from './ports.js';
 import type { Progress } from './progress.js';
 import { startRegtestNetwork } from './regtest-network.js';
-import { isProcessAlive, isSameProcess, stopProcessGroup, Supervisor } from './supervisor.js';
+import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './supervisor.js';
 
 export class StackError extends Error {
   override name = 'StackError';
@@ -29,7 +29,10 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
   Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`${what} did not answer within ${ms} ms`)),
+        ms,
+      );
       timer.unref();
     }),
   ]);
@@ -49,15 +52,13 @@ export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
       'SQS tips queue',
       () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.sqs.tipsQueueUrl })),
     ],
-    ...stack.lightning.nodes.map(
-      (node): [string, () => Promise<unknown>] => [
-        `lnd ${node.name}`,
-        async () => {
-          const info = await getWalletInfo({ lnd: await connectLnd(node) });
-          if (info.public_key !== node.pubkey) throw new Error('answers with another pubkey');
-        },
-      ],
-    ),
+    ...stack.lightning.nodes.map((node): [string, () => Promise<unknown>] => [
+      `lnd ${node.name}`,
+      async () => {
+        const info = await getWalletInfo({ lnd: await connectLnd(node) });
+        if (info.public_key !== node.pubkey) throw new Error('answers with another pubkey');
+      },
+    ]),
   ];
   await Promise.all(
     checks.map(async ([name, check]) => {
@@ -188,7 +189,11 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
           timeoutMs: config.startTimeoutMs,
         })
       : undefined;
-    const [dynamodb, sqs, network] = await Promise.all([dynamodbPromise, sqsPromise, lightningPromise]);
+    const [dynamodb, sqs, network] = await Promise.all([
+      dynamodbPromise,
+      sqsPromise,
+      lightningPromise,
+    ]);
 
     let lightning: StackFile['lightning'];
     if (network) {

@@ -17,7 +17,9 @@ export const waitFor = async <T>(
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${reason}`);
+      throw new Error(
+        `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${reason}`,
+      );
     }
     await sleep(intervalMs);
   }
