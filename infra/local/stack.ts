@@ -37,6 +37,18 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
     }),
   ]);
 
+/** Like Promise.all, but waits for every install to finish before reporting the first failure. */
+const settleAll = async <T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> => {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+};
+
 /** Every reason the recorded stack is not usable right now; empty when all parts answer. */
 export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
   const problems: string[] = [];
@@ -114,6 +126,7 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
   await mkdir(config.runDir, { recursive: true });
   const release = await acquireLock(paths.lockFile);
   const supervisor = new Supervisor();
+  let starting: Array<Promise<unknown> | undefined> = [];
   try {
     const existing = await readStackFile(paths.stackFile).catch(() => undefined);
     if (existing) {
@@ -126,12 +139,12 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
     const started = Date.now();
     const ports = new PortAllocator();
     const needJava = !config.dynamodbEndpoint || !config.sqsEndpoint;
-    const [binaries, dynamodbLib, elasticmqLib] = await Promise.all([
+    const [binaries, dynamodbLib, elasticmqLib] = await settleAll([
       config.externalLnd ? undefined : ensureLightningBinaries(config, progress),
       config.dynamodbEndpoint ? undefined : ensureJavaArtifact(config, DYNAMODB_LOCAL, progress),
       config.sqsEndpoint ? undefined : ensureJavaArtifact(config, ELASTICMQ, progress),
       needJava ? checkJava(config) : undefined,
-    ]);
+    ] as const);
 
     // A fresh regtest network every start: lnd and btcd state would otherwise drift between runs.
     await rm(paths.lightning, { recursive: true, force: true });
@@ -189,6 +202,7 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
           timeoutMs: config.startTimeoutMs,
         })
       : undefined;
+    starting = [dynamodbPromise, sqsPromise, lightningPromise];
     const [dynamodb, sqs, network] = await Promise.all([
       dynamodbPromise,
       sqsPromise,
@@ -239,6 +253,9 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
     return { stack, reused: false, supervisor };
   } catch (error) {
     progress.info('start failed: stopping what was started');
+    // Stop first (the other parts then fail fast), let them settle, and sweep once more.
+    await supervisor.stopAll(5_000);
+    await Promise.allSettled(starting);
     await supervisor.stopAll(5_000);
     throw error;
   } finally {

@@ -182,8 +182,13 @@ export class RunningProcess {
 /** Starts and stops the stack's children; remembers them so a failure stops all it started. */
 export class Supervisor {
   readonly processes: RunningProcess[] = [];
+  #closed = false;
 
   start(options: StartOptions): RunningProcess {
+    if (this.#closed) {
+      // A sibling part failed and the start is being undone: starting more would leave orphans.
+      throw new ProcessStartError(`${options.name}: not started, the stack start was cancelled`);
+    }
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = openSync(options.logFile, 'a');
     try {
@@ -212,8 +217,9 @@ export class Supervisor {
     for (const running of this.processes) running.detach();
   }
 
-  /** Stops everything started, newest first, in parallel within each stage. */
+  /** Stops everything started and refuses to start anything more. */
   async stopAll(graceMs?: number): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.processes].reverse().map((running) => running.stop(graceMs)));
   }
 }

@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isProcessAlive } from '../../infra/local/supervisor.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { readStackFile } from '../../shared/config/stack-file.js';
+
+/**
+ * These start a second, private stack in a temporary run folder (its own ports, nodes and data)
+ * and check that stopping it, or failing to start it, leaves no process behind.
+ */
+
+const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+const children: ChildProcess[] = [];
+const runDirs: string[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of runDirs.splice(0)) {
+    for (const pid of await processesUsing(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Pids of live processes whose command line mentions `dir` (every stack child names its run folder). */
+const processesUsing = async (dir: string): Promise<number[]> => {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(dir) && !cmdline.includes('cli.ts') && isProcessAlive(pid)) pids.push(pid);
+  }
+  return pids;
+};
+
+const runCli = (command: string, env: NodeJS.ProcessEnv) => {
+  const child = spawn(tsx, ['infra/local/cli.ts', command], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+};
+
+const newRunDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tipstream-run-'));
+  runDirs.push(dir);
+  return dir;
+};
+
+describe('stack lifecycle', () => {
+  it('npm start: Ctrl-C stops everything it started and leaves no process behind', async () => {
+    const runDir = await newRunDir();
+    const start = runCli('start', { TIPSTREAM_RUN_DIR: runDir });
+    await waitFor(
+      'npm start to say the stack is up',
+      async () => start.output().includes('Press Ctrl-C'),
+      {
+        timeoutMs: 240_000,
+        intervalMs: 500,
+      },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${start.output()}`);
+    });
+
+    const stack = await readStackFile(join(runDir, 'stack.json'));
+    expect(stack?.processes.map((p) => p.name).sort()).toEqual([
+      'btcd',
+      'btcd-miner',
+      'dynamodb-local',
+      'elasticmq',
+      'lnd-alice',
+      'lnd-bob',
+      'lnd-carol',
+      'lnd-dave',
+      'lnd-erin',
+    ]);
+    for (const record of stack?.processes ?? []) expect(isProcessAlive(record.pid)).toBe(true);
+    expect(start.output()).toContain(stack?.lightning.nodes[0]?.pubkey);
+    expect(start.output()).toContain(stack?.sqs.tipsQueueUrl);
+
+    start.child.kill('SIGINT');
+    expect(await start.exited).toBe(0);
+    for (const record of stack?.processes ?? []) expect(isProcessAlive(record.pid)).toBe(false);
+    expect(await processesUsing(runDir)).toEqual([]);
+    expect(existsSync(join(runDir, 'stack.json'))).toBe(false);
+  }, 300_000);
+
+  it('a part that cannot start fails stack:up with its reason and leaves nothing running', async () => {
+    const runDir = await newRunDir();
+    // A java that runs DynamoDB Local for real but makes ElasticMQ die at once, mid-start.
+    const fakeJava = join(runDir, 'java-without-elasticmq');
+    await writeFile(
+      fakeJava,
+      '#!/bin/sh\ncase "$*" in *elasticmq*) echo "simulated: ElasticMQ cannot bind its port" >&2; exit 1;; esac\nexec java "$@"\n',
+    );
+    await chmod(fakeJava, 0o755);
+
+    const up = runCli('up', { TIPSTREAM_RUN_DIR: runDir, TIPSTREAM_JAVA: fakeJava });
+    expect(await up.exited).toBe(1);
+    expect(up.output()).toMatch(/elasticmq exited with code 1 before ElasticMQ to serve/);
+    expect(up.output()).toContain('simulated: ElasticMQ cannot bind its port');
+    expect(up.output()).toContain('start failed: stopping what was started');
+    expect(await processesUsing(runDir)).toEqual([]);
+    expect(existsSync(join(runDir, 'stack.json'))).toBe(false);
+  }, 300_000);
+});
