@@ -1,0 +1,57 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
+import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
+import { createPayerRuntime, type PayerRuntime, reportOutcome } from './runtime.js';
+
+/**
+ * The payer: pays each tip message of an SQS batch by keysend, exactly once. Records that must be
+ * retried (LND or DynamoDB unreachable) are reported in `batchItemFailures`; rejected and failed
+ * tips are acknowledged, since retrying cannot change their outcome.
+ */
+export const makePayerHandler = (
+  runtime: PayerRuntime,
+  options: { checkpoint?: (step: PayerStep, tipId: string) => void } = {},
+) => {
+  const limit = pLimit(runtime.deps.policy.concurrency);
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const processor = new BatchProcessor(EventType.SQS);
+    const handleRecord = (record: SQSRecord) =>
+      limit(async () => {
+        const outcome = await payTipMessage(
+          { messageId: record.messageId, body: record.body },
+          {
+            ...runtime.deps,
+            remainingMs: () => context.getRemainingTimeInMillis(),
+            checkpoint: options.checkpoint,
+          },
+        ).catch((error: unknown) => {
+          runtime.metrics.addMetric('TipsRetried', MetricUnit.Count, 1);
+          runtime.logger.warn('tip will be retried', {
+            messageId: record.messageId,
+            receiveCount: record.attributes.ApproximateReceiveCount,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        });
+        reportOutcome(runtime, outcome);
+      });
+    try {
+      return await processPartialResponse(event, handleRecord, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      runtime.metrics.publishStoredMetrics();
+    }
+  };
+};
+
+let handlerInstance: ReturnType<typeof makePayerHandler> | undefined;
+
+/** Lambda entry point: clients are built once per container. */
+export const handler = (event: SQSEvent, context: Context) => {
+  handlerInstance ??= makePayerHandler(createPayerRuntime());
+  return handlerInstance(event, context);
+};

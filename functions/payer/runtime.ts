@@ -1,0 +1,96 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { authenticatedLndGrpc } from 'lightning';
+import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { createLndNode } from '../../shared/adapters/lnd/lnd-node.js';
+import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
+import { readPayerConfig } from '../../shared/config/payer-config.js';
+import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
+
+/** Everything a payer or reconciler container builds once and reuses across invocations. */
+export interface PayerRuntime {
+  deps: Omit<PayerDeps, 'remainingMs'>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Builds the payer's clients from `TIPSTREAM_*` variables (locally) or the deployed environment. */
+export const createPayerRuntime = (
+  env: Record<string, string | undefined> = process.env,
+  service = 'payer',
+): PayerRuntime => {
+  const { policy, tables } = readPayerConfig(env);
+  const credentials = readLndCredentials(env);
+  const { lnd } = authenticatedLndGrpc(credentials);
+  const dynamodb = new DynamoDBClient({
+    region: env.TIPSTREAM_AWS_REGION ?? env.AWS_REGION ?? 'us-east-1',
+    ...(env.TIPSTREAM_DYNAMODB_ENDPOINT ? { endpoint: env.TIPSTREAM_DYNAMODB_ENDPOINT } : {}),
+    // Explicit keys in `env` (the local stack) win; otherwise the Lambda role's credentials.
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            sessionToken: env.AWS_SESSION_TOKEN,
+          },
+        }
+      : {}),
+  });
+  const logger = new Logger({ serviceName: `tipstream-${service}` });
+  const metrics = new Metrics({ namespace: 'Tipstream', serviceName: `tipstream-${service}` });
+  return {
+    deps: {
+      ledger: createDynamoTipLedger(dynamodb, tables),
+      lightning: createLndNode(lnd, {
+        rpcTimeoutMs: 10_000,
+        paymentTimeoutMs: policy.pathfindingTimeoutMs + 15_000,
+      }),
+      keys: readPayerKeys(env),
+      policy,
+      now: () => new Date(),
+      log: (message, fields) => logger.info(message, fields),
+    },
+    logger,
+    metrics,
+  };
+};
+
+/** Logs and counts one message's outcome (tips paid/failed/retried, fee, latency). */
+export const reportOutcome = (runtime: PayerRuntime, outcome: PayOutcome) => {
+  const { logger, metrics } = runtime;
+  switch (outcome.kind) {
+    case 'paid':
+      metrics.addMetric('TipsPaid', MetricUnit.Count, 1);
+      metrics.addMetric('FeeMsat', MetricUnit.Count, Number(outcome.feeMsat));
+      metrics.addMetric('PayLatency', MetricUnit.Milliseconds, outcome.latencyMs);
+      logger.info('tip paid', {
+        tipId: outcome.tip.tipId,
+        amountMsat: outcome.tip.amountMsat.toString(),
+        feeMsat: outcome.feeMsat.toString(),
+        attempt: outcome.tip.attempt,
+        latencyMs: outcome.latencyMs,
+      });
+      break;
+    case 'failed':
+      metrics.addMetric('TipsFailed', MetricUnit.Count, 1);
+      logger.warn('tip failed', {
+        tipId: outcome.tip.tipId,
+        code: outcome.code,
+        reason: outcome.reason,
+      });
+      break;
+    case 'in-flight':
+      metrics.addMetric('TipsInFlight', MetricUnit.Count, 1);
+      logger.info('tip still in flight, left to the reconciler', { tipId: outcome.tip.tipId });
+      break;
+    case 'rejected':
+    case 'conflict':
+      metrics.addMetric('TipsRejected', MetricUnit.Count, 1);
+      logger.warn(`tip ${outcome.kind}`, { reason: outcome.reason });
+      break;
+    default:
+      metrics.addMetric('TipsDuplicate', MetricUnit.Count, 1);
+      logger.info(`tip ${outcome.kind}`, { tipId: outcome.tip.tipId });
+  }
+};

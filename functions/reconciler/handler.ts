@@ -1,0 +1,25 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { reconcileStuckTips } from '../../shared/app/reconcile-tips.js';
+import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
+
+/** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
+export const makeReconcilerHandler =
+  (runtime: PayerRuntime) => async (_event: unknown, context: Context) => {
+    const summary = await reconcileStuckTips(
+      { ...runtime.deps, remainingMs: () => context.getRemainingTimeInMillis() },
+      { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100 },
+    );
+    runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
+    runtime.metrics.publishStoredMetrics();
+    if (summary.examined > 0) runtime.logger.info('reconciled stuck tips', { ...summary });
+    return summary;
+  };
+
+let handlerInstance: ReturnType<typeof makeReconcilerHandler> | undefined;
+
+/** Lambda entry point (EventBridge schedule). */
+export const handler = (event: unknown, context: Context) => {
+  handlerInstance ??= makeReconcilerHandler(createPayerRuntime(process.env, 'reconciler'));
+  return handlerInstance(event, context);
+};

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makePayerHandler } from '../../functions/payer/handler.js';
+import { createPayerRuntime } from '../../functions/payer/runtime.js';
+import { makeReconcilerHandler } from '../../functions/reconciler/handler.js';
+import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
+import type { PayerStep } from '../../shared/app/pay-tip.js';
+import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
+import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
+import { localSqsClient } from './elasticmq.js';
+import { startPoller } from './poller.js';
+
+/** Local keys, made once per run folder and never committed (.tipstream is git-ignored). */
+interface LocalKeys {
+  preimageKeys: string;
+  preimageKeyVersion: number;
+  receiptPrivateKey: string;
+}
+
+export const ensureLocalKeys = async (runDir: string): Promise<LocalKeys> => {
+  const path = join(runDir, 'keys.json');
+  if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as LocalKeys;
+  const keys: LocalKeys = {
+    preimageKeys: `1:${randomBytes(32).toString('hex')}`,
+    preimageKeyVersion: 1,
+    receiptPrivateKey: randomBytes(32).toString('hex'),
+  };
+  await writeFile(path, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error; // another process made them first: use those
+    },
+  );
+  return JSON.parse(await readFile(path, 'utf8')) as LocalKeys;
+};
+
+/** The environment the deployed functions get, pointed at the local stack. */
+export const localServiceEnv = async (
+  stack: StackFile,
+  overrides: Record<string, string> = {},
+): Promise<Record<string, string>> => {
+  const keys = await ensureLocalKeys(stack.runDir);
+  const operator = stackNode(stack, stack.lightning.operator);
+  return {
+    TIPSTREAM_AWS_REGION: stack.region,
+    TIPSTREAM_DYNAMODB_ENDPOINT: stack.dynamodb.endpoint,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    TIPSTREAM_TIPS_TABLE: LOCAL_TABLE_NAMES.tips,
+    TIPSTREAM_PAYOUTS_TABLE: LOCAL_TABLE_NAMES.payouts,
+    TIPSTREAM_BATCHES_TABLE: LOCAL_TABLE_NAMES.batches,
+    TIPSTREAM_LND_SOCKET: operator.socket,
+    TIPSTREAM_LND_CERT_PATH: operator.certPath,
+    TIPSTREAM_LND_MACAROON_PATH: operator.macaroonPath,
+    TIPSTREAM_PREIMAGE_KEYS: keys.preimageKeys,
+    TIPSTREAM_PREIMAGE_KEY_VERSION: String(keys.preimageKeyVersion),
+    TIPSTREAM_RECEIPT_PRIVATE_KEY: keys.receiptPrivateKey,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...overrides,
+  };
+};
+
+export interface LocalServiceOptions {
+  /** Messages per payer invocation (the event source mapping's batch size). */
+  batchSize?: number;
+  functionTimeoutMs?: number;
+  /** Overrides the queue's visibility timeout (crash tests want redelivery within seconds). */
+  visibilityTimeoutSeconds?: number;
+  /** How often the reconciler runs; 0 turns it off. */
+  reconcileEveryMs?: number;
+  checkpoint?: (step: PayerStep, tipId: string) => void;
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs the payer on the tips queue through the local poller, and the reconciler on a timer,
+ * with the same handlers Lambda runs.
+ */
+export const startLocalService = async (stack: StackFile, options: LocalServiceOptions = {}) => {
+  const env = await localServiceEnv(stack, options.env);
+  // EMF metrics are for CloudWatch; locally they would only flood the terminal.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+  await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
+  dynamodb.destroy();
+
+  const runtime = createPayerRuntime(env);
+  const payer = makePayerHandler(runtime, { checkpoint: options.checkpoint });
+  const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
+  const log = options.log ?? (() => {});
+  const poller = startPoller({
+    sqs,
+    queueUrl: stack.sqs.tipsQueueUrl,
+    region: stack.region,
+    handler: payer,
+    batchSize: options.batchSize ?? 10,
+    functionTimeoutMs: options.functionTimeoutMs ?? 60_000,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+    onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  const reconciler = makeReconcilerHandler(createPayerRuntime(env, 'reconciler'));
+  const reconcileEveryMs = options.reconcileEveryMs ?? 30_000;
+  const timer =
+    reconcileEveryMs > 0
+      ? setInterval(() => {
+          void reconciler({}, {
+            getRemainingTimeInMillis: () => 60_000,
+          } as never).catch((error: unknown) => log(`reconciler: ${String(error)}`));
+        }, reconcileEveryMs)
+      : undefined;
+
+  return {
+    env,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await poller.stop();
+      sqs.destroy();
+    },
+  };
+};

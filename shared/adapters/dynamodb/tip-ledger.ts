@@ -1,0 +1,287 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { LedgerConflictError } from '../../ports/errors.js';
+import type { OnionRecord } from '../../ports/lightning-node.js';
+import type {
+  NewTip,
+  RecipientTotals,
+  Rejection,
+  TipLedger,
+  TipRecord,
+} from '../../ports/tip-ledger.js';
+import { IN_FLIGHT_INDEX, type TableNames } from './tables.js';
+
+/** Stored shape: msat as decimal strings (exact), records as type/hex pairs. */
+interface TipItem extends Omit<TipRecord, 'amountMsat' | 'records' | 'feeMsat'> {
+  amountMsat: string;
+  records: Array<{ type: string; value: string }>;
+  feeMsat?: string;
+  inFlight?: string;
+}
+
+const toItem = (record: TipRecord): TipItem => ({
+  ...record,
+  amountMsat: record.amountMsat.toString(),
+  records: record.records.map(encodeRecord),
+  feeMsat: record.feeMsat?.toString(),
+});
+
+const encodeRecord = (record: OnionRecord) => ({
+  type: record.type.toString(),
+  value: Buffer.from(record.value).toString('hex'),
+});
+
+const fromItem = (item: Record<string, unknown>): TipRecord => {
+  const { inFlight: _inFlight, ...rest } = item as unknown as TipItem;
+  return {
+    ...rest,
+    amountMsat: BigInt(rest.amountMsat),
+    records: rest.records.map((record) => ({
+      type: BigInt(record.type),
+      value: new Uint8Array(Buffer.from(record.value, 'hex')),
+    })),
+    feeMsat: rest.feeMsat === undefined ? undefined : BigInt(rest.feeMsat),
+  };
+};
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
+
+/** The payouts ledger on DynamoDB: tips, recipient totals and batch progress. */
+export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames): TipLedger => {
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+  const getTip = async (tipId: string) => {
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: tables.tips, Key: { tipId }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  };
+
+  const conflict = (tipId: string, wanted: string, error: unknown) =>
+    new LedgerConflictError(`tip ${tipId} changed under us (wanted ${wanted})`, { cause: error });
+
+  return {
+    getTip,
+
+    async createTip(tip: NewTip, now: Date) {
+      const at = now.toISOString();
+      const record: TipRecord = {
+        ...tip,
+        state: 'RECEIVED',
+        attempt: 0,
+        createdAt: at,
+        updatedAt: at,
+      };
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tables.tips,
+            Item: toItem(record),
+            ConditionExpression: 'attribute_not_exists(tipId)',
+          }),
+        );
+        return { created: true, record };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const existing = await getTip(tip.tipId);
+        if (!existing) throw conflict(tip.tipId, 'create', error);
+        return { created: false, record: existing };
+      }
+    },
+
+    async markSending(tipId, from, expectedAttempt, now) {
+      const at = now.toISOString();
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tables.tips,
+            Key: { tipId },
+            UpdateExpression:
+              'SET #state = :sending, attempt = :next, sendingSince = :at, updatedAt = :at, inFlight = :one',
+            ConditionExpression: '#state = :from AND attempt = :attempt',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':sending': 'SENDING',
+              ':from': from,
+              ':attempt': expectedAttempt,
+              ':next': expectedAttempt + 1,
+              ':at': at,
+              ':one': '1',
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error)) throw conflict(tipId, `${from} → SENDING`, error);
+        throw error;
+      }
+    },
+
+    async markSucceeded(tip, outcome, now) {
+      const at = now.toISOString();
+      const items: NonNullable<
+        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+      > = [
+        {
+          Update: {
+            TableName: tables.tips,
+            Key: { tipId: tip.tipId },
+            UpdateExpression:
+              'SET #state = :succeeded, receipt = :receipt, feeMsat = :fee, settledAt = :settled, updatedAt = :at REMOVE inFlight',
+            // The guard that makes the totals below apply exactly once.
+            ConditionExpression: '#state = :sending AND attempt = :attempt',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':succeeded': 'SUCCEEDED',
+              ':sending': 'SENDING',
+              ':attempt': tip.attempt,
+              ':receipt': outcome.receipt,
+              ':fee': outcome.feeMsat.toString(),
+              ':settled': outcome.settledAt,
+              ':at': at,
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: tables.payouts,
+            Key: { recipient: tip.recipient },
+            UpdateExpression:
+              'ADD paidMsat :amount, feeMsat :fee, tipCount :one SET lastPaidAt = :at',
+            ExpressionAttributeValues: {
+              ':amount': Number(tip.amountMsat),
+              ':fee': Number(outcome.feeMsat),
+              ':one': 1,
+              ':at': at,
+            },
+          },
+        },
+      ];
+      if (tip.batchId) {
+        items.push({
+          Update: {
+            TableName: tables.batches,
+            Key: { batchId: tip.batchId },
+            UpdateExpression:
+              'ADD succeededCount :one, succeededMsat :amount, feeMsat :fee SET updatedAt = :at',
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':amount': Number(tip.amountMsat),
+              ':fee': Number(outcome.feeMsat),
+              ':at': at,
+            },
+          },
+        });
+      }
+      try {
+        await doc.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        if (isConditionFailure(error)) throw conflict(tip.tipId, 'SENDING → SUCCEEDED', error);
+        throw error;
+      }
+    },
+
+    async markFailed(tip, failure, now) {
+      const at = now.toISOString();
+      const items: NonNullable<
+        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+      > = [
+        {
+          Update: {
+            TableName: tables.tips,
+            Key: { tipId: tip.tipId },
+            UpdateExpression:
+              'SET #state = :failed, failureCode = :code, failureReason = :reason, updatedAt = :at REMOVE inFlight',
+            ConditionExpression: '#state = :sending AND attempt = :attempt',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':failed': 'FAILED',
+              ':sending': 'SENDING',
+              ':attempt': tip.attempt,
+              ':code': failure.code,
+              ':reason': failure.reason,
+              ':at': at,
+            },
+          },
+        },
+      ];
+      if (tip.batchId) {
+        items.push({
+          Update: {
+            TableName: tables.batches,
+            Key: { batchId: tip.batchId },
+            UpdateExpression: 'ADD failedCount :one, failedMsat :amount SET updatedAt = :at',
+            ExpressionAttributeValues: { ':one': 1, ':amount': Number(tip.amountMsat), ':at': at },
+          },
+        });
+      }
+      try {
+        await doc.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        if (isConditionFailure(error)) throw conflict(tip.tipId, 'SENDING → FAILED', error);
+        throw error;
+      }
+    },
+
+    async recordRejection(rejection: Rejection, now: Date) {
+      // Keyed by message id: redelivery of the same bad message writes the same item.
+      await doc.send(
+        new PutCommand({
+          TableName: tables.tips,
+          Item: {
+            tipId: `rejected:${rejection.messageId}`,
+            state: 'REJECTED',
+            reason: rejection.reason,
+            field: rejection.field,
+            claimedTipId: rejection.claimedTipId,
+            body: rejection.body.slice(0, 4_000),
+            createdAt: now.toISOString(),
+          },
+        }),
+      );
+    },
+
+    async listStuckSending(olderThan: Date, limit: number) {
+      const { Items = [] } = await doc.send(
+        new QueryCommand({
+          TableName: tables.tips,
+          IndexName: IN_FLIGHT_INDEX,
+          KeyConditionExpression: 'inFlight = :one AND sendingSince < :cutoff',
+          ExpressionAttributeValues: { ':one': '1', ':cutoff': olderThan.toISOString() },
+          Limit: limit,
+        }),
+      );
+      return Items.map(fromItem);
+    },
+
+    async getRecipientTotals(recipient: string): Promise<RecipientTotals | undefined> {
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tables.payouts, Key: { recipient }, ConsistentRead: true }),
+      );
+      if (!Item) return undefined;
+      return {
+        recipient,
+        paidMsat: BigInt(Item.paidMsat ?? 0),
+        feeMsat: BigInt(Item.feeMsat ?? 0),
+        tipCount: Number(Item.tipCount ?? 0),
+      };
+    },
+  };
+};

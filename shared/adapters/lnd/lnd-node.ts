@@ -1,0 +1,260 @@
+import {
+  type AuthenticatedLnd,
+  type GetPaymentResult,
+  getHeight,
+  getNode,
+  getPayment,
+  getWalletInfo,
+  subscribeToPayViaDetails,
+} from 'lightning';
+import {
+  AmbiguousPaymentError,
+  type PermanentFailureCode,
+  PermanentPaymentError,
+  TransientPaymentError,
+} from '../../ports/errors.js';
+import type {
+  KeysendPayment,
+  LightningNode,
+  PaymentLookup,
+  SettledPayment,
+} from '../../ports/lightning-node.js';
+
+/** bLIP/keysend: the preimage travels in this final-hop TLV record. */
+const KEYSEND_RECORD_TYPE = '5482373484';
+/** var_onion_optin: an unannounced recipient has no graph features, so TLV onions must be asked for. */
+const TLV_ONION_FEATURE = { bit: 9 };
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const fromHex = (value: string) => new Uint8Array(Buffer.from(value, 'hex'));
+
+/** `lightning` rejects with `[code, 'PascalCaseCode', details]`; `details.err.details` has LND's words. */
+type LightningError = [number, string, { err?: { details?: string; code?: number } }?];
+
+const isLightningError = (error: unknown): error is LightningError =>
+  Array.isArray(error) && typeof error[0] === 'number' && typeof error[1] === 'string';
+
+const detailsOf = (error: unknown): string => {
+  if (isLightningError(error)) {
+    const inner = error[2]?.err?.details;
+    return inner ? `${error[1]}: ${inner}` : error[1];
+  }
+  return error instanceof Error ? error.message : String(error);
+};
+
+interface FailedEvent {
+  is_insufficient_balance?: boolean;
+  is_invalid_payment?: boolean;
+  is_pathfinding_timeout?: boolean;
+  is_route_not_found?: boolean;
+  is_canceled?: boolean;
+}
+
+/** LND's terminal failure reasons, in words that tell the operator what to do. */
+const permanentFailure = (failed: FailedEvent, destination: string): PermanentPaymentError => {
+  const short = `${destination.slice(0, 10)}…`;
+  const [code, message]: [PermanentFailureCode, string] = failed.is_invalid_payment
+    ? [
+        'REJECTED_BY_DESTINATION',
+        `recipient ${short} rejected the payment: it does not accept keysend (feature bit 55 not advertised) or refused its records`,
+      ]
+    : failed.is_insufficient_balance
+      ? [
+          'INSUFFICIENT_BALANCE',
+          'the operator node has too little outbound liquidity for this amount plus fees',
+        ]
+      : failed.is_pathfinding_timeout
+        ? ['PATHFINDING_TIMEOUT', `no route to ${short} was found before the pathfinding timeout`]
+        : failed.is_route_not_found
+          ? [
+              'NO_ROUTE',
+              `no route to ${short} can carry this amount within the fee and timeout limits`,
+            ]
+          : ['INVALID_PAYMENT', `LND failed the payment to ${short} (${JSON.stringify(failed)})`];
+  return new PermanentPaymentError(code, message, { cause: failed });
+};
+
+/** LND's duplicate guard and lost streams: the payment may exist, only a lookup can tell. */
+const AMBIGUOUS_DETAILS = /in transition|already paid|already succeeded|already exists/i;
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+export interface LndNodeOptions {
+  /** Bound for getPayment/getNode/getHeight, which can hang on a stuck connection. */
+  rpcTimeoutMs: number;
+  /** Longest we wait for a payment's outcome before calling it ambiguous (Lambda deadline). */
+  paymentTimeoutMs: number;
+}
+
+/** The only place that speaks `lightning`: keysend, lookups, and error classification. */
+export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): LightningNode => {
+  const rpc = <T>(what: string, call: Promise<T>) =>
+    withTimeout(
+      call,
+      options.rpcTimeoutMs,
+      () =>
+        new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
+    );
+
+  const isAnnounced = async (pubkey: string): Promise<boolean> => {
+    try {
+      await rpc('getNode', getNode({ lnd, public_key: pubkey, is_omitting_channels: true }));
+      return true;
+    } catch (error) {
+      if (isLightningError(error) && error[0] === 404) return false;
+      throw error;
+    }
+  };
+
+  const lookupPayment = async (paymentHash: Uint8Array): Promise<PaymentLookup> => {
+    let result: GetPaymentResult;
+    try {
+      result = await rpc('getPayment', getPayment({ lnd, id: hex(paymentHash) }));
+    } catch (error) {
+      if (isLightningError(error) && error[1] === 'SentPaymentNotFound')
+        return { status: 'not_found' };
+      if (error instanceof TransientPaymentError) throw error;
+      throw new TransientPaymentError(
+        `could not look up payment ${hex(paymentHash)}: ${detailsOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (result.is_confirmed && result.payment) {
+      return {
+        status: 'succeeded',
+        preimage: fromHex(result.payment.secret),
+        feeMsat: BigInt(result.payment.fee_mtokens),
+        hops: result.payment.hops.map((hop) => hop.public_key),
+        settledAt: result.payment.confirmed_at,
+      };
+    }
+    if (result.is_failed) {
+      const failure = permanentFailure(
+        result.failed ?? {},
+        result.payment?.destination ?? 'recipient',
+      );
+      return { status: 'failed', code: failure.code, message: failure.message };
+    }
+    return { status: 'in_flight' };
+  };
+
+  const payKeysend = async (
+    payment: KeysendPayment,
+    hooks: { onInFlight?: () => void } = {},
+  ): Promise<SettledPayment> => {
+    // Anything failing before the payment is handed to LND is safe to retry as it is.
+    let height: number;
+    let announced: boolean;
+    try {
+      [{ current_block_height: height }, announced] = await Promise.all([
+        rpc('getHeight', getHeight({ lnd })),
+        isAnnounced(payment.destination),
+      ]);
+    } catch (error) {
+      throw new TransientPaymentError(`LND is not reachable: ${detailsOf(error)}`, {
+        cause: error,
+      });
+    }
+
+    const sub = subscribeToPayViaDetails({
+      lnd,
+      destination: payment.destination,
+      id: hex(payment.paymentHash),
+      mtokens: payment.amountMsat.toString(),
+      max_fee_mtokens: payment.maxFeeMsat.toString(),
+      max_timeout_height: height + payment.maxTimeoutBlocks,
+      pathfinding_timeout: payment.pathfindingTimeoutMs,
+      features: announced ? undefined : [TLV_ONION_FEATURE],
+      messages: [
+        { type: KEYSEND_RECORD_TYPE, value: hex(payment.preimage) },
+        ...payment.records.map((record) => ({
+          type: record.type.toString(),
+          value: hex(record.value),
+        })),
+      ],
+    });
+    return new Promise<SettledPayment>((resolve, reject) => {
+      let settled = false;
+      const finish = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        sub.removeAllListeners();
+        action();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new AmbiguousPaymentError(
+                `no outcome from LND within ${options.paymentTimeoutMs} ms: the payment may still be in flight`,
+              ),
+            ),
+          ),
+        options.paymentTimeoutMs,
+      );
+      sub.once('paying', () => hooks.onInFlight?.());
+      sub.once(
+        'confirmed',
+        (confirmed: {
+          fee_mtokens: string;
+          hops: Array<{ public_key: string }>;
+          secret: string;
+          confirmed_at?: string;
+        }) =>
+          finish(() =>
+            resolve({
+              status: 'succeeded',
+              preimage: fromHex(confirmed.secret),
+              feeMsat: BigInt(confirmed.fee_mtokens),
+              hops: confirmed.hops.map((hop) => hop.public_key),
+              settledAt: confirmed.confirmed_at ?? new Date().toISOString(),
+            }),
+          ),
+      );
+      sub.once('failed', (failed: FailedEvent) =>
+        finish(() => reject(permanentFailure(failed, payment.destination))),
+      );
+      sub.on('error', (error: unknown) =>
+        finish(() => {
+          const details = detailsOf(error);
+          if (isLightningError(error) && error[0] === 400) {
+            // Refused by the library's own checks: nothing was sent.
+            reject(
+              new PermanentPaymentError('INVALID_PAYMENT', `payment refused: ${details}`, {
+                cause: error,
+              }),
+            );
+          } else if (AMBIGUOUS_DETAILS.test(details)) {
+            reject(
+              new AmbiguousPaymentError(`LND's duplicate guard answered: ${details}`, {
+                cause: error,
+              }),
+            );
+          } else {
+            // A dropped stream or unexpected error: LND may hold the payment.
+            reject(
+              new AmbiguousPaymentError(`payment stream failed: ${details}`, { cause: error }),
+            );
+          }
+        }),
+      );
+    });
+  };
+
+  return {
+    payKeysend,
+    lookupPayment,
+    getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
+  };
+};

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { TableNames } from '../adapters/dynamodb/tables.js';
+
+/** Operator policy for paying tips: limits and fee budget. Every field has a sane default. */
+export interface PayerPolicy {
+  /** Largest tip accepted, msat. */
+  maxTipMsat: bigint;
+  /** Accept amounts that are not whole sats. */
+  allowMsat: boolean;
+  /** Fee budget: `feePpm` of the amount, but never less than `minFeeSats`. Never unlimited. */
+  feePpm: number;
+  minFeeSats: number;
+  /** Most blocks an HTLC of ours may stay locked (max_timeout_height = height + this). */
+  maxTimeoutBlocks: number;
+  pathfindingTimeoutMs: number;
+  /** Bytes of custom records a tip may carry (the onion's 1300 bytes are shared by all hops). */
+  customRecordsBudgetBytes: number;
+  /** Records of one batch paid at once. */
+  concurrency: number;
+  /** Leave this much of the Lambda's time for the ledger write after a payment settles. */
+  deadlineMarginMs: number;
+  /** The reconciler looks at tips SENDING for longer than this. */
+  stuckAfterMs: number;
+}
+
+const intFrom = (fallback: number, min = 0) =>
+  z.coerce
+    .number()
+    .int()
+    .min(min)
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const EnvSchema = z.object({
+  TIPSTREAM_MAX_TIP_SATS: intFrom(1_000_000, 1),
+  TIPSTREAM_ALLOW_MSAT: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value === 'true'),
+  TIPSTREAM_FEE_PPM: intFrom(5_000),
+  TIPSTREAM_MIN_FEE_SATS: intFrom(10),
+  TIPSTREAM_MAX_TIMEOUT_BLOCKS: intFrom(1_008, 40),
+  TIPSTREAM_PATHFINDING_TIMEOUT_MS: intFrom(30_000, 1_000),
+  TIPSTREAM_CUSTOM_RECORDS_BUDGET_BYTES: intFrom(600, 0),
+  TIPSTREAM_PAYER_CONCURRENCY: intFrom(4, 1),
+  TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(5_000, 0),
+  TIPSTREAM_STUCK_AFTER_SECONDS: intFrom(120, 1),
+  TIPSTREAM_TIPS_TABLE: z.string().min(1).default('tipstream-tips'),
+  TIPSTREAM_PAYOUTS_TABLE: z.string().min(1).default('tipstream-payouts'),
+  TIPSTREAM_BATCHES_TABLE: z.string().min(1).default('tipstream-batches'),
+});
+
+export class PayerConfigError extends Error {
+  override name = 'PayerConfigError';
+}
+
+/** Reads the payer's policy and table names from `TIPSTREAM_*` variables. */
+export const readPayerConfig = (
+  env: Record<string, string | undefined> = process.env,
+): { policy: PayerPolicy; tables: TableNames } => {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PayerConfigError(
+      `${issue?.path.join('.')} is invalid: ${issue?.message} (see README, "Payer configuration")`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    policy: {
+      maxTipMsat: BigInt(e.TIPSTREAM_MAX_TIP_SATS) * 1000n,
+      allowMsat: e.TIPSTREAM_ALLOW_MSAT,
+      feePpm: e.TIPSTREAM_FEE_PPM,
+      minFeeSats: e.TIPSTREAM_MIN_FEE_SATS,
+      maxTimeoutBlocks: e.TIPSTREAM_MAX_TIMEOUT_BLOCKS,
+      pathfindingTimeoutMs: e.TIPSTREAM_PATHFINDING_TIMEOUT_MS,
+      customRecordsBudgetBytes: e.TIPSTREAM_CUSTOM_RECORDS_BUDGET_BYTES,
+      concurrency: e.TIPSTREAM_PAYER_CONCURRENCY,
+      deadlineMarginMs: e.TIPSTREAM_DEADLINE_MARGIN_MS,
+      stuckAfterMs: e.TIPSTREAM_STUCK_AFTER_SECONDS * 1000,
+    },
+    tables: {
+      tips: e.TIPSTREAM_TIPS_TABLE,
+      payouts: e.TIPSTREAM_PAYOUTS_TABLE,
+      batches: e.TIPSTREAM_BATCHES_TABLE,
+    },
+  };
+};
+
+/** The fee budget for one payment: ppm of the amount, at least the minimum, in msat. */
+export const maxFeeMsat = (
+  amountMsat: bigint,
+  policy: Pick<PayerPolicy, 'feePpm' | 'minFeeSats'>,
+) => {
+  const proportional = (amountMsat * BigInt(policy.feePpm)) / 1_000_000n;
+  const floor = BigInt(policy.minFeeSats) * 1000n;
+  return proportional > floor ? proportional : floor;
+};

@@ -1,0 +1,339 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+import { parseAmountMsat } from './amounts.js';
+import type { MilliSats, NodePubkey, PlatformId, TipId } from './brands.js';
+import { canonicalJson } from './canonical-json.js';
+import { TipValidationError, ValidationError } from './errors.js';
+import {
+  PLATFORM_ID_PATTERN,
+  PLATFORM_ID_RULE,
+  parsePlatformId,
+  parseTipId,
+  TIP_ID_PATTERN,
+  TIP_ID_RULE,
+} from './ids.js';
+import {
+  BOOSTAGRAM_RECORD_TYPE,
+  encodedRecordsSize,
+  TEXT_MESSAGE_RECORD_TYPE,
+  type TlvRecord,
+  validateCustomRecordType,
+} from './keysend-records.js';
+import { parseNodePubkey } from './pubkey.js';
+
+/** The only queue message schema version this payer understands. */
+export const TIP_REQUEST_VERSION = 1;
+/** Longest text message, in UTF-8 bytes. */
+export const MAX_MESSAGE_BYTES = 500;
+/** Longest sender name, in characters. */
+export const MAX_SENDER_NAME_CHARS = 64;
+
+/** What the operator allows a tip to be. */
+export type TipPolicy = {
+  maxMsat: bigint;
+  allowMsat: boolean;
+  /** Bytes of custom records a tip may carry (see DEFAULT_CUSTOM_RECORDS_BUDGET_BYTES). */
+  customRecordsBudgetBytes: number;
+};
+
+const idString = (why = '') =>
+  z
+    .string(`must be a string of ${TIP_ID_RULE}${why}`)
+    .regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}${why}` });
+const text = z.string('must be a string');
+const wholeNumber = z.number('must be a number').int('must be a whole number').nonnegative({
+  error: 'must not be negative',
+});
+
+/** bLIP-10 boostagram (record 7629169), restricted to the fields Tipstream passes on. */
+export const BoostagramSchema = z.strictObject({
+  action: z.enum(['boost', 'stream', 'auto'], 'must be "boost", "stream" or "auto"'),
+  app_name: text.optional(),
+  app_version: text.optional(),
+  podcast: text.optional(),
+  episode: text.optional(),
+  // Podcast Index feed ids are numbers; some apps send them as strings.
+  feedID: z.union([wholeNumber, text], 'must be a number or a string').optional(),
+  guid: text.optional(),
+  episode_guid: text.optional(),
+  ts: wholeNumber.optional(),
+  message: text.optional(),
+  sender_name: text.optional(),
+  name: text.optional(),
+  value_msat_total: wholeNumber.optional(),
+  url: text.optional(),
+});
+export type Boostagram = z.infer<typeof BoostagramSchema>;
+
+/** A podcast:value recipient's customKey/customValue. */
+export const CustomRecordRequestSchema = z.strictObject({
+  type: z
+    .string('must be a string of digits, e.g. "696969"')
+    .regex(/^[0-9]{1,20}$/, { error: 'must be a string of digits, e.g. "696969"' }),
+  value: text,
+});
+export type CustomRecordRequest = z.infer<typeof CustomRecordRequestSchema>;
+
+/** Marks a tip as part `index` of `count` of one split payment. */
+export const SplitOfSchema = z.strictObject({
+  splitId: idString(),
+  index: wholeNumber,
+  count: z.number('must be a number').int('must be a whole number').positive({
+    error: 'must be at least 1',
+  }),
+});
+export type SplitOf = z.infer<typeof SplitOfSchema>;
+
+/** The tips queue message, version 1. */
+export const TipRequestSchema = z.strictObject({
+  version: z.literal(TIP_REQUEST_VERSION),
+  tipId: idString(' (it is the idempotency key)'),
+  platformId: z.string(`must be a string of ${PLATFORM_ID_RULE}`).regex(PLATFORM_ID_PATTERN, {
+    error: `must be ${PLATFORM_ID_RULE}`,
+  }),
+  recipientPubkey: z.string("must be the node's public key as 66 hex chars"),
+  amountMsat: z.union(
+    [z.number(), z.string()],
+    'must be a number or a decimal string of msat, e.g. 21000 or "21000"',
+  ),
+  message: text.optional(),
+  boostagram: BoostagramSchema.optional(),
+  customRecord: CustomRecordRequestSchema.optional(),
+  batchId: idString().optional(),
+  splitOf: SplitOfSchema.optional(),
+  senderName: text
+    .min(1, { error: 'must not be empty: omit it instead' })
+    .max(MAX_SENDER_NAME_CHARS, { error: `must be at most ${MAX_SENDER_NAME_CHARS} characters` })
+    .optional(),
+});
+export type TipRequest = z.infer<typeof TipRequestSchema>;
+
+/** A validated tip, ready to pay: branded ids, checked amount and its final-hop custom records. */
+export type Tip = {
+  tipId: TipId;
+  platformId: PlatformId;
+  recipient: NodePubkey;
+  amountMsat: MilliSats;
+  /** Custom records, ascending by type; the keysend record is added when paying. */
+  records: TlvRecord[];
+  message?: string;
+  boostagram?: Boostagram;
+  customRecord?: CustomRecordRequest;
+  batchId?: string;
+  splitOf?: SplitOf;
+  senderName?: string;
+};
+
+/** Outcome of parsing a queue message: a tip, or what is wrong with it. */
+export type TipRequestResult = { ok: true; tip: Tip } | { ok: false; error: TipValidationError };
+
+const ALLOWED_KEYS: Record<string, readonly string[]> = {
+  '': Object.keys(TipRequestSchema.shape),
+  boostagram: Object.keys(BoostagramSchema.shape),
+  customRecord: Object.keys(CustomRecordRequestSchema.shape),
+  splitOf: Object.keys(SplitOfSchema.shape),
+};
+
+/** Parses a queue message (JSON text or object) into a Tip; never throws on bad input. */
+export const parseTipRequest = (raw: unknown, policy: TipPolicy): TipRequestResult => {
+  try {
+    return { ok: true, tip: buildTip(parseShape(raw), policy) };
+  } catch (error) {
+    if (error instanceof TipValidationError) return { ok: false, error };
+    if (error instanceof ValidationError) {
+      return {
+        ok: false,
+        error: new TipValidationError(error.field, error.message, { cause: error }),
+      };
+    }
+    throw error;
+  }
+};
+
+/**
+ * Identity of a tip's payment: sha256 over canonical JSON of what decides who is paid what.
+ * Two requests with one tipId and different fingerprints are a conflict, never a second payment.
+ */
+export const tipFingerprint = (tip: Tip): string =>
+  bytesToHex(
+    sha256(
+      utf8ToBytes(
+        canonicalJson({
+          recipient: tip.recipient,
+          amountMsat: tip.amountMsat.toString(),
+          records: tip.records.map(({ type, value }) => ({
+            type: type.toString(),
+            value: bytesToHex(value),
+          })),
+          platformId: tip.platformId,
+          batchId: tip.batchId ?? null,
+          splitOf: tip.splitOf ?? null,
+        }),
+      ),
+    ),
+  );
+
+const parseShape = (raw: unknown): TipRequest => {
+  let input = raw;
+  if (typeof raw === 'string') {
+    try {
+      input = JSON.parse(raw);
+    } catch (error) {
+      throw new TipValidationError(
+        'body',
+        `tip request is not valid JSON (${(error as Error).message}): send one JSON object per message`,
+        { cause: error },
+      );
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new TipValidationError(
+      'body',
+      `tip request must be a JSON object, got ${describe(input)}`,
+    );
+  }
+  // Checked before the shape: a newer producer's message should say "upgrade", not list the
+  // fields this version does not know.
+  const { version } = input as { version?: unknown };
+  if (version === undefined) {
+    throw new TipValidationError(
+      'version',
+      `version is required: this payer understands version ${TIP_REQUEST_VERSION}`,
+    );
+  }
+  if (version !== TIP_REQUEST_VERSION) {
+    throw new TipValidationError(
+      'version',
+      `schema version ${JSON.stringify(version)} is not supported; this payer understands version ${TIP_REQUEST_VERSION}`,
+    );
+  }
+  const parsed = TipRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw issue ? issueToError(issue, input) : new TipValidationError('body', parsed.error.message);
+};
+
+const issueToError = (issue: z.core.$ZodIssue, input: unknown): TipValidationError => {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const field = [path, issue.keys[0]].filter(Boolean).join('.');
+    const allowed = ALLOWED_KEYS[path] ?? [];
+    return new TipValidationError(
+      field,
+      `unknown field "${field}": remove it (version ${TIP_REQUEST_VERSION} accepts ${allowed.join(', ')})`,
+    );
+  }
+  const value = issue.path.reduce<unknown>(
+    (node, key) =>
+      typeof node === 'object' && node !== null
+        ? (node as Record<PropertyKey, unknown>)[key]
+        : undefined,
+    input,
+  );
+  if (value === undefined) return new TipValidationError(path, `${path} is required`);
+  if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
+    return new TipValidationError(path, `${path} ${issue.message}, got ${describe(value)}`);
+  }
+  return new TipValidationError(path, `${path} ${issue.message}`);
+};
+
+const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
+  const {
+    version: _version,
+    tipId,
+    platformId,
+    recipientPubkey,
+    amountMsat,
+    ...optional
+  } = request;
+  const tip: Tip = {
+    ...optional,
+    tipId: parseTipId(tipId),
+    platformId: parsePlatformId(platformId),
+    recipient: parseNodePubkey(recipientPubkey, 'recipientPubkey'),
+    amountMsat: parseAmountMsat(amountMsat, policy, 'amountMsat'),
+    records: [],
+  };
+  const { message, boostagram, customRecord, splitOf, senderName } = optional;
+  if (splitOf && splitOf.index >= splitOf.count) {
+    throw new TipValidationError(
+      'splitOf.index',
+      `splitOf.index ${splitOf.index} is out of range for splitOf.count ${splitOf.count}: index counts from 0`,
+    );
+  }
+  const sources: { field: string; record: TlvRecord }[] = [];
+  if (message !== undefined) {
+    const value = utf8ToBytes(message);
+    if (value.length > MAX_MESSAGE_BYTES) {
+      throw new TipValidationError(
+        'message',
+        `message is ${value.length} bytes of UTF-8, over the ${MAX_MESSAGE_BYTES}-byte limit: shorten it by ${value.length - MAX_MESSAGE_BYTES} bytes`,
+      );
+    }
+    sources.push({ field: 'message', record: { type: TEXT_MESSAGE_RECORD_TYPE, value } });
+  }
+  if (boostagram !== undefined) {
+    sources.push({
+      field: 'boostagram',
+      record: {
+        type: BOOSTAGRAM_RECORD_TYPE,
+        value: utf8ToBytes(canonicalJson(withSenderName(boostagram, senderName))),
+      },
+    });
+  }
+  if (customRecord !== undefined) {
+    const type = BigInt(customRecord.type);
+    validateCustomRecordType(type, 'customRecord.type');
+    const clash = sources.find(({ record }) => record.type === type);
+    if (clash) {
+      throw new TipValidationError(
+        'customRecord.type',
+        `customRecord.type ${type} is the record ${clash.field} is sent in: use another type or drop ${clash.field}`,
+      );
+    }
+    sources.push({
+      field: 'customRecord',
+      record: { type, value: utf8ToBytes(customRecord.value) },
+    });
+  }
+  checkBudget(sources, policy.customRecordsBudgetBytes);
+  tip.records = sources
+    .map(({ record }) => record)
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return tip;
+};
+
+// bLIP-10 apps show sender_name; a platform that knows the sender fills it in, but must not
+// contradict a boostagram that names someone else.
+const withSenderName = (boostagram: Boostagram, senderName: string | undefined): Boostagram => {
+  if (senderName === undefined) return boostagram;
+  if (boostagram.sender_name !== undefined && boostagram.sender_name !== senderName) {
+    throw new TipValidationError(
+      'senderName',
+      `senderName "${senderName}" differs from boostagram.sender_name "${boostagram.sender_name}": send one of them`,
+    );
+  }
+  return { ...boostagram, sender_name: senderName };
+};
+
+const checkBudget = (sources: { field: string; record: TlvRecord }[], budget: number): void => {
+  const sized = sources
+    .map(({ field, record }) => ({ field, bytes: encodedRecordsSize([record]) }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const total = sized.reduce((sum, { bytes }) => sum + bytes, 0);
+  const [largest] = sized;
+  if (total <= budget || !largest) return;
+  throw new TipValidationError(
+    largest.field,
+    `custom records take ${total} bytes of the onion, ${total - budget} over the ${budget}-byte budget: shorten ${sized.map(({ field, bytes }) => `${field} (${bytes} bytes)`).join(', ')}`,
+  );
+};
+
+const describe = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return `a ${typeof value}`;
+};

@@ -1,0 +1,53 @@
+import type { PermanentFailureCode } from './errors.js';
+
+/** A custom TLV record of the final hop's onion payload. */
+export interface OnionRecord {
+  type: bigint;
+  value: Uint8Array;
+}
+
+export interface KeysendPayment {
+  /** Recipient node, 33-byte compressed pubkey as lowercase hex. */
+  destination: string;
+  amountMsat: bigint;
+  paymentHash: Uint8Array;
+  /** Sent in the keysend record (5482373484) so the recipient can settle. */
+  preimage: Uint8Array;
+  /** Custom records besides the keysend record (message, boostagram, custom key…). */
+  records: OnionRecord[];
+  /** Fee limit: always set, never unlimited. */
+  maxFeeMsat: bigint;
+  /** Blocks from the current height the HTLC may be locked for. */
+  maxTimeoutBlocks: number;
+  pathfindingTimeoutMs: number;
+}
+
+/** What LND knows of a settled payment: enough for a receipt. */
+export interface SettledPayment {
+  status: 'succeeded';
+  preimage: Uint8Array;
+  feeMsat: bigint;
+  /** Pubkeys of the hops, the recipient last. */
+  hops: string[];
+  settledAt: string;
+}
+
+export type PaymentLookup =
+  | SettledPayment
+  | { status: 'failed'; code: PermanentFailureCode; message: string }
+  | { status: 'in_flight' }
+  | { status: 'not_found' };
+
+/** The operator's Lightning node, as the payer needs it. */
+export interface LightningNode {
+  /**
+   * Pays by keysend and resolves when settled. Throws `PermanentPaymentError`,
+   * `TransientPaymentError` or `AmbiguousPaymentError`. `onInFlight` fires once LND has taken the
+   * payment (from then on only a lookup can tell how it ended).
+   */
+  payKeysend(payment: KeysendPayment, hooks?: { onInFlight?: () => void }): Promise<SettledPayment>;
+  /** Asks LND what became of a payment hash; bounded by a timeout (getPayment can hang). */
+  lookupPayment(paymentHash: Uint8Array): Promise<PaymentLookup>;
+  /** The node's own pubkey. */
+  getPubkey(): Promise<string>;
+}

@@ -1,0 +1,100 @@
+import type { PermanentFailureCode } from './errors.js';
+import type { OnionRecord } from './lightning-node.js';
+
+/** RECEIVED → SENDING → SUCCEEDED | FAILED; every transition is a conditional write. */
+export type TipState = 'RECEIVED' | 'SENDING' | 'SUCCEEDED' | 'FAILED';
+
+/** A tip as the ledger keeps it. */
+export interface TipRecord {
+  tipId: string;
+  state: TipState;
+  /** sha256 of the payment-relevant payload: the same tipId with another payload is refused. */
+  fingerprint: string;
+  platformId: string;
+  recipient: string;
+  amountMsat: bigint;
+  records: OnionRecord[];
+  /** Fixed at creation: every attempt of this tip pays this hash (LND refuses a second send). */
+  paymentHash: string;
+  /** Version of the preimage key the hash was derived with. */
+  keyVersion: number;
+  /** Number of times the tip entered SENDING. */
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  sendingSince?: string;
+  failureCode?: PermanentFailureCode;
+  failureReason?: string;
+  /** The signed receipt (JSON) once SUCCEEDED. */
+  receipt?: string;
+  feeMsat?: bigint;
+  settledAt?: string;
+  batchId?: string;
+  splitId?: string;
+}
+
+export type NewTip = Pick<
+  TipRecord,
+  | 'tipId'
+  | 'fingerprint'
+  | 'platformId'
+  | 'recipient'
+  | 'amountMsat'
+  | 'records'
+  | 'paymentHash'
+  | 'keyVersion'
+  | 'batchId'
+  | 'splitId'
+>;
+
+export interface Rejection {
+  /** The SQS message id: a rejected message may have no usable tip id. */
+  messageId: string;
+  reason: string;
+  field?: string;
+  claimedTipId?: string;
+  body: string;
+}
+
+export interface RecipientTotals {
+  recipient: string;
+  paidMsat: bigint;
+  feeMsat: bigint;
+  tipCount: number;
+}
+
+/** The payouts ledger in DynamoDB, as the payer and reconciler use it. */
+export interface TipLedger {
+  /** Creates the tip as RECEIVED unless its id exists; returns what is stored either way. */
+  createTip(tip: NewTip, now: Date): Promise<{ created: boolean; record: TipRecord }>;
+  getTip(tipId: string): Promise<TipRecord | undefined>;
+  /**
+   * Records the intent to pay before LND is called: `from` → SENDING with attempt + 1, only if the
+   * tip is still in `from` at `expectedAttempt`. Throws `LedgerConflictError` if it is not.
+   */
+  markSending(
+    tipId: string,
+    from: 'RECEIVED' | 'SENDING',
+    expectedAttempt: number,
+    now: Date,
+  ): Promise<TipRecord>;
+  /**
+   * One transaction: SENDING → SUCCEEDED with the receipt, plus the recipient's totals and the
+   * batch's progress. Applies once; throws `LedgerConflictError` if the tip was not SENDING.
+   */
+  markSucceeded(
+    tip: TipRecord,
+    outcome: { receipt: string; feeMsat: bigint; settledAt: string },
+    now: Date,
+  ): Promise<void>;
+  /** SENDING → FAILED with the reason, only at `expectedAttempt`; `LedgerConflictError` otherwise. */
+  markFailed(
+    tip: TipRecord,
+    failure: { code: PermanentFailureCode; reason: string },
+    now: Date,
+  ): Promise<void>;
+  recordRejection(rejection: Rejection, now: Date): Promise<void>;
+  /** Tips SENDING since before `olderThan`, oldest first. */
+  listStuckSending(olderThan: Date, limit: number): Promise<TipRecord[]>;
+  getRecipientTotals(recipient: string): Promise<RecipientTotals | undefined>;
+}

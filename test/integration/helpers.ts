@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type AuthenticatedLnd, getInvoices } from 'lightning';
+import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
+import { localSqsClient } from '../../infra/local/elasticmq.js';
+import { connectLnd } from '../../infra/local/lnd.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
+import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
+import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
+
+/** Clients on the real local stack for the payer's integration tests. */
+export const stackClients = async (stack: StackFile) => {
+  const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+  await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
+  const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
+  const ledger = createDynamoTipLedger(dynamodb, LOCAL_TABLE_NAMES);
+  const lnd: Record<string, AuthenticatedLnd> = {};
+  for (const node of stack.lightning.nodes) lnd[node.name] = await connectLnd(node);
+  const destroy = () => {
+    dynamodb.destroy();
+    sqs.destroy();
+  };
+  return { dynamodb, sqs, ledger, lnd, destroy };
+};
+
+export type StackClients = Awaited<ReturnType<typeof stackClients>>;
+
+/** A valid version-1 tip request to `recipient`, unique per call unless overridden. */
+export const tipRequest = (
+  stack: StackFile,
+  recipient: string,
+  overrides: Record<string, unknown> = {},
+) => ({
+  version: 1,
+  tipId: `it-${randomUUID()}`,
+  platformId: 'integration-tests',
+  recipientPubkey: stackNode(stack, recipient).pubkey,
+  amountMsat: 1_000_000,
+  ...overrides,
+});
+
+export const enqueue = async (stack: StackFile, clients: StackClients, bodies: unknown[]) => {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    if (chunk.length === 1) {
+      await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.sqs.tipsQueueUrl,
+          MessageBody: serialize(chunk[0]),
+        }),
+      );
+      continue;
+    }
+    await clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.sqs.tipsQueueUrl,
+        Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: serialize(body) })),
+      }),
+    );
+  }
+};
+
+const serialize = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
+
+/** Waits until the tip reaches one of `states`; returns it. */
+export const waitForTip = (
+  clients: StackClients,
+  tipId: string,
+  states: TipState[],
+  timeoutMs = 60_000,
+): Promise<TipRecord> =>
+  waitFor(
+    `tip ${tipId} to reach ${states.join('/')}`,
+    async () => {
+      const tip = await clients.ledger.getTip(tipId);
+      return tip && states.includes(tip.state) ? tip : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+
+/** What a creator's node shows for a payment hash: the settled invoice, or nothing. */
+export const receivedBy = async (clients: StackClients, node: string, paymentHash: string) => {
+  const { invoices } = await getInvoices({
+    lnd: clients.lnd[node] as AuthenticatedLnd,
+    limit: 1000,
+  });
+  return invoices.filter((invoice) => invoice.id === paymentHash);
+};

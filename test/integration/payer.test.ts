@@ -1,0 +1,187 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { getPayment } from 'lightning';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalService } from '../../infra/local/service.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
+import { stackNode } from '../../shared/config/stack-file.js';
+import { verifyReceipt } from '../../shared/domain/receipt.js';
+import {
+  enqueue,
+  receivedBy,
+  type StackClients,
+  stackClients,
+  tipRequest,
+  waitForTip,
+} from './helpers.js';
+
+const stack = inject('stack');
+const utf8Hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+
+describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack', () => {
+  let clients: StackClients;
+  let services: Array<Awaited<ReturnType<typeof startLocalService>>> = [];
+  let receiptPubkey: string;
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+    // Three pollers, like three concurrent Lambda instances on one queue.
+    services = await Promise.all(
+      [1, 2, 3].map(() =>
+        startLocalService(stack, {
+          reconcileEveryMs: 0,
+          batchSize: 10,
+          env: { TIPSTREAM_MAX_TIP_SATS: '10000000', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+        }),
+      ),
+    );
+    const { secp } = await import('../../shared/domain/secp.js');
+    receiptPubkey = Buffer.from(
+      secp.schnorr.getPublicKey(
+        Buffer.from(services[0]?.env.TIPSTREAM_RECEIPT_PRIVATE_KEY ?? '', 'hex'),
+      ),
+    ).toString('hex');
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    clients?.destroy();
+  });
+
+  it('pays a tip to carol once, with its records; ledger and receipt match carol’s view', async () => {
+    const request = tipRequest(stack, 'carol', {
+      amountMsat: 21_000_000,
+      message: 'great stream! ⚡',
+      boostagram: { action: 'boost', app_name: 'Tipstream tests', value_msat_total: 21_000_000 },
+      customRecord: { type: '696969', value: 'carol-wallet-7' },
+      senderName: 'satoshi',
+    });
+    await enqueue(stack, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip.state).toBe('SUCCEEDED');
+
+    const invoices = await receivedBy(clients, 'carol', tip.paymentHash);
+    expect(invoices).toHaveLength(1);
+    const invoice = invoices[0];
+    expect(invoice?.is_confirmed).toBe(true);
+    expect(invoice?.received_mtokens).toBe('21000000');
+    const records = invoice?.payments.flatMap((payment) => payment.messages) ?? [];
+    expect(records).toContainEqual({ type: '34349334', value: utf8Hex('great stream! ⚡') });
+    expect(records).toContainEqual({ type: '696969', value: utf8Hex('carol-wallet-7') });
+    const boost = records.find((record) => record.type === '7629169');
+    expect(JSON.parse(Buffer.from(boost?.value ?? '', 'hex').toString('utf8'))).toMatchObject({
+      action: 'boost',
+      app_name: 'Tipstream tests',
+      value_msat_total: 21_000_000,
+      sender_name: 'satoshi',
+    });
+
+    const signed = JSON.parse(tip.receipt ?? '{}');
+    expect(verifyReceipt(signed, receiptPubkey)).toEqual({ ok: true });
+    expect(signed.receipt).toMatchObject({
+      tipId: request.tipId,
+      recipient: stackNode(stack, 'carol').pubkey,
+      amountMsat: '21000000',
+      paymentHash: tip.paymentHash,
+      preimage: invoice?.secret,
+      hops: [stackNode(stack, 'bob').pubkey, stackNode(stack, 'carol').pubkey],
+      attempts: 1,
+    });
+    const sent = await getPayment({ lnd: clients.lnd.alice as never, id: tip.paymentHash });
+    expect(signed.receipt.feeMsat).toBe(sent.payment?.fee_mtokens);
+    const totals = await clients.ledger.getRecipientTotals(stackNode(stack, 'carol').pubkey);
+    expect(totals?.paidMsat).toBeGreaterThanOrEqual(21_000_000n);
+  });
+
+  it('fails a tip to erin (no keysend) with a readable reason, and does not retry it', async () => {
+    const request = tipRequest(stack, 'erin');
+    await enqueue(stack, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip).toMatchObject({
+      state: 'FAILED',
+      failureCode: 'REJECTED_BY_DESTINATION',
+      attempt: 1,
+    });
+    expect(tip.failureReason).toMatch(/does not accept keysend/);
+    expect(await receivedBy(clients, 'erin', tip.paymentHash)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await clients.ledger.getTip(request.tipId))?.attempt).toBe(1);
+  });
+
+  it('fails a tip larger than the route can carry, the same way', async () => {
+    // bob → dave is a 5,000,000 sat channel: 6,000,000 sats cannot pass.
+    const request = tipRequest(stack, 'dave', { amountMsat: 6_000_000_000 });
+    await enqueue(stack, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip).toMatchObject({ state: 'FAILED', failureCode: 'NO_ROUTE', attempt: 1 });
+    expect(tip.failureReason).toMatch(/no route/);
+  });
+
+  it('pays a tip enqueued 50 times, processed concurrently, exactly once', async () => {
+    const request = tipRequest(stack, 'carol', { amountMsat: 5_000_000 });
+    await enqueue(
+      stack,
+      clients,
+      Array.from({ length: 50 }, () => request),
+    );
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip.state).toBe('SUCCEEDED');
+    await waitFor(
+      'the queue to drain',
+      async () => {
+        const { Attributes } = await clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: stack.sqs.tipsQueueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        return (
+          Attributes?.ApproximateNumberOfMessages === '0' &&
+          Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+        );
+      },
+      { timeoutMs: 60_000 },
+    );
+    const invoices = await receivedBy(clients, 'carol', tip.paymentHash);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.received_mtokens).toBe('5000000');
+    expect(invoices[0]?.payments.filter((payment) => payment.is_confirmed)).toHaveLength(1);
+  });
+
+  it('rejects the same tipId with a different amount, and pays nothing more', async () => {
+    const request = tipRequest(stack, 'dave', { amountMsat: 2_000_000 });
+    await enqueue(stack, clients, [request]);
+    const paid = await waitForTip(clients, request.tipId, ['SUCCEEDED']);
+    await enqueue(stack, clients, [{ ...request, amountMsat: 9_000_000 }]);
+    const doc = DynamoDBDocumentClient.from(clients.dynamodb);
+    const rejection = await waitFor('the conflict to be recorded', async () => {
+      const { Items } = await doc.send(
+        new ScanCommand({
+          TableName: LOCAL_TABLE_NAMES.tips,
+          FilterExpression: 'claimedTipId = :id',
+          ExpressionAttributeValues: { ':id': request.tipId },
+        }),
+      );
+      return Items?.[0];
+    });
+    expect(rejection.reason).toMatch(/already used for a different tip/);
+    const invoices = await receivedBy(clients, 'dave', paid.paymentHash);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.received_mtokens).toBe('2000000');
+    expect((await clients.ledger.getTip(request.tipId))?.amountMsat).toBe(2_000_000n);
+  });
+
+  it('never lets a poison message block the rest of its batch', async () => {
+    const good = tipRequest(stack, 'dave', { amountMsat: 3_000_000 });
+    const wrongSchema = { ...tipRequest(stack, 'dave'), version: 7 };
+    const offCurve = tipRequest(stack, 'dave', { recipientPubkey: `02${'f'.repeat(64)}` });
+    await enqueue(stack, clients, ['{not json', wrongSchema, good, offCurve]);
+    const tip = await waitForTip(clients, good.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip.state).toBe('SUCCEEDED');
+    for (const bad of [wrongSchema, offCurve])
+      expect(await clients.ledger.getTip(bad.tipId)).toBeUndefined();
+  });
+});
