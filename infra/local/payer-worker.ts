@@ -16,6 +16,7 @@ if (!stack) {
 }
 const service = await startLocalService(stack, {
   reconcileEveryMs: 0,
+  queueUrl: process.env.TIPSTREAM_WORKER_QUEUE_URL || undefined,
   visibilityTimeoutSeconds: Number(process.env.TIPSTREAM_WORKER_VISIBILITY_SECONDS ?? 30),
   checkpoint: (step, tipId) => {
     process.stdout.write(`checkpoint ${step} ${tipId}\n`);

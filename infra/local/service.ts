@@ -62,6 +62,8 @@ export const localServiceEnv = async (
 };
 
 export interface LocalServiceOptions {
+  /** Queue to consume; default the stack's tips queue (tests use their own). */
+  queueUrl?: string;
   /** Messages per payer invocation (the event source mapping's batch size). */
   batchSize?: number;
   functionTimeoutMs?: number;
@@ -92,7 +94,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   const log = options.log ?? (() => {});
   const poller = startPoller({
     sqs,
-    queueUrl: stack.sqs.tipsQueueUrl,
+    queueUrl: options.queueUrl ?? stack.sqs.tipsQueueUrl,
     region: stack.region,
     handler: payer,
     batchSize: options.batchSize ?? 10,

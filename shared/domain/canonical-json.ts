@@ -18,5 +18,7 @@ export const canonicalJson = (value: unknown): string => {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
-  throw new TypeError(`canonical JSON cannot encode a ${typeof value}`);
+  throw new TypeError(
+    `canonical JSON cannot encode ${value === undefined ? 'undefined' : `a ${typeof value}`}`,
+  );
 };

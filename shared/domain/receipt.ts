@@ -19,37 +19,43 @@ const nodePubkey = z
   .regex(/^0[23][0-9a-f]{64}$/, { error: 'must be a node pubkey as 66 lowercase hex chars' });
 
 /** A paid tip, as the operator attests to it. Amounts are decimal msat strings (exact). */
-export const ReceiptSchema = z.strictObject({
-  version: z.literal(1, 'must be 1'),
-  tipId: z.string().regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}` }),
-  platformId: z.string().regex(PLATFORM_ID_PATTERN, { error: `must be ${PLATFORM_ID_RULE}` }),
-  recipient: nodePubkey,
-  amountMsat: z
-    .string('must be a decimal string')
-    .regex(/^[1-9][0-9]*$/, { error: 'must be a positive decimal string of msat' }),
-  feeMsat: z
-    .string('must be a decimal string')
-    .regex(/^(0|[1-9][0-9]*)$/, { error: 'must be a non-negative decimal string of msat' }),
-  paymentHash: hex32('a 32-byte hash'),
-  preimage: hex32('a 32-byte preimage'),
-  /** Node pubkeys of the route, in order. */
-  hops: z.array(nodePubkey, 'must be an array of node pubkeys'),
-  settledAt: z.iso.datetime({ error: 'must be an ISO 8601 UTC time, e.g. 2026-01-01T00:00:00Z' }),
-  attempts: z.number('must be a number').int('must be a whole number').positive({
-    error: 'must be at least 1',
-  }),
-  /** BIP-340 x-only public key of the operator's receipt key. */
-  operatorPubkey: hex32('an x-only (BIP-340) public key'),
-});
+export const ReceiptSchema = z.strictObject(
+  {
+    version: z.literal(1, 'must be 1'),
+    tipId: z.string().regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}` }),
+    platformId: z.string().regex(PLATFORM_ID_PATTERN, { error: `must be ${PLATFORM_ID_RULE}` }),
+    recipient: nodePubkey,
+    amountMsat: z
+      .string('must be a decimal string')
+      .regex(/^[1-9][0-9]*$/, { error: 'must be a positive decimal string of msat' }),
+    feeMsat: z
+      .string('must be a decimal string')
+      .regex(/^(0|[1-9][0-9]*)$/, { error: 'must be a non-negative decimal string of msat' }),
+    paymentHash: hex32('a 32-byte hash'),
+    preimage: hex32('a 32-byte preimage'),
+    /** Node pubkeys of the route, in order. */
+    hops: z.array(nodePubkey, 'must be an array of node pubkeys'),
+    settledAt: z.iso.datetime({ error: 'must be an ISO 8601 UTC time, e.g. 2026-01-01T00:00:00Z' }),
+    attempts: z.number('must be a number').int('must be a whole number').positive({
+      error: 'must be at least 1',
+    }),
+    /** BIP-340 x-only public key of the operator's receipt key. */
+    operatorPubkey: hex32('an x-only (BIP-340) public key'),
+  },
+  'must be an object',
+);
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
 /** A receipt with the operator's BIP-340 signature. */
-export const SignedReceiptSchema = z.strictObject({
-  receipt: ReceiptSchema,
-  signature: z
-    .string('must be a 64-byte signature as 128 hex chars')
-    .regex(/^[0-9a-f]{128}$/, { error: 'must be a 64-byte signature as 128 lowercase hex chars' }),
-});
+export const SignedReceiptSchema = z.strictObject(
+  {
+    receipt: ReceiptSchema,
+    signature: z.string('must be a 64-byte signature as 128 hex chars').regex(/^[0-9a-f]{128}$/, {
+      error: 'must be a 64-byte signature as 128 lowercase hex chars',
+    }),
+  },
+  'must be an object',
+);
 export type SignedReceipt = z.infer<typeof SignedReceiptSchema>;
 
 /** A receipt before signing: operatorPubkey may be left for signReceipt to fill from the key. */

@@ -47,42 +47,51 @@ const wholeNumber = z.number('must be a number').int('must be a whole number').n
 });
 
 /** bLIP-10 boostagram (record 7629169), restricted to the fields Tipstream passes on. */
-export const BoostagramSchema = z.strictObject({
-  action: z.enum(['boost', 'stream', 'auto'], 'must be "boost", "stream" or "auto"'),
-  app_name: text.optional(),
-  app_version: text.optional(),
-  podcast: text.optional(),
-  episode: text.optional(),
-  // Podcast Index feed ids are numbers; some apps send them as strings.
-  feedID: z.union([wholeNumber, text], 'must be a number or a string').optional(),
-  guid: text.optional(),
-  episode_guid: text.optional(),
-  ts: wholeNumber.optional(),
-  message: text.optional(),
-  sender_name: text.optional(),
-  name: text.optional(),
-  value_msat_total: wholeNumber.optional(),
-  url: text.optional(),
-});
+export const BoostagramSchema = z.strictObject(
+  {
+    action: z.enum(['boost', 'stream', 'auto'], 'must be "boost", "stream" or "auto"'),
+    app_name: text.optional(),
+    app_version: text.optional(),
+    podcast: text.optional(),
+    episode: text.optional(),
+    // Podcast Index feed ids are numbers; some apps send them as strings.
+    feedID: z.union([wholeNumber, text], 'must be a number or a string').optional(),
+    guid: text.optional(),
+    episode_guid: text.optional(),
+    ts: wholeNumber.optional(),
+    message: text.optional(),
+    sender_name: text.optional(),
+    name: text.optional(),
+    value_msat_total: wholeNumber.optional(),
+    url: text.optional(),
+  },
+  'must be an object',
+);
 export type Boostagram = z.infer<typeof BoostagramSchema>;
 
 /** A podcast:value recipient's customKey/customValue. */
-export const CustomRecordRequestSchema = z.strictObject({
-  type: z
-    .string('must be a string of digits, e.g. "696969"')
-    .regex(/^[0-9]{1,20}$/, { error: 'must be a string of digits, e.g. "696969"' }),
-  value: text,
-});
+export const CustomRecordRequestSchema = z.strictObject(
+  {
+    type: z
+      .string('must be a string of digits, e.g. "696969"')
+      .regex(/^[0-9]{1,20}$/, { error: 'must be a string of digits, e.g. "696969"' }),
+    value: text,
+  },
+  'must be an object',
+);
 export type CustomRecordRequest = z.infer<typeof CustomRecordRequestSchema>;
 
 /** Marks a tip as part `index` of `count` of one split payment. */
-export const SplitOfSchema = z.strictObject({
-  splitId: idString(),
-  index: wholeNumber,
-  count: z.number('must be a number').int('must be a whole number').positive({
-    error: 'must be at least 1',
-  }),
-});
+export const SplitOfSchema = z.strictObject(
+  {
+    splitId: idString(),
+    index: wholeNumber,
+    count: z.number('must be a number').int('must be a whole number').positive({
+      error: 'must be at least 1',
+    }),
+  },
+  'must be an object',
+);
 export type SplitOf = z.infer<typeof SplitOfSchema>;
 
 /** The tips queue message, version 1. */
@@ -233,7 +242,11 @@ const issueToError = (issue: z.core.$ZodIssue, input: unknown): TipValidationErr
   );
   if (value === undefined) return new TipValidationError(path, `${path} is required`);
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
-    return new TipValidationError(path, `${path} ${issue.message}, got ${describe(value)}`);
+    // zod's own wording ("Invalid input: …") is replaced where the schema gives none.
+    const expected = issue.message.startsWith('Invalid input')
+      ? `must be ${'expected' in issue ? `a ${issue.expected}` : 'another type'}`
+      : issue.message;
+    return new TipValidationError(path, `${path} ${expected}, got ${describe(value)}`);
   }
   return new TipValidationError(path, `${path} ${issue.message}`);
 };
@@ -335,5 +348,6 @@ const describe = (value: unknown): string => {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  if (value === undefined) return 'undefined';
   return `a ${typeof value}`;
 };

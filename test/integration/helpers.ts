@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { localSqsClient } from '../../infra/local/elasticmq.js';
@@ -41,13 +46,40 @@ export const tipRequest = (
   ...overrides,
 });
 
-export const enqueue = async (stack: StackFile, clients: StackClients, bodies: unknown[]) => {
+/**
+ * A private queue (with its own DLQ) on the stack's ElasticMQ, so a test's messages reach only
+ * its own payers even when `npm start` is consuming the tips queue.
+ */
+export const createTestQueue = async (clients: StackClients, name: string, maxReceiveCount = 5) => {
+  const suffix = randomUUID().slice(0, 8);
+  const { QueueUrl: dlqUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-${suffix}-dlq` }),
+  );
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const { QueueUrl } = await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-${suffix}`,
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: QueueUrl as string, dlqUrl: dlqUrl as string };
+};
+
+export const enqueue = async (queueUrl: string, clients: StackClients, bodies: unknown[]) => {
   for (let i = 0; i < bodies.length; i += 10) {
     const chunk = bodies.slice(i, i + 10);
     if (chunk.length === 1) {
       await clients.sqs.send(
         new SendMessageCommand({
-          QueueUrl: stack.sqs.tipsQueueUrl,
+          QueueUrl: queueUrl,
           MessageBody: serialize(chunk[0]),
         }),
       );
@@ -55,7 +87,7 @@ export const enqueue = async (stack: StackFile, clients: StackClients, bodies: u
     }
     await clients.sqs.send(
       new SendMessageBatchCommand({
-        QueueUrl: stack.sqs.tipsQueueUrl,
+        QueueUrl: queueUrl,
         Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: serialize(body) })),
       }),
     );

@@ -8,6 +8,7 @@ import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import {
+  createTestQueue,
   enqueue,
   receivedBy,
   type StackClients,
@@ -23,15 +24,18 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
   let clients: StackClients;
   let services: Array<Awaited<ReturnType<typeof startLocalService>>> = [];
   let receiptPubkey: string;
+  let queueUrl: string;
 
   beforeAll(async () => {
     clients = await stackClients(stack);
+    ({ queueUrl } = await createTestQueue(clients, 'payer-test'));
     // Three pollers, like three concurrent Lambda instances on one queue.
     services = await Promise.all(
       [1, 2, 3].map(() =>
         startLocalService(stack, {
           reconcileEveryMs: 0,
           batchSize: 10,
+          queueUrl,
           env: { TIPSTREAM_MAX_TIP_SATS: '10000000', TIPSTREAM_PAYER_CONCURRENCY: '10' },
         }),
       ),
@@ -56,7 +60,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
       customRecord: { type: '696969', value: 'carol-wallet-7' },
       senderName: 'satoshi',
     });
-    await enqueue(stack, clients, [request]);
+    await enqueue(queueUrl, clients, [request]);
     const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
     expect(tip.state).toBe('SUCCEEDED');
 
@@ -95,7 +99,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
 
   it('fails a tip to erin (no keysend) with a readable reason, and does not retry it', async () => {
     const request = tipRequest(stack, 'erin');
-    await enqueue(stack, clients, [request]);
+    await enqueue(queueUrl, clients, [request]);
     const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
     expect(tip).toMatchObject({
       state: 'FAILED',
@@ -111,7 +115,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
   it('fails a tip larger than the route can carry, the same way', async () => {
     // bob → dave is a 5,000,000 sat channel: 6,000,000 sats cannot pass.
     const request = tipRequest(stack, 'dave', { amountMsat: 6_000_000_000 });
-    await enqueue(stack, clients, [request]);
+    await enqueue(queueUrl, clients, [request]);
     const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
     expect(tip).toMatchObject({ state: 'FAILED', failureCode: 'NO_ROUTE', attempt: 1 });
     expect(tip.failureReason).toMatch(/no route/);
@@ -120,7 +124,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
   it('pays a tip enqueued 50 times, processed concurrently, exactly once', async () => {
     const request = tipRequest(stack, 'carol', { amountMsat: 5_000_000 });
     await enqueue(
-      stack,
+      queueUrl,
       clients,
       Array.from({ length: 50 }, () => request),
     );
@@ -131,7 +135,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
       async () => {
         const { Attributes } = await clients.sqs.send(
           new GetQueueAttributesCommand({
-            QueueUrl: stack.sqs.tipsQueueUrl,
+            QueueUrl: queueUrl,
             AttributeNames: [
               'ApproximateNumberOfMessages',
               'ApproximateNumberOfMessagesNotVisible',
@@ -153,9 +157,9 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
 
   it('rejects the same tipId with a different amount, and pays nothing more', async () => {
     const request = tipRequest(stack, 'dave', { amountMsat: 2_000_000 });
-    await enqueue(stack, clients, [request]);
+    await enqueue(queueUrl, clients, [request]);
     const paid = await waitForTip(clients, request.tipId, ['SUCCEEDED']);
-    await enqueue(stack, clients, [{ ...request, amountMsat: 9_000_000 }]);
+    await enqueue(queueUrl, clients, [{ ...request, amountMsat: 9_000_000 }]);
     const doc = DynamoDBDocumentClient.from(clients.dynamodb);
     const rejection = await waitFor('the conflict to be recorded', async () => {
       const { Items } = await doc.send(
@@ -178,7 +182,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     const good = tipRequest(stack, 'dave', { amountMsat: 3_000_000 });
     const wrongSchema = { ...tipRequest(stack, 'dave'), version: 7 };
     const offCurve = tipRequest(stack, 'dave', { recipientPubkey: `02${'f'.repeat(64)}` });
-    await enqueue(stack, clients, ['{not json', wrongSchema, good, offCurve]);
+    await enqueue(queueUrl, clients, ['{not json', wrongSchema, good, offCurve]);
     const tip = await waitForTip(clients, good.tipId, ['SUCCEEDED', 'FAILED']);
     expect(tip.state).toBe('SUCCEEDED');
     for (const bad of [wrongSchema, offCurve])

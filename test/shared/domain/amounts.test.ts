@@ -15,29 +15,65 @@ const huge = { maxMsat: 10n ** 30n, allowMsat: true };
 
 describe('parseAmountMsat', () => {
   it.each([
-    { description: 'undefined', args: [undefined, sats], error: /must be a number or a decimal string of msat, got undefined/ },
+    {
+      description: 'undefined',
+      args: [undefined, sats],
+      error: /must be a number or a decimal string of msat, got undefined/,
+    },
     { description: 'null', args: [null, sats], error: /got null/ },
     { description: 'a boolean', args: [true, sats], error: /got boolean/ },
     { description: 'an object', args: [{ msat: 1 }, sats], error: /got object/ },
-    { description: 'a fraction', args: [1000.5, msat], error: /1000.5 is not a whole number of msat/ },
+    {
+      description: 'a fraction',
+      args: [1000.5, msat],
+      error: /1000.5 is not a whole number of msat/,
+    },
     { description: 'NaN', args: [Number.NaN, msat], error: /NaN is not a whole number/ },
-    { description: 'Infinity', args: [Number.POSITIVE_INFINITY, huge], error: /Infinity is not a whole number/ },
+    {
+      description: 'Infinity',
+      args: [Number.POSITIVE_INFINITY, huge],
+      error: /Infinity is not a whole number/,
+    },
     {
       description: 'an unsafe integer',
       args: [2 ** 53, huge],
       error: /9007199254740992 is too large for an exact JSON number: send it as a decimal string/,
     },
-    { description: 'zero (number)', args: [0, sats], error: /amountMsat is 0: send at least 1 sat \(1000 msat\)/ },
-    { description: 'zero (string)', args: ['0', msat], error: /amountMsat is 0: send at least 1 msat/ },
-    { description: 'negative number', args: [-1000, sats], error: /-1000 is negative: send a positive amount/ },
+    {
+      description: 'zero (number)',
+      args: [0, sats],
+      error: /amountMsat is 0: send at least 1 sat \(1000 msat\)/,
+    },
+    {
+      description: 'zero (string)',
+      args: ['0', msat],
+      error: /amountMsat is 0: send at least 1 msat/,
+    },
+    {
+      description: 'negative number',
+      args: [-1000, sats],
+      error: /-1000 is negative: send a positive amount/,
+    },
     { description: 'negative string', args: ['-1000', sats], error: /-1000 is negative/ },
     { description: 'empty string', args: ['', sats], error: /"" is not a decimal integer/ },
-    { description: 'decimal point in string', args: ['1000.0', sats], error: /"1000.0" is not a decimal integer/ },
-    { description: 'exponent in string', args: ['1e6', sats], error: /"1e6" is not a decimal integer/ },
+    {
+      description: 'decimal point in string',
+      args: ['1000.0', sats],
+      error: /"1000.0" is not a decimal integer/,
+    },
+    {
+      description: 'exponent in string',
+      args: ['1e6', sats],
+      error: /"1e6" is not a decimal integer/,
+    },
     { description: 'hex string', args: ['0x3e8', sats], error: /"0x3e8" is not a decimal integer/ },
     { description: 'plus sign', args: ['+1000', sats], error: /not a decimal integer/ },
     { description: 'whitespace', args: [' 1000', sats], error: /not a decimal integer/ },
-    { description: 'leading zeros', args: ['01000', sats], error: /"01000" has leading zeros: remove them/ },
+    {
+      description: 'leading zeros',
+      args: ['01000', sats],
+      error: /"01000" has leading zeros: remove them/,
+    },
     {
       description: 'above the maximum',
       args: [1_000_001_000, sats],
@@ -53,7 +89,11 @@ describe('parseAmountMsat', () => {
       args: [1500, sats],
       error: /amountMsat 1500 must be a whole number of sats \(a multiple of 1000 msat\)/,
     },
-    { description: '1 msat when only whole sats are allowed', args: ['1', sats], error: /must be a whole number of sats/ },
+    {
+      description: '1 msat when only whole sats are allowed',
+      args: ['1', sats],
+      error: /must be a whole number of sats/,
+    },
   ] as { description: string; args: [unknown, typeof sats]; error: RegExp }[])(
     'rejects $description',
     ({ args, error }) => {
@@ -70,8 +110,16 @@ describe('parseAmountMsat', () => {
     { description: 'exactly the maximum', args: [1_000_000_000, sats], expected: 1_000_000_000n },
     { description: 'msat when allowed', args: [1, msat], expected: 1n },
     { description: 'msat string when allowed', args: ['1500', msat], expected: 1500n },
-    { description: 'the largest safe integer', args: [Number.MAX_SAFE_INTEGER, huge], expected: 9007199254740991n },
-    { description: 'a string beyond 2^53, exactly', args: ['9007199254740993', huge], expected: 9007199254740993n },
+    {
+      description: 'the largest safe integer',
+      args: [Number.MAX_SAFE_INTEGER, huge],
+      expected: 9007199254740991n,
+    },
+    {
+      description: 'a string beyond 2^53, exactly',
+      args: ['9007199254740993', huge],
+      expected: 9007199254740993n,
+    },
   ] as { description: string; args: [unknown, typeof sats]; expected: bigint }[])(
     'accepts $description',
     ({ args, expected }) => {
@@ -105,6 +153,8 @@ describe('sats and msat', () => {
     { description: 'unsafe', args: 2 ** 53 },
     { description: 'NaN', args: Number.NaN },
   ])('parseSats rejects $description', ({ args }) => {
-    expect(thrown(() => parseSats(args)).message).toMatch(/must be a non-negative whole number of sats/);
+    expect(thrown(() => parseSats(args)).message).toMatch(
+      /must be a non-negative whole number of sats/,
+    );
   });
 });

@@ -8,9 +8,9 @@ import {
   derivePreimage,
   deriveSharedSecretPreimage,
   lndSharedSecret,
-  paymentHashOf,
   parsePaymentHash,
   parsePreimage,
+  paymentHashOf,
 } from '../../../shared/domain/preimage.js';
 import { secretKey, thrown } from './helpers.js';
 
@@ -80,10 +80,30 @@ describe('paymentHashOf', () => {
 
 describe('parsePreimage and parsePaymentHash', () => {
   it.each([
-    { description: 'preimage of 0 bytes', fn: parsePreimage, args: new Uint8Array(), error: /^preimage must be exactly 32 bytes, got 0 bytes$/ },
-    { description: 'preimage of 64 bytes', fn: parsePreimage, args: new Uint8Array(64), error: /got 64 bytes/ },
-    { description: 'hash of 31 bytes', fn: parsePaymentHash, args: new Uint8Array(31), error: /^paymentHash must be exactly 32 bytes, got 31 bytes$/ },
-    { description: 'hash as an array of numbers', fn: parsePaymentHash, args: Array(32).fill(0), error: /paymentHash must be a Uint8Array of 32 bytes, got object/ },
+    {
+      description: 'preimage of 0 bytes',
+      fn: parsePreimage,
+      args: new Uint8Array(),
+      error: /^preimage must be exactly 32 bytes, got 0 bytes$/,
+    },
+    {
+      description: 'preimage of 64 bytes',
+      fn: parsePreimage,
+      args: new Uint8Array(64),
+      error: /got 64 bytes/,
+    },
+    {
+      description: 'hash of 31 bytes',
+      fn: parsePaymentHash,
+      args: new Uint8Array(31),
+      error: /^paymentHash must be exactly 32 bytes, got 31 bytes$/,
+    },
+    {
+      description: 'hash as an array of numbers',
+      fn: parsePaymentHash,
+      args: Array(32).fill(0),
+      error: /paymentHash must be a Uint8Array of 32 bytes, got object/,
+    },
   ])('rejects $description', ({ fn, args, error }) => {
     expect(thrown(() => fn(args as Uint8Array)).message).toMatch(error);
   });
@@ -99,7 +119,10 @@ describe('lndSharedSecret', () => {
   it('matches the BOLT 4 onion vector (sha256 of the compressed ECDH point)', () => {
     // BOLT 4 test vector: session key 0x41…41 with hop 0's node id gives this shared secret,
     // computed by LND's sphinx with the same ECDH as DeriveSharedKey.
-    const hop0 = Buffer.from('02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619', 'hex');
+    const hop0 = Buffer.from(
+      '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619',
+      'hex',
+    );
     expect(hex(lndSharedSecret(secretKey(0x41), hop0))).toBe(
       '53eb63ea8a3fec3b3cd433b85cd62a4b145e1dda09391b348c4e1cd36a03ea66',
     );
@@ -112,16 +135,32 @@ describe('lndSharedSecret', () => {
     const fromCreator = lndSharedSecret(creator, getPublicKey(operator));
     expect(fromOperator).toEqual(fromCreator);
     expect(hex(fromOperator)).toBe(
-      createHash('sha256').update(getSharedSecret(operator, getPublicKey(creator), true)).digest('hex'),
+      createHash('sha256')
+        .update(getSharedSecret(operator, getPublicKey(creator), true))
+        .digest('hex'),
     );
   });
 
   it.each([
-    { description: 'a 31-byte private key', args: [new Uint8Array(31), getPublicKey(secretKey(1))], error: /privateKey must be exactly 32 bytes, got 31 bytes/ },
-    { description: 'an uncompressed public key', args: [secretKey(1), getPublicKey(secretKey(2), false)], error: /publicKey must be exactly 33 bytes, got 65 bytes/ },
-    { description: 'an x-only public key', args: [secretKey(1), getPublicKey(secretKey(2)).slice(1)], error: /publicKey must be exactly 33 bytes, got 32 bytes/ },
+    {
+      description: 'a 31-byte private key',
+      args: [new Uint8Array(31), getPublicKey(secretKey(1))],
+      error: /privateKey must be exactly 32 bytes, got 31 bytes/,
+    },
+    {
+      description: 'an uncompressed public key',
+      args: [secretKey(1), getPublicKey(secretKey(2), false)],
+      error: /publicKey must be exactly 33 bytes, got 65 bytes/,
+    },
+    {
+      description: 'an x-only public key',
+      args: [secretKey(1), getPublicKey(secretKey(2)).slice(1)],
+      error: /publicKey must be exactly 33 bytes, got 32 bytes/,
+    },
   ])('rejects $description', ({ args: [priv, pub], error }) => {
-    expect(thrown(() => lndSharedSecret(priv as Uint8Array, pub as Uint8Array)).message).toMatch(error);
+    expect(thrown(() => lndSharedSecret(priv as Uint8Array, pub as Uint8Array)).message).toMatch(
+      error,
+    );
   });
 });
 
@@ -130,13 +169,19 @@ describe('deriveSharedSecretPreimage', () => {
     const operator = utils.randomSecretKey();
     const creator = utils.randomSecretKey();
     const id = parseTipId('boost:42');
-    const operatorSide = deriveSharedSecretPreimage(lndSharedSecret(operator, getPublicKey(creator)), id);
-    const creatorSide = deriveSharedSecretPreimage(lndSharedSecret(creator, getPublicKey(operator)), id);
+    const operatorSide = deriveSharedSecretPreimage(
+      lndSharedSecret(operator, getPublicKey(creator)),
+      id,
+    );
+    const creatorSide = deriveSharedSecretPreimage(
+      lndSharedSecret(creator, getPublicKey(operator)),
+      id,
+    );
     expect(operatorSide).toEqual(creatorSide);
     const stranger = utils.randomSecretKey();
-    expect(deriveSharedSecretPreimage(lndSharedSecret(stranger, getPublicKey(creator)), id)).not.toEqual(
-      operatorSide,
-    );
+    expect(
+      deriveSharedSecretPreimage(lndSharedSecret(stranger, getPublicKey(creator)), id),
+    ).not.toEqual(operatorSide);
   });
 
   it('is HMAC-SHA256(secret, "tipstream:ecdh:v1:" + tipId), not the plain-key derivation', () => {

@@ -8,7 +8,11 @@ const OFF_CURVE_X = `02${'5'.padStart(64, '0')}`;
 
 describe('parseNodePubkey', () => {
   it.each([
-    { description: 'a number is not a pubkey', args: 2, error: /pubkey must be a hex string, got number/ },
+    {
+      description: 'a number is not a pubkey',
+      args: 2,
+      error: /pubkey must be a hex string, got number/,
+    },
     { description: 'null is not a pubkey', args: null, error: /must be a hex string, got null/ },
     { description: 'undefined is not a pubkey', args: undefined, error: /got undefined/ },
     { description: 'empty string is too short', args: '', error: /is 0 chars, not 66/ },
