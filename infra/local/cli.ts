@@ -9,6 +9,7 @@ import {
   ensureLightningBinaries,
 } from './install.js';
 import { createProgress, type Progress } from './progress.js';
+import { startLocalService } from './service.js';
 import { checkStackHealth, stackDown, stackUp, stopStarted } from './stack.js';
 
 const usage = `Tipstream local stack
@@ -18,6 +19,7 @@ const usage = `Tipstream local stack
   npm run stack:down   stop the stack recorded in .tipstream/stack.json
   npm run stack:status say whether the recorded stack is running and healthy
   npm run stack:install build/fetch lnd, btcd, DynamoDB Local and ElasticMQ into the cache only
+  npm run tip -- <node|pubkey> <sats> [message]   enqueue a tip on the local stack and follow it
 
 Settings: TIPSTREAM_* environment variables (see README, "Configuration").`;
 
@@ -60,16 +62,21 @@ const install = async (config: StackConfig, progress: Progress) => {
 
 const start = async (config: StackConfig, progress: Progress) => {
   const result = await stackUp(config, progress);
+  const service = await startLocalService(result.stack, {
+    log: (line) => progress.info(line),
+  });
   let stopping = false;
   const shutdown = async (why: string) => {
     if (stopping) return;
     stopping = true;
+    progress.info(`${why}: stopping the payer and reconciler…`);
+    await service.stop();
     if (result.reused) {
       progress.info(
-        `${why}: leaving the stack running (it was started elsewhere; "npm run stack:down" stops it)`,
+        'leaving the stack running (it was started elsewhere; "npm run stack:down" stops it)',
       );
     } else {
-      progress.info(`${why}: stopping everything npm start started…`);
+      progress.info('stopping everything npm start started…');
       await stopStarted(config, result);
     }
     process.exit(0);
@@ -78,7 +85,8 @@ const start = async (config: StackConfig, progress: Progress) => {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.stdout.write(
     `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
-      'Service: the payer, API and reconciler arrive with their issues; this process watches the stack.\n' +
+      `Service    payer polling ${result.stack.sqs.tipsQueueUrl}, reconciler every 30 s\n` +
+      'Send a tip (another terminal): npm run tip -- carol 1000 "great stream"\n' +
       'Press Ctrl-C to stop.\n',
   );
   // Watch the stack: a part that dies is reported at once, not discovered by a confusing error later.
