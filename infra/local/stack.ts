@@ -286,5 +286,80 @@ export const stackDown = async (config: StackConfig, progress: Progress): Promis
 export const stopStarted = async (config: StackConfig, result: StackUpResult) => {
   if (!result.supervisor) return;
   await result.supervisor.stopAll(15_000);
+  // Parts restarted since (tests restart lnd and DynamoDB) are only in stack.json.
+  const recorded = await readStackFile(runPaths(config.runDir).stackFile).catch(() => undefined);
+  if (recorded) await stopRecorded(recorded);
   await rm(runPaths(config.runDir).stackFile, { force: true });
+};
+
+/** Waits until the named part answers again after a restart. */
+const partIsReady = (stack: StackFile, name: string) => async (): Promise<true | undefined> => {
+  if (name === 'dynamodb-local') {
+    const client = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return true;
+    } finally {
+      client.destroy();
+    }
+  }
+  if (name === 'elasticmq') {
+    const client = localSqsClient(stack.sqs.endpoint, stack.region);
+    try {
+      await client.send(new GetQueueAttributesCommand({ QueueUrl: stack.sqs.tipsQueueUrl }));
+      return true;
+    } finally {
+      client.destroy();
+    }
+  }
+  if (name.startsWith('lnd-')) {
+    const node = stack.lightning.nodes.find((candidate) => `lnd-${candidate.name}` === name);
+    if (!node) throw new StackError(`no node for ${name}`);
+    const channels = stack.lightning.channels.filter(
+      (channel) => channel.from === node.name || channel.to === node.name,
+    ).length;
+    const info = await getWalletInfo({ lnd: await connectLnd(node) });
+    // Ready to pay again: synced, and every channel reactivated with its peer.
+    return info.is_synced_to_chain && info.active_channels_count >= channels ? true : undefined;
+  }
+  return true;
+};
+
+/** Stops one recorded part of the stack (tests: an lnd restart, DynamoDB going away). */
+export const stopStackProcess = async (stackFile: string, name: string): Promise<void> => {
+  const stack = await readStackFile(stackFile);
+  const record = stack?.processes.find((candidate) => candidate.name === name);
+  if (!record) throw new StackError(`no running part named ${name} in ${stackFile}`);
+  await stopProcessGroup(record.pid, 15_000);
+};
+
+/** Starts a stopped part again exactly as it was started, waits until it is ready, updates stack.json. */
+export const startStackProcess = async (
+  stackFile: string,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<void> => {
+  const stack = await readStackFile(stackFile);
+  const record = stack?.processes.find((candidate) => candidate.name === name);
+  if (!stack || !record) throw new StackError(`no part named ${name} in ${stackFile}`);
+  if (isSameProcess(record)) throw new StackError(`${name} (pid ${record.pid}) is still running`);
+  const supervisor = new Supervisor();
+  const running = supervisor.start({
+    name,
+    command: record.command,
+    args: record.args,
+    logFile: record.logFile,
+  });
+  running.detach();
+  await running.waitUntil('it to be ready again', partIsReady(stack, name), {
+    timeoutMs,
+    intervalMs: 300,
+  });
+  const updated: StackFile = {
+    ...stack,
+    processes: stack.processes.map((candidate) =>
+      candidate.name === name ? running.record : candidate,
+    ),
+  };
+  await writeFile(stackFile, `${JSON.stringify(updated, null, 2)}\n`);
 };

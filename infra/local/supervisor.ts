@@ -9,6 +9,7 @@ export interface ProcessRecord {
   pid: number;
   /** The executable, checked against /proc so a recycled pid is never killed by mistake. */
   command: string;
+  args: string[];
   logFile: string;
 }
 
@@ -115,6 +116,7 @@ export class RunningProcess {
       name: options.name,
       pid: child.pid,
       command: options.command,
+      args: [...options.args],
       logFile: options.logFile,
     };
     this.exited = new Promise((done) => {

@@ -19,6 +19,8 @@ const ProcessRecordSchema = z.object({
   name: z.string(),
   pid: z.number().int().positive(),
   command: z.string(),
+  /** Arguments it was started with, so a part can be restarted as it was (tests, recovery). */
+  args: z.array(z.string()).default([]),
   logFile: z.string(),
 });
 

@@ -1,7 +1,6 @@
 import {
   type AuthenticatedLnd,
   type GetPaymentResult,
-  getHeight,
   getNode,
   getPayment,
   getWalletInfo,
@@ -156,12 +155,19 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
     let height: number;
     let announced: boolean;
     try {
-      [{ current_block_height: height }, announced] = await Promise.all([
-        rpc('getHeight', getHeight({ lnd })),
+      const [info, isPublic] = await Promise.all([
+        rpc('getWalletInfo', getWalletInfo({ lnd })),
         isAnnounced(payment.destination),
       ]);
+      // A node that just restarted has no active channels yet: paying now would fail the tip for
+      // good ("no route") although a retry in a few seconds succeeds.
+      if (info.active_channels_count === 0) {
+        throw new Error('it has no active channel (starting up, or its peers are offline)');
+      }
+      height = info.current_block_height;
+      announced = isPublic;
     } catch (error) {
-      throw new TransientPaymentError(`LND is not reachable: ${detailsOf(error)}`, {
+      throw new TransientPaymentError(`operator LND cannot pay now: ${detailsOf(error)}`, {
         cause: error,
       });
     }

@@ -30,7 +30,9 @@ const deadStack = (runDir: string): StackFile => ({
     bitcoin: null,
   },
   // pid_max on Linux is at most 2^22: this pid cannot exist.
-  processes: [{ name: 'lnd-alice', pid: 2 ** 22 + 11, command: 'lnd', logFile: '/dev/null' }],
+  processes: [
+    { name: 'lnd-alice', pid: 2 ** 22 + 11, command: 'lnd', args: [], logFile: '/dev/null' },
+  ],
 });
 
 describe('stack health and stop', () => {

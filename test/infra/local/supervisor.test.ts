@@ -154,7 +154,7 @@ describe('Supervisor', () => {
 
 describe('process records', () => {
   it('never mistakes a recycled pid for our process: the executable must match', () => {
-    const self = { name: 'me', pid: process.pid, command: process.execPath, logFile: '' };
+    const self = { name: 'me', pid: process.pid, command: process.execPath, args: [], logFile: '' };
     expect(isSameProcess(self)).toBe(true);
     expect(isSameProcess({ ...self, command: '/usr/bin/not-node' })).toBe(false);
   });

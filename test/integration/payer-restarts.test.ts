@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureLocalKeys, startLocalService } from '../../infra/local/service.js';
+import { startStackProcess, stopStackProcess } from '../../infra/local/stack.js';
+import type { TipId } from '../../shared/domain/brands.js';
+import { derivePreimage, paymentHashOf } from '../../shared/domain/preimage.js';
+import {
+  createTestQueue,
+  enqueue,
+  receivedBy,
+  type StackClients,
+  stackClients,
+  tipRequest,
+  waitForTip,
+} from './helpers.js';
+
+const stack = inject('stack');
+const stackFile = join(stack.runDir, 'stack.json');
+
+/** The hash the payer will use for a tip, computed independently from the local key. */
+const hashOf = async (tipId: string) => {
+  const keys = await ensureLocalKeys(stack.runDir);
+  const key = Buffer.from(keys.preimageKeys.split(':')[1] ?? '', 'hex');
+  return Buffer.from(paymentHashOf(derivePreimage(key, tipId as TipId))).toString('hex');
+};
+
+/** Every tip SUCCEEDED, and each recipient's node shows exactly one settled payment per hash. */
+const expectPaidOnce = async (
+  clients: StackClients,
+  tips: Array<{ tipId: string; amountMsat: number; to: string }>,
+) => {
+  for (const request of tips) {
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED'], 120_000);
+    expect(tip.state, `${request.tipId}: ${tip.failureReason ?? ''}`).toBe('SUCCEEDED');
+    const invoices = await receivedBy(clients, request.to, tip.paymentHash);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.received_mtokens).toBe(String(request.amountMsat));
+  }
+};
+
+describe.runIf(stack.lightning.network === 'regtest')(
+  'payer across restarts of its dependencies',
+  () => {
+    let clients: StackClients;
+    let queueUrl: string;
+    let service: Awaited<ReturnType<typeof startLocalService>>;
+
+    beforeAll(async () => {
+      clients = await stackClients(stack);
+      ({ queueUrl } = await createTestQueue(clients, 'payer-restarts', 50));
+      service = await startLocalService(stack, {
+        queueUrl,
+        batchSize: 5,
+        visibilityTimeoutSeconds: 2,
+        // The reconciler settles payments that were in flight when alice went down.
+        reconcileEveryMs: 1_000,
+        env: { TIPSTREAM_STUCK_AFTER_SECONDS: '2', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      });
+    });
+    afterAll(async () => {
+      await service?.stop();
+      clients?.destroy();
+    });
+
+    it("alice's lnd restarted while payments are in flight: every tip ends paid, once", async () => {
+      const tips = Array.from({ length: 40 }, (_, i) => {
+        const to = i % 2 === 0 ? 'carol' : 'dave';
+        return { ...tipRequest(stack, to, { amountMsat: 1_000_000 + i * 1000 }), to };
+      });
+      await enqueue(
+        queueUrl,
+        clients,
+        tips.map(({ to: _to, ...body }) => body),
+      );
+      // Once payments are flowing, take alice down under them.
+      await waitForTip(clients, tips[0]?.tipId ?? '', ['SUCCEEDED', 'SENDING'], 30_000);
+      await stopStackProcess(stackFile, 'lnd-alice');
+      const atStop = await Promise.all(tips.map((tip) => clients.ledger.getTip(tip.tipId)));
+      const inFlight = atStop.filter((tip) => tip?.state === 'SENDING').length;
+      const notYet = atStop.filter((tip) => tip === undefined || tip.state === 'RECEIVED').length;
+      // The test means something only if alice died with payments in flight and tips still to pay.
+      expect(inFlight, 'tips SENDING when alice stopped').toBeGreaterThan(0);
+      expect(notYet, 'tips not yet started when alice stopped').toBeGreaterThan(0);
+      await sleep(2_000);
+      await startStackProcess(stackFile, 'lnd-alice');
+      await expectPaidOnce(clients, tips);
+    }, 240_000);
+
+    it('DynamoDB Local stopped mid-run: nothing paid while down, nothing lost, nothing paid twice', async () => {
+      const before = Array.from({ length: 5 }, () => ({
+        ...tipRequest(stack, 'carol', { amountMsat: 2_000_000 }),
+        to: 'carol',
+      }));
+      await enqueue(
+        queueUrl,
+        clients,
+        before.map(({ to: _to, ...body }) => body),
+      );
+      await stopStackProcess(stackFile, 'dynamodb-local');
+
+      const during = Array.from({ length: 5 }, () => ({
+        ...tipRequest(stack, 'dave', { amountMsat: 3_000_000 }),
+        to: 'dave',
+      }));
+      await enqueue(
+        queueUrl,
+        clients,
+        during.map(({ to: _to, ...body }) => body),
+      );
+      await sleep(6_000);
+      // The ledger could not record an intent, so no payment may have left for these tips.
+      for (const request of during) {
+        expect(await receivedBy(clients, 'dave', await hashOf(request.tipId))).toEqual([]);
+      }
+
+      await startStackProcess(stackFile, 'dynamodb-local');
+      await expectPaidOnce(clients, [...before, ...during]);
+    }, 240_000);
+  },
+);
