@@ -11,6 +11,8 @@ import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.j
 /** Everything a payer or reconciler container builds once and reuses across invocations. */
 export interface PayerRuntime {
   deps: Omit<PayerDeps, 'remainingMs'>;
+  /** The raw client, for request accounting in benchmarks. */
+  dynamodb: DynamoDBClient;
   logger: Logger;
   metrics: Metrics;
 }
@@ -37,7 +39,10 @@ export const createPayerRuntime = (
         }
       : {}),
   });
-  const logger = new Logger({ serviceName: `tipstream-${service}` });
+  const logger = new Logger({
+    serviceName: `tipstream-${service}`,
+    logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
+  });
   const metrics = new Metrics({ namespace: 'Tipstream', serviceName: `tipstream-${service}` });
   return {
     deps: {
@@ -51,6 +56,7 @@ export const createPayerRuntime = (
       now: () => new Date(),
       log: (message, fields) => logger.info(message, fields),
     },
+    dynamodb,
     logger,
     metrics,
   };

@@ -1,6 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from './dynamodb-local.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
 
@@ -102,4 +107,36 @@ export const startElasticMq = async (
   } finally {
     client.destroy();
   }
+};
+
+/**
+ * Creates a queue with its own dead-letter queue, named `<name>-<suffix>`: tests and benchmarks
+ * use one so that their messages reach only their own consumers.
+ */
+export const createQueuePair = async (
+  sqs: SQSClient,
+  name: string,
+  { maxReceiveCount = 5, visibilityTimeoutSeconds = 30 } = {},
+): Promise<{ queueUrl: string; dlqUrl: string }> => {
+  const suffix = Math.random().toString(36).slice(2, 10);
+  const { QueueUrl: dlqUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-${suffix}-dlq` }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-${suffix}`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  if (!QueueUrl || !dlqUrl) throw new Error(`ElasticMQ did not return URLs for queue ${name}`);
+  return { queueUrl: QueueUrl, dlqUrl };
 };

@@ -116,6 +116,8 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
 
   return {
     env,
+    runtime,
+    sqs,
     async stop() {
       if (timer) clearInterval(timer);
       await poller.stop();

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
-import { localSqsClient } from '../../infra/local/elasticmq.js';
+import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
 import { connectLnd } from '../../infra/local/lnd.js';
 import { waitFor } from '../../infra/local/wait.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
@@ -50,28 +45,8 @@ export const tipRequest = (
  * A private queue (with its own DLQ) on the stack's ElasticMQ, so a test's messages reach only
  * its own payers even when `npm start` is consuming the tips queue.
  */
-export const createTestQueue = async (clients: StackClients, name: string, maxReceiveCount = 5) => {
-  const suffix = randomUUID().slice(0, 8);
-  const { QueueUrl: dlqUrl } = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${name}-${suffix}-dlq` }),
-  );
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const { QueueUrl } = await clients.sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${name}-${suffix}`,
-      Attributes: {
-        VisibilityTimeout: '30',
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: Attributes?.QueueArn,
-          maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  return { queueUrl: QueueUrl as string, dlqUrl: dlqUrl as string };
-};
+export const createTestQueue = (clients: StackClients, name: string, maxReceiveCount = 5) =>
+  createQueuePair(clients.sqs, name, { maxReceiveCount });
 
 export const enqueue = async (queueUrl: string, clients: StackClients, bodies: unknown[]) => {
   for (let i = 0; i < bodies.length; i += 10) {

@@ -1,0 +1,117 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type SqsHandler, startPoller } from '../../infra/local/poller.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { createTestQueue, enqueue, type StackClients, stackClients } from './helpers.js';
+
+const stack = inject('stack');
+
+/**
+ * The local poller must give handlers what Lambda's SQS event source mapping gives them, on the
+ * real ElasticMQ: batches, partial batch responses, whole-batch retry on a throw, DLQ redrive.
+ */
+describe('local SQS poller (Lambda event source semantics)', () => {
+  let clients: StackClients;
+  const pollers: Array<ReturnType<typeof startPoller>> = [];
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+  });
+  afterEach(async () => {
+    await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+  });
+  afterAll(() => clients?.destroy());
+
+  /** Runs `handler` on a fresh queue; returns every event it saw. */
+  const run = async (handler: SqsHandler, maxReceiveCount = 5) => {
+    const queue = await createTestQueue(clients, 'poller-test', maxReceiveCount);
+    const events: SQSEvent[] = [];
+    pollers.push(
+      startPoller({
+        sqs: clients.sqs,
+        queueUrl: queue.queueUrl,
+        region: stack.region,
+        batchSize: 10,
+        functionTimeoutMs: 5_000,
+        visibilityTimeoutSeconds: 1,
+        handler: async (event, context) => {
+          events.push(event);
+          return handler(event, context);
+        },
+      }),
+    );
+    return { queue, events };
+  };
+
+  const bodiesSeen = (events: SQSEvent[]) =>
+    events.flatMap((event) => event.Records.map((r) => r.body));
+
+  it('delivers Lambda-shaped records and deletes the ones the handler did not report', async () => {
+    const { queue, events } = await run(
+      async (event): Promise<SQSBatchResponse> => ({
+        batchItemFailures: event.Records.filter(
+          (record) =>
+            record.body === 'fail-once' && record.attributes.ApproximateReceiveCount === '1',
+        ).map((record) => ({ itemIdentifier: record.messageId })),
+      }),
+    );
+    await enqueue(queue.queueUrl, clients, ['a', 'b', 'fail-once']);
+    await waitFor(
+      'fail-once to be redelivered',
+      async () => bodiesSeen(events).filter((body) => body === 'fail-once').length >= 2,
+    );
+    const record = events[0]?.Records[0];
+    expect(record).toMatchObject({ eventSource: 'aws:sqs', awsRegion: stack.region });
+    expect(record?.eventSourceARN).toMatch(/^arn:aws:sqs:.+:poller-test-/);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // a and b were acknowledged: seen exactly once; fail-once came back once more, then was deleted.
+    expect(bodiesSeen(events).filter((body) => body === 'a')).toHaveLength(1);
+    expect(bodiesSeen(events).filter((body) => body === 'b')).toHaveLength(1);
+    expect(bodiesSeen(events).filter((body) => body === 'fail-once')).toHaveLength(2);
+  });
+
+  it('retries the whole batch when the handler throws', async () => {
+    let calls = 0;
+    const { queue, events } = await run(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('function crashed');
+      return { batchItemFailures: [] };
+    });
+    await enqueue(queue.queueUrl, clients, ['x', 'y', 'z']);
+    await waitFor('every message to be handled after the crash', async () => {
+      const seen = bodiesSeen(events);
+      return ['x', 'y', 'z'].every((body) => seen.filter((b) => b === body).length >= 2);
+    });
+    const retried = events
+      .flatMap((event) => event.Records)
+      .filter((r) => r.attributes.ApproximateReceiveCount === '2');
+    expect(retried.map((r) => r.body).sort()).toEqual(['x', 'y', 'z']);
+  });
+
+  it('moves a message that always fails to the dead-letter queue after maxReceiveCount', async () => {
+    const { queue, events } = await run(
+      async (event) => ({
+        batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })),
+      }),
+      2,
+    );
+    await enqueue(queue.queueUrl, clients, ['poison']);
+    const dead = await waitFor(
+      'the message in the dead-letter queue',
+      async () =>
+        (
+          await clients.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queue.dlqUrl,
+              WaitTimeSeconds: 1,
+              MaxNumberOfMessages: 1,
+            }),
+          )
+        ).Messages?.[0],
+      { timeoutMs: 20_000 },
+    );
+    expect(dead.Body).toBe('poison');
+    expect(bodiesSeen(events).filter((body) => body === 'poison')).toHaveLength(2);
+  });
+});
