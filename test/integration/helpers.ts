@@ -28,10 +28,10 @@ export const stackClients = async (stack: StackFile) => {
 export type StackClients = Awaited<ReturnType<typeof stackClients>>;
 
 /** A valid version-1 tip request to `recipient`, unique per call unless overridden. */
-export const tipRequest = (
+export const tipRequest = <T extends Record<string, unknown> = Record<never, never>>(
   stack: StackFile,
   recipient: string,
-  overrides: Record<string, unknown> = {},
+  overrides: T = {} as T,
 ) => ({
   version: 1,
   tipId: `it-${randomUUID()}`,

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getPayment } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../infra/local/service.js';
@@ -59,6 +59,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
       boostagram: { action: 'boost', app_name: 'Tipstream tests', value_msat_total: 21_000_000 },
       customRecord: { type: '696969', value: 'carol-wallet-7' },
       senderName: 'satoshi',
+      batchId: `it-batch-${Date.now()}`,
     });
     await enqueue(queueUrl, clients, [request]);
     const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
@@ -95,6 +96,10 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     expect(signed.receipt.feeMsat).toBe(sent.payment?.fee_mtokens);
     const totals = await clients.ledger.getRecipientTotals(stackNode(stack, 'carol').pubkey);
     expect(totals?.paidMsat).toBeGreaterThanOrEqual(21_000_000n);
+    const { Item: batch } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+      new GetCommand({ TableName: LOCAL_TABLE_NAMES.batches, Key: { batchId: request.batchId } }),
+    );
+    expect(batch).toMatchObject({ succeededCount: 1, succeededMsat: 21_000_000 });
   });
 
   it('fails a tip to erin (no keysend) with a readable reason, and does not retry it', async () => {

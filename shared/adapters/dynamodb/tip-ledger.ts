@@ -76,6 +76,69 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   const conflict = (tipId: string, wanted: string, error: unknown) =>
     new LedgerConflictError(`tip ${tipId} changed under us (wanted ${wanted})`, { cause: error });
 
+  type TransactItem = NonNullable<
+    ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+  >[number];
+
+  /**
+   * SENDING → `state`, guarded by state and attempt: the guard that makes the totals and batch
+   * progress written in the same transaction apply exactly once.
+   */
+  const leaveSending = (
+    tip: TipRecord,
+    state: 'SUCCEEDED' | 'FAILED',
+    at: string,
+    fields: Record<string, string>,
+  ): TransactItem => {
+    const names = Object.keys(fields);
+    return {
+      Update: {
+        TableName: tables.tips,
+        Key: { tipId: tip.tipId },
+        UpdateExpression: `SET #state = :to, updatedAt = :at, ${names.map((name) => `${name} = :${name}`).join(', ')} REMOVE inFlight`,
+        ConditionExpression: '#state = :sending AND attempt = :attempt',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':to': state,
+          ':sending': 'SENDING',
+          ':attempt': tip.attempt,
+          ':at': at,
+          ...Object.fromEntries(names.map((name) => [`:${name}`, fields[name]])),
+        },
+      },
+    };
+  };
+
+  const batchProgress = (
+    batchId: string,
+    at: string,
+    countField: string,
+    amountField: string,
+    amountMsat: bigint,
+    feeMsat: bigint,
+  ): TransactItem => ({
+    Update: {
+      TableName: tables.batches,
+      Key: { batchId },
+      UpdateExpression: `ADD ${countField} :one, ${amountField} :amount, feeMsat :fee SET updatedAt = :at`,
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':amount': Number(amountMsat),
+        ':fee': Number(feeMsat),
+        ':at': at,
+      },
+    },
+  });
+
+  const transact = async (tipId: string, wanted: string, items: TransactItem[]) => {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
+      throw error;
+    }
+  };
+
   return {
     getTip,
 
@@ -136,29 +199,12 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
 
     async markSucceeded(tip, outcome, now) {
       const at = now.toISOString();
-      const items: NonNullable<
-        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-      > = [
-        {
-          Update: {
-            TableName: tables.tips,
-            Key: { tipId: tip.tipId },
-            UpdateExpression:
-              'SET #state = :succeeded, receipt = :receipt, feeMsat = :fee, settledAt = :settled, updatedAt = :at REMOVE inFlight',
-            // The guard that makes the totals below apply exactly once.
-            ConditionExpression: '#state = :sending AND attempt = :attempt',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':succeeded': 'SUCCEEDED',
-              ':sending': 'SENDING',
-              ':attempt': tip.attempt,
-              ':receipt': outcome.receipt,
-              ':fee': outcome.feeMsat.toString(),
-              ':settled': outcome.settledAt,
-              ':at': at,
-            },
-          },
-        },
+      const items: TransactItem[] = [
+        leaveSending(tip, 'SUCCEEDED', at, {
+          receipt: outcome.receipt,
+          feeMsat: outcome.feeMsat.toString(),
+          settledAt: outcome.settledAt,
+        }),
         {
           Update: {
             TableName: tables.payouts,
@@ -175,69 +221,32 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         },
       ];
       if (tip.batchId) {
-        items.push({
-          Update: {
-            TableName: tables.batches,
-            Key: { batchId: tip.batchId },
-            UpdateExpression:
-              'ADD succeededCount :one, succeededMsat :amount, feeMsat :fee SET updatedAt = :at',
-            ExpressionAttributeValues: {
-              ':one': 1,
-              ':amount': Number(tip.amountMsat),
-              ':fee': Number(outcome.feeMsat),
-              ':at': at,
-            },
-          },
-        });
+        items.push(
+          batchProgress(
+            tip.batchId,
+            at,
+            'succeededCount',
+            'succeededMsat',
+            tip.amountMsat,
+            outcome.feeMsat,
+          ),
+        );
       }
-      try {
-        await doc.send(new TransactWriteCommand({ TransactItems: items }));
-      } catch (error) {
-        if (isConditionFailure(error)) throw conflict(tip.tipId, 'SENDING → SUCCEEDED', error);
-        throw error;
-      }
+      await transact(tip.tipId, 'SENDING → SUCCEEDED', items);
     },
 
     async markFailed(tip, failure, now) {
       const at = now.toISOString();
-      const items: NonNullable<
-        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-      > = [
-        {
-          Update: {
-            TableName: tables.tips,
-            Key: { tipId: tip.tipId },
-            UpdateExpression:
-              'SET #state = :failed, failureCode = :code, failureReason = :reason, updatedAt = :at REMOVE inFlight',
-            ConditionExpression: '#state = :sending AND attempt = :attempt',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':failed': 'FAILED',
-              ':sending': 'SENDING',
-              ':attempt': tip.attempt,
-              ':code': failure.code,
-              ':reason': failure.reason,
-              ':at': at,
-            },
-          },
-        },
+      const items: TransactItem[] = [
+        leaveSending(tip, 'FAILED', at, {
+          failureCode: failure.code,
+          failureReason: failure.reason,
+        }),
       ];
       if (tip.batchId) {
-        items.push({
-          Update: {
-            TableName: tables.batches,
-            Key: { batchId: tip.batchId },
-            UpdateExpression: 'ADD failedCount :one, failedMsat :amount SET updatedAt = :at',
-            ExpressionAttributeValues: { ':one': 1, ':amount': Number(tip.amountMsat), ':at': at },
-          },
-        });
+        items.push(batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n));
       }
-      try {
-        await doc.send(new TransactWriteCommand({ TransactItems: items }));
-      } catch (error) {
-        if (isConditionFailure(error)) throw conflict(tip.tipId, 'SENDING → FAILED', error);
-        throw error;
-      }
+      await transact(tip.tipId, 'SENDING → FAILED', items);
     },
 
     async recordRejection(rejection: Rejection, now: Date) {
