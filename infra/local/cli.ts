@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StackFile } from '../../shared/config/stack-file.js';
+import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
 import { readStackConfig, runPaths, type StackConfig } from './config.js';
 import { describeError } from './errors.js';
 import {
@@ -119,7 +119,6 @@ const main = async () => {
       break;
     }
     case 'status': {
-      const { readStackFile } = await import('../../shared/config/stack-file.js');
       const stack = await readStackFile(runPaths(config.runDir).stackFile);
       if (!stack) {
         process.stdout.write(

@@ -62,7 +62,8 @@ export const toSqsRecord = (message: Message, arn: string, region: string): SQSR
   awsRegion: region,
 });
 
-const lambdaContext = (functionName: string, timeoutMs: number): Context => {
+/** A Lambda context whose remaining time counts down from `timeoutMs`. */
+export const lambdaContext = (functionName: string, timeoutMs: number): Context => {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -10,7 +10,7 @@ import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
-import { startPoller } from './poller.js';
+import { lambdaContext, startPoller } from './poller.js';
 
 /** Local keys, made once per run folder and never committed (.tipstream is git-ignored). */
 interface LocalKeys {
@@ -108,9 +108,9 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   const timer =
     reconcileEveryMs > 0
       ? setInterval(() => {
-          void reconciler({}, {
-            getRemainingTimeInMillis: () => 60_000,
-          } as never).catch((error: unknown) => log(`reconciler: ${String(error)}`));
+          void reconciler({}, lambdaContext('tipstream-reconciler', 60_000)).catch(
+            (error: unknown) => log(`reconciler: ${String(error)}`),
+          );
         }, reconcileEveryMs)
       : undefined;
 

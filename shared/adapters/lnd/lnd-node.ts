@@ -41,7 +41,7 @@ const detailsOf = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
-interface FailedEvent {
+export interface FailedEvent {
   is_insufficient_balance?: boolean;
   is_invalid_payment?: boolean;
   is_pathfinding_timeout?: boolean;
@@ -50,7 +50,10 @@ interface FailedEvent {
 }
 
 /** LND's terminal failure reasons, in words that tell the operator what to do. */
-const permanentFailure = (failed: FailedEvent, destination: string): PermanentPaymentError => {
+export const permanentFailure = (
+  failed: FailedEvent,
+  destination: string,
+): PermanentPaymentError => {
   const short = `${destination.slice(0, 10)}…`;
   const [code, message]: [PermanentFailureCode, string] = failed.is_invalid_payment
     ? [
@@ -75,6 +78,26 @@ const permanentFailure = (failed: FailedEvent, destination: string): PermanentPa
 
 /** LND's duplicate guard and lost streams: the payment may exist, only a lookup can tell. */
 const AMBIGUOUS_DETAILS = /in transition|already paid|already succeeded|already exists/i;
+
+/** Classifies an 'error' event of a payment stream (LND may or may not hold the payment). */
+export const classifyStreamError = (
+  error: unknown,
+): PermanentPaymentError | AmbiguousPaymentError => {
+  const details = detailsOf(error);
+  if (isLightningError(error) && error[0] === 400) {
+    // Refused by the library's own argument checks: nothing was sent.
+    return new PermanentPaymentError('INVALID_PAYMENT', `payment refused: ${details}`, {
+      cause: error,
+    });
+  }
+  if (AMBIGUOUS_DETAILS.test(details)) {
+    return new AmbiguousPaymentError(`LND's duplicate guard answered: ${details}`, {
+      cause: error,
+    });
+  }
+  // A dropped stream or an unexpected error: LND may hold the payment.
+  return new AmbiguousPaymentError(`payment stream failed: ${details}`, { cause: error });
+};
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
@@ -231,30 +254,7 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
       sub.once('failed', (failed: FailedEvent) =>
         finish(() => reject(permanentFailure(failed, payment.destination))),
       );
-      sub.on('error', (error: unknown) =>
-        finish(() => {
-          const details = detailsOf(error);
-          if (isLightningError(error) && error[0] === 400) {
-            // Refused by the library's own checks: nothing was sent.
-            reject(
-              new PermanentPaymentError('INVALID_PAYMENT', `payment refused: ${details}`, {
-                cause: error,
-              }),
-            );
-          } else if (AMBIGUOUS_DETAILS.test(details)) {
-            reject(
-              new AmbiguousPaymentError(`LND's duplicate guard answered: ${details}`, {
-                cause: error,
-              }),
-            );
-          } else {
-            // A dropped stream or unexpected error: LND may hold the payment.
-            reject(
-              new AmbiguousPaymentError(`payment stream failed: ${details}`, { cause: error }),
-            );
-          }
-        }),
-      );
+      sub.on('error', (error: unknown) => finish(() => reject(classifyStreamError(error))));
     });
   };
 
