@@ -47,10 +47,7 @@ export const createPayerRuntime = (
   return {
     deps: {
       ledger: createDynamoTipLedger(dynamodb, tables),
-      lightning: createLndNode(lnd, {
-        rpcTimeoutMs: 10_000,
-        paymentTimeoutMs: policy.pathfindingTimeoutMs + 15_000,
-      }),
+      lightning: createLndNode(lnd, { rpcTimeoutMs: 10_000 }),
       keys: readPayerKeys(env),
       policy,
       now: () => new Date(),

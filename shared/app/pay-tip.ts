@@ -175,6 +175,8 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     );
   }
   const started = Date.now();
+  // Whatever happens, leave time to record the outcome before the invocation ends.
+  const budgetMs = Math.max(1_000, deps.remainingMs() - deps.policy.deadlineMarginMs);
   try {
     const settled = await deps.lightning.payKeysend(
       {
@@ -185,10 +187,8 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
         records: tip.records,
         maxFeeMsat: maxFeeMsat(tip.amountMsat, deps.policy),
         maxTimeoutBlocks: deps.policy.maxTimeoutBlocks,
-        pathfindingTimeoutMs: Math.min(
-          deps.policy.pathfindingTimeoutMs,
-          Math.max(1_000, deps.remainingMs() - deps.policy.deadlineMarginMs),
-        ),
+        pathfindingTimeoutMs: Math.min(deps.policy.pathfindingTimeoutMs, budgetMs),
+        waitMs: budgetMs,
       },
       { onInFlight: () => deps.checkpoint?.('lnd-in-flight', tip.tipId) },
     );

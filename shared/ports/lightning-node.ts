@@ -20,6 +20,11 @@ export interface KeysendPayment {
   /** Blocks from the current height the HTLC may be locked for. */
   maxTimeoutBlocks: number;
   pathfindingTimeoutMs: number;
+  /**
+   * How long to wait for the outcome before calling it ambiguous (the invocation's deadline):
+   * a payment still in flight then is left SENDING for the reconciler.
+   */
+  waitMs: number;
 }
 
 /** What LND knows of a settled payment: enough for a receipt. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { isProcessAlive } from '../../infra/local/supervisor.js';
 import { waitFor } from '../../infra/local/wait.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
@@ -64,6 +64,8 @@ const newRunDir = async () => {
   return dir;
 };
 
+const stack = inject('stack');
+
 describe('stack lifecycle', () => {
   it('npm start: Ctrl-C stops everything it started and leaves no process behind', async () => {
     const runDir = await newRunDir();
@@ -120,4 +122,30 @@ describe('stack lifecycle', () => {
     expect(await processesUsing(runDir)).toEqual([]);
     expect(existsSync(join(runDir, 'stack.json'))).toBe(false);
   }, 300_000);
+
+  it('TIPSTREAM_* settings pointing at existing services skip the local parts', async () => {
+    const runDir = await newRunDir();
+    const alice = stack.lightning.nodes.find((node) => node.name === stack.lightning.operator);
+    const up = runCli('up', {
+      TIPSTREAM_RUN_DIR: runDir,
+      // The running stack's services stand in for a hosted LND and real AWS endpoints.
+      TIPSTREAM_LND_SOCKET: alice?.socket,
+      TIPSTREAM_LND_CERT_PATH: alice?.certPath,
+      TIPSTREAM_LND_MACAROON_PATH: alice?.macaroonPath,
+      TIPSTREAM_DYNAMODB_ENDPOINT: stack.dynamodb.endpoint,
+      TIPSTREAM_SQS_ENDPOINT: stack.sqs.endpoint,
+      TIPSTREAM_TIPS_QUEUE_URL: stack.sqs.tipsQueueUrl,
+      TIPSTREAM_TIPS_DLQ_URL: stack.sqs.tipsDlqUrl,
+      // Nothing may be built or fetched: an empty cache would show it.
+      TIPSTREAM_CACHE_DIR: join(runDir, 'empty-cache'),
+    });
+    expect(await up.exited, up.output()).toBe(0);
+    const external = await readStackFile(join(runDir, 'stack.json'));
+    expect(external?.processes).toEqual([]);
+    expect(external?.dynamodb).toEqual({ endpoint: stack.dynamodb.endpoint, local: false });
+    expect(external?.sqs).toMatchObject({ tipsQueueUrl: stack.sqs.tipsQueueUrl, local: false });
+    expect(external?.lightning).toMatchObject({ network: 'external', operator: 'operator' });
+    expect(external?.lightning.nodes[0]?.pubkey).toBe(alice?.pubkey);
+    expect(existsSync(join(runDir, 'empty-cache'))).toBe(false);
+  }, 60_000);
 });

@@ -112,8 +112,6 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
 export interface LndNodeOptions {
   /** Bound for getPayment/getNode/getHeight, which can hang on a stuck connection. */
   rpcTimeoutMs: number;
-  /** Longest we wait for a payment's outcome before calling it ambiguous (Lambda deadline). */
-  paymentTimeoutMs: number;
 }
 
 /** The only place that speaks `lightning`: keysend, lookups, and error classification. */
@@ -226,11 +224,11 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
           finish(() =>
             reject(
               new AmbiguousPaymentError(
-                `no outcome from LND within ${options.paymentTimeoutMs} ms: the payment may still be in flight`,
+                `no outcome from LND within ${payment.waitMs} ms: the payment may still be in flight`,
               ),
             ),
           ),
-        options.paymentTimeoutMs,
+        payment.waitMs,
       );
       sub.once('paying', () => hooks.onInFlight?.());
       sub.once(
