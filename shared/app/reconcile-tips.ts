@@ -11,25 +11,33 @@ export interface ReconcileSummary {
  */
 export const reconcileStuckTips = async (
   deps: PayerDeps,
-  options: { stuckAfterMs: number; limit: number },
+  options: { stuckAfterMs: number; limit: number; maxPerRun?: number },
 ): Promise<ReconcileSummary> => {
-  const stuck = await deps.ledger.listStuckSending(
-    new Date(deps.now().getTime() - options.stuckAfterMs),
-    options.limit,
-  );
-  const summary: ReconcileSummary = { examined: stuck.length, outcomes: {} };
-  for (const tip of stuck) {
-    let kind: PayOutcome['kind'] | 'error';
-    try {
-      kind = (await driveTip(tip, deps)).kind;
-    } catch (error) {
-      kind = 'error';
-      deps.log?.('reconcile failed, will try again next run', {
-        tipId: tip.tipId,
-        error: error instanceof Error ? error.message : String(error),
-      });
+  const cutoff = new Date(deps.now().getTime() - options.stuckAfterMs);
+  const maxPerRun = options.maxPerRun ?? 1_000;
+  const summary: ReconcileSummary = { examined: 0, outcomes: {} };
+  let cursor: string | undefined;
+  // Page through every stuck tip: ones that stay in flight for days must not hide newer ones.
+  do {
+    const page = await deps.ledger.listStuckSending(cutoff, { limit: options.limit, cursor });
+    cursor = page.cursor;
+    for (const tip of page.tips) {
+      if (summary.examined >= maxPerRun || deps.remainingMs() < deps.policy.deadlineMarginMs) {
+        return summary;
+      }
+      summary.examined += 1;
+      let kind: PayOutcome['kind'] | 'error';
+      try {
+        kind = (await driveTip(tip, deps)).kind;
+      } catch (error) {
+        kind = 'error';
+        deps.log?.('reconcile failed, will try again next run', {
+          tipId: tip.tipId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      summary.outcomes[kind] = (summary.outcomes[kind] ?? 0) + 1;
     }
-    summary.outcomes[kind] = (summary.outcomes[kind] ?? 0) + 1;
-  }
+  } while (cursor);
   return summary;
 };

@@ -94,7 +94,13 @@ export interface TipLedger {
     now: Date,
   ): Promise<void>;
   recordRejection(rejection: Rejection, now: Date): Promise<void>;
-  /** Tips SENDING since before `olderThan`, oldest first. */
-  listStuckSending(olderThan: Date, limit: number): Promise<TipRecord[]>;
+  /**
+   * Tips SENDING since before `olderThan`, oldest first, a page at a time: pass the returned
+   * `cursor` back for the next page (tips that stay in flight must not hide newer ones).
+   */
+  listStuckSending(
+    olderThan: Date,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ tips: TipRecord[]; cursor?: string }>;
   getRecipientTotals(recipient: string): Promise<RecipientTotals | undefined>;
 }

@@ -267,17 +267,25 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       );
     },
 
-    async listStuckSending(olderThan: Date, limit: number) {
-      const { Items = [] } = await doc.send(
+    async listStuckSending(olderThan, page) {
+      const { Items = [], LastEvaluatedKey } = await doc.send(
         new QueryCommand({
           TableName: tables.tips,
           IndexName: IN_FLIGHT_INDEX,
           KeyConditionExpression: 'inFlight = :one AND sendingSince < :cutoff',
           ExpressionAttributeValues: { ':one': '1', ':cutoff': olderThan.toISOString() },
-          Limit: limit,
+          Limit: page.limit,
+          ExclusiveStartKey: page.cursor
+            ? JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'))
+            : undefined,
         }),
       );
-      return Items.map(fromItem);
+      return {
+        tips: Items.map(fromItem),
+        cursor: LastEvaluatedKey
+          ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url')
+          : undefined,
+      };
     },
 
     async getRecipientTotals(recipient: string): Promise<RecipientTotals | undefined> {

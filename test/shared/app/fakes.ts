@@ -1,0 +1,607 @@
+/**
+ * Hand-written fakes of the payer's ports, for unit tests of the use cases. The ledger keeps the
+ * DynamoDB adapter's conditions (shared/adapters/dynamodb/tip-ledger.ts) exactly: a use case that
+ * is wrong about a condition fails here the way it would against DynamoDB.
+ */
+import { schnorr } from '@noble/secp256k1';
+import type { PayerPolicy } from '../../../shared/config/payer-config.js';
+import '../../../shared/domain/secp.js';
+import {
+  type PayerDeps,
+  type PayerKeys,
+  type PayerStep,
+  payTipMessage,
+} from '../../../shared/app/pay-tip.js';
+import {
+  AmbiguousPaymentError,
+  LedgerConflictError,
+  type PermanentFailureCode,
+  PermanentPaymentError,
+  TransientPaymentError,
+} from '../../../shared/ports/errors.js';
+import type {
+  KeysendPayment,
+  LightningNode,
+  PaymentLookup,
+  SettledPayment,
+} from '../../../shared/ports/lightning-node.js';
+import type {
+  NewTip,
+  RecipientTotals,
+  Rejection,
+  TipLedger,
+  TipRecord,
+} from '../../../shared/ports/tip-ledger.js';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** The generator point G: a valid node pubkey. */
+export const G = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
+/** Another valid node pubkey (2G), used as a routing hop. */
+export const HOP = '02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5';
+
+/** Yields to the event loop `n` times: lets concurrent workers interleave. */
+export const ticks = async (n: number) => {
+  for (let i = 0; i < n; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+export interface BatchProgress {
+  succeededCount: number;
+  succeededMsat: bigint;
+  failedCount: number;
+  failedMsat: bigint;
+  feeMsat: bigint;
+}
+
+export type StoredRejection = Rejection & { createdAt: string };
+
+/** In-memory TipLedger with the DynamoDB adapter's conditional writes. */
+export class FakeTipLedger implements TipLedger {
+  readonly #tips = new Map<string, TipRecord>();
+  readonly #rejections = new Map<string, StoredRejection>();
+  readonly #totals = new Map<string, RecipientTotals>();
+  readonly #batches = new Map<string, BatchProgress>();
+
+  /** Awaited before every operation (emulates a network round trip); the write is atomic after. */
+  io: () => Promise<void> = () => Promise.resolve();
+  /** Successful markSucceeded calls: the guard must let exactly one through per tip. */
+  succeededWrites = 0;
+
+  async createTip(tip: NewTip, now: Date) {
+    await this.io();
+    const existing = this.#tips.get(tip.tipId);
+    if (existing) return { created: false, record: copy(existing) };
+    const at = now.toISOString();
+    const record: TipRecord = {
+      ...tip,
+      state: 'RECEIVED',
+      attempt: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    // Like the adapter (removeUndefinedValues), absent optional fields are not stored.
+    this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
+    return { created: true, record: copy(record) };
+  }
+
+  async getTip(tipId: string) {
+    await this.io();
+    const tip = this.#tips.get(tipId);
+    return tip && copy(tip);
+  }
+
+  async markSending(
+    tipId: string,
+    from: 'RECEIVED' | 'SENDING',
+    expectedAttempt: number,
+    now: Date,
+  ) {
+    await this.io();
+    const tip = this.#tips.get(tipId);
+    if (!tip || tip.state !== from || tip.attempt !== expectedAttempt) {
+      throw new LedgerConflictError(`tip ${tipId} changed under us (wanted ${from} → SENDING)`);
+    }
+    const at = now.toISOString();
+    Object.assign(tip, {
+      state: 'SENDING',
+      attempt: expectedAttempt + 1,
+      sendingSince: at,
+      updatedAt: at,
+    });
+    return copy(tip);
+  }
+
+  async markSucceeded(
+    tip: TipRecord,
+    outcome: { receipt: string; feeMsat: bigint; settledAt: string },
+    now: Date,
+  ) {
+    await this.io();
+    const stored = this.#tips.get(tip.tipId);
+    if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) {
+      throw new LedgerConflictError(
+        `tip ${tip.tipId} changed under us (wanted SENDING → SUCCEEDED)`,
+      );
+    }
+    const at = now.toISOString();
+    Object.assign(stored, {
+      state: 'SUCCEEDED',
+      receipt: outcome.receipt,
+      feeMsat: outcome.feeMsat,
+      settledAt: outcome.settledAt,
+      updatedAt: at,
+    });
+    this.succeededWrites += 1;
+    // Same transaction in the adapter: totals from the caller's record, as DynamoDB does.
+    const totals = this.#totals.get(tip.recipient) ?? {
+      recipient: tip.recipient,
+      paidMsat: 0n,
+      feeMsat: 0n,
+      tipCount: 0,
+    };
+    totals.paidMsat += tip.amountMsat;
+    totals.feeMsat += outcome.feeMsat;
+    totals.tipCount += 1;
+    this.#totals.set(tip.recipient, totals);
+    if (tip.batchId) {
+      const batch = this.#batch(tip.batchId);
+      batch.succeededCount += 1;
+      batch.succeededMsat += tip.amountMsat;
+      batch.feeMsat += outcome.feeMsat;
+    }
+  }
+
+  async markFailed(
+    tip: TipRecord,
+    failure: { code: PermanentFailureCode; reason: string },
+    now: Date,
+  ) {
+    await this.io();
+    const stored = this.#tips.get(tip.tipId);
+    if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) {
+      throw new LedgerConflictError(`tip ${tip.tipId} changed under us (wanted SENDING → FAILED)`);
+    }
+    Object.assign(stored, {
+      state: 'FAILED',
+      failureCode: failure.code,
+      failureReason: failure.reason,
+      updatedAt: now.toISOString(),
+    });
+    if (tip.batchId) {
+      const batch = this.#batch(tip.batchId);
+      batch.failedCount += 1;
+      batch.failedMsat += tip.amountMsat;
+    }
+  }
+
+  async recordRejection(rejection: Rejection, now: Date) {
+    await this.io();
+    // Keyed by message id like the adapter: redelivery of a bad message overwrites one item.
+    this.#rejections.set(rejection.messageId, {
+      ...copy(rejection),
+      body: rejection.body.slice(0, 4_000),
+      createdAt: now.toISOString(),
+    });
+  }
+
+  async listStuckSending(olderThan: Date, page: { limit: number; cursor?: string }) {
+    await this.io();
+    const cutoff = olderThan.toISOString();
+    const start = Number(page.cursor ?? 0);
+    // The adapter's sparse index holds SENDING tips only (inFlight is removed on SUCCEEDED/FAILED).
+    const all = [...this.#tips.values()]
+      .filter((tip) => tip.state === 'SENDING' && tip.sendingSince !== undefined)
+      .filter((tip) => (tip.sendingSince as string) < cutoff)
+      .sort((a, b) => ((a.sendingSince as string) < (b.sendingSince as string) ? -1 : 1));
+    const tips = all.slice(start, start + page.limit).map(copy);
+    const next = start + page.limit;
+    return { tips, cursor: next < all.length ? String(next) : undefined };
+  }
+
+  async getRecipientTotals(recipient: string) {
+    await this.io();
+    const totals = this.#totals.get(recipient);
+    return totals && copy(totals);
+  }
+
+  /** Test view: the rejection stored for a message id. */
+  rejection(messageId: string): StoredRejection | undefined {
+    const rejection = this.#rejections.get(messageId);
+    return rejection && copy(rejection);
+  }
+
+  /** Test view: number of stored rejections. */
+  get rejectionCount(): number {
+    return this.#rejections.size;
+  }
+
+  /** Test view: a batch's progress counters. */
+  batch(batchId: string): BatchProgress | undefined {
+    const batch = this.#batches.get(batchId);
+    return batch && copy(batch);
+  }
+
+  /** Test view: a tip without the io() delay. */
+  peek(tipId: string): TipRecord | undefined {
+    const tip = this.#tips.get(tipId);
+    return tip && copy(tip);
+  }
+
+  #batch(batchId: string): BatchProgress {
+    let batch = this.#batches.get(batchId);
+    if (!batch) {
+      batch = { succeededCount: 0, succeededMsat: 0n, failedCount: 0, failedMsat: 0n, feeMsat: 0n };
+      this.#batches.set(batchId, batch);
+    }
+    return batch;
+  }
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+const withoutUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+
+// ---------------------------------------------------------------------------------------------
+// Lightning node
+
+/** What one payKeysend call does. */
+export type PayStep =
+  | { kind: 'settle'; feeMsat?: bigint; hops?: string[]; settledAt?: string }
+  | { kind: 'permanent'; code: PermanentFailureCode; message?: string }
+  | { kind: 'transient'; message?: string }
+  /**
+   * The call's outcome is unknown to the caller. `leaves` is what LND really did (what a
+   * truthful lookup then reports): nothing, a payment still in flight, or a settled one.
+   */
+  | { kind: 'ambiguous'; message?: string; leaves?: 'nothing' | 'in_flight' | 'succeeded' };
+
+/** What one lookupPayment call answers; 'truth' reports what the fake node knows. */
+export type LookupStep =
+  | { status: 'truth' }
+  | {
+      status: 'succeeded';
+      preimage?: Uint8Array;
+      feeMsat?: bigint;
+      hops?: string[];
+      settledAt?: string;
+    }
+  | { status: 'failed'; code: PermanentFailureCode; message?: string }
+  | { status: 'in_flight' }
+  | { status: 'not_found' }
+  | { status: 'throw'; error: Error };
+
+/** What the fake node knows of a hash, like LND's control tower. */
+type Known =
+  | { status: 'in_flight'; preimage: Uint8Array }
+  | { status: 'succeeded'; settled: SettledPayment }
+  | { status: 'failed'; code: PermanentFailureCode; message: string };
+
+export const DEFAULT_FEE_MSAT = 1_000n;
+export const DEFAULT_SETTLED_AT = '2026-01-02T03:04:05.678Z';
+
+/** Scriptable LightningNode: records every call; each call does what the next scripted step says. */
+export class FakeLightningNode implements LightningNode {
+  /** Every payKeysend call, in order, including those that threw. */
+  readonly payCalls: KeysendPayment[] = [];
+  /** Payment hashes (hex) of every lookupPayment call, in order. */
+  readonly lookupCalls: string[] = [];
+  /** Every payment that settled (money moved). */
+  readonly settlements: Array<{ paymentHash: string; settled: SettledPayment }> = [];
+  /** Refuse a second send of a hash in flight or settled, as LND's control tower does. */
+  duplicateGuard = false;
+  /** Called while the payment is in flight, after the caller's onInFlight, before settling. */
+  onInFlight?: (payment: KeysendPayment) => void | Promise<void>;
+  /** Awaited before LND acts on a payKeysend call (the RPC's way there). */
+  payDelay: () => Promise<void> = () => Promise.resolve();
+  /** Awaited before LND answers a lookupPayment call. */
+  lookupDelay: () => Promise<void> = () => Promise.resolve();
+  /** Awaited while a payment is in flight (lets concurrent workers interleave). */
+  inFlightDelay: () => Promise<void> = () => Promise.resolve();
+  readonly #paySteps: PayStep[] = [];
+  readonly #lookupSteps: LookupStep[] = [];
+  readonly #lookupByHash = new Map<string, LookupStep[]>();
+  readonly #known = new Map<string, Known>();
+
+  /** Queues what the next payKeysend calls do; unscripted calls settle. */
+  scriptPay(...steps: PayStep[]): this {
+    this.#paySteps.push(...steps);
+    return this;
+  }
+
+  /** Queues what the next lookupPayment calls answer; unscripted calls tell the truth. */
+  scriptLookup(...steps: LookupStep[]): this {
+    this.#lookupSteps.push(...steps);
+    return this;
+  }
+
+  /** Queues answers for lookups of one hash (hex); these win over scriptLookup's queue. */
+  scriptLookupFor(paymentHash: string, ...steps: LookupStep[]): this {
+    this.#lookupByHash.set(paymentHash, [...(this.#lookupByHash.get(paymentHash) ?? []), ...steps]);
+    return this;
+  }
+
+  /** What the node knows of a hash (hex), as a lookup telling the truth would report it. */
+  known(paymentHash: string): PaymentLookup {
+    const known = this.#known.get(paymentHash);
+    if (!known) return { status: 'not_found' };
+    if (known.status === 'in_flight') return { status: 'in_flight' };
+    if (known.status === 'failed') return { ...known };
+    return { ...known.settled };
+  }
+
+  /** LND finishes a payment whose caller is gone (the worker died while it was in flight). */
+  settleInFlight(paymentHash: string): void {
+    const known = this.#known.get(paymentHash);
+    if (known?.status !== 'in_flight') throw new Error(`fake: ${paymentHash} is not in flight`);
+    const call = this.payCalls.find((payment) => hex(payment.paymentHash) === paymentHash);
+    if (!call) throw new Error(`fake: no payKeysend call for ${paymentHash}`);
+    this.#settle(paymentHash, call, {});
+  }
+
+  async payKeysend(
+    payment: KeysendPayment,
+    hooks?: { onInFlight?: () => void },
+  ): Promise<SettledPayment> {
+    this.payCalls.push({
+      ...payment,
+      paymentHash: Uint8Array.from(payment.paymentHash),
+      preimage: Uint8Array.from(payment.preimage),
+      records: payment.records.map((record) => ({
+        ...record,
+        value: Uint8Array.from(record.value),
+      })),
+    });
+    await this.payDelay();
+    const hash = hex(payment.paymentHash);
+    const prior = this.#known.get(hash);
+    if (this.duplicateGuard && prior && prior.status !== 'failed') {
+      throw new AmbiguousPaymentError(
+        prior.status === 'in_flight'
+          ? `payment ${hash} is in transition`
+          : `invoice ${hash} is already paid`,
+      );
+    }
+    const step = this.#paySteps.shift() ?? { kind: 'settle' };
+    switch (step.kind) {
+      case 'transient':
+        throw new TransientPaymentError(step.message ?? 'connection refused: LND is unreachable');
+      case 'permanent': {
+        const message = step.message ?? `no route to ${payment.destination}`;
+        this.#known.set(hash, { status: 'failed', code: step.code, message });
+        throw new PermanentPaymentError(step.code, message);
+      }
+      case 'ambiguous': {
+        const leaves = step.leaves ?? 'nothing';
+        if (leaves === 'in_flight') {
+          this.#known.set(hash, { status: 'in_flight', preimage: payment.preimage });
+        }
+        if (leaves === 'succeeded') this.#settle(hash, payment, {});
+        throw new AmbiguousPaymentError(step.message ?? 'stream dropped: payment outcome unknown');
+      }
+      case 'settle': {
+        this.#known.set(hash, { status: 'in_flight', preimage: payment.preimage });
+        hooks?.onInFlight?.();
+        await this.onInFlight?.(payment);
+        await this.inFlightDelay();
+        return this.#settle(hash, payment, step);
+      }
+    }
+  }
+
+  async lookupPayment(paymentHash: Uint8Array): Promise<PaymentLookup> {
+    const hash = hex(paymentHash);
+    this.lookupCalls.push(hash);
+    await this.lookupDelay();
+    const step = this.#lookupByHash.get(hash)?.shift() ??
+      this.#lookupSteps.shift() ?? { status: 'truth' };
+    switch (step.status) {
+      case 'truth':
+        return this.known(hash);
+      case 'throw':
+        throw step.error;
+      case 'in_flight':
+      case 'not_found':
+        return { status: step.status };
+      case 'failed':
+        return { status: 'failed', code: step.code, message: step.message ?? 'payment failed' };
+      case 'succeeded': {
+        // "The preimage it saw": the one sent with this hash, unless the test supplies one
+        // (a payment LND made although this fake never saw the call, e.g. before a crash).
+        const seen = [...this.payCalls].reverse().find((call) => hex(call.paymentHash) === hash);
+        const preimage = step.preimage ?? seen?.preimage;
+        if (!preimage) {
+          throw new Error(`fake lookup scripted 'succeeded' for ${hash} but saw no preimage`);
+        }
+        return {
+          status: 'succeeded',
+          preimage: Uint8Array.from(preimage),
+          feeMsat: step.feeMsat ?? DEFAULT_FEE_MSAT,
+          hops: step.hops ?? [HOP, G],
+          settledAt: step.settledAt ?? DEFAULT_SETTLED_AT,
+        };
+      }
+    }
+  }
+
+  async getPubkey() {
+    return HOP;
+  }
+
+  #settle(
+    hash: string,
+    payment: KeysendPayment,
+    step: { feeMsat?: bigint; hops?: string[]; settledAt?: string },
+  ): SettledPayment {
+    const settled: SettledPayment = {
+      status: 'succeeded',
+      preimage: Uint8Array.from(payment.preimage),
+      feeMsat: step.feeMsat ?? DEFAULT_FEE_MSAT,
+      hops: step.hops ?? [HOP, payment.destination],
+      settledAt: step.settledAt ?? DEFAULT_SETTLED_AT,
+    };
+    this.#known.set(hash, { status: 'succeeded', settled });
+    this.settlements.push({ paymentHash: hash, settled });
+    return { ...settled, preimage: Uint8Array.from(settled.preimage) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deps
+
+export const PREIMAGE_KEY_V1 = new Uint8Array(32).fill(0x42);
+export const PREIMAGE_KEY_V2 = new Uint8Array(32).fill(0x43);
+export const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
+export const RECEIPT_PUBLIC_KEY = hex(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY));
+export const START = new Date('2026-01-02T03:00:00.000Z');
+
+export const POLICY: PayerPolicy = {
+  maxTipMsat: 10_000_000_000n,
+  allowMsat: false,
+  feePpm: 5000,
+  minFeeSats: 10,
+  maxTimeoutBlocks: 1008,
+  pathfindingTimeoutMs: 30_000,
+  customRecordsBudgetBytes: 600,
+  concurrency: 4,
+  deadlineMarginMs: 5000,
+  stuckAfterMs: 120_000,
+};
+
+/** A settable clock: `now()` returns the same instant until the test moves it. */
+export class FakeClock {
+  #ms: number;
+  constructor(start: Date = START) {
+    this.#ms = start.getTime();
+  }
+  now = () => new Date(this.#ms);
+  advance(ms: number) {
+    this.#ms += ms;
+  }
+}
+
+export interface PayerHarness {
+  deps: PayerDeps;
+  ledger: FakeTipLedger;
+  lightning: FakeLightningNode;
+  clock: FakeClock;
+  /** Every checkpoint passed, in order. */
+  checkpoints: Array<{ step: PayerStep; tipId: string }>;
+  logs: Array<{ message: string; fields: Record<string, unknown> }>;
+}
+
+/**
+ * Payer deps over fresh fakes: fixed clock, preimage key version 1 (0x42…), receipt key 0x11…,
+ * the default policy and 60 s left. `keys` may add versions; other fields may be overridden.
+ */
+export const makePayer = (
+  options: {
+    ledger?: FakeTipLedger;
+    lightning?: FakeLightningNode;
+    clock?: FakeClock;
+    keyVersion?: number;
+    preimageKeys?: Record<number, Uint8Array>;
+    deps?: Partial<PayerDeps>;
+  } = {},
+): PayerHarness => {
+  const ledger = options.ledger ?? new FakeTipLedger();
+  const lightning = options.lightning ?? new FakeLightningNode();
+  const clock = options.clock ?? new FakeClock();
+  const preimageKeys = options.preimageKeys ?? { 1: PREIMAGE_KEY_V1 };
+  const keys: PayerKeys = {
+    currentPreimageKeyVersion: options.keyVersion ?? 1,
+    preimageKey: (version) => {
+      const key = preimageKeys[version];
+      if (!key) throw new Error(`no preimage key version ${version}`);
+      return key;
+    },
+    receiptPrivateKey: RECEIPT_PRIVATE_KEY,
+    receiptPublicKey: RECEIPT_PUBLIC_KEY,
+  };
+  const checkpoints: PayerHarness['checkpoints'] = [];
+  const logs: PayerHarness['logs'] = [];
+  const deps: PayerDeps = {
+    ledger,
+    lightning,
+    keys,
+    policy: POLICY,
+    now: clock.now,
+    remainingMs: () => 60_000,
+    checkpoint: (step, tipId) => checkpoints.push({ step, tipId }),
+    log: (message, fields) => logs.push({ message, fields }),
+    ...options.deps,
+  };
+  return { deps, ledger, lightning, clock, checkpoints, logs };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+export interface TipBody {
+  version?: unknown;
+  tipId?: unknown;
+  platformId?: unknown;
+  recipientPubkey?: unknown;
+  amountMsat?: unknown;
+  [field: string]: unknown;
+}
+
+/** A valid version-1 tip request body (21 sats to G), with `overrides` applied. */
+export const tipBody = (overrides: TipBody = {}): TipBody => ({
+  version: 1,
+  tipId: 'tip-1',
+  platformId: 'stream.example',
+  recipientPubkey: G,
+  amountMsat: 21_000,
+  ...overrides,
+});
+
+let messageCounter = 0;
+
+/** A queue message carrying `body` (JSON-encoded unless already a string). */
+export const tipMessage = (body: TipBody | string = tipBody(), messageId?: string) => ({
+  messageId: messageId ?? `msg-${++messageCounter}`,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+/** Thrown by a checkpoint to stand for the worker dying at that step. */
+export class CrashError extends Error {
+  override name = 'CrashError';
+}
+
+/**
+ * Runs the real payer on `message` until it reaches `step`, and kills it there: what the ledger
+ * and the node hold afterwards is what a crashed worker leaves behind.
+ */
+export const crashAt = async (
+  harness: PayerHarness,
+  step: PayerStep,
+  message: { messageId: string; body: string },
+) => {
+  const deps: PayerDeps = {
+    ...harness.deps,
+    checkpoint: (at, tipId) => {
+      if (at === step) throw new CrashError(`worker died at ${at} of ${tipId}`);
+    },
+  };
+  const error = await payTipMessage(message, deps).then(
+    (outcome) => new Error(`expected a crash at ${step}, got ${outcome.kind}`),
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof CrashError)) throw error;
+};
+
+/**
+ * A worker recorded the intent to pay (RECEIVED → SENDING, attempt 1) and died before calling
+ * LND: the tip is created by the real payer, the intent written here by hand.
+ */
+export const recordIntent = async (harness: PayerHarness, body: TipBody = tipBody()) => {
+  await crashAt(harness, 'before-intent', tipMessage(body));
+  return harness.ledger.markSending(String(body.tipId), 'RECEIVED', 0, harness.clock.now());
+};

@@ -1,0 +1,696 @@
+import { createHash, createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { driveTip, type PayOutcome, payTipMessage } from '../../../shared/app/pay-tip.js';
+import { TEXT_MESSAGE_RECORD_TYPE } from '../../../shared/domain/keysend-records.js';
+import { verifyReceipt } from '../../../shared/domain/receipt.js';
+import {
+  AmbiguousPaymentError,
+  LedgerConflictError,
+  TransientPaymentError,
+} from '../../../shared/ports/errors.js';
+import type { KeysendPayment } from '../../../shared/ports/lightning-node.js';
+import type { TipRecord } from '../../../shared/ports/tip-ledger.js';
+import {
+  crashAt,
+  DEFAULT_FEE_MSAT,
+  DEFAULT_SETTLED_AT,
+  FakeLightningNode,
+  FakeTipLedger,
+  G,
+  HOP,
+  makePayer,
+  type PayerHarness,
+  PREIMAGE_KEY_V1,
+  PREIMAGE_KEY_V2,
+  RECEIPT_PUBLIC_KEY,
+  recordIntent,
+  ticks,
+  tipBody,
+  tipMessage,
+} from './fakes.js';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** The preimage as DESIGN.md specifies it, computed without the code under test. */
+const specPreimage = (tipId: string, key = PREIMAGE_KEY_V1) =>
+  createHmac('sha256', key).update(`tipstream:v1:${tipId}`).digest('hex');
+const specHash = (tipId: string, key = PREIMAGE_KEY_V1) =>
+  sha256Hex(Buffer.from(specPreimage(tipId, key), 'hex'));
+
+/** Asserts the stored receipt of a SUCCEEDED tip verifies and proves its payment hash. */
+const expectValidReceipt = (tip: TipRecord | undefined) => {
+  expect(tip?.receipt).toBeTypeOf('string');
+  const signed = JSON.parse(tip?.receipt ?? 'null');
+  expect(verifyReceipt(signed, RECEIPT_PUBLIC_KEY)).toEqual({ ok: true });
+  expect(sha256Hex(Buffer.from(signed.receipt.preimage, 'hex'))).toBe(tip?.paymentHash);
+  return signed.receipt as {
+    tipId: string;
+    amountMsat: string;
+    feeMsat: string;
+    attempts: number;
+    hops: string[];
+    settledAt: string;
+    preimage: string;
+    paymentHash: string;
+    recipient: string;
+    platformId: string;
+  };
+};
+
+const kindOf = (outcome: PayOutcome) => outcome.kind;
+
+describe('payTipMessage: a valid tip', () => {
+  it('pays once, records SUCCEEDED with a verifiable receipt and adds to the totals', async () => {
+    const h = makePayer();
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome).toMatchObject({ kind: 'paid', feeMsat: DEFAULT_FEE_MSAT });
+    const tip = h.ledger.peek('tip-1');
+    expect(tip).toMatchObject({
+      state: 'SUCCEEDED',
+      attempt: 1,
+      amountMsat: 21_000n,
+      recipient: G,
+      paymentHash: specHash('tip-1'),
+      keyVersion: 1,
+      feeMsat: DEFAULT_FEE_MSAT,
+      settledAt: DEFAULT_SETTLED_AT,
+    });
+    const receipt = expectValidReceipt(tip);
+    expect(receipt).toMatchObject({
+      tipId: 'tip-1',
+      platformId: 'stream.example',
+      recipient: G,
+      amountMsat: '21000',
+      feeMsat: '1000',
+      attempts: 1,
+      hops: [HOP, G],
+      settledAt: DEFAULT_SETTLED_AT,
+      preimage: specPreimage('tip-1'),
+      paymentHash: specHash('tip-1'),
+    });
+    expect(await h.ledger.getRecipientTotals(G)).toEqual({
+      recipient: G,
+      paidMsat: 21_000n,
+      feeMsat: 1_000n,
+      tipCount: 1,
+    });
+
+    expect(h.lightning.payCalls).toHaveLength(1);
+    const [call] = h.lightning.payCalls;
+    expect(call?.destination).toBe(G);
+    expect(call?.amountMsat).toBe(21_000n);
+    expect(hex(call?.paymentHash ?? new Uint8Array())).toBe(specHash('tip-1'));
+    expect(hex(call?.preimage ?? new Uint8Array())).toBe(specPreimage('tip-1'));
+    expect(call?.records).toEqual([]);
+    expect(call?.maxFeeMsat).toBe(10_000n);
+    expect(call?.maxTimeoutBlocks).toBe(1008);
+    expect(call?.pathfindingTimeoutMs).toBe(30_000);
+    expect(h.lightning.settlements).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([]);
+    expect(h.ledger.rejectionCount).toBe(0);
+  });
+
+  it('passes the checkpoints in order: before-intent, after-intent, lnd-in-flight, after-lnd-success', async () => {
+    const h = makePayer();
+    const seen: string[] = [];
+    // The tip must already be SENDING when LND has the payment: intent before money.
+    h.lightning.onInFlight = async () => {
+      seen.push(`ledger ${(await h.ledger.getTip('tip-1'))?.state} while in flight`);
+    };
+    await payTipMessage(tipMessage(), h.deps);
+    expect(h.checkpoints).toEqual([
+      { step: 'before-intent', tipId: 'tip-1' },
+      { step: 'after-intent', tipId: 'tip-1' },
+      { step: 'lnd-in-flight', tipId: 'tip-1' },
+      { step: 'after-lnd-success', tipId: 'tip-1' },
+    ]);
+    expect(seen).toEqual(['ledger SENDING while in flight']);
+  });
+
+  it.each([
+    { amountMsat: 21_000, maxFeeMsat: 10_000n, description: 'the minimum wins on a small tip' },
+    { amountMsat: 2_000_000, maxFeeMsat: 10_000n, description: 'ppm equal to the minimum' },
+    { amountMsat: 10_000_000, maxFeeMsat: 50_000n, description: '5000 ppm wins on a large tip' },
+  ])('caps the fee at max(ppm, minimum): $description', async ({ amountMsat, maxFeeMsat }) => {
+    const h = makePayer();
+    await payTipMessage(tipMessage(tipBody({ amountMsat })), h.deps);
+    expect(h.lightning.payCalls.map((call) => call.maxFeeMsat)).toEqual([maxFeeMsat]);
+    expect(h.ledger.peek('tip-1')?.state).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    { remainingMs: 60_000, pathfindingTimeoutMs: 30_000, waitMs: 55_000 },
+    { remainingMs: 20_000, pathfindingTimeoutMs: 15_000, waitMs: 15_000 },
+    { remainingMs: 3_000, pathfindingTimeoutMs: 1_000, waitMs: 1_000 },
+  ])(
+    'bounds pathfinding and the wait by the time left: $remainingMs ms left → $pathfindingTimeoutMs / $waitMs ms',
+    async ({ remainingMs, pathfindingTimeoutMs, waitMs }) => {
+      const h = makePayer({ deps: { remainingMs: () => remainingMs } });
+      await payTipMessage(tipMessage(), h.deps);
+      expect(h.lightning.payCalls.map((call) => [call.pathfindingTimeoutMs, call.waitMs])).toEqual([
+        [pathfindingTimeoutMs, waitMs],
+      ]);
+    },
+  );
+
+  it('derives the same hash for the same tipId in independent payers, another for another tipId', async () => {
+    const first = makePayer();
+    const second = makePayer();
+    await payTipMessage(tipMessage(tipBody({ tipId: 'same' })), first.deps);
+    await payTipMessage(tipMessage(tipBody({ tipId: 'same' })), second.deps);
+    await payTipMessage(tipMessage(tipBody({ tipId: 'other' })), second.deps);
+    const hashes = [...first.lightning.payCalls, ...second.lightning.payCalls].map((call) =>
+      hex(call.paymentHash),
+    );
+    expect(hashes).toEqual([specHash('same'), specHash('same'), specHash('other')]);
+    expect(specHash('same')).not.toBe(specHash('other'));
+    for (const call of [...first.lightning.payCalls, ...second.lightning.payCalls]) {
+      expect(sha256Hex(call.preimage)).toBe(hex(call.paymentHash));
+    }
+  });
+
+  it('sends the custom records and counts the batch progress', async () => {
+    const h = makePayer();
+    await payTipMessage(tipMessage(tipBody({ message: 'great show', batchId: 'batch-1' })), h.deps);
+    expect(h.lightning.payCalls[0]?.records).toEqual([
+      { type: TEXT_MESSAGE_RECORD_TYPE, value: new TextEncoder().encode('great show') },
+    ]);
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', batchId: 'batch-1' });
+    expect(h.ledger.batch('batch-1')).toEqual({
+      succeededCount: 1,
+      succeededMsat: 21_000n,
+      feeMsat: 1_000n,
+      failedCount: 0,
+      failedMsat: 0n,
+    });
+  });
+});
+
+describe('payTipMessage: an invalid message', () => {
+  it.each([
+    { description: 'not JSON', body: '{"version":1,', field: 'body', error: /not valid JSON/ },
+    {
+      description: 'wrong version',
+      body: tipBody({ version: 2 }),
+      field: 'version',
+      error: /schema version 2 is not supported/,
+    },
+    {
+      description: 'pubkey off the curve',
+      body: tipBody({ recipientPubkey: `02${'5'.padStart(64, '0')}` }),
+      field: 'recipientPubkey',
+      error: /is not a point on secp256k1/,
+    },
+    {
+      description: 'zero amount',
+      body: tipBody({ amountMsat: 0 }),
+      field: 'amountMsat',
+      error: /amountMsat is 0/,
+    },
+    {
+      description: 'sub-sat amount while msat are not allowed',
+      body: tipBody({ amountMsat: 21_500 }),
+      field: 'amountMsat',
+      error: /whole number of sats/,
+    },
+  ])('$description → rejected, recorded, LND never called', async ({ body, field, error }) => {
+    const h = makePayer();
+    const message = tipMessage(body);
+    const outcome = await payTipMessage(message, h.deps);
+
+    expect(outcome.kind).toBe('rejected');
+    const reason = outcome.kind === 'rejected' ? outcome.reason : '';
+    expect(reason).toMatch(error);
+    expect(h.ledger.rejection(message.messageId)).toMatchObject({
+      messageId: message.messageId,
+      reason,
+      field,
+      body: message.body,
+      claimedTipId: typeof body === 'string' ? undefined : 'tip-1',
+    });
+    expect(h.ledger.peek('tip-1')).toBeUndefined();
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(h.lightning.lookupCalls).toEqual([]);
+    expect(h.checkpoints).toEqual([]);
+  });
+
+  it('records a redelivered bad message once (keyed by message id)', async () => {
+    const h = makePayer();
+    const message = tipMessage(tipBody({ amountMsat: 0 }));
+    await payTipMessage(message, h.deps);
+    await payTipMessage(message, h.deps);
+    expect(h.ledger.rejectionCount).toBe(1);
+    expect(h.lightning.payCalls).toEqual([]);
+  });
+});
+
+describe('payTipMessage: a tipId seen before', () => {
+  it('refuses the same tipId with a different amount as a conflict and pays nothing more', async () => {
+    const h = makePayer();
+    await payTipMessage(tipMessage(), h.deps);
+    const second = tipMessage(tipBody({ amountMsat: 42_000 }));
+    const outcome = await payTipMessage(second, h.deps);
+
+    expect(outcome.kind).toBe('conflict');
+    expect(outcome.kind === 'conflict' && outcome.reason).toMatch(
+      /tipId tip-1 was already used for a different tip/,
+    );
+    expect(h.ledger.rejection(second.messageId)).toMatchObject({
+      field: 'tipId',
+      claimedTipId: 'tip-1',
+      body: second.body,
+    });
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', amountMsat: 21_000n });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+  });
+
+  it('refuses a conflicting payload even before the first one was paid', async () => {
+    const h = makePayer();
+    await crashAt(h, 'before-intent', tipMessage());
+    const outcome = await payTipMessage(tipMessage(tipBody({ message: 'changed' })), h.deps);
+    expect(outcome.kind).toBe('conflict');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+    expect(h.lightning.payCalls).toEqual([]);
+  });
+
+  it('answers already-paid for a SUCCEEDED tip without calling LND', async () => {
+    const h = makePayer();
+    await payTipMessage(tipMessage(), h.deps);
+    const before = h.ledger.peek('tip-1');
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('already-paid');
+    expect(h.ledger.peek('tip-1')).toEqual(before);
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([]);
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+  });
+
+  it('answers already-failed for a FAILED tip without calling LND', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+    await payTipMessage(tipMessage(), h.deps);
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('already-failed');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', failureCode: 'NO_ROUTE' });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([]);
+  });
+
+  it('continues a RECEIVED tip whose worker died before the intent', async () => {
+    const h = makePayer();
+    await crashAt(h, 'before-intent', tipMessage());
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+    expect(outcome.kind).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
+    expect(h.lightning.payCalls).toHaveLength(1);
+  });
+});
+
+describe('payTipMessage: a tip found SENDING (a worker died after recording its intent)', () => {
+  it('pays again with attempt 2 and the same hash when LND never saw the payment', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    h.checkpoints.length = 0;
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('paid');
+    const tip = h.ledger.peek('tip-1');
+    expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(expectValidReceipt(tip).attempts).toBe(2);
+    expect(h.lightning.lookupCalls).toEqual([specHash('tip-1')]);
+    expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('tip-1')]);
+    expect(h.lightning.settlements).toHaveLength(1);
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+    expect(h.checkpoints.map(({ step }) => step)).toEqual([
+      'after-intent',
+      'lnd-in-flight',
+      'after-lnd-success',
+    ]);
+  });
+
+  it('pays again when the worker died at the after-intent checkpoint', async () => {
+    const h = makePayer();
+    await crashAt(h, 'after-intent', tipMessage());
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+    expect(h.lightning.payCalls).toEqual([]);
+
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(h.lightning.payCalls).toHaveLength(1);
+  });
+
+  it('records the payment LND made, without paying again, when the lookup says succeeded', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    h.lightning.scriptLookup({
+      status: 'succeeded',
+      preimage: Buffer.from(specPreimage('tip-1'), 'hex'),
+      feeMsat: 7_000n,
+    });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome).toMatchObject({ kind: 'paid', feeMsat: 7_000n });
+    const tip = h.ledger.peek('tip-1');
+    expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 1, feeMsat: 7_000n });
+    expect(expectValidReceipt(tip)).toMatchObject({ attempts: 1, feeMsat: '7000' });
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(await h.ledger.getRecipientTotals(G)).toMatchObject({
+      paidMsat: 21_000n,
+      feeMsat: 7_000n,
+      tipCount: 1,
+    });
+  });
+
+  it('records FAILED with the code when the lookup says LND failed it', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'no route found' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'NO_ROUTE', reason: 'no route found' });
+    expect(h.ledger.peek('tip-1')).toMatchObject({
+      state: 'FAILED',
+      attempt: 1,
+      failureCode: 'NO_ROUTE',
+      failureReason: 'no route found',
+    });
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(await h.ledger.getRecipientTotals(G)).toBeUndefined();
+  });
+
+  it('leaves the tip SENDING when the lookup says in flight', async () => {
+    const h = makePayer();
+    const intent = await recordIntent(h);
+    h.lightning.scriptLookup({ status: 'in_flight' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('in-flight');
+    expect(h.ledger.peek('tip-1')).toEqual(intent);
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(await h.ledger.getRecipientTotals(G)).toBeUndefined();
+  });
+
+  it('pays with the key version the tip was created with after the current key rotated', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    const rotated = makePayer({
+      ledger: h.ledger,
+      lightning: h.lightning,
+      keyVersion: 2,
+      preimageKeys: { 1: PREIMAGE_KEY_V1, 2: PREIMAGE_KEY_V2 },
+    });
+    expect(kindOf(await payTipMessage(tipMessage(), rotated.deps))).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', keyVersion: 1 });
+    expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('tip-1')]);
+    expect(h.lightning.payCalls.map((call) => hex(call.preimage))).toEqual([specPreimage('tip-1')]);
+  });
+
+  it('refuses to pay when the key version of the tip is gone', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    const rotated = makePayer({
+      ledger: h.ledger,
+      lightning: h.lightning,
+      keyVersion: 2,
+      preimageKeys: { 2: PREIMAGE_KEY_V2 },
+    });
+    await expect(payTipMessage(tipMessage(), rotated.deps)).rejects.toThrow(
+      /no preimage key version 1/,
+    );
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 2 });
+    expect(h.lightning.payCalls).toEqual([]);
+  });
+});
+
+describe('payTipMessage: LND errors', () => {
+  it('records a permanent failure as FAILED with its code and reason, without throwing', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({
+      kind: 'permanent',
+      code: 'REJECTED_BY_DESTINATION',
+      message: `recipient ${G} does not accept keysend payments`,
+    });
+    const outcome = await payTipMessage(tipMessage(tipBody({ batchId: 'batch-1' })), h.deps);
+
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      code: 'REJECTED_BY_DESTINATION',
+      reason: `recipient ${G} does not accept keysend payments`,
+    });
+    expect(h.ledger.peek('tip-1')).toMatchObject({
+      state: 'FAILED',
+      attempt: 1,
+      failureCode: 'REJECTED_BY_DESTINATION',
+      failureReason: `recipient ${G} does not accept keysend payments`,
+    });
+    expect(h.ledger.batch('batch-1')).toMatchObject({ failedCount: 1, failedMsat: 21_000n });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([]);
+    expect(await h.ledger.getRecipientTotals(G)).toBeUndefined();
+  });
+
+  it('throws on a transient error, keeps the tip SENDING, and a redelivery pays it exactly once', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'transient' });
+    await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(TransientPaymentError);
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+    expect(h.lightning.settlements).toEqual([]);
+
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('already-paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([
+      specHash('tip-1'),
+      specHash('tip-1'),
+    ]);
+    expect(h.lightning.settlements).toHaveLength(1);
+    expect(h.ledger.succeededWrites).toBe(1);
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+  });
+
+  it('asks LND after an ambiguous error and records the payment it made', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'ambiguous', leaves: 'succeeded' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('paid');
+    const tip = h.ledger.peek('tip-1');
+    expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
+    expectValidReceipt(tip);
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([specHash('tip-1')]);
+    expect(h.lightning.settlements).toHaveLength(1);
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+    expect(h.logs.map(({ message }) => message)).toEqual(['payment outcome unknown, asking LND']);
+  });
+
+  it('answers in-flight after an ambiguous error when LND still has the payment', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'ambiguous', leaves: 'in_flight' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome.kind).toBe('in-flight');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([specHash('tip-1')]);
+    expect(await h.ledger.getRecipientTotals(G)).toBeUndefined();
+  });
+
+  it('records FAILED after an ambiguous error when LND says it failed', async () => {
+    const h = makePayer();
+    h.lightning
+      .scriptPay({ kind: 'ambiguous' })
+      .scriptLookup({ status: 'failed', code: 'INSUFFICIENT_BALANCE', message: 'no liquidity' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'INSUFFICIENT_BALANCE' });
+    expect(h.ledger.peek('tip-1')).toMatchObject({
+      state: 'FAILED',
+      failureCode: 'INSUFFICIENT_BALANCE',
+      failureReason: 'no liquidity',
+    });
+    expect(h.lightning.payCalls).toHaveLength(1);
+  });
+
+  it('throws a transient error after an ambiguous one when LND has no payment', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'ambiguous', message: 'deadline exceeded', leaves: 'nothing' });
+    const error = await payTipMessage(tipMessage(), h.deps).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(TransientPaymentError);
+    expect((error as Error).message).toMatch(/LND has no payment for tip tip-1 after: deadline/);
+    expect((error as Error).cause).toBeInstanceOf(AmbiguousPaymentError);
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.lookupCalls).toEqual([specHash('tip-1')]);
+
+    // The redelivery finds it SENDING, LND still knows nothing: pay again, same hash.
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(h.lightning.settlements).toHaveLength(1);
+  });
+
+  it('lets a worker that died with the payment in flight be followed by in-flight, then paid', async () => {
+    const h = makePayer();
+    await crashAt(h, 'lnd-in-flight', tipMessage());
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+    expect(h.lightning.known(specHash('tip-1')).status).toBe('in_flight');
+
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('in-flight');
+    h.lightning.settleInFlight(specHash('tip-1'));
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
+
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.lightning.settlements).toHaveLength(1);
+  });
+});
+
+describe('payTipMessage: two workers on one message', () => {
+  // Delays are event-loop turns. `sends` is how many payKeysend calls the interleaving makes:
+  // 2 means the second worker found the intent before LND had the payment and took over with
+  // attempt 2, and LND's duplicate guard refused one of the two sends.
+  const interleavings = [
+    { pay: 0, lookup: 0, ledger: 0, inFlight: 0, offset: 0, sends: 1 },
+    { pay: 0, lookup: 0, ledger: 0, inFlight: 1, offset: 0, sends: 1 },
+    { pay: 0, lookup: 0, ledger: 1, inFlight: 5, offset: 0, sends: 1 },
+    { pay: 2, lookup: 0, ledger: 0, inFlight: 0, offset: 0, sends: 2 },
+    { pay: 2, lookup: 0, ledger: 0, inFlight: 1, offset: 0, sends: 2 },
+    { pay: 2, lookup: 0, ledger: 1, inFlight: 0, offset: 1, sends: 2 },
+    { pay: 6, lookup: 1, ledger: 1, inFlight: 20, offset: 2, sends: 2 },
+    { pay: 0, lookup: 0, ledger: 1, inFlight: 0, offset: 50, sends: 1 },
+  ];
+
+  it.each(interleavings)(
+    'pays exactly once (LND pay $pay, lookup $lookup, ledger $ledger, in flight $inFlight, second worker $offset late)',
+    async ({ pay, lookup, ledger: ledgerTicks, inFlight, offset, sends }) => {
+      const ledger = new FakeTipLedger();
+      ledger.io = () => ticks(ledgerTicks);
+      const lightning = new FakeLightningNode();
+      lightning.duplicateGuard = true;
+      lightning.payDelay = () => ticks(pay);
+      lightning.lookupDelay = () => ticks(lookup);
+      lightning.inFlightDelay = () => ticks(inFlight);
+      const first = makePayer({ ledger, lightning });
+      const second = makePayer({ ledger, lightning });
+      const message = tipMessage();
+
+      const outcomes = await Promise.all([
+        payTipMessage(message, first.deps),
+        ticks(offset).then(() => payTipMessage(message, second.deps)),
+      ]);
+
+      const kinds = outcomes.map(kindOf);
+      expect(kinds.filter((kind) => kind === 'paid')).toHaveLength(1);
+      expect(['already-paid', 'in-flight']).toContain(kinds.find((kind) => kind !== 'paid'));
+      expect(lightning.settlements).toHaveLength(1);
+      expect(ledger.succeededWrites).toBe(1);
+      const tip = ledger.peek('tip-1');
+      expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: sends });
+      expect(expectValidReceipt(tip).attempts).toBe(sends);
+      expect(await ledger.getRecipientTotals(G)).toMatchObject({ paidMsat: 21_000n, tipCount: 1 });
+      expect(lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual(
+        Array(sends).fill(specHash('tip-1')),
+      );
+    },
+  );
+});
+
+describe('driveTip', () => {
+  it('gives up with a transient error when the tip keeps changing under it', async () => {
+    class AlwaysConflicting extends FakeTipLedger {
+      override async markSending(): Promise<TipRecord> {
+        throw new LedgerConflictError('lost the race');
+      }
+    }
+    const h = makePayer({ ledger: new AlwaysConflicting() });
+    await crashAt(h, 'before-intent', tipMessage());
+    const start = h.ledger.peek('tip-1') as TipRecord;
+
+    await expect(driveTip(start, h.deps)).rejects.toThrow(
+      new TransientPaymentError('tip tip-1 kept changing under us; retrying later'),
+    );
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+    expect(h.lightning.payCalls).toEqual([]);
+  });
+
+  it('re-reads a stale record and answers already-paid instead of paying again', async () => {
+    const h = makePayer();
+    await crashAt(h, 'before-intent', tipMessage());
+    const stale = h.ledger.peek('tip-1') as TipRecord;
+    await payTipMessage(tipMessage(), h.deps);
+
+    expect(kindOf(await driveTip(stale, h.deps))).toBe('already-paid');
+    expect(h.lightning.payCalls).toHaveLength(1);
+    expect(h.ledger.succeededWrites).toBe(1);
+  });
+});
+
+describe('the fakes', () => {
+  it('keep their own copies: a caller mutating a record changes nothing stored', async () => {
+    const h = makePayer();
+    await payTipMessage(tipMessage(tipBody({ message: 'hi' })), h.deps);
+    const tip = (await h.ledger.getTip('tip-1')) as TipRecord;
+    tip.state = 'FAILED';
+    tip.amountMsat = 1n;
+    (tip.records[0] as { value: Uint8Array }).value[0] = 0;
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', amountMsat: 21_000n });
+    expect(h.ledger.peek('tip-1')?.records[0]?.value[0]).toBe('h'.charCodeAt(0));
+  });
+
+  it('enforce the adapter conditions on every transition', async () => {
+    const h = makePayer();
+    const now = h.clock.now();
+    await crashAt(h, 'before-intent', tipMessage());
+    const received = h.ledger.peek('tip-1') as TipRecord;
+    const created = await h.ledger.createTip({ ...received, amountMsat: 1n }, now);
+    expect(created).toMatchObject({ created: false, record: { amountMsat: 21_000n } });
+    await expect(h.ledger.markSending('tip-1', 'SENDING', 0, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    await expect(h.ledger.markSending('tip-1', 'RECEIVED', 1, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    await expect(h.ledger.markSending('nope', 'RECEIVED', 0, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    const failure = { code: 'NO_ROUTE' as const, reason: 'x' };
+    const outcome = { receipt: '{}', feeMsat: 0n, settledAt: DEFAULT_SETTLED_AT };
+    await expect(h.ledger.markFailed(received, failure, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    const sending = await h.ledger.markSending('tip-1', 'RECEIVED', 0, now);
+    expect(sending).toMatchObject({
+      state: 'SENDING',
+      attempt: 1,
+      sendingSince: now.toISOString(),
+    });
+    await expect(
+      h.ledger.markSucceeded({ ...sending, attempt: 2 }, outcome, now),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
+    await h.ledger.markSucceeded(sending, outcome, now);
+    await expect(h.ledger.markSucceeded(sending, outcome, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    await expect(h.ledger.markFailed(sending, failure, now)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+  });
+
+  it('emulate the duplicate guard of LND', async () => {
+    const h: PayerHarness = makePayer();
+    h.lightning.duplicateGuard = true;
+    await payTipMessage(tipMessage(), h.deps);
+    await expect(h.lightning.payKeysend(h.lightning.payCalls[0] as KeysendPayment)).rejects.toThrow(
+      AmbiguousPaymentError,
+    );
+    expect(h.lightning.settlements).toHaveLength(1);
+  });
+});
