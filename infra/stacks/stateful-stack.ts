@@ -1,0 +1,81 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { type TableNames, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
+
+export interface StatefulStackProps extends StackProps {
+  /** Receives before a tip message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Payer function timeout; the queue's visibility timeout is 6× it (AWS's rule for SQS → Lambda). */
+  payerTimeout: Duration;
+}
+
+const attributeType = (type: string | undefined) =>
+  type === 'N'
+    ? dynamodb.AttributeType.NUMBER
+    : type === 'B'
+      ? dynamodb.AttributeType.BINARY
+      : dynamodb.AttributeType.STRING;
+
+/**
+ * What must outlive any deployment: the ledger tables and the tips queues. Key schemas come from
+ * `tableDefinitions`, the same source the local stack creates its tables from.
+ */
+export class StatefulStack extends Stack {
+  readonly tables: Record<keyof TableNames, dynamodb.TableV2>;
+  readonly tipsQueue: sqs.Queue;
+  readonly tipsDlq: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const logicalIds: Record<keyof TableNames, string> = {
+      tips: 'TipsTable',
+      payouts: 'PayoutsTable',
+      batches: 'BatchesTable',
+    };
+    // Names are placeholders: CDK generates physical names; only the key schemas are used here.
+    const definitions = tableDefinitions({ tips: 'tips', payouts: 'payouts', batches: 'batches' });
+    const tables = {} as Record<keyof TableNames, dynamodb.TableV2>;
+    for (const [index, key] of (['tips', 'payouts', 'batches'] as const).entries()) {
+      const definition = definitions[index];
+      if (!definition) throw new Error(`no table definition for ${key}`);
+      const attribute = (name: string | undefined) => ({
+        name: name ?? '',
+        type: attributeType(
+          definition.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType,
+        ),
+      });
+      const hash = definition.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+      tables[key] = new dynamodb.TableV2(this, logicalIds[key], {
+        partitionKey: attribute(hash),
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        removalPolicy: RemovalPolicy.RETAIN,
+        deletionProtection: true,
+        globalSecondaryIndexes: definition.GlobalSecondaryIndexes?.map((index) => ({
+          indexName: index.IndexName ?? '',
+          partitionKey: attribute(
+            index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
+          ),
+          sortKey: attribute(index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName),
+        })),
+      });
+    }
+    this.tables = tables;
+
+    this.tipsDlq = new sqs.Queue(this, 'TipsDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.tipsQueue = new sqs.Queue(this, 'TipsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.payerTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.tipsDlq, maxReceiveCount: props.maxReceiveCount },
+    });
+  }
+}
