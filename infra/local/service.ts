@@ -8,6 +8,7 @@ import { makeReconcilerHandler } from '../../functions/reconciler/handler.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
+import { tableNameEnv } from '../../shared/config/tables.js';
 import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
 import { lambdaContext, startPoller } from './poller.js';
@@ -47,9 +48,7 @@ export const localServiceEnv = async (
     TIPSTREAM_DYNAMODB_ENDPOINT: stack.dynamodb.endpoint,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    TIPSTREAM_TIPS_TABLE: LOCAL_TABLE_NAMES.tips,
-    TIPSTREAM_PAYOUTS_TABLE: LOCAL_TABLE_NAMES.payouts,
-    TIPSTREAM_BATCHES_TABLE: LOCAL_TABLE_NAMES.batches,
+    ...tableNameEnv(LOCAL_TABLE_NAMES),
     TIPSTREAM_LND_SOCKET: operator.socket,
     TIPSTREAM_LND_CERT_PATH: operator.certPath,
     TIPSTREAM_LND_MACAROON_PATH: operator.macaroonPath,

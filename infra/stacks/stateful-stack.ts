@@ -2,7 +2,11 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { type TableNames, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
+import {
+  TABLE_KEYS,
+  type TableNames,
+  tableDefinitions,
+} from '../../shared/adapters/dynamodb/tables.js';
 
 export interface StatefulStackProps extends StackProps {
   /** Receives before a tip message moves to the dead-letter queue. */
@@ -33,11 +37,16 @@ export class StatefulStack extends Stack {
       tips: 'TipsTable',
       payouts: 'PayoutsTable',
       batches: 'BatchesTable',
+      platforms: 'PlatformsTable',
+      requests: 'RequestsTable',
+      budgets: 'BudgetsTable',
     };
     // Names are placeholders: CDK generates physical names; only the key schemas are used here.
-    const definitions = tableDefinitions({ tips: 'tips', payouts: 'payouts', batches: 'batches' });
+    const definitions = tableDefinitions(
+      Object.fromEntries(TABLE_KEYS.map((key) => [key, key])) as unknown as TableNames,
+    );
     const tables = {} as Record<keyof TableNames, dynamodb.TableV2>;
-    for (const [index, key] of (['tips', 'payouts', 'batches'] as const).entries()) {
+    for (const [index, key] of TABLE_KEYS.entries()) {
       const definition = definitions[index];
       if (!definition) throw new Error(`no table definition for ${key}`);
       const attribute = (name: string | undefined) => ({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TableNames } from '../adapters/dynamodb/tables.js';
+import { readTableNames } from './tables.js';
 
 /** Operator policy for paying tips: limits and fee budget. Every field has a sane default. */
 export interface PayerPolicy {
@@ -45,9 +46,6 @@ const EnvSchema = z.object({
   TIPSTREAM_PAYER_CONCURRENCY: intFrom(4, 1),
   TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(5_000, 0),
   TIPSTREAM_STUCK_AFTER_SECONDS: intFrom(120, 1),
-  TIPSTREAM_TIPS_TABLE: z.string().min(1).default('tipstream-tips'),
-  TIPSTREAM_PAYOUTS_TABLE: z.string().min(1).default('tipstream-payouts'),
-  TIPSTREAM_BATCHES_TABLE: z.string().min(1).default('tipstream-batches'),
 });
 
 export class PayerConfigError extends Error {
@@ -79,11 +77,7 @@ export const readPayerConfig = (
       deadlineMarginMs: e.TIPSTREAM_DEADLINE_MARGIN_MS,
       stuckAfterMs: e.TIPSTREAM_STUCK_AFTER_SECONDS * 1000,
     },
-    tables: {
-      tips: e.TIPSTREAM_TIPS_TABLE,
-      payouts: e.TIPSTREAM_PAYOUTS_TABLE,
-      batches: e.TIPSTREAM_BATCHES_TABLE,
-    },
+    tables: readTableNames(env),
   };
 };
 

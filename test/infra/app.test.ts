@@ -18,7 +18,7 @@ describe('CDK app: stateful stack', () => {
   it('keeps the ledger tables safe: PITR, encryption, retained on delete, deletion protection', () => {
     const { template } = synth();
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(3);
+    expect(Object.keys(tables)).toHaveLength(6);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.UpdateReplacePolicy).toBe('Retain');
@@ -34,7 +34,7 @@ describe('CDK app: stateful stack', () => {
   it('builds the tips table with the same keys and in-flight index as the local stack', () => {
     synth().template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
           IndexName: IN_FLIGHT_INDEX,
           KeySchema: [
@@ -42,7 +42,7 @@ describe('CDK app: stateful stack', () => {
             { AttributeName: 'sendingSince', KeyType: 'RANGE' },
           ],
         }),
-      ],
+      ]),
     });
   });
 

@@ -1,26 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
 /** Names of the ledger's tables (CDK generates them in AWS; locally they are fixed). */
 export interface TableNames {
+  /** Tips and their state machine, receipts; rejected messages. */
   tips: string;
+  /** Per-recipient payout totals. */
   payouts: string;
+  /** Payout batches and their progress counters. */
   batches: string;
+  /** Platforms and their request-signing secrets. */
+  platforms: string;
+  /** Accepted API requests by tip id: idempotency, the message sent, the budget reserved. */
+  requests: string;
+  /** Budget counters per window (platform per day, global per hour). */
+  budgets: string;
 }
+
+export const TABLE_KEYS = [
+  'tips',
+  'payouts',
+  'batches',
+  'platforms',
+  'requests',
+  'budgets',
+] as const;
 
 export const LOCAL_TABLE_NAMES: TableNames = {
   tips: 'tipstream-tips',
   payouts: 'tipstream-payouts',
   batches: 'tipstream-batches',
+  platforms: 'tipstream-platforms',
+  requests: 'tipstream-requests',
+  budgets: 'tipstream-budgets',
 };
 
 /** Sparse index of tips in SENDING: only they carry `inFlight`, so the reconciler reads only them. */
 export const IN_FLIGHT_INDEX = 'inFlight-sendingSince';
+
+/** A recipient's settled payouts, newest first (only SUCCEEDED tips carry settledAt). */
+export const RECIPIENT_INDEX = 'recipient-settledAt';
+/** The requests of one payout batch, by line. */
+export const BATCH_INDEX = 'batchId-line';
 
 /** Key schemas shared by the local stack and the CDK stack, so both build the same tables. */
 export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] => [
@@ -31,6 +60,8 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'tipId', AttributeType: 'S' },
       { AttributeName: 'inFlight', AttributeType: 'S' },
       { AttributeName: 'sendingSince', AttributeType: 'S' },
+      { AttributeName: 'recipient', AttributeType: 'S' },
+      { AttributeName: 'settledAt', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -39,6 +70,14 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
         KeySchema: [
           { AttributeName: 'inFlight', KeyType: 'HASH' },
           { AttributeName: 'sendingSince', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: RECIPIENT_INDEX,
+        KeySchema: [
+          { AttributeName: 'recipient', KeyType: 'HASH' },
+          { AttributeName: 'settledAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },
@@ -56,9 +95,44 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
     AttributeDefinitions: [{ AttributeName: 'batchId', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'batchId', KeyType: 'HASH' }],
   },
+  {
+    TableName: names.platforms,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'platformId', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'platformId', KeyType: 'HASH' }],
+  },
+  {
+    TableName: names.requests,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'tipId', AttributeType: 'S' },
+      { AttributeName: 'batchId', AttributeType: 'S' },
+      { AttributeName: 'line', AttributeType: 'N' },
+    ],
+    KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: BATCH_INDEX,
+        KeySchema: [
+          { AttributeName: 'batchId', KeyType: 'HASH' },
+          { AttributeName: 'line', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  },
+  {
+    TableName: names.budgets,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'budgetKey', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'budgetKey', KeyType: 'HASH' }],
+  },
 ];
 
-/** Creates any missing table (local stack and tests); existing tables are left as they are. */
+/**
+ * Creates any missing table, and adds any index a table lacks (DynamoDB Local keeps its data
+ * across restarts, so tables made by an older version of this code get the new indexes).
+ */
 export const ensureTables = async (client: DynamoDBClient, names: TableNames): Promise<void> => {
   await Promise.all(
     tableDefinitions(names).map(async (definition) => {
@@ -68,6 +142,35 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
         if (!(error instanceof ResourceInUseException)) throw error;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: definition.TableName });
+      for (const index of definition.GlobalSecondaryIndexes ?? []) {
+        const { Table } = await client.send(
+          new DescribeTableCommand({ TableName: definition.TableName }),
+        );
+        if (
+          Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)
+        )
+          continue;
+        const attributes = new Set(index.KeySchema?.map((key) => key.AttributeName));
+        await client.send(
+          new UpdateTableCommand({
+            TableName: definition.TableName,
+            AttributeDefinitions: definition.AttributeDefinitions?.filter((a) =>
+              attributes.has(a.AttributeName),
+            ),
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+        for (let tries = 0; tries < 120; tries += 1) {
+          const { Table: updated } = await client.send(
+            new DescribeTableCommand({ TableName: definition.TableName }),
+          );
+          const status = updated?.GlobalSecondaryIndexes?.find(
+            (i) => i.IndexName === index.IndexName,
+          )?.IndexStatus;
+          if (status === 'ACTIVE') break;
+          await sleep(250);
+        }
+      }
     }),
   );
 };
