@@ -6,14 +6,17 @@ import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
 /** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
 export const makeReconcilerHandler =
   (runtime: PayerRuntime) => async (_event: unknown, context: Context) => {
-    const summary = await reconcileStuckTips(
-      { ...runtime.deps, remainingMs: () => context.getRemainingTimeInMillis() },
-      { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100 },
-    );
-    runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
-    runtime.metrics.publishStoredMetrics();
-    if (summary.examined > 0) runtime.logger.info('reconciled stuck tips', { ...summary });
-    return summary;
+    try {
+      const summary = await reconcileStuckTips(
+        { ...runtime.deps, remainingMs: () => context.getRemainingTimeInMillis() },
+        { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100 },
+      );
+      runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
+      if (summary.examined > 0) runtime.logger.info('reconciled stuck tips', { ...summary });
+      return summary;
+    } finally {
+      runtime.metrics.publishStoredMetrics();
+    }
   };
 
 let handlerInstance: ReturnType<typeof makeReconcilerHandler> | undefined;

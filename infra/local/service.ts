@@ -102,14 +102,20 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),
   });
 
-  const reconciler = makeReconcilerHandler(createPayerRuntime(env, 'reconciler'));
+  const reconcilerRuntime = createPayerRuntime(env, 'reconciler');
+  const reconciler = makeReconcilerHandler(reconcilerRuntime);
   const reconcileEveryMs = options.reconcileEveryMs ?? 30_000;
+  // Like an EventBridge schedule with one run at a time: a tick while a run is going is skipped.
+  let reconciling: Promise<unknown> | undefined;
   const timer =
     reconcileEveryMs > 0
       ? setInterval(() => {
-          void reconciler({}, lambdaContext('tipstream-reconciler', 60_000)).catch(
-            (error: unknown) => log(`reconciler: ${String(error)}`),
-          );
+          if (reconciling) return;
+          reconciling = reconciler({}, lambdaContext('tipstream-reconciler', 60_000))
+            .catch((error: unknown) => log(`reconciler: ${String(error)}`))
+            .finally(() => {
+              reconciling = undefined;
+            });
         }, reconcileEveryMs)
       : undefined;
 
@@ -120,7 +126,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     async stop() {
       if (timer) clearInterval(timer);
       await poller.stop();
+      await reconciling;
       sqs.destroy();
+      runtime.dynamodb.destroy();
+      reconcilerRuntime.dynamodb.destroy();
     },
   };
 };

@@ -6,6 +6,7 @@ import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
+  type PermanentFailureCode,
   PermanentPaymentError,
   TransientPaymentError,
 } from '../ports/errors.js';
@@ -128,6 +129,7 @@ export const driveTip = async (start: TipRecord, deps: PayerDeps): Promise<PayOu
         case 'FAILED':
           return { kind: 'already-failed', tip };
         case 'RECEIVED':
+          requireTime(tip, deps);
           deps.checkpoint?.('before-intent', tip.tipId);
           return await pay(
             await deps.ledger.markSending(tip.tipId, 'RECEIVED', tip.attempt, deps.now()),
@@ -153,16 +155,57 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     case 'succeeded':
       return finish(tip, lookup, deps);
     case 'failed':
-      await deps.ledger.markFailed(tip, { code: lookup.code, reason: lookup.message }, deps.now());
-      return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
+      return recordLndFailure(tip, lookup, deps);
     case 'in_flight':
       return { kind: 'in-flight', tip };
     case 'not_found':
       // LND never took it (the worker died before the call): pay again, same hash, next attempt.
+      requireTime(tip, deps);
       return pay(
         await deps.ledger.markSending(tip.tipId, 'SENDING', tip.attempt, deps.now()),
         deps,
       );
+  }
+};
+
+/** Failures that an interruption can cause although a route exists (a node restart, a lost stream). */
+const RETRY_AFTER_INTERRUPTION = new Set<PermanentFailureCode>([
+  'NO_ROUTE',
+  'PATHFINDING_TIMEOUT',
+  'INSUFFICIENT_BALANCE',
+  'LND_ERROR',
+]);
+/** Attempts of one tip before an interrupted failure is taken as final. */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * LND failed an attempt we did not watch end. The hash is free again once LND has failed it, so
+ * a failure an interruption can explain is tried again (same hash) while attempts remain.
+ */
+const recordLndFailure = async (
+  tip: TipRecord,
+  lookup: { code: PermanentFailureCode; message: string },
+  deps: PayerDeps,
+): Promise<PayOutcome> => {
+  if (RETRY_AFTER_INTERRUPTION.has(lookup.code) && tip.attempt < MAX_ATTEMPTS) {
+    deps.log?.('interrupted attempt failed in LND, trying again', {
+      tipId: tip.tipId,
+      attempt: tip.attempt,
+      code: lookup.code,
+    });
+    requireTime(tip, deps);
+    return pay(await deps.ledger.markSending(tip.tipId, 'SENDING', tip.attempt, deps.now()), deps);
+  }
+  await deps.ledger.markFailed(tip, { code: lookup.code, reason: lookup.message }, deps.now());
+  return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
+};
+
+/** Refuses to start a payment the invocation could not see through (SQS redelivers it). */
+const requireTime = (tip: TipRecord, deps: PayerDeps) => {
+  if (deps.remainingMs() < deps.policy.deadlineMarginMs) {
+    throw new TransientPaymentError(
+      `too little time left in this invocation to pay tip ${tip.tipId}; it will be redelivered`,
+    );
   }
 };
 
@@ -204,14 +247,7 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
       deps.log?.('payment outcome unknown, asking LND', { tipId: tip.tipId, error: error.message });
       const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
       if (lookup.status === 'succeeded') return finish(tip, lookup, deps);
-      if (lookup.status === 'failed') {
-        await deps.ledger.markFailed(
-          tip,
-          { code: lookup.code, reason: lookup.message },
-          deps.now(),
-        );
-        return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
-      }
+      if (lookup.status === 'failed') return recordLndFailure(tip, lookup, deps);
       if (lookup.status === 'in_flight') return { kind: 'in-flight', tip };
       throw new TransientPaymentError(
         `LND has no payment for tip ${tip.tipId} after: ${error.message}`,

@@ -6,8 +6,9 @@ export interface ReconcileSummary {
 }
 
 /**
- * Finishes tips left SENDING (a worker died, or a payment was still in flight at its deadline):
- * asks LND about each hash and records its answer; a hash LND never saw is paid again.
+ * Finishes tips left unfinished: SENDING (a worker died, or a payment was still in flight at its
+ * deadline) asks LND about the hash and records its answer, a hash LND never saw is paid again;
+ * RECEIVED (its message was lost before the intent was written) is paid.
  */
 export const reconcileStuckTips = async (
   deps: PayerDeps,

@@ -40,11 +40,13 @@ const EnvSchema = z.object({
     .transform((value) => value === 'true'),
   TIPSTREAM_FEE_PPM: intFrom(5_000),
   TIPSTREAM_MIN_FEE_SATS: intFrom(10),
-  TIPSTREAM_MAX_TIMEOUT_BLOCKS: intFrom(1_008, 40),
+  // lightning's keysend uses a final CLTV delta of 144 (+3 of slack): less cannot route.
+  TIPSTREAM_MAX_TIMEOUT_BLOCKS: intFrom(1_008, 200),
   TIPSTREAM_PATHFINDING_TIMEOUT_MS: intFrom(30_000, 1_000),
   TIPSTREAM_CUSTOM_RECORDS_BUDGET_BYTES: intFrom(600, 0),
   TIPSTREAM_PAYER_CONCURRENCY: intFrom(4, 1),
-  TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(5_000, 0),
+  // At least LND's RPC timeout (10 s) plus the ledger write.
+  TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(15_000, 0),
   TIPSTREAM_STUCK_AFTER_SECONDS: intFrom(120, 1),
 });
 

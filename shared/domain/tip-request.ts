@@ -42,6 +42,8 @@ const idString = (why = '') =>
     .string(`must be a string of ${TIP_ID_RULE}${why}`)
     .regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}${why}` });
 const text = z.string('must be a string');
+/** A record value sent on the wire: LND cannot carry an empty TLV value in a payment. */
+const nonEmptyText = text.min(1, { error: 'must not be empty: omit it instead' });
 const wholeNumber = z.number('must be a number').int('must be a whole number').nonnegative({
   error: 'must not be negative',
 });
@@ -75,7 +77,7 @@ export const CustomRecordRequestSchema = z.strictObject(
     type: z
       .string('must be a string of digits, e.g. "696969"')
       .regex(/^[0-9]{1,20}$/, { error: 'must be a string of digits, e.g. "696969"' }),
-    value: text,
+    value: nonEmptyText,
   },
   'must be an object',
 );
@@ -106,7 +108,7 @@ export const TipRequestSchema = z.strictObject({
     [z.number(), z.string()],
     'must be a number or a decimal string of msat, e.g. 21000 or "21000"',
   ),
-  message: text.optional(),
+  message: nonEmptyText.optional(),
   boostagram: BoostagramSchema.optional(),
   customRecord: CustomRecordRequestSchema.optional(),
   batchId: idString().optional(),

@@ -9,7 +9,8 @@ export type PermanentFailureCode =
   | 'REJECTED_BY_DESTINATION'
   | 'INSUFFICIENT_BALANCE'
   | 'PATHFINDING_TIMEOUT'
-  | 'INVALID_PAYMENT';
+  | 'INVALID_PAYMENT'
+  | 'LND_ERROR';
 
 /** LND terminally failed the payment: money did not move, the same hash may be sent again later. */
 export class PermanentPaymentError extends Error {

@@ -22,6 +22,7 @@ export interface TipRecord {
   attempt: number;
   createdAt: string;
   updatedAt: string;
+  /** When the tip entered its current unfinished state (RECEIVED or SENDING). */
   sendingSince?: string;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
@@ -95,7 +96,8 @@ export interface TipLedger {
   ): Promise<void>;
   recordRejection(rejection: Rejection, now: Date): Promise<void>;
   /**
-   * Tips SENDING since before `olderThan`, oldest first, a page at a time: pass the returned
+   * Unfinished tips (RECEIVED or SENDING) since before `olderThan`, oldest first, a page at a
+   * time (a tip whose message was lost before SENDING must be found too): pass the returned
    * `cursor` back for the next page (tips that stay in flight must not hide newer ones).
    */
   listStuckSending(

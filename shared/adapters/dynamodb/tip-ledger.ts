@@ -131,11 +131,22 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   });
 
   const transact = async (tipId: string, wanted: string, items: TransactItem[]) => {
-    try {
-      await doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
-      throw error;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
+        // Tips of one batch share its progress item: concurrent transactions on it cancel each
+        // other. Retry those here rather than wait for SQS's visibility timeout.
+        const contended =
+          error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+        if (!contended || attempt >= 10) throw error;
+        await new Promise((resolve) =>
+          setTimeout(resolve, 10 + Math.random() * 30 * (attempt + 1)),
+        );
+      }
     }
   };
 
@@ -150,12 +161,15 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         attempt: 0,
         createdAt: at,
         updatedAt: at,
+        sendingSince: at,
       };
       try {
         await doc.send(
           new PutCommand({
             TableName: tables.tips,
-            Item: toItem(record),
+            // In the reconciler's index from the start: a tip whose message is lost before
+            // it reaches SENDING (DLQ, a killed invocation) is still found and paid.
+            Item: { ...toItem(record), inFlight: '1' },
             ConditionExpression: 'attribute_not_exists(tipId)',
           }),
         );

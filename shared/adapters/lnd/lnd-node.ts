@@ -72,7 +72,10 @@ export const permanentFailure = (
               'NO_ROUTE',
               `no route to ${short} can carry this amount within the fee and timeout limits`,
             ]
-          : ['INVALID_PAYMENT', `LND failed the payment to ${short} (${JSON.stringify(failed)})`];
+          : [
+              'LND_ERROR',
+              `LND failed the payment to ${short} for an internal reason (${JSON.stringify(failed)})`,
+            ];
   return new PermanentPaymentError(code, message, { cause: failed });
 };
 
@@ -158,6 +161,15 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
         settledAt: result.payment.confirmed_at,
       };
     }
+    if (
+      result.is_failed &&
+      result.failed &&
+      'is_canceled' in result.failed &&
+      result.failed.is_canceled
+    ) {
+      // Canceled by LND when our stream went away: nothing was paid and the hash may be sent again.
+      return { status: 'not_found' };
+    }
     if (result.is_failed) {
       const failure = permanentFailure(
         result.failed ?? {},
@@ -172,6 +184,8 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
     payment: KeysendPayment,
     hooks: { onInFlight?: () => void } = {},
   ): Promise<SettledPayment> => {
+    // The wait budget counts from here: the readiness checks below spend it too.
+    const deadline = Date.now() + payment.waitMs;
     // Anything failing before the payment is handed to LND is safe to retry as it is.
     let height: number;
     let announced: boolean;
@@ -193,23 +207,31 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
       });
     }
 
-    const sub = subscribeToPayViaDetails({
-      lnd,
-      destination: payment.destination,
-      id: hex(payment.paymentHash),
-      mtokens: payment.amountMsat.toString(),
-      max_fee_mtokens: payment.maxFeeMsat.toString(),
-      max_timeout_height: height + payment.maxTimeoutBlocks,
-      pathfinding_timeout: payment.pathfindingTimeoutMs,
-      features: announced ? undefined : [TLV_ONION_FEATURE],
-      messages: [
-        { type: KEYSEND_RECORD_TYPE, value: hex(payment.preimage) },
-        ...payment.records.map((record) => ({
-          type: record.type.toString(),
-          value: hex(record.value),
-        })),
-      ],
-    });
+    let sub: ReturnType<typeof subscribeToPayViaDetails>;
+    try {
+      sub = subscribeToPayViaDetails({
+        lnd,
+        destination: payment.destination,
+        id: hex(payment.paymentHash),
+        mtokens: payment.amountMsat.toString(),
+        max_fee_mtokens: payment.maxFeeMsat.toString(),
+        max_timeout_height: height + payment.maxTimeoutBlocks,
+        pathfinding_timeout: payment.pathfindingTimeoutMs,
+        features: announced ? undefined : [TLV_ONION_FEATURE],
+        messages: [
+          { type: KEYSEND_RECORD_TYPE, value: hex(payment.preimage) },
+          ...payment.records.map((record) => ({
+            type: record.type.toString(),
+            value: hex(record.value),
+          })),
+        ],
+      });
+    } catch (error) {
+      // The library checks its arguments synchronously: nothing reached LND.
+      throw new PermanentPaymentError('INVALID_PAYMENT', `payment refused: ${detailsOf(error)}`, {
+        cause: error,
+      });
+    }
     return new Promise<SettledPayment>((resolve, reject) => {
       let settled = false;
       const finish = (action: () => void) => {
@@ -228,7 +250,7 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
               ),
             ),
           ),
-        payment.waitMs,
+        Math.max(0, deadline - Date.now()),
       );
       sub.once('paying', () => hooks.onInFlight?.());
       sub.once(
@@ -250,7 +272,15 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
           ),
       );
       sub.once('failed', (failed: FailedEvent) =>
-        finish(() => reject(permanentFailure(failed, payment.destination))),
+        finish(() =>
+          reject(
+            failed.is_canceled
+              ? new TransientPaymentError('LND canceled the payment; it will be sent again', {
+                  cause: failed,
+                })
+              : permanentFailure(failed, payment.destination),
+          ),
+        ),
       );
       sub.on('error', (error: unknown) => finish(() => reject(classifyStreamError(error))));
     });

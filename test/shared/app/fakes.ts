@@ -81,6 +81,7 @@ export class FakeTipLedger implements TipLedger {
       attempt: 0,
       createdAt: at,
       updatedAt: at,
+      sendingSince: at,
     };
     // Like the adapter (removeUndefinedValues), absent optional fields are not stored.
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
@@ -191,9 +192,13 @@ export class FakeTipLedger implements TipLedger {
     await this.io();
     const cutoff = olderThan.toISOString();
     const start = Number(page.cursor ?? 0);
-    // The adapter's sparse index holds SENDING tips only (inFlight is removed on SUCCEEDED/FAILED).
+    // The adapter's sparse index holds unfinished tips only (inFlight is set at creation and
+    // removed on SUCCEEDED/FAILED).
     const all = [...this.#tips.values()]
-      .filter((tip) => tip.state === 'SENDING' && tip.sendingSince !== undefined)
+      .filter(
+        (tip) =>
+          (tip.state === 'RECEIVED' || tip.state === 'SENDING') && tip.sendingSince !== undefined,
+      )
       .filter((tip) => (tip.sendingSince as string) < cutoff)
       .sort((a, b) => ((a.sendingSince as string) < (b.sendingSince as string) ? -1 : 1));
     const tips = all.slice(start, start + page.limit).map(copy);

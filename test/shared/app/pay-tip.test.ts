@@ -1,6 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { driveTip, type PayOutcome, payTipMessage } from '../../../shared/app/pay-tip.js';
+import {
+  driveTip,
+  MAX_ATTEMPTS,
+  type PayOutcome,
+  payTipMessage,
+} from '../../../shared/app/pay-tip.js';
 import { TEXT_MESSAGE_RECORD_TYPE } from '../../../shared/domain/keysend-records.js';
 import { verifyReceipt } from '../../../shared/domain/receipt.js';
 import {
@@ -142,7 +147,7 @@ describe('payTipMessage: a valid tip', () => {
   it.each([
     { remainingMs: 60_000, pathfindingTimeoutMs: 30_000, waitMs: 55_000 },
     { remainingMs: 20_000, pathfindingTimeoutMs: 15_000, waitMs: 15_000 },
-    { remainingMs: 3_000, pathfindingTimeoutMs: 1_000, waitMs: 1_000 },
+    { remainingMs: 6_000, pathfindingTimeoutMs: 1_000, waitMs: 1_000 },
   ])(
     'bounds pathfinding and the wait by the time left: $remainingMs ms left → $pathfindingTimeoutMs / $waitMs ms',
     async ({ remainingMs, pathfindingTimeoutMs, waitMs }) => {
@@ -153,6 +158,13 @@ describe('payTipMessage: a valid tip', () => {
       ]);
     },
   );
+
+  it('refuses to start a payment with less time left than the margin: redelivered, nothing sent', async () => {
+    const h = makePayer({ deps: { remainingMs: () => 3_000 } });
+    await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(TransientPaymentError);
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(h.ledger.peek(String(tipBody().tipId))).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+  });
 
   it('derives the same hash for the same tipId in independent payers, another for another tipId', async () => {
     const first = makePayer();
@@ -370,15 +382,23 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
   it('records FAILED with the code when the lookup says LND failed it', async () => {
     const h = makePayer();
     await recordIntent(h);
-    h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'no route found' });
+    h.lightning.scriptLookup({
+      status: 'failed',
+      code: 'REJECTED_BY_DESTINATION',
+      message: 'no keysend',
+    });
     const outcome = await payTipMessage(tipMessage(), h.deps);
 
-    expect(outcome).toMatchObject({ kind: 'failed', code: 'NO_ROUTE', reason: 'no route found' });
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      code: 'REJECTED_BY_DESTINATION',
+      reason: 'no keysend',
+    });
     expect(h.ledger.peek('tip-1')).toMatchObject({
       state: 'FAILED',
       attempt: 1,
-      failureCode: 'NO_ROUTE',
-      failureReason: 'no route found',
+      failureCode: 'REJECTED_BY_DESTINATION',
+      failureReason: 'no keysend',
     });
     expect(h.lightning.payCalls).toEqual([]);
     expect(await h.ledger.getRecipientTotals(G)).toBeUndefined();
@@ -506,16 +526,48 @@ describe('payTipMessage: LND errors', () => {
     const h = makePayer();
     h.lightning
       .scriptPay({ kind: 'ambiguous' })
-      .scriptLookup({ status: 'failed', code: 'INSUFFICIENT_BALANCE', message: 'no liquidity' });
+      .scriptLookup({ status: 'failed', code: 'REJECTED_BY_DESTINATION', message: 'no keysend' });
     const outcome = await payTipMessage(tipMessage(), h.deps);
 
-    expect(outcome).toMatchObject({ kind: 'failed', code: 'INSUFFICIENT_BALANCE' });
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'REJECTED_BY_DESTINATION' });
     expect(h.ledger.peek('tip-1')).toMatchObject({
       state: 'FAILED',
-      failureCode: 'INSUFFICIENT_BALANCE',
-      failureReason: 'no liquidity',
+      failureCode: 'REJECTED_BY_DESTINATION',
+      failureReason: 'no keysend',
     });
     expect(h.lightning.payCalls).toHaveLength(1);
+  });
+
+  it.each(['NO_ROUTE', 'PATHFINDING_TIMEOUT', 'INSUFFICIENT_BALANCE', 'LND_ERROR'] as const)(
+    'retries an interrupted attempt that LND failed with %s (same hash), up to MAX_ATTEMPTS',
+    async (code) => {
+      const h = makePayer();
+      await recordIntent(h);
+      // Attempt 1 was interrupted and failed in LND; attempts 2 and 3 fail the same way.
+      h.lightning
+        .scriptLookup({ status: 'failed', code, message: 'after restart' })
+        .scriptPay({ kind: 'ambiguous' })
+        .scriptLookup({ status: 'failed', code, message: 'after restart' })
+        .scriptPay({ kind: 'ambiguous' })
+        .scriptLookup({ status: 'failed', code, message: 'still failing' });
+      const outcome = await payTipMessage(tipMessage(), h.deps);
+
+      expect(outcome).toMatchObject({ kind: 'failed', code, reason: 'still failing' });
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: MAX_ATTEMPTS });
+      const hashes = new Set(h.lightning.payCalls.map((call) => hex(call.paymentHash)));
+      expect(hashes).toEqual(new Set([specHash('tip-1')]));
+      expect(h.lightning.payCalls).toHaveLength(MAX_ATTEMPTS - 1);
+    },
+  );
+
+  it('pays an interrupted tip once its retry routes', async () => {
+    const h = makePayer();
+    await recordIntent(h);
+    h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'channels inactive' });
+    const outcome = await payTipMessage(tipMessage(), h.deps);
+    expect(outcome.kind).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(h.lightning.settlements).toHaveLength(1);
   });
 
   it('throws a transient error after an ambiguous one when LND has no payment', async () => {

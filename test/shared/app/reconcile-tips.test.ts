@@ -50,36 +50,41 @@ describe('reconcileStuckTips', () => {
       .scriptLookupFor(specHash('done'), { status: 'succeeded', preimage: specPreimage('done') })
       .scriptLookupFor(specHash('lost'), {
         status: 'failed',
-        code: 'NO_ROUTE',
-        message: 'no route',
+        code: 'REJECTED_BY_DESTINATION',
+        message: 'no keysend',
       })
       .scriptLookupFor(specHash('slow'), { status: 'in_flight' });
     const summary = await reconcileStuckTips(h.deps, options);
 
+    // 'received' died before its intent: its message is gone, so the reconciler pays it too.
     expect(summary).toEqual({
-      examined: 5,
-      outcomes: { error: 1, paid: 2, failed: 1, 'in-flight': 1 },
+      examined: 6,
+      outcomes: { error: 1, paid: 3, failed: 1, 'in-flight': 1 },
     });
     expect(h.ledger.peek('err')).toMatchObject({ state: 'SENDING', attempt: 1 });
     expect(h.ledger.peek('done')).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
     expect(h.ledger.peek('lost')).toMatchObject({
       state: 'FAILED',
-      failureCode: 'NO_ROUTE',
-      failureReason: 'no route',
+      failureCode: 'REJECTED_BY_DESTINATION',
+      failureReason: 'no keysend',
     });
     expect(h.ledger.peek('never')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(h.ledger.peek('slow')).toMatchObject({ state: 'SENDING', attempt: 1 });
     expect(h.ledger.peek('fresh')).toEqual(fresh);
-    expect(h.ledger.peek('received')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+    expect(h.ledger.peek('received')).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
     for (const tipId of ['done', 'never']) {
       const receipt = JSON.parse(h.ledger.peek(tipId)?.receipt ?? 'null');
       expect(verifyReceipt(receipt, RECEIPT_PUBLIC_KEY)).toEqual({ ok: true });
     }
-    expect(await h.ledger.getRecipientTotals(G)).toMatchObject({ paidMsat: 42_000n, tipCount: 2 });
+    expect(await h.ledger.getRecipientTotals(G)).toMatchObject({ paidMsat: 63_000n, tipCount: 3 });
 
-    // Oldest first; the fresh tip is never looked up; only the hash LND never saw is paid.
+    // Oldest first; the fresh tip is never looked up; only hashes LND never saw are paid (a
+    // RECEIVED tip has no payment to look up).
     expect(h.lightning.lookupCalls).toEqual(['err', 'done', 'lost', 'never', 'slow'].map(specHash));
-    expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('never')]);
+    expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([
+      specHash('never'),
+      specHash('received'),
+    ]);
     expect(h.logs).toContainEqual({
       message: 'reconcile failed, will try again next run',
       fields: { tipId: 'err', error: 'LND timed out' },
@@ -158,10 +163,22 @@ describe('reconcileStuckTips', () => {
   it('does nothing when no tip is stuck', async () => {
     const h = makePayer();
     await crashAt(h, 'before-intent', tipMessage());
-    h.clock.advance(10 * MINUTE);
+    // Not yet stuck: younger than stuckAfterMs.
     expect(await reconcileStuckTips(h.deps, options)).toEqual({ examined: 0, outcomes: {} });
     expect(h.lightning.lookupCalls).toEqual([]);
     expect(h.lightning.payCalls).toEqual([]);
+  });
+
+  it('pays a tip left RECEIVED whose message was lost (DLQ, killed invocation)', async () => {
+    const h = makePayer();
+    await crashAt(h, 'before-intent', tipMessage());
+    h.clock.advance(10 * MINUTE);
+    expect(await reconcileStuckTips(h.deps, options)).toEqual({
+      examined: 1,
+      outcomes: { paid: 1 },
+    });
+    expect(h.lightning.lookupCalls).toEqual([]);
+    expect(h.lightning.payCalls).toHaveLength(1);
   });
 
   it('records a payment LND finished after its worker died, without paying again', async () => {

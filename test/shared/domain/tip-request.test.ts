@@ -599,10 +599,15 @@ describe('parseTipRequest accepts', () => {
     expect(tip.senderName).toBe('bob');
   });
 
-  it('an empty customRecord value', () => {
-    expect(parseOk({ ...base, customRecord: { type: '65536', value: '' } }).records).toEqual([
-      { type: 65536n, value: new Uint8Array() },
-    ]);
+  it('no empty record values: LND cannot carry an empty TLV value', () => {
+    for (const body of [
+      { ...base, customRecord: { type: '65536', value: '' } },
+      { ...base, message: '' },
+    ]) {
+      const result = parseTipRequest(body, policy);
+      expect(result.ok).toBe(false);
+      expect(result.ok ? '' : result.error.message).toMatch(/must not be empty: omit it instead/);
+    }
   });
 });
 

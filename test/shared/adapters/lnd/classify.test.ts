@@ -32,10 +32,10 @@ describe('permanentFailure: LND terminal failure reasons in words an operator ca
       message: /no route to 03abababab… can carry this amount within the fee and timeout limits/,
     },
     {
-      description: 'an unknown failure',
-      failed: { is_canceled: true },
-      code: 'INVALID_PAYMENT',
-      message: /LND failed the payment/,
+      description: 'an internal LND failure',
+      failed: {},
+      code: 'LND_ERROR',
+      message: /LND failed the payment to 03abababab… for an internal reason/,
     },
   ])('$description → $code', ({ failed, code, message }) => {
     const error = permanentFailure(failed, destination);

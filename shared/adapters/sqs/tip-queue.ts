@@ -1,0 +1,34 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TipQueue } from '../../ports/intake.js';
+
+export class QueueSendError extends Error {
+  override name = 'QueueSendError';
+}
+
+/** The tips queue on SQS: batches of 10, failed entries retried once, then an error. */
+export const createSqsTipQueue = (sqs: SQSClient, queueUrl: string): TipQueue => ({
+  async send(messages) {
+    for (let start = 0; start < messages.length; start += 10) {
+      let entries = messages
+        .slice(start, start + 10)
+        .map((body, index) => ({ Id: String(index), MessageBody: body }));
+      for (let attempt = 0; attempt < 3 && entries.length > 0; attempt += 1) {
+        const { Failed = [] } = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+        );
+        const failed = new Set(Failed.map((failure) => failure.Id));
+        if (failed.size === 0) {
+          entries = [];
+          break;
+        }
+        if (Failed.some((failure) => failure.SenderFault)) {
+          throw new QueueSendError(`SQS refused a tip message: ${Failed[0]?.Message}`);
+        }
+        entries = entries.filter((entry) => failed.has(entry.Id));
+      }
+      if (entries.length > 0) {
+        throw new QueueSendError(`SQS did not take ${entries.length} tip message(s) after 3 tries`);
+      }
+    }
+  },
+});

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { PayerPolicy } from '../config/payer-config.js';
+import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
+import type {
+  AcceptedRequest,
+  BudgetReservation,
+  IntakeStore,
+  PlatformRecord,
+  TipQueue,
+} from '../ports/intake.js';
+import type { TipLedger } from '../ports/tip-ledger.js';
+
+/** Operator-wide intake limits. */
+export interface IntakePolicy
+  extends Pick<PayerPolicy, 'maxTipMsat' | 'allowMsat' | 'customRecordsBudgetBytes'> {
+  /** All platforms together, per UTC hour. */
+  globalHourlyLimitMsat: bigint;
+}
+
+export interface IntakeDeps {
+  intake: IntakeStore;
+  queue: TipQueue;
+  ledger: TipLedger;
+  policy: IntakePolicy;
+  now: () => Date;
+}
+
+/** Why a request was not accepted, mapped to an HTTP status by the API. */
+export type AcceptTipResult =
+  | { kind: 'accepted'; tipId: string; replayed: boolean }
+  | { kind: 'invalid'; field?: string; message: string }
+  | { kind: 'conflict'; tipId: string; message: string }
+  | {
+      kind: 'over-budget';
+      limit: 'per-tip' | 'platform-daily' | 'global-hourly';
+      message: string;
+      resetsAt?: Date;
+    };
+
+const sats = (msat: bigint) => (msat / 1000n).toLocaleString('en-US');
+
+/**
+ * The tip id of a platform's request: derived from its Idempotency-Key, so a request that is
+ * retried (even after a crash between the budget write and the enqueue) can only become the same
+ * tip, which the payer pays at most once.
+ */
+export const tipIdFor = (platformId: string, idempotencyKey: string) =>
+  `${platformId}:${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 40)}`;
+
+/** The budget counters a tip accepted now reserves against. */
+export const budgetReservations = (
+  platform: PlatformRecord,
+  policy: IntakePolicy,
+  now: Date,
+): BudgetReservation[] => {
+  const day = now.toISOString().slice(0, 10);
+  const hour = now.toISOString().slice(0, 13);
+  const nextDay = new Date(`${day}T00:00:00.000Z`);
+  nextDay.setUTCDate(nextDay.getUTCDate() + 1);
+  const nextHour = new Date(`${hour}:00:00.000Z`);
+  nextHour.setUTCHours(nextHour.getUTCHours() + 1);
+  return [
+    {
+      key: `platform#${platform.platformId}#day#${day}`,
+      limitMsat: BigInt(platform.dailyLimitSats) * 1000n,
+      limit: 'platform-daily',
+      resetsAt: nextDay,
+    },
+    {
+      key: `global#hour#${hour}`,
+      limitMsat: policy.globalHourlyLimitMsat,
+      limit: 'global-hourly',
+      resetsAt: nextHour,
+    },
+  ];
+};
+
+/**
+ * Accepts one tip from a platform: validates it, records it under its idempotency key while
+ * reserving its budget atomically, and enqueues it for the payer. The same key with the same body
+ * answers as the first time; with another body it is a conflict and nothing is paid.
+ */
+export const acceptTip = async (
+  input: { platform: PlatformRecord; idempotencyKey: string; body: Record<string, unknown> },
+  deps: IntakeDeps,
+): Promise<AcceptTipResult> => {
+  const tipId = tipIdFor(input.platform.platformId, input.idempotencyKey);
+  const message = { version: 1, tipId, platformId: input.platform.platformId, ...input.body };
+  const parsed = parseTipRequest(message, {
+    maxMsat: deps.policy.maxTipMsat,
+    allowMsat: deps.policy.allowMsat,
+    customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
+  });
+  if (!parsed.ok) {
+    if (parsed.error.field === 'amountMsat' && /per-tip maximum/.test(parsed.error.message)) {
+      return {
+        kind: 'over-budget',
+        limit: 'per-tip',
+        message: `amountMsat is above the per-tip maximum of ${sats(deps.policy.maxTipMsat)} sats`,
+      };
+    }
+    return { kind: 'invalid', field: parsed.error.field, message: parsed.error.message };
+  }
+  const body = JSON.stringify(message);
+  const now = deps.now();
+  const request: AcceptedRequest = {
+    tipId,
+    platformId: input.platform.platformId,
+    fingerprint: tipFingerprint(parsed.tip),
+    message: body,
+    amountMsat: parsed.tip.amountMsat,
+    budgetKeys: [],
+    acceptedAt: now.toISOString(),
+  };
+  const reservations = budgetReservations(input.platform, deps.policy, now);
+  request.budgetKeys = reservations.map((reservation) => reservation.key);
+  const result = await deps.intake.accept(request, reservations);
+  switch (result.status) {
+    case 'accepted':
+      await deps.queue.send([body]);
+      return { kind: 'accepted', tipId, replayed: false };
+    case 'duplicate': {
+      if (result.existing.fingerprint !== request.fingerprint) {
+        return {
+          kind: 'conflict',
+          tipId,
+          message: `Idempotency-Key "${input.idempotencyKey}" was already used for a different tip; send a new key for a new tip`,
+        };
+      }
+      // Same request again: the first attempt may have died before enqueueing, so send the
+      // original message again unless the payer already has the tip (it pays a tip id once).
+      if (!(await deps.ledger.getTip(tipId))) await deps.queue.send([result.existing.message]);
+      return { kind: 'accepted', tipId, replayed: true };
+    }
+    case 'over-budget': {
+      const { reservation, usedMsat } = result;
+      const name =
+        reservation.limit === 'platform-daily' ? 'platform daily limit' : 'global hourly limit';
+      return {
+        kind: 'over-budget',
+        limit: reservation.limit,
+        resetsAt: reservation.resetsAt,
+        message: `the ${name} of ${sats(reservation.limitMsat)} sats would be exceeded (${sats(usedMsat)} sats reserved, ${sats(request.amountMsat)} requested); it resets at ${reservation.resetsAt.toISOString()}`,
+      };
+    }
+  }
+};

@@ -1,0 +1,74 @@
+/** A platform that may submit tips, with the secrets its requests are signed with. */
+export interface PlatformRecord {
+  platformId: string;
+  name: string;
+  /** Active signing secrets, newest first: more than one while a secret is being rotated. */
+  secrets: Array<{ secretId: string; secret: string; createdAt: string }>;
+  /** The platform's daily budget, sats. */
+  dailyLimitSats: number;
+  createdAt: string;
+}
+
+export interface PlatformStore {
+  getPlatform(platformId: string): Promise<PlatformRecord | undefined>;
+  /** Creates a platform; fails with `PlatformExistsError` if the id is taken. */
+  createPlatform(platform: PlatformRecord): Promise<void>;
+  /** Puts `secret` first and keeps at most `keep` older secrets active. */
+  addSecret(
+    platformId: string,
+    secret: PlatformRecord['secrets'][number],
+    keep: number,
+  ): Promise<PlatformRecord>;
+  listPlatforms(): Promise<PlatformRecord[]>;
+  /** Records a request signature once; false if it was seen before (a replay). */
+  rememberSignature(platformId: string, signature: string, expiresAt: Date): Promise<boolean>;
+}
+
+export class PlatformExistsError extends Error {
+  override name = 'PlatformExistsError';
+}
+
+/** A budget counter one accepted tip reserves against. */
+export interface BudgetReservation {
+  /** e.g. `platform#streamco#day#2026-11-24`, `global#hour#2026-11-24T08`. */
+  key: string;
+  limitMsat: bigint;
+  /** Which limit, for the error message. */
+  limit: 'platform-daily' | 'global-hourly';
+  resetsAt: Date;
+}
+
+/** An accepted API request: the idempotency record and what was reserved for it. */
+export interface AcceptedRequest {
+  tipId: string;
+  platformId: string;
+  /** sha256 of the payment-relevant payload: the same key with another payload is refused. */
+  fingerprint: string;
+  /** The tips-queue message this request became. */
+  message: string;
+  amountMsat: bigint;
+  budgetKeys: string[];
+  acceptedAt: string;
+  batchId?: string;
+  line?: number;
+}
+
+export type AcceptResult =
+  | { status: 'accepted' }
+  | { status: 'duplicate'; existing: AcceptedRequest }
+  | { status: 'over-budget'; reservation: BudgetReservation; usedMsat: bigint };
+
+export interface IntakeStore {
+  /**
+   * One transaction: records the request unless its tip id exists, and reserves its amount on
+   * every budget counter, each conditional on staying within its limit.
+   */
+  accept(request: AcceptedRequest, budgets: BudgetReservation[]): Promise<AcceptResult>;
+  getRequest(tipId: string): Promise<AcceptedRequest | undefined>;
+}
+
+/** Sends tip requests to the payer's queue. */
+export interface TipQueue {
+  /** Sends messages (batched by 10); resolves once SQS has accepted every one. */
+  send(messages: string[]): Promise<void>;
+}
