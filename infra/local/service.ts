@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApiDeps } from '../../functions/api/runtime.js';
 import { makePayerHandler } from '../../functions/payer/handler.js';
 import { createPayerRuntime } from '../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../functions/reconciler/handler.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
+import { newPlatformSecret } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { tableNameEnv } from '../../shared/config/tables.js';
+import { PlatformExistsError } from '../../shared/ports/intake.js';
 import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
+import { startHttpAdapter } from './http-adapter.js';
 import { lambdaContext, startPoller } from './poller.js';
 
 /** Local keys, made once per run folder and never committed (.tipstream is git-ignored). */
@@ -19,6 +24,20 @@ interface LocalKeys {
   preimageKeyVersion: number;
   receiptPrivateKey: string;
 }
+
+/** The platform `npm start` registers so a newcomer can call the API at once. */
+export const LOCAL_PLATFORM_ID = 'local-dev';
+
+/** The local platform's signing secret, kept beside the keys (never committed). */
+export const ensureLocalPlatformSecret = async (runDir: string): Promise<string> => {
+  const path = join(runDir, 'platform-secret');
+  await writeFile(path, newPlatformSecret(new Date()).secret, { mode: 0o600, flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+  return (await readFile(path, 'utf8')).trim();
+};
 
 export const ensureLocalKeys = async (runDir: string): Promise<LocalKeys> => {
   const path = join(runDir, 'keys.json');
@@ -49,6 +68,8 @@ export const localServiceEnv = async (
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     ...tableNameEnv(LOCAL_TABLE_NAMES),
+    TIPSTREAM_SQS_ENDPOINT: stack.sqs.endpoint,
+    TIPSTREAM_TIPS_QUEUE_URL: stack.sqs.tipsQueueUrl,
     TIPSTREAM_LND_SOCKET: operator.socket,
     TIPSTREAM_LND_CERT_PATH: operator.certPath,
     TIPSTREAM_LND_MACAROON_PATH: operator.macaroonPath,
@@ -71,6 +92,8 @@ export interface LocalServiceOptions {
   /** How often the reconciler runs; 0 turns it off. */
   reconcileEveryMs?: number;
   checkpoint?: (step: PayerStep, tipId: string) => void;
+  /** Serve the HTTP API on this loopback port (0: any free port); false: no API. */
+  apiPort?: number | false;
   env?: Record<string, string>;
   log?: (line: string) => void;
 }
@@ -79,6 +102,41 @@ export interface LocalServiceOptions {
  * Runs the payer on the tips queue through the local poller, and the reconciler on a timer,
  * with the same handlers Lambda runs.
  */
+/** Serves the API handler over HTTP, with the local platform registered. */
+const startApi = async (stack: StackFile, env: Record<string, string>, port: number) => {
+  const deps = createApiDeps(env);
+  const secret = await ensureLocalPlatformSecret(stack.runDir);
+  const existing = await deps.platforms.getPlatform(LOCAL_PLATFORM_ID);
+  if (!existing) {
+    await deps.platforms
+      .createPlatform({
+        platformId: LOCAL_PLATFORM_ID,
+        name: 'Local development',
+        secrets: [{ secretId: 'sec_local', secret, createdAt: new Date().toISOString() }],
+        dailyLimitSats: 10_000_000,
+        createdAt: new Date().toISOString(),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof PlatformExistsError)) throw error;
+      });
+  } else if (!existing.secrets.some((entry) => entry.secret === secret)) {
+    await deps.platforms.addSecret(
+      LOCAL_PLATFORM_ID,
+      { secretId: 'sec_local', secret, createdAt: new Date().toISOString() },
+      1,
+    );
+  }
+  const http = await startHttpAdapter(makeApiHandler(deps), { port });
+  return {
+    url: http.url,
+    secret,
+    async close() {
+      await http.close();
+      deps.close();
+    },
+  };
+};
+
 export const startLocalService = async (stack: StackFile, options: LocalServiceOptions = {}) => {
   const env = await localServiceEnv(stack, options.env);
   // EMF metrics are for CloudWatch; locally they would only flood the terminal.
@@ -86,6 +144,18 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
   await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
   dynamodb.destroy();
+
+  const api =
+    options.apiPort === false
+      ? undefined
+      : await startApi(
+          stack,
+          {
+            ...env,
+            TIPSTREAM_TIPS_QUEUE_URL: options.queueUrl ?? env.TIPSTREAM_TIPS_QUEUE_URL ?? '',
+          },
+          options.apiPort ?? 0,
+        );
 
   const runtime = createPayerRuntime(env);
   const payer = makePayerHandler(runtime, { checkpoint: options.checkpoint });
@@ -123,8 +193,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     env,
     runtime,
     sqs,
+    api: api && { url: api.url, platformId: LOCAL_PLATFORM_ID, secret: api.secret },
     async stop() {
       if (timer) clearInterval(timer);
+      await api?.close();
       await poller.stop();
       await reconciling;
       sqs.destroy();

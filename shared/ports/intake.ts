@@ -20,8 +20,17 @@ export interface PlatformStore {
     keep: number,
   ): Promise<PlatformRecord>;
   listPlatforms(): Promise<PlatformRecord[]>;
-  /** Records a request signature once; false if it was seen before (a replay). */
-  rememberSignature(platformId: string, signature: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Records a request signature with the request's Idempotency-Key. `fresh` the first time;
+   * `same-request` when it comes again with the same key (a retry: idempotency answers it);
+   * `replay` when it comes with another key (a captured request sent as a new tip).
+   */
+  rememberSignature(
+    platformId: string,
+    signature: string,
+    idempotencyKey: string,
+    expiresAt: Date,
+  ): Promise<'fresh' | 'same-request' | 'replay'>;
 }
 
 export class PlatformExistsError extends Error {

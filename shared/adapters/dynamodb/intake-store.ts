@@ -88,23 +88,28 @@ export const createDynamoPlatformStore = (
       return Items as PlatformRecord[];
     },
 
-    async rememberSignature(platformId, signature, expiresAt) {
+    async rememberSignature(platformId, signature, idempotencyKey, expiresAt) {
+      const budgetKey = `signature#${platformId}#${signature}`;
       try {
         await doc.send(
           new PutCommand({
             TableName: tables.budgets,
             Item: {
-              budgetKey: `signature#${platformId}#${signature}`,
+              budgetKey,
+              idempotencyKey,
               // DynamoDB TTL (seconds) removes it once the timestamp could no longer pass.
               expiresAt: Math.ceil(expiresAt.getTime() / 1000),
             },
             ConditionExpression: 'attribute_not_exists(budgetKey)',
           }),
         );
-        return true;
+        return 'fresh';
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await doc.send(
+          new GetCommand({ TableName: tables.budgets, Key: { budgetKey }, ConsistentRead: true }),
+        );
+        return Item?.idempotencyKey === idempotencyKey ? 'same-request' : 'replay';
       }
     },
   };

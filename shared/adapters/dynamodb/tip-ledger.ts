@@ -260,6 +260,36 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       if (tip.batchId) {
         items.push(batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n));
       }
+      // A tip that came through the API reserved budget: money that did not move is released,
+      // in the same transaction as the FAILED transition, so exactly once.
+      const { Item: accepted } = await doc.send(
+        new GetCommand({
+          TableName: tables.requests,
+          Key: { tipId: tip.tipId },
+          ConsistentRead: true,
+        }),
+      );
+      if (accepted && accepted.released === false) {
+        items.push({
+          Update: {
+            TableName: tables.requests,
+            Key: { tipId: tip.tipId },
+            UpdateExpression: 'SET released = :yes',
+            ConditionExpression: 'released = :no',
+            ExpressionAttributeValues: { ':yes': true, ':no': false },
+          },
+        });
+        for (const budgetKey of (accepted.budgetKeys ?? []) as string[]) {
+          items.push({
+            Update: {
+              TableName: tables.budgets,
+              Key: { budgetKey },
+              UpdateExpression: 'ADD reservedMsat :release',
+              ExpressionAttributeValues: { ':release': -Number(accepted.amountMsat) },
+            },
+          });
+        }
+      }
       await transact(tip.tipId, 'SENDING → FAILED', items);
     },
 

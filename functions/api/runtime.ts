@@ -1,0 +1,64 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import {
+  createDynamoIntakeStore,
+  createDynamoPlatformStore,
+} from '../../shared/adapters/dynamodb/intake-store.js';
+import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
+import { readPayerConfig } from '../../shared/config/payer-config.js';
+import { readTableNames } from '../../shared/config/tables.js';
+import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from './handler.js';
+
+type Env = Record<string, string | undefined>;
+
+const awsClientConfig = (env: Env, endpoint: string | undefined) => ({
+  region: env.TIPSTREAM_AWS_REGION ?? env.AWS_REGION ?? 'us-east-1',
+  ...(endpoint ? { endpoint } : {}),
+  ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? {
+        credentials: {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          sessionToken: env.AWS_SESSION_TOKEN,
+        },
+      }
+    : {}),
+});
+
+/** The API's clients and policy from `TIPSTREAM_*` variables; built once per container. */
+export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void } => {
+  const queueUrl = z
+    .string({ error: 'TIPSTREAM_TIPS_QUEUE_URL must be set to the tips queue URL' })
+    .min(1)
+    .parse(env.TIPSTREAM_TIPS_QUEUE_URL);
+  const hourly = z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100_000_000)
+    .parse(env.TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS || undefined);
+  const { policy } = readPayerConfig(env);
+  const tables = readTableNames(env);
+  const dynamodb = new DynamoDBClient(awsClientConfig(env, env.TIPSTREAM_DYNAMODB_ENDPOINT));
+  const sqs = new SQSClient(awsClientConfig(env, env.TIPSTREAM_SQS_ENDPOINT));
+  return {
+    platforms: createDynamoPlatformStore(dynamodb, tables),
+    intake: createDynamoIntakeStore(dynamodb, tables),
+    ledger: createDynamoTipLedger(dynamodb, tables),
+    queue: createSqsTipQueue(sqs, queueUrl),
+    policy: {
+      maxTipMsat: policy.maxTipMsat,
+      allowMsat: policy.allowMsat,
+      customRecordsBudgetBytes: policy.customRecordsBudgetBytes,
+      globalHourlyLimitMsat: BigInt(hourly) * 1000n,
+    },
+    now: () => new Date(),
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    close() {
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+};

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalService } from '../../infra/local/service.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
+import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
+import { tipIdFor } from '../../shared/app/accept-tip.js';
+import { createPlatform } from '../../shared/app/platforms.js';
+import { stackNode } from '../../shared/config/stack-file.js';
+import { verifyReceipt } from '../../shared/domain/receipt.js';
+import { signRequest } from '../../shared/domain/request-signature.js';
+import { createTestQueue, receivedBy, type StackClients, stackClients } from './helpers.js';
+
+const stack = inject('stack');
+
+interface CallOptions {
+  platformId?: string;
+  secret?: string;
+  idempotencyKey?: string | null;
+  timestamp?: number;
+  signature?: string | null;
+  rawBody?: string;
+}
+
+describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the real stack', () => {
+  let clients: StackClients;
+  let service: Awaited<ReturnType<typeof startLocalService>>;
+  let baseUrl: string;
+  let platform: { platformId: string; secret: string };
+  let receiptPubkey: string;
+  const carol = () => stackNode(stack, 'carol').pubkey;
+
+  /** A signed request as a platform's backend sends it. */
+  const call = async (method: string, path: string, body?: unknown, options: CallOptions = {}) => {
+    const rawBody = options.rawBody ?? (body === undefined ? '' : JSON.stringify(body));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'tipstream-platform': options.platformId ?? platform.platformId,
+    };
+    const signature =
+      options.signature === undefined
+        ? signRequest({
+            secret: options.secret ?? platform.secret,
+            timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+            rawBody,
+          })
+        : options.signature;
+    if (signature !== null) headers['tipstream-signature'] = signature;
+    if (options.idempotencyKey !== null && method === 'POST') {
+      headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+    }
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : rawBody,
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  };
+
+  const waitForStatus = (tipId: string, statuses: string[]) =>
+    waitFor(
+      `tip ${tipId} to reach ${statuses.join('/')}`,
+      async () => {
+        const { body } = await call('GET', `/v1/tips/${encodeURIComponent(tipId)}`);
+        return statuses.includes(String(body.status)) ? body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+
+  const newPlatform = async (dailyLimitSats: number) => {
+    const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
+    const { platform: created, secret } = await createPlatform(store, {
+      platformId: `it-${randomUUID().slice(0, 8)}`,
+      dailyLimitSats,
+    });
+    return { platformId: created.platformId, secret };
+  };
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+    const { queueUrl } = await createTestQueue(clients, 'api-test');
+    service = await startLocalService(stack, {
+      queueUrl,
+      reconcileEveryMs: 0,
+      apiPort: 0,
+      env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+    });
+    baseUrl = service.api?.url ?? '';
+    platform = await newPlatform(1_000_000);
+    const { secp } = await import('../../shared/domain/secp.js');
+    receiptPubkey = Buffer.from(
+      secp.schnorr.getPublicKey(
+        Buffer.from(service.env.TIPSTREAM_RECEIPT_PRIVATE_KEY ?? '', 'hex'),
+      ),
+    ).toString('hex');
+  });
+  afterAll(async () => {
+    await service?.stop();
+    clients?.destroy();
+  });
+
+  it('a signed tip reaches carol; its status ends SUCCEEDED with a receipt that verifies', async () => {
+    const accepted = await call('POST', '/v1/tips', {
+      recipientPubkey: carol(),
+      amountMsat: 12_000,
+      message: 'from the tip API',
+    });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ status: 'ACCEPTED' });
+    const tipId = String(accepted.body.tipId);
+    expect(accepted.body.statusUrl).toBe(`/v1/tips/${encodeURIComponent(tipId)}`);
+
+    const done = await waitForStatus(tipId, ['SUCCEEDED', 'FAILED']);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(verifyReceipt(done.receipt, receiptPubkey)).toEqual({ ok: true });
+    const receipt = (done.receipt as { receipt: { paymentHash: string; preimage: string } })
+      .receipt;
+    const invoices = await receivedBy(clients, 'carol', receipt.paymentHash);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.received_mtokens).toBe('12000');
+    expect(invoices[0]?.secret).toBe(receipt.preimage);
+  });
+
+  it('answers a retried request as the first time, refuses the key with another body, pays once', async () => {
+    const key = randomUUID();
+    const body = { recipientPubkey: carol(), amountMsat: 13_000 };
+    const first = await call('POST', '/v1/tips', body, { idempotencyKey: key });
+    const again = await call('POST', '/v1/tips', body, { idempotencyKey: key });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const other = await call(
+      'POST',
+      '/v1/tips',
+      { ...body, amountMsat: 99_000 },
+      { idempotencyKey: key },
+    );
+    expect(other.status).toBe(409);
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+    expect(other.body.detail).toMatch(/already used for a different tip; send a new key/);
+
+    const done = await waitForStatus(String(first.body.tipId), ['SUCCEEDED', 'FAILED']);
+    const receipt = (done.receipt as { receipt: { paymentHash: string } }).receipt;
+    const invoices = await receivedBy(clients, 'carol', receipt.paymentHash);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.received_mtokens).toBe('13000');
+  });
+
+  it('holds the platform daily budget under 50 concurrent requests (never overspent)', async () => {
+    const tight = await newPlatform(100); // 100 sats a day: room for exactly 10 tips of 10 sats
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call(
+          'POST',
+          '/v1/tips',
+          { recipientPubkey: carol(), amountMsat: 10_000, message: `viewer ${i}` },
+          { platformId: tight.platformId, secret: tight.secret },
+        ),
+      ),
+    );
+    const statuses = results.map((result) => result.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40);
+    const refused = results.find((result) => result.status === 429);
+    expect(refused?.body.detail).toMatch(
+      /platform daily limit of 100 sats would be exceeded .* it resets at \d{4}-\d\d-\d\dT00:00:00/,
+    );
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    const day = new Date().toISOString().slice(0, 10);
+    const { Item } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+      new GetCommand({
+        TableName: LOCAL_TABLE_NAMES.budgets,
+        Key: { budgetKey: `platform#${tight.platformId}#day#${day}` },
+      }),
+    );
+    expect(Item?.reservedMsat).toBe(100_000);
+  });
+
+  it('releases the reserved budget when a tip fails', async () => {
+    const small = await newPlatform(50);
+    const erin = stackNode(stack, 'erin').pubkey;
+    const failed = await call(
+      'POST',
+      '/v1/tips',
+      { recipientPubkey: erin, amountMsat: 40_000 },
+      { platformId: small.platformId, secret: small.secret },
+    );
+    expect(failed.status).toBe(202);
+    const status = await waitFor(
+      'the erin tip to fail',
+      async () => {
+        const { body } = await call(
+          'GET',
+          `/v1/tips/${encodeURIComponent(String(failed.body.tipId))}`,
+          undefined,
+          {
+            platformId: small.platformId,
+            secret: small.secret,
+          },
+        );
+        return body.status === 'FAILED' ? body : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(status.failure).toMatchObject({ code: 'REJECTED_BY_DESTINATION' });
+    // The 40 sats are free again: another 40 sat tip fits the 50 sat day.
+    const next = await call(
+      'POST',
+      '/v1/tips',
+      { recipientPubkey: carol(), amountMsat: 40_000 },
+      { platformId: small.platformId, secret: small.secret },
+    );
+    expect(next.status).toBe(202);
+  });
+
+  const now = () => Math.floor(Date.now() / 1000);
+  const valid = () => ({ recipientPubkey: carol(), amountMsat: 1_000 });
+  const badInput: Array<{
+    description: string;
+    request: () => Promise<Awaited<ReturnType<typeof call>>>;
+    status: number;
+    detail: RegExp;
+  }> = [
+    {
+      description: 'no signature',
+      request: () => call('POST', '/v1/tips', valid(), { signature: null }),
+      status: 401,
+      detail: /Tipstream-Signature/,
+    },
+    {
+      description: 'a signature made with another secret',
+      request: () =>
+        call('POST', '/v1/tips', valid(), { secret: 'tss_not-the-platform-secret-0123456789' }),
+      status: 401,
+      detail: /signature/i,
+    },
+    {
+      description: 'a stale signature (10 minutes old)',
+      request: () => call('POST', '/v1/tips', valid(), { timestamp: now() - 600 }),
+      status: 401,
+      detail: /seconds|clock|timestamp/i,
+    },
+    {
+      description: 'an unknown platform',
+      request: () => call('POST', '/v1/tips', valid(), { platformId: 'nobody-here' }),
+      status: 401,
+      detail: /no platform "nobody-here"/,
+    },
+    {
+      description: 'malformed JSON',
+      request: () => call('POST', '/v1/tips', undefined, { rawBody: '{"recipientPubkey": ' }),
+      status: 400,
+      detail: /not valid JSON/,
+    },
+    {
+      description: 'no Idempotency-Key',
+      request: () => call('POST', '/v1/tips', valid(), { idempotencyKey: null }),
+      status: 400,
+      detail: /Idempotency-Key/,
+    },
+    {
+      description: 'an off-curve pubkey',
+      request: () =>
+        call('POST', '/v1/tips', { ...valid(), recipientPubkey: `02${'f'.repeat(64)}` }),
+      status: 422,
+      detail: /not a point on secp256k1|curve/,
+    },
+    {
+      description: 'amount 0',
+      request: () => call('POST', '/v1/tips', { ...valid(), amountMsat: 0 }),
+      status: 422,
+      detail: /amountMsat/,
+    },
+    {
+      description: 'a negative amount',
+      request: () => call('POST', '/v1/tips', { ...valid(), amountMsat: -1000 }),
+      status: 422,
+      detail: /amountMsat/,
+    },
+    {
+      description: 'a fractional amount',
+      request: () => call('POST', '/v1/tips', { ...valid(), amountMsat: 1000.5 }),
+      status: 422,
+      detail: /amountMsat/,
+    },
+    {
+      description: 'a fraction of a sat',
+      request: () => call('POST', '/v1/tips', { ...valid(), amountMsat: 1500 }),
+      status: 422,
+      detail: /whole number of sats/,
+    },
+    {
+      description: 'an amount above the per-tip maximum',
+      request: () => call('POST', '/v1/tips', { ...valid(), amountMsat: 2_000_000_000_000 }),
+      status: 422,
+      detail: /per-tip maximum/,
+    },
+    {
+      description: 'a custom key below 65536',
+      request: () =>
+        call('POST', '/v1/tips', { ...valid(), customRecord: { type: '65535', value: 'x' } }),
+      status: 422,
+      detail: /65536/,
+    },
+    {
+      description: 'the keysend record as custom key',
+      request: () =>
+        call('POST', '/v1/tips', { ...valid(), customRecord: { type: '5482373484', value: 'x' } }),
+      status: 422,
+      detail: /5482373484/,
+    },
+    {
+      description: 'an oversized message',
+      request: () => call('POST', '/v1/tips', { ...valid(), message: 'x'.repeat(600) }),
+      status: 422,
+      detail: /message/,
+    },
+    {
+      description: 'an unknown field',
+      request: () => call('POST', '/v1/tips', { ...valid(), tipAmount: 5 }),
+      status: 422,
+      detail: /tipAmount/,
+    },
+    {
+      description: 'an oversized body',
+      request: () => call('POST', '/v1/tips', { ...valid(), note: 'x'.repeat(20_000) }),
+      status: 413,
+      detail: /at most 16384/,
+    },
+  ];
+
+  it.each(badInput)(
+    'rejects $description with $status and a message; nothing enqueued',
+    async ({ request, status, detail }) => {
+      const response = await request();
+      expect(response.status, JSON.stringify(response.body)).toBe(status);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(String(response.body.detail)).toMatch(detail);
+    },
+  );
+
+  it('rejects a replayed request: a captured signed request sent again as a new tip', async () => {
+    const rawBody = JSON.stringify({ ...valid(), message: `replay ${randomUUID()}` });
+    const signature = signRequest({ secret: platform.secret, timestamp: now(), rawBody });
+    const first = await call('POST', '/v1/tips', undefined, { rawBody, signature });
+    const replay = await call('POST', '/v1/tips', undefined, { rawBody, signature });
+    expect(first.status).toBe(202);
+    expect(replay.status).toBe(401);
+    expect(replay.body.detail).toMatch(/already received with another Idempotency-Key/);
+  });
+
+  it('answers the identical request with the same Idempotency-Key as a retry', async () => {
+    const rawBody = JSON.stringify({ ...valid(), message: `retry ${randomUUID()}` });
+    const signature = signRequest({ secret: platform.secret, timestamp: now(), rawBody });
+    const key = randomUUID();
+    const a = await call('POST', '/v1/tips', undefined, {
+      rawBody,
+      signature,
+      idempotencyKey: key,
+    });
+    const b = await call('POST', '/v1/tips', undefined, {
+      rawBody,
+      signature,
+      idempotencyKey: key,
+    });
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(b.body.tipId).toBe(a.body.tipId);
+  });
+
+  it('enqueues nothing for rejected requests: no request record, no tip', async () => {
+    const key = randomUUID();
+    const response = await call(
+      'POST',
+      '/v1/tips',
+      { ...valid(), amountMsat: 0, message: `nothing ${key}` },
+      { idempotencyKey: key },
+    );
+    expect(response.status).toBe(422);
+    const tipId = tipIdFor(platform.platformId, key);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { Item } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+      new GetCommand({ TableName: LOCAL_TABLE_NAMES.requests, Key: { tipId } }),
+    );
+    expect(Item).toBeUndefined();
+    expect(await clients.ledger.getTip(tipId)).toBeUndefined();
+  });
+});
