@@ -3,17 +3,34 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import type { PayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
+import {
+  type AcceptBatchResult,
+  acceptBatch,
+  type BatchRow,
+} from '../../shared/app/accept-batch.js';
 import { type AcceptTipResult, acceptTip, type IntakeDeps } from '../../shared/app/accept-tip.js';
+import { ValidationError } from '../../shared/domain/errors.js';
+import { parsePayoutCsv, parsePayoutJson } from '../../shared/domain/payout-file.js';
+import { parseNodePubkey } from '../../shared/domain/pubkey.js';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   verifyRequestSignature,
 } from '../../shared/domain/request-signature.js';
+import {
+  parseSplitList,
+  parseValueBlockJson,
+  parseValueBlockXml,
+  splitValue,
+  type ValueRecipient,
+} from '../../shared/domain/value-split.js';
 import type { PlatformRecord, PlatformStore } from '../../shared/ports/intake.js';
 import { json, ProblemError, problem } from './http.js';
 import { matchRoute, type RouteKey } from './routes.js';
 
 export interface ApiDeps extends IntakeDeps {
   platforms: PlatformStore;
+  history: PayoutHistory;
   /** Largest request body, bytes, per route (payout files are larger than tips). */
   maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
 }
@@ -24,6 +41,7 @@ interface Request {
   routeKey: RouteKey;
   pathParameters: Record<string, string>;
   headers: Record<string, string>;
+  query: URLSearchParams;
   rawBody: string;
   platform: PlatformRecord;
 }
@@ -110,12 +128,16 @@ const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promi
     throw unauthorized(verified.code.toLowerCase().replaceAll('_', '-'), verified.message);
   // A captured request must not become a second tip while its timestamp is still fresh: the
   // signature does not cover the Idempotency-Key, so a signature seen with another key is refused.
-  const seen = await deps.platforms.rememberSignature(
-    platformId,
-    signature ?? '',
-    header(event, 'Idempotency-Key') ?? `${method} ${path}`,
-    new Date(now.getTime() + 2 * DEFAULT_SIGNATURE_TOLERANCE_SECONDS * 1000),
-  );
+  // Reads change nothing, so only writes are checked.
+  const seen =
+    method === 'GET'
+      ? 'fresh'
+      : await deps.platforms.rememberSignature(
+          platformId,
+          signature ?? '',
+          header(event, 'Idempotency-Key') ?? `${method} ${path}`,
+          new Date(now.getTime() + 2 * DEFAULT_SIGNATURE_TOLERANCE_SECONDS * 1000),
+        );
   if (seen === 'replay') {
     throw unauthorized(
       'replayed-request',
@@ -128,6 +150,7 @@ const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promi
     headers: Object.fromEntries(
       Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
     ),
+    query: new URLSearchParams(event.rawQueryString ?? ''),
     rawBody,
     platform,
   };
@@ -201,6 +224,83 @@ const answerAccepted = (result: AcceptTipResult): APIGatewayProxyStructuredResul
   }
 };
 
+const requireIdempotencyKey = (request: Request) => {
+  const key = request.headers['idempotency-key'];
+  if (!key || key.length > 255) {
+    throw new ProblemError({
+      status: 400,
+      type: 'missing-idempotency-key',
+      title: 'Idempotency-Key required',
+      detail:
+        'send an Idempotency-Key header (1-255 characters) unique to this request; retries reuse it',
+    });
+  }
+  return key;
+};
+
+const answerBatch = (
+  result: AcceptBatchResult,
+  extra: Record<string, unknown> = {},
+): APIGatewayProxyStructuredResultV2 => {
+  switch (result.kind) {
+    case 'accepted': {
+      const url = `/v1/payouts/${encodeURIComponent(result.batchId)}`;
+      return json(
+        202,
+        {
+          batchId: result.batchId,
+          status: 'ACCEPTED',
+          rows: result.tipIds.length,
+          totalMsat: result.totalMsat.toString(),
+          statusUrl: url,
+          ...extra,
+        },
+        { location: url, ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}) },
+      );
+    }
+    case 'invalid':
+      return problem({
+        status: 422,
+        type: 'invalid-rows',
+        title: 'Some rows are not valid',
+        detail: `${result.errors.length} row(s) have problems; nothing was enqueued (fix them, or send allowPartial=true to pay the valid rows)`,
+        errors: result.errors,
+      });
+    case 'conflict':
+      return problem({
+        status: 409,
+        type: 'idempotency-conflict',
+        title: 'Idempotency-Key reused',
+        detail: result.message,
+      });
+    case 'over-budget':
+      return problem({
+        status: 429,
+        type: `budget-${result.limit}`,
+        title: 'Over budget',
+        detail: result.message,
+        headers: {
+          'retry-after': String(
+            Math.max(1, Math.ceil((result.resetsAt.getTime() - Date.now()) / 1000)),
+          ),
+        },
+      });
+  }
+};
+
+const invalid = (error: unknown): never => {
+  if (error instanceof ValidationError) {
+    throw new ProblemError({
+      status: 422,
+      type: 'invalid-request',
+      title: 'The request is not valid',
+      detail: error.message,
+      errors: [{ field: error.field, message: error.message }],
+    });
+  }
+  throw error;
+};
+
 const routes: Partial<
   Record<RouteKey, (request: Request, deps: ApiDeps) => Promise<APIGatewayProxyStructuredResultV2>>
 > = {
@@ -230,6 +330,220 @@ const routes: Partial<
     return answerAccepted(
       await acceptTip({ platform: request.platform, idempotencyKey: key, body }, deps),
     );
+  },
+
+  'POST /v1/payouts': async (request, deps) => {
+    const key = requireIdempotencyKey(request);
+    const isCsv = (request.headers['content-type'] ?? '').startsWith('text/csv');
+    const policy = {
+      maxMsat: deps.policy.maxTipMsat,
+      allowMsat: deps.policy.allowMsat,
+      maxRows: 10_000,
+    };
+    let allowPartial = request.query.get('allowPartial') === 'true';
+    let file: ReturnType<typeof parsePayoutCsv>;
+    if (isCsv) {
+      file = parsePayoutCsv(request.rawBody, policy);
+    } else {
+      const { allowPartial: partial, ...envelope } = parseJsonObject(request.rawBody);
+      allowPartial ||= partial === true;
+      file = parsePayoutJson(envelope, policy);
+    }
+    if (file.errors.length > 0 && (!allowPartial || file.rows.length === 0)) {
+      return answerBatch({ kind: 'invalid', errors: file.errors });
+    }
+    const rows: BatchRow[] = file.rows.map((row) => ({
+      line: row.line,
+      body: {
+        recipientPubkey: row.recipient,
+        amountMsat: row.amountMsat.toString(),
+        ...(row.memo ? { message: row.memo } : {}),
+        ...(row.customRecord ? { customRecord: row.customRecord } : {}),
+      },
+    }));
+    const result = await acceptBatch(
+      { platform: request.platform, idempotencyKey: key, kind: 'payout', rows },
+      deps,
+    );
+    return answerBatch(result, file.errors.length > 0 ? { skipped: file.errors } : {});
+  },
+
+  'POST /v1/splits': async (request, deps) => {
+    const key = requireIdempotencyKey(request);
+    const body = parseJsonObject(request.rawBody);
+    const {
+      amountMsat,
+      valueBlock,
+      recipients,
+      boostagram,
+      message,
+      senderName,
+      minPartMsat,
+      ...rest
+    } = body;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) {
+      throw new ProblemError({
+        status: 422,
+        type: 'invalid-request',
+        title: 'The request is not valid',
+        detail: `unknown field(s) ${unknown.join(', ')}; a split takes amountMsat, valueBlock or recipients, boostagram, message, senderName, minPartMsat`,
+      });
+    }
+    let list: ValueRecipient[] = [];
+    try {
+      list =
+        typeof valueBlock === 'string'
+          ? parseValueBlockXml(valueBlock)
+          : valueBlock !== undefined
+            ? parseValueBlockJson(valueBlock)
+            : parseSplitList(recipients);
+    } catch (error) {
+      invalid(error);
+    }
+    const total =
+      typeof amountMsat === 'number' || typeof amountMsat === 'string' ? BigInt(amountMsat) : -1n;
+    if (total <= 0n || (!deps.policy.allowMsat && total % 1000n !== 0n)) {
+      throw new ProblemError({
+        status: 422,
+        type: 'invalid-request',
+        title: 'The request is not valid',
+        detail:
+          'amountMsat must be a whole number of sats (a multiple of 1000 msat) greater than 0',
+      });
+    }
+    // Without msat payments the split is made in whole sats, so every part is payable and the
+    // parts still add up to the total exactly.
+    const unit = deps.policy.allowMsat ? 1n : 1000n;
+    const minimum = BigInt(typeof minPartMsat === 'number' ? minPartMsat : 1000);
+    let split: ReturnType<typeof splitValue>;
+    try {
+      split = splitValue(total / unit, list, { minPartMsat: (minimum + unit - 1n) / unit });
+    } catch (error) {
+      return invalid(error);
+    }
+    const extraBoost = typeof boostagram === 'object' && boostagram !== null ? boostagram : {};
+    const rows: BatchRow[] = split.parts.map((part) => ({
+      line: part.index + 1,
+      body: {
+        recipientPubkey: part.recipient.address,
+        amountMsat: (part.amountMsat * unit).toString(),
+        // bLIP-10: every part carries the whole boost, so each recipient sees what was sent.
+        boostagram: {
+          action: 'boost',
+          ...extraBoost,
+          value_msat_total: Number(total),
+          ...(part.recipient.name ? { name: part.recipient.name } : {}),
+          ...(typeof message === 'string' ? { message } : {}),
+        },
+        ...(typeof senderName === 'string' ? { senderName } : {}),
+        ...(part.recipient.customKey && part.recipient.customValue
+          ? { customRecord: { type: part.recipient.customKey, value: part.recipient.customValue } }
+          : {}),
+        splitOf: { splitId: 'set-by-acceptBatch', index: part.index, count: list.length },
+      },
+    }));
+    const result = await acceptBatch(
+      { platform: request.platform, idempotencyKey: key, kind: 'split', rows },
+      deps,
+    );
+    const parts = split.parts.map((part, i) => ({
+      tipId: result.kind === 'accepted' ? result.tipIds[i] : undefined,
+      recipient: part.recipient.address,
+      name: part.recipient.name,
+      fee: part.recipient.fee,
+      amountMsat: (part.amountMsat * unit).toString(),
+    }));
+    const belowMinimum = split.belowMinimum.map((part) => ({
+      recipient: part.recipient.address,
+      name: part.recipient.name,
+      amountMsat: (part.amountMsat * unit).toString(),
+      reason: `below the minimum part of ${minimum} msat: not paid`,
+    }));
+    return answerBatch(result, { parts, belowMinimum });
+  },
+
+  'GET /v1/payouts/{batchId}': async (request, deps) => {
+    const batchId = request.pathParameters.batchId ?? '';
+    const batch = await deps.intake.getBatch(batchId);
+    if (!batch || batch.platformId !== request.platform.platformId) {
+      throw new ProblemError({
+        status: 404,
+        type: 'batch-not-found',
+        title: 'No such batch',
+        detail: `platform ${request.platform.platformId} has no payout batch ${batchId}`,
+      });
+    }
+    const pending = batch.rowCount - batch.succeededCount - batch.failedCount;
+    const done = pending <= 0;
+    const body: Record<string, unknown> = {
+      batchId,
+      kind: batch.kind,
+      status: done ? 'DONE' : 'IN_PROGRESS',
+      acceptedAt: batch.acceptedAt,
+      counts: {
+        total: batch.rowCount,
+        succeeded: batch.succeededCount,
+        failed: batch.failedCount,
+        pending,
+      },
+      msat: {
+        total: batch.totalMsat.toString(),
+        succeeded: batch.succeededMsat.toString(),
+        failed: batch.failedMsat.toString(),
+        pending: (batch.totalMsat - batch.succeededMsat - batch.failedMsat).toString(),
+        fees: batch.feeMsat.toString(),
+      },
+    };
+    if (done) {
+      const requests = await deps.intake.listBatchRequests(batchId);
+      const results = [];
+      for (let i = 0; i < requests.length; i += 25) {
+        results.push(
+          ...(await Promise.all(
+            requests.slice(i, i + 25).map(async (row) => {
+              const tip = await deps.ledger.getTip(row.tipId);
+              return {
+                line: row.line,
+                tipId: row.tipId,
+                recipient: tip?.recipient,
+                amountMsat: row.amountMsat.toString(),
+                status: tip?.state ?? 'ACCEPTED',
+                feeMsat: tip?.feeMsat?.toString(),
+                paymentHash: tip?.paymentHash,
+                ...(tip?.state === 'FAILED' ? { reason: tip.failureReason } : {}),
+              };
+            }),
+          )),
+        );
+      }
+      body.rows = results.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    }
+    return json(200, body);
+  },
+
+  'GET /v1/recipients/{pubkey}/payouts': async (request, deps) => {
+    let pubkey: string;
+    try {
+      pubkey = parseNodePubkey(request.pathParameters.pubkey ?? '', 'pubkey');
+    } catch (error) {
+      return invalid(error);
+    }
+    const query = request.query;
+    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 25) || 25));
+    const page = await deps.history.list(pubkey, {
+      limit,
+      cursor: query.get('cursor') ?? undefined,
+      platformId: request.platform.platformId,
+    });
+    return json(200, {
+      recipient: pubkey,
+      totals: await deps.history.totals(pubkey),
+      payouts: page.payouts,
+      ...(page.cursor
+        ? { next: `/v1/recipients/${pubkey}/payouts?limit=${limit}&cursor=${page.cursor}` }
+        : {}),
+    });
   },
 
   'GET /v1/tips/{tipId}': async (request, deps) => {

@@ -5,6 +5,7 @@ import {
   createDynamoIntakeStore,
   createDynamoPlatformStore,
 } from '../../shared/adapters/dynamodb/intake-store.js';
+import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
@@ -45,6 +46,7 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
   const sqs = new SQSClient(awsClientConfig(env, env.TIPSTREAM_SQS_ENDPOINT));
   return {
     platforms: createDynamoPlatformStore(dynamodb, tables),
+    history: createDynamoPayoutHistory(dynamodb, tables),
     intake: createDynamoIntakeStore(dynamodb, tables),
     ledger: createDynamoTipLedger(dynamodb, tables),
     queue: createSqsTipQueue(sqs, queueUrl),

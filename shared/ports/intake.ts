@@ -67,7 +67,44 @@ export type AcceptResult =
   | { status: 'duplicate'; existing: AcceptedRequest }
   | { status: 'over-budget'; reservation: BudgetReservation; usedMsat: bigint };
 
+/** A payout batch or a split, accepted as a whole under one Idempotency-Key. */
+export interface AcceptedBatch {
+  batchId: string;
+  platformId: string;
+  kind: 'payout' | 'split';
+  fingerprint: string;
+  rowCount: number;
+  totalMsat: bigint;
+  budgetKeys: string[];
+  acceptedAt: string;
+}
+
+/** A batch with the progress the payer has recorded on it. */
+export interface BatchProgress extends AcceptedBatch {
+  succeededCount: number;
+  failedCount: number;
+  succeededMsat: bigint;
+  failedMsat: bigint;
+  feeMsat: bigint;
+}
+
 export interface IntakeStore {
+  /**
+   * One transaction records the batch and reserves its total on every budget counter; then every
+   * row's request is recorded (rows point at the batch's budget keys, for release on failure).
+   */
+  acceptBatch(
+    batch: AcceptedBatch,
+    rows: AcceptedRequest[],
+    budgets: BudgetReservation[],
+  ): Promise<
+    | { status: 'accepted' }
+    | { status: 'duplicate'; existing: AcceptedBatch }
+    | { status: 'over-budget'; reservation: BudgetReservation; usedMsat: bigint }
+  >;
+  getBatch(batchId: string): Promise<BatchProgress | undefined>;
+  /** The batch's row requests, by line. */
+  listBatchRequests(batchId: string): Promise<AcceptedRequest[]>;
   /**
    * One transaction: records the request unless its tip id exists, and reserves its amount on
    * every budget counter, each conditional on staying within its limit.

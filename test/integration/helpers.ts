@@ -8,6 +8,7 @@ import { waitFor } from '../../infra/local/wait.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
+import { signRequest } from '../../shared/domain/request-signature.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
 /** Clients on the real local stack for the payer's integration tests. */
@@ -95,3 +96,37 @@ export const receivedBy = async (clients: StackClients, node: string, paymentHas
   });
   return invoices.filter((invoice) => invoice.id === paymentHash);
 };
+
+/** A platform's backend calling the tip API: every request signed, POSTs with an Idempotency-Key. */
+export const apiClient =
+  (baseUrl: string, platform: { platformId: string; secret: string }) =>
+  async (
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { contentType?: string; idempotencyKey?: string } = {},
+  ) => {
+    const rawBody =
+      body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: Record<string, string> = {
+      'content-type': options.contentType ?? 'application/json',
+      'tipstream-platform': platform.platformId,
+      'tipstream-signature': signRequest({
+        secret: platform.secret,
+        timestamp: Math.floor(Date.now() / 1000),
+        rawBody,
+      }),
+    };
+    if (method === 'POST') headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : rawBody,
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : {}) as Record<string, any>,
+    };
+  };

@@ -4,14 +4,17 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  type AcceptedBatch,
   type AcceptedRequest,
   type AcceptResult,
   type BudgetReservation,
@@ -20,7 +23,7 @@ import {
   type PlatformRecord,
   type PlatformStore,
 } from '../../ports/intake.js';
-import type { TableNames } from './tables.js';
+import { BATCH_INDEX, type TableNames } from './tables.js';
 
 const docClient = (client: DynamoDBClient) =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -119,12 +122,23 @@ interface RequestItem extends Omit<AcceptedRequest, 'amountMsat'> {
   amountMsat: string;
 }
 
-/** Accepted requests (idempotency) and budget counters, written in one transaction. */
+const isConflictOnly = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict') &&
+  !(error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+
+type ReserveResult =
+  | { status: 'accepted' }
+  | { status: 'exists' }
+  | { status: 'over-budget'; reservation: BudgetReservation; usedMsat: bigint };
+
+/** Accepted requests and batches (idempotency) and budget counters, written in one transaction. */
 export const createDynamoIntakeStore = (
   client: DynamoDBClient,
   tables: TableNames,
 ): IntakeStore => {
   const doc = docClient(client);
+
   const getRequest = async (tipId: string): Promise<AcceptedRequest | undefined> => {
     const { Item } = await doc.send(
       new GetCommand({ TableName: tables.requests, Key: { tipId }, ConsistentRead: true }),
@@ -133,93 +147,174 @@ export const createDynamoIntakeStore = (
     const item = Item as RequestItem;
     return { ...item, amountMsat: BigInt(item.amountMsat) };
   };
-  return {
-    getRequest,
-    async accept(request, budgets): Promise<AcceptResult> {
-      const amount = Number(request.amountMsat);
-      for (const reservation of budgets) {
-        if (request.amountMsat > reservation.limitMsat) {
-          return { status: 'over-budget', reservation, usedMsat: 0n };
-        }
-      }
-      const item: RequestItem = { ...request, amountMsat: request.amountMsat.toString() };
-      // Concurrent requests on one budget counter cancel each other ("TransactionConflict"):
-      // retry those with jitter; a failed condition is an answer, not a conflict.
-      for (let attempt = 0; ; attempt += 1) {
-        const result = await tryAccept(item, budgets, amount).catch((error: unknown) => {
-          if (
-            attempt < 20 &&
-            error instanceof TransactionCanceledException &&
-            (error.CancellationReasons ?? []).some(
-              (reason) => reason.Code === 'TransactionConflict',
-            ) &&
-            !(error.CancellationReasons ?? []).some(
-              (reason) => reason.Code === 'ConditionalCheckFailed',
-            )
-          ) {
-            return undefined;
-          }
-          throw error;
-        });
-        if (result) return result;
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
-      }
-    },
-  };
 
-  async function tryAccept(
-    item: RequestItem,
+  /**
+   * Puts `item` (unless its key exists) and reserves `amountMsat` on every budget counter, each
+   * conditional on staying within its limit: never overspent. Concurrent requests on a counter
+   * cancel each other ("TransactionConflict"): those are retried with jitter.
+   */
+  const reserve = async (
+    put: { table: string; key: string; item: Record<string, unknown> },
+    amountMsat: bigint,
     budgets: BudgetReservation[],
-    amount: number,
-  ): Promise<AcceptResult> {
-    const request = { tipId: item.tipId, amountMsat: BigInt(item.amountMsat) };
-    try {
-      await doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tables.requests,
-                Item: { ...item, released: false },
-                ConditionExpression: 'attribute_not_exists(tipId)',
-              },
-            },
-            ...budgets.map((reservation) => ({
-              Update: {
-                TableName: tables.budgets,
-                Key: { budgetKey: reservation.key },
-                UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
-                // Never overspent: the reservation applies only if it stays within the limit.
-                ConditionExpression: 'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
-                ExpressionAttributeValues: {
-                  ':amount': amount,
-                  ':room': Number(reservation.limitMsat - request.amountMsat),
-                  ':resets': reservation.resetsAt.toISOString(),
+  ): Promise<ReserveResult> => {
+    for (const reservation of budgets) {
+      if (amountMsat > reservation.limitMsat)
+        return { status: 'over-budget', reservation, usedMsat: 0n };
+    }
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: put.table,
+                  Item: put.item,
+                  ConditionExpression: `attribute_not_exists(${put.key})`,
                 },
               },
-            })),
-          ],
-        }),
-      );
-      return { status: 'accepted' };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-        const existing = await getRequest(request.tipId);
-        if (existing) return { status: 'duplicate', existing };
-      }
-      const index = reasons.findIndex(
-        (reason, i) => i > 0 && reason.Code === 'ConditionalCheckFailed',
-      );
-      const reservation = budgets[index - 1];
-      if (reservation) {
+              ...budgets.map((reservation) => ({
+                Update: {
+                  TableName: tables.budgets,
+                  Key: { budgetKey: reservation.key },
+                  UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
+                  ConditionExpression:
+                    'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
+                  ExpressionAttributeValues: {
+                    ':amount': Number(amountMsat),
+                    ':room': Number(reservation.limitMsat - amountMsat),
+                    ':resets': reservation.resetsAt.toISOString(),
+                  },
+                },
+              })),
+            ],
+          }),
+        );
+        return { status: 'accepted' };
+      } catch (error) {
+        if (isConflictOnly(error) && attempt < 20) {
+          await new Promise((resolve) =>
+            setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)),
+          );
+          continue;
+        }
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'exists' };
+        const index = reasons.findIndex(
+          (reason, i) => i > 0 && reason.Code === 'ConditionalCheckFailed',
+        );
+        const reservation = budgets[index - 1];
+        if (!reservation) throw error;
         const { Item } = await doc.send(
           new GetCommand({ TableName: tables.budgets, Key: { budgetKey: reservation.key } }),
         );
         return { status: 'over-budget', reservation, usedMsat: BigInt(Item?.reservedMsat ?? 0) };
       }
-      throw error;
     }
-  }
+  };
+
+  const getBatch = async (batchId: string) => {
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: tables.batches, Key: { batchId }, ConsistentRead: true }),
+    );
+    if (!Item?.fingerprint) return undefined;
+    return {
+      ...(Item as unknown as AcceptedBatch),
+      totalMsat: BigInt(Item.totalMsat),
+      succeededCount: Number(Item.succeededCount ?? 0),
+      failedCount: Number(Item.failedCount ?? 0),
+      succeededMsat: BigInt(Item.succeededMsat ?? 0),
+      failedMsat: BigInt(Item.failedMsat ?? 0),
+      feeMsat: BigInt(Item.feeMsat ?? 0),
+    };
+  };
+
+  const writeRows = async (rows: AcceptedRequest[]) => {
+    for (let start = 0; start < rows.length; start += 25) {
+      let pending: Record<string, unknown>[] = rows.slice(start, start + 25).map((row) => ({
+        PutRequest: { Item: { ...row, amountMsat: row.amountMsat.toString(), released: false } },
+      }));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 10)
+          throw new Error('DynamoDB kept throttling the batch rows; retry the request');
+        const { UnprocessedItems } = await doc.send(
+          new BatchWriteCommand({ RequestItems: { [tables.requests]: pending as never } }),
+        );
+        pending = (UnprocessedItems?.[tables.requests] ?? []) as Record<string, unknown>[];
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    }
+  };
+
+  return {
+    getRequest,
+    getBatch,
+
+    async accept(request, budgets): Promise<AcceptResult> {
+      const result = await reserve(
+        {
+          table: tables.requests,
+          key: 'tipId',
+          item: { ...request, amountMsat: request.amountMsat.toString(), released: false },
+        },
+        request.amountMsat,
+        budgets,
+      );
+      if (result.status !== 'exists') return result;
+      const existing = await getRequest(request.tipId);
+      if (!existing) throw new Error(`request ${request.tipId} vanished`);
+      return { status: 'duplicate', existing };
+    },
+
+    async acceptBatch(batch, rows, budgets) {
+      const result = await reserve(
+        {
+          table: tables.batches,
+          key: 'batchId',
+          item: { ...batch, totalMsat: batch.totalMsat.toString(), rowsWritten: false },
+        },
+        batch.totalMsat,
+        budgets,
+      );
+      if (result.status === 'exists') {
+        const existing = await getBatch(batch.batchId);
+        if (!existing) throw new Error(`batch ${batch.batchId} vanished`);
+        return { status: 'duplicate', existing };
+      }
+      if (result.status === 'accepted') {
+        await writeRows(rows);
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.batches,
+            Key: { batchId: batch.batchId },
+            UpdateExpression: 'SET rowsWritten = :yes',
+            ExpressionAttributeValues: { ':yes': true },
+          }),
+        );
+      }
+      return result;
+    },
+
+    async listBatchRequests(batchId) {
+      const rows: AcceptedRequest[] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const { Items = [], LastEvaluatedKey } = await doc.send(
+          new QueryCommand({
+            TableName: tables.requests,
+            IndexName: BATCH_INDEX,
+            KeyConditionExpression: 'batchId = :batch',
+            ExpressionAttributeValues: { ':batch': batchId },
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        for (const item of Items as RequestItem[])
+          rows.push({ ...item, amountMsat: BigInt(item.amountMsat) });
+        cursor = LastEvaluatedKey;
+      } while (cursor);
+      return rows;
+    },
+  };
 };

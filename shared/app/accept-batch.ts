@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
+import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
+import { budgetReservations, type IntakeDeps, tipIdFor } from './accept-tip.js';
+
+/** One tip of a batch: its line (CSV line, JSON row or split part) and its tip fields. */
+export interface BatchRow {
+  line: number;
+  body: Record<string, unknown>;
+}
+
+export type AcceptBatchResult =
+  | { kind: 'accepted'; batchId: string; tipIds: string[]; totalMsat: bigint; replayed: boolean }
+  | { kind: 'invalid'; errors: Array<{ line: number; message: string }> }
+  | { kind: 'conflict'; message: string }
+  | { kind: 'over-budget'; message: string; resetsAt: Date; limit: string };
+
+const sats = (msat: bigint) => (msat / 1000n).toLocaleString('en-US');
+
+/**
+ * Accepts many tips as one batch (a payout file, the parts of a split) under one Idempotency-Key:
+ * every row is validated as a tip (all errors reported with their lines), the batch total is
+ * reserved against the budgets at once, each row is recorded, and all are enqueued in SQS batches.
+ * Row tip ids derive from the batch id and the line, so a retried request cannot pay a row twice.
+ */
+export const acceptBatch = async (
+  input: {
+    platform: PlatformRecord;
+    idempotencyKey: string;
+    kind: AcceptedBatch['kind'];
+    rows: BatchRow[];
+  },
+  deps: IntakeDeps,
+): Promise<AcceptBatchResult> => {
+  const platformId = input.platform.platformId;
+  const batchId = tipIdFor(platformId, `${input.kind}:${input.idempotencyKey}`).replace(':', '-');
+  const errors: Array<{ line: number; message: string }> = [];
+  const parsedRows: Array<{
+    row: BatchRow;
+    tipId: string;
+    message: string;
+    fingerprint: string;
+    amountMsat: bigint;
+  }> = [];
+  for (const row of input.rows) {
+    const tipId = `${batchId}-${row.line}`;
+    const message: Record<string, unknown> = {
+      version: 1,
+      tipId,
+      platformId,
+      batchId,
+      ...row.body,
+    };
+    // A split's parts point at their split, which is the batch.
+    if (
+      input.kind === 'split' &&
+      typeof row.body.splitOf === 'object' &&
+      row.body.splitOf !== null
+    ) {
+      message.splitOf = { ...row.body.splitOf, splitId: batchId };
+    }
+    const parsed = parseTipRequest(message, {
+      maxMsat: deps.policy.maxTipMsat,
+      allowMsat: deps.policy.allowMsat,
+      customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
+    });
+    if (!parsed.ok) {
+      errors.push({ line: row.line, message: parsed.error.message });
+      continue;
+    }
+    parsedRows.push({
+      row,
+      tipId,
+      message: JSON.stringify(message),
+      fingerprint: tipFingerprint(parsed.tip),
+      amountMsat: parsed.tip.amountMsat,
+    });
+  }
+  if (errors.length > 0) return { kind: 'invalid', errors };
+
+  const now = deps.now();
+  const reservations = budgetReservations(input.platform, deps.policy, now);
+  const totalMsat = parsedRows.reduce((sum, row) => sum + row.amountMsat, 0n);
+  const batch: AcceptedBatch = {
+    batchId,
+    platformId,
+    kind: input.kind,
+    fingerprint: createHash('sha256')
+      .update(parsedRows.map((row) => `${row.row.line}:${row.fingerprint}`).join('\n'))
+      .digest('hex'),
+    rowCount: parsedRows.length,
+    totalMsat,
+    budgetKeys: reservations.map((reservation) => reservation.key),
+    acceptedAt: now.toISOString(),
+  };
+  const requests: AcceptedRequest[] = parsedRows.map((row) => ({
+    tipId: row.tipId,
+    platformId,
+    fingerprint: row.fingerprint,
+    message: row.message,
+    amountMsat: row.amountMsat,
+    budgetKeys: batch.budgetKeys,
+    acceptedAt: batch.acceptedAt,
+    batchId,
+    line: row.row.line,
+  }));
+  const result = await deps.intake.acceptBatch(batch, requests, reservations);
+  const tipIds = requests.map((request) => request.tipId);
+  switch (result.status) {
+    case 'accepted':
+      await deps.queue.send(requests.map((request) => request.message));
+      return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: false };
+    case 'duplicate': {
+      if (result.existing.fingerprint !== batch.fingerprint) {
+        return {
+          kind: 'conflict',
+          message: `Idempotency-Key "${input.idempotencyKey}" was already used for a different ${input.kind}; send a new key`,
+        };
+      }
+      // The first attempt may have died before enqueueing: send again what the payer lacks.
+      const missing: string[] = [];
+      for (const request of requests) {
+        if (!(await deps.ledger.getTip(request.tipId))) missing.push(request.message);
+      }
+      if (missing.length > 0) await deps.queue.send(missing);
+      return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
+    }
+    case 'over-budget': {
+      const { reservation, usedMsat } = result;
+      const name =
+        reservation.limit === 'platform-daily' ? 'platform daily limit' : 'global hourly limit';
+      return {
+        kind: 'over-budget',
+        limit: reservation.limit,
+        resetsAt: reservation.resetsAt,
+        message: `the ${name} of ${sats(reservation.limitMsat)} sats would be exceeded (${sats(usedMsat)} sats reserved, ${sats(totalMsat)} requested for ${parsedRows.length} rows); it resets at ${reservation.resetsAt.toISOString()}`,
+      };
+    }
+  }
+};
