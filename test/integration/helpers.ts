@@ -127,6 +127,7 @@ export const apiClient =
     return {
       status: response.status,
       headers: response.headers,
+      // biome-ignore lint/suspicious/noExplicitAny: tests read response fields loosely
       body: (text ? JSON.parse(text) : {}) as Record<string, any>,
     };
   };
