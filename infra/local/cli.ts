@@ -83,10 +83,20 @@ const start = async (config: StackConfig, progress: Progress) => {
   };
   process.on('SIGINT', () => void shutdown('Ctrl-C'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  const carol =
+    result.stack.lightning.nodes.find((node) => node.name === 'carol')?.pubkey ??
+    '<recipient pubkey>';
   process.stdout.write(
     `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
       `Service    payer polling ${result.stack.sqs.tipsQueueUrl}, reconciler every 30 s\n` +
-      'Send a tip (another terminal): npm run tip -- carol 1000 "great stream"\n' +
+      `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; openapi.yaml)\n\n` +
+      'Send a tip through the API (another terminal, ready to paste):\n' +
+      `  BODY='{"recipientPubkey":"${carol}","amountMsat":21000,"message":"great stream"}'\n` +
+      `  curl -s -X POST ${service.api?.url}/v1/tips -H 'content-type: application/json' \\\n` +
+      `    -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Idempotency-Key: $(date +%s%N)" \\\n` +
+      '    -H "Tipstream-Signature: $(npm run -s sign -- "$BODY")" -d "$BODY"\n' +
+      `  then: curl -s ${service.api?.url}/v1/tips/<tipId> -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Tipstream-Signature: $(npm run -s sign -- '')"\n` +
+      'Or straight onto the queue: npm run tip -- carol 1000 "great stream"\n' +
       'Press Ctrl-C to stop.\n',
   );
   // Watch the stack: a part that dies is reported at once, not discovered by a confusing error later.
