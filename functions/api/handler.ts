@@ -181,6 +181,26 @@ const parseJsonObject = (rawBody: string): Record<string, unknown> => {
 
 const statusUrl = (tipId: string) => `/v1/tips/${encodeURIComponent(tipId)}`;
 
+/** 409 for an Idempotency-Key reused with another body. */
+const conflictProblem = (detail: string) =>
+  problem({ status: 409, type: 'idempotency-conflict', title: 'Idempotency-Key reused', detail });
+
+/** 422 for the per-tip maximum, 429 with Retry-After for a budget window. */
+const budgetProblem = (result: { limit: string; message: string; resetsAt?: Date }) =>
+  problem({
+    status: result.limit === 'per-tip' ? 422 : 429,
+    type: `budget-${result.limit}`,
+    title: 'Over budget',
+    detail: result.message,
+    headers: result.resetsAt
+      ? {
+          'retry-after': String(
+            Math.max(1, Math.ceil((result.resetsAt.getTime() - Date.now()) / 1000)),
+          ),
+        }
+      : {},
+  });
+
 const answerAccepted = (result: AcceptTipResult): APIGatewayProxyStructuredResultV2 => {
   switch (result.kind) {
     case 'accepted':
@@ -201,26 +221,9 @@ const answerAccepted = (result: AcceptTipResult): APIGatewayProxyStructuredResul
         errors: [{ field: result.field, message: result.message }],
       });
     case 'conflict':
-      return problem({
-        status: 409,
-        type: 'idempotency-conflict',
-        title: 'Idempotency-Key reused',
-        detail: result.message,
-      });
+      return conflictProblem(result.message);
     case 'over-budget':
-      return problem({
-        status: result.limit === 'per-tip' ? 422 : 429,
-        type: `budget-${result.limit}`,
-        title: 'Over budget',
-        detail: result.message,
-        headers: result.resetsAt
-          ? {
-              'retry-after': String(
-                Math.max(1, Math.ceil((result.resetsAt.getTime() - Date.now()) / 1000)),
-              ),
-            }
-          : {},
-      });
+      return budgetProblem(result);
   }
 };
 
@@ -267,24 +270,9 @@ const answerBatch = (
         errors: result.errors,
       });
     case 'conflict':
-      return problem({
-        status: 409,
-        type: 'idempotency-conflict',
-        title: 'Idempotency-Key reused',
-        detail: result.message,
-      });
+      return conflictProblem(result.message);
     case 'over-budget':
-      return problem({
-        status: 429,
-        type: `budget-${result.limit}`,
-        title: 'Over budget',
-        detail: result.message,
-        headers: {
-          'retry-after': String(
-            Math.max(1, Math.ceil((result.resetsAt.getTime() - Date.now()) / 1000)),
-          ),
-        },
-      });
+      return budgetProblem(result);
   }
 };
 

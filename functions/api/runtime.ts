@@ -8,25 +8,12 @@ import {
 import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
+import { awsClientConfig } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
 import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from './handler.js';
 
 type Env = Record<string, string | undefined>;
-
-const awsClientConfig = (env: Env, endpoint: string | undefined) => ({
-  region: env.TIPSTREAM_AWS_REGION ?? env.AWS_REGION ?? 'us-east-1',
-  ...(endpoint ? { endpoint } : {}),
-  ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-    ? {
-        credentials: {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          sessionToken: env.AWS_SESSION_TOKEN,
-        },
-      }
-    : {}),
-});
 
 /** The API's clients and policy from `TIPSTREAM_*` variables; built once per container. */
 export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void } => {

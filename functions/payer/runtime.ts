@@ -5,6 +5,7 @@ import { authenticatedLndGrpc } from 'lightning';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createLndNode } from '../../shared/adapters/lnd/lnd-node.js';
 import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
+import { awsClientConfig } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
 
@@ -25,20 +26,8 @@ export const createPayerRuntime = (
   const { policy, tables } = readPayerConfig(env);
   const credentials = readLndCredentials(env);
   const { lnd } = authenticatedLndGrpc(credentials);
-  const dynamodb = new DynamoDBClient({
-    region: env.TIPSTREAM_AWS_REGION ?? env.AWS_REGION ?? 'us-east-1',
-    ...(env.TIPSTREAM_DYNAMODB_ENDPOINT ? { endpoint: env.TIPSTREAM_DYNAMODB_ENDPOINT } : {}),
-    // Explicit keys in `env` (the local stack) win; otherwise the Lambda role's credentials.
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            sessionToken: env.AWS_SESSION_TOKEN,
-          },
-        }
-      : {}),
-  });
+  const dynamodb = new DynamoDBClient(awsClientConfig(env, env.TIPSTREAM_DYNAMODB_ENDPOINT));
+
   const logger = new Logger({
     serviceName: `tipstream-${service}`,
     logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',

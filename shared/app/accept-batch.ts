@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
-import { budgetReservations, type IntakeDeps, tipIdFor } from './accept-tip.js';
+import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
 
 /** One tip of a batch: its line (CSV line, JSON row or split part) and its tip fields. */
 export interface BatchRow {
@@ -14,8 +14,6 @@ export type AcceptBatchResult =
   | { kind: 'invalid'; errors: Array<{ line: number; message: string }> }
   | { kind: 'conflict'; message: string }
   | { kind: 'over-budget'; message: string; resetsAt: Date; limit: string };
-
-const sats = (msat: bigint) => (msat / 1000n).toLocaleString('en-US');
 
 /**
  * Accepts many tips as one batch (a payout file, the parts of a split) under one Idempotency-Key:
@@ -125,16 +123,7 @@ export const acceptBatch = async (
       if (missing.length > 0) await deps.queue.send(missing);
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
     }
-    case 'over-budget': {
-      const { reservation, usedMsat } = result;
-      const name =
-        reservation.limit === 'platform-daily' ? 'platform daily limit' : 'global hourly limit';
-      return {
-        kind: 'over-budget',
-        limit: reservation.limit,
-        resetsAt: reservation.resetsAt,
-        message: `the ${name} of ${sats(reservation.limitMsat)} sats would be exceeded (${sats(usedMsat)} sats reserved, ${sats(totalMsat)} requested for ${parsedRows.length} rows); it resets at ${reservation.resetsAt.toISOString()}`,
-      };
-    }
+    case 'over-budget':
+      return overBudget(result.reservation, result.usedMsat, totalMsat);
   }
 };

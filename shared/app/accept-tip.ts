@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayerPolicy } from '../config/payer-config.js';
+import { describeBudgetExceeded } from '../domain/budget-window.js';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type {
   AcceptedRequest,
@@ -38,6 +39,24 @@ export type AcceptTipResult =
     };
 
 const sats = (msat: bigint) => (msat / 1000n).toLocaleString('en-US');
+
+/** The answer for a request that would exceed a budget window: which limit, and when it resets. */
+export const overBudget = (
+  reservation: BudgetReservation,
+  usedMsat: bigint,
+  requestedMsat: bigint,
+): Extract<AcceptTipResult, { kind: 'over-budget' }> & { resetsAt: Date } => ({
+  kind: 'over-budget',
+  limit: reservation.limit,
+  resetsAt: reservation.resetsAt,
+  message: `the ${describeBudgetExceeded({
+    limit: reservation.limit,
+    limitMsat: reservation.limitMsat,
+    usedMsat,
+    requestedMsat,
+    resetsAt: reservation.resetsAt,
+  })}`,
+});
 
 /**
  * The tip id of a platform's request: derived from its Idempotency-Key, so a request that is
@@ -132,16 +151,7 @@ export const acceptTip = async (
       if (!(await deps.ledger.getTip(tipId))) await deps.queue.send([result.existing.message]);
       return { kind: 'accepted', tipId, replayed: true };
     }
-    case 'over-budget': {
-      const { reservation, usedMsat } = result;
-      const name =
-        reservation.limit === 'platform-daily' ? 'platform daily limit' : 'global hourly limit';
-      return {
-        kind: 'over-budget',
-        limit: reservation.limit,
-        resetsAt: reservation.resetsAt,
-        message: `the ${name} of ${sats(reservation.limitMsat)} sats would be exceeded (${sats(usedMsat)} sats reserved, ${sats(request.amountMsat)} requested); it resets at ${reservation.resetsAt.toISOString()}`,
-      };
-    }
+    case 'over-budget':
+      return overBudget(result.reservation, result.usedMsat, request.amountMsat);
   }
 };

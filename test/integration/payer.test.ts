@@ -167,14 +167,21 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     await enqueue(queueUrl, clients, [{ ...request, amountMsat: 9_000_000 }]);
     const doc = DynamoDBDocumentClient.from(clients.dynamodb);
     const rejection = await waitFor('the conflict to be recorded', async () => {
-      const { Items } = await doc.send(
-        new ScanCommand({
-          TableName: LOCAL_TABLE_NAMES.tips,
-          FilterExpression: 'claimedTipId = :id',
-          ExpressionAttributeValues: { ':id': request.tipId },
-        }),
-      );
-      return Items?.[0];
+      // Rejections are keyed by message id: scan every page for the one naming this tip.
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const { Items = [], LastEvaluatedKey } = await doc.send(
+          new ScanCommand({
+            TableName: LOCAL_TABLE_NAMES.tips,
+            FilterExpression: 'claimedTipId = :id',
+            ExpressionAttributeValues: { ':id': request.tipId },
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        if (Items[0]) return Items[0];
+        cursor = LastEvaluatedKey;
+      } while (cursor);
+      return undefined;
     });
     expect(rejection.reason).toMatch(/already used for a different tip/);
     const invoices = await receivedBy(clients, 'dave', paid.paymentHash);
