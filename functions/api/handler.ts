@@ -3,7 +3,10 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { PayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
+import {
+  InvalidCursorError,
+  type PayoutHistory,
+} from '../../shared/adapters/dynamodb/payout-history.js';
 import {
   type AcceptBatchResult,
   acceptBatch,
@@ -304,7 +307,7 @@ const routes: Partial<
       });
     }
     const body = parseJsonObject(request.rawBody);
-    for (const field of ['version', 'tipId', 'platformId']) {
+    for (const field of ['version', 'tipId', 'platformId', 'batchId', 'splitOf']) {
       if (field in body) {
         throw new ProblemError({
           status: 422,
@@ -389,8 +392,12 @@ const routes: Partial<
     } catch (error) {
       invalid(error);
     }
-    const total =
-      typeof amountMsat === 'number' || typeof amountMsat === 'string' ? BigInt(amountMsat) : -1n;
+    const wholeMsat = (value: unknown): bigint | undefined =>
+      (typeof value === 'number' && Number.isSafeInteger(value)) ||
+      (typeof value === 'string' && /^[0-9]{1,20}$/.test(value))
+        ? BigInt(value)
+        : undefined;
+    const total = wholeMsat(amountMsat) ?? -1n;
     if (total <= 0n || (!deps.policy.allowMsat && total % 1000n !== 0n)) {
       throw new ProblemError({
         status: 422,
@@ -398,12 +405,22 @@ const routes: Partial<
         title: 'The request is not valid',
         detail:
           'amountMsat must be a whole number of sats (a multiple of 1000 msat) greater than 0',
+        errors: [{ field: 'amountMsat', message: 'must be a whole number of sats greater than 0' }],
+      });
+    }
+    if (minPartMsat !== undefined && wholeMsat(minPartMsat) === undefined) {
+      throw new ProblemError({
+        status: 422,
+        type: 'invalid-request',
+        title: 'The request is not valid',
+        detail: 'minPartMsat must be a whole number of msat',
+        errors: [{ field: 'minPartMsat', message: 'must be a whole number of msat' }],
       });
     }
     // Without msat payments the split is made in whole sats, so every part is payable and the
     // parts still add up to the total exactly.
     const unit = deps.policy.allowMsat ? 1n : 1000n;
-    const minimum = BigInt(typeof minPartMsat === 'number' ? minPartMsat : 1000);
+    const minimum = wholeMsat(minPartMsat) ?? 1000n;
     let split: ReturnType<typeof splitValue>;
     try {
       split = splitValue(total / unit, list, { minPartMsat: (minimum + unit - 1n) / unit });
@@ -519,11 +536,22 @@ const routes: Partial<
     }
     const query = request.query;
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 25) || 25));
-    const page = await deps.history.list(pubkey, {
-      limit,
-      cursor: query.get('cursor') ?? undefined,
-      platformId: request.platform.platformId,
-    });
+    const page = await deps.history
+      .list(pubkey, {
+        limit,
+        cursor: query.get('cursor') ?? undefined,
+        platformId: request.platform.platformId,
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof InvalidCursorError)) throw error;
+        throw new ProblemError({
+          status: 422,
+          type: 'invalid-request',
+          title: 'The request is not valid',
+          detail: error.message,
+          errors: [{ field: 'cursor', message: error.message }],
+        });
+      });
     return json(200, {
       recipient: pubkey,
       totals: await deps.history.totals(pubkey),

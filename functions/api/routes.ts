@@ -22,6 +22,15 @@ const compiled = ROUTES.map((routeKey) => {
   return { routeKey, method, pattern, names };
 });
 
+/** A malformed %-escape stays as it is: the lookup then finds nothing (404), not a crash. */
+const safeDecode = (value: string) => {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+};
+
 /** Finds the route for a request, with its path parameters (what API Gateway does). */
 export const matchRoute = (
   method: string,
@@ -38,7 +47,7 @@ export const matchRoute = (
     return {
       routeKey: route.routeKey,
       pathParameters: Object.fromEntries(
-        route.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
+        route.names.map((name, index) => [name, safeDecode(match[index + 1] ?? '')]),
       ),
     };
   }

@@ -330,6 +330,28 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       detail: /tipAmount/,
     },
     {
+      description: "a batchId on a single tip (it would count toward another batch's progress)",
+      request: () => call('POST', '/v1/tips', { ...valid(), batchId: 'someone-elses-batch' }),
+      status: 422,
+      detail: /batchId is set by Tipstream/,
+    },
+    {
+      description: 'a split amount that is not a number',
+      request: () =>
+        call('POST', '/v1/splits', {
+          amountMsat: 'abc',
+          recipients: [{ pubkey: carol(), split: 1 }],
+        }),
+      status: 422,
+      detail: /amountMsat must be a whole number of sats/,
+    },
+    {
+      description: 'a history cursor this API never returned',
+      request: () => call('GET', `/v1/recipients/${carol()}/payouts?cursor=not-a-cursor`),
+      status: 422,
+      detail: /cursor is not one this API returned/,
+    },
+    {
       description: 'an oversized body',
       request: () => call('POST', '/v1/tips', { ...valid(), note: 'x'.repeat(20_000) }),
       status: 413,

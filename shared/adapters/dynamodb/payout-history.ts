@@ -12,6 +12,18 @@ export interface PayoutHistoryEntry {
   batchId?: string;
 }
 
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+const decodeCursor = (cursor: string): Record<string, unknown> => {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof value === 'object' && value !== null) return value;
+  } catch {}
+  throw new InvalidCursorError('cursor is not one this API returned; use the `next` link as given');
+};
+
 /** A recipient's settled payouts (newest first, paginated) and all-time totals. */
 export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableNames) => {
   const doc = DynamoDBDocumentClient.from(client);
@@ -33,9 +45,7 @@ export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableN
             : { ExpressionAttributeValues: { ':recipient': recipient } }),
           ScanIndexForward: false,
           Limit: page.limit,
-          ExclusiveStartKey: page.cursor
-            ? JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'))
-            : undefined,
+          ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor) : undefined,
         }),
       );
       return {
