@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import {
+  authenticatedLndGrpc,
+  closeChannel,
+  deletePayments,
+  getChannels,
+  grantAccess,
+  openChannel,
+  sendToChainAddress,
+} from 'lightning';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalService } from '../../infra/local/service.js';
+import { stackNode } from '../../shared/config/stack-file.js';
+import {
+  createTestQueue,
+  enqueue,
+  receivedBy,
+  type StackClients,
+  stackClients,
+  tipRequest,
+  waitForTip,
+} from './helpers.js';
+
+const stack = inject('stack');
+
+/**
+ * The RPCs the payer calls, as `lightning` method names; `grantAccess` bakes a macaroon for
+ * exactly their URIs (the deployment guide lists the same URIs for `lncli bakemacaroon`).
+ */
+export const PAYER_LND_METHODS = [
+  'getWalletInfo',
+  'getNode',
+  'getHeight',
+  'getPayment',
+  'subscribeToPayViaDetails',
+];
+
+describe.runIf(stack.lightning.network === 'regtest')(
+  'payer with a least-privilege macaroon',
+  () => {
+    let clients: StackClients;
+    let service: Awaited<ReturnType<typeof startLocalService>>;
+    let queueUrl: string;
+    let macaroon: string;
+    let permissions: string[];
+
+    beforeAll(async () => {
+      clients = await stackClients(stack);
+      ({ queueUrl } = await createTestQueue(clients, 'payer-macaroon'));
+      ({ macaroon, permissions } = await grantAccess({
+        lnd: clients.lnd.alice as never,
+        methods: PAYER_LND_METHODS,
+      }));
+      service = await startLocalService(stack, {
+        queueUrl,
+        apiPort: false,
+        reconcileEveryMs: 0,
+        env: {
+          TIPSTREAM_LND_MACAROON_PATH: '',
+          TIPSTREAM_LND_MACAROON: macaroon,
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+        },
+      });
+    });
+    afterAll(async () => {
+      await service?.stop();
+      clients?.destroy();
+    });
+
+    it('is baked for URIs only, none of them on-chain, channel or deletion RPCs', () => {
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const permission of permissions) expect(permission).toMatch(/^uri:\//);
+      const forbidden =
+        /SendCoins|SendMany|OpenChannel|CloseChannel|DeletePayment|DeleteAllPayments|BakeMacaroon/;
+      expect(permissions.filter((permission) => forbidden.test(permission))).toEqual([]);
+    });
+
+    it('pays a tip to carol with only that macaroon', async () => {
+      const request = tipRequest(stack, 'carol', { amountMsat: 7_000 });
+      await enqueue(queueUrl, clients, [request]);
+      const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+      expect(await receivedBy(clients, 'carol', tip.paymentHash)).toHaveLength(1);
+    });
+
+    it('is refused what the service must never do: send coins, delete payments, open or close channels', async () => {
+      const alice = stackNode(stack, 'alice');
+      const { lnd } = authenticatedLndGrpc({
+        cert: (await readFile(alice.certPath)).toString('base64'),
+        macaroon,
+        socket: alice.socket,
+      });
+      const denied = async (what: string, call: () => Promise<unknown>) => {
+        const error = await call().then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error, `${what} must be refused`).toBeDefined();
+        expect(JSON.stringify(error), what).toMatch(
+          /permission denied|verification failed|not permitted/i,
+        );
+      };
+      const [channel] = (await getChannels({ lnd: clients.lnd.alice as never })).channels;
+      await denied('sending on-chain coins', () =>
+        sendToChainAddress({
+          lnd,
+          address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080',
+          tokens: 10_000,
+        }),
+      );
+      await denied('deleting payments', () => deletePayments({ lnd }));
+      await denied('opening a channel', () =>
+        openChannel({
+          lnd,
+          local_tokens: 100_000,
+          partner_public_key: stackNode(stack, 'carol').pubkey,
+        }),
+      );
+      await denied('closing a channel', () =>
+        closeChannel({
+          lnd,
+          transaction_id: channel?.transaction_id ?? '',
+          transaction_vout: channel?.transaction_vout ?? 0,
+        }),
+      );
+    });
+  },
+);
