@@ -1,4 +1,6 @@
 import { App, Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
 /** Settings from CDK context (`cdk.json` or `-c key=value`), with documented defaults. */
@@ -13,17 +15,46 @@ export const readContext = (app: App) => {
   return {
     maxReceiveCount: number('tipstream:maxReceiveCount', 5),
     payerTimeoutSeconds: number('tipstream:payerTimeoutSeconds', 60),
+    payerBatchSize: number('tipstream:payerBatchSize', 10),
+    payerMaxConcurrency: number('tipstream:payerMaxConcurrency', 5),
+    payerConcurrencyPerBatch: number('tipstream:payerConcurrencyPerBatch', 4),
+    reconcileEveryMinutes: number('tipstream:reconcileEveryMinutes', 2),
+    apiRateLimit: number('tipstream:apiRateLimit', 50),
+    apiBurstLimit: number('tipstream:apiBurstLimit', 100),
+    maxTipSats: number('tipstream:maxTipSats', 1_000_000),
+    feePpm: number('tipstream:feePpm', 5_000),
+    minFeeSats: number('tipstream:minFeeSats', 10),
+    globalHourlyLimitSats: number('tipstream:globalHourlyLimitSats', 100_000_000),
   };
 };
 
-/** Builds the Tipstream app; the service stack (functions, API) joins it with the deploy issue. */
+/** Builds the Tipstream app: the stateful stack (tables, queues) and the service stack. */
 export const buildApp = (app = new App()) => {
   const context = readContext(app);
+  const payerTimeout = Duration.seconds(context.payerTimeoutSeconds);
   const stateful = new StatefulStack(app, 'TipstreamStateful', {
     maxReceiveCount: context.maxReceiveCount,
-    payerTimeout: Duration.seconds(context.payerTimeoutSeconds),
+    payerTimeout,
   });
-  return { app, stateful };
+  const service = new ServiceStack(app, 'TipstreamService', {
+    stateful,
+    settings: {
+      payerTimeout,
+      payerBatchSize: context.payerBatchSize,
+      payerMaxConcurrency: context.payerMaxConcurrency,
+      payerConcurrencyPerBatch: context.payerConcurrencyPerBatch,
+      reconcileEvery: Duration.minutes(context.reconcileEveryMinutes),
+      apiThrottle: { rateLimit: context.apiRateLimit, burstLimit: context.apiBurstLimit },
+      logRetention: RetentionDays.ONE_MONTH,
+      policy: {
+        TIPSTREAM_MAX_TIP_SATS: String(context.maxTipSats),
+        TIPSTREAM_FEE_PPM: String(context.feePpm),
+        TIPSTREAM_MIN_FEE_SATS: String(context.minFeeSats),
+        TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS: String(context.globalHourlyLimitSats),
+      },
+    },
+  });
+  return { app, stateful, service };
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
+import { withSecrets } from '../../shared/config/secrets-loader.js';
 import { createPayerRuntime, type PayerRuntime, reportOutcome } from './runtime.js';
 
 /**
@@ -48,10 +49,12 @@ export const makePayerHandler = (
   };
 };
 
-let handlerInstance: ReturnType<typeof makePayerHandler> | undefined;
+let handlerInstance: Promise<ReturnType<typeof makePayerHandler>> | undefined;
 
-/** Lambda entry point: clients are built once per container. */
-export const handler = (event: SQSEvent, context: Context) => {
-  handlerInstance ??= makePayerHandler(createPayerRuntime());
-  return handlerInstance(event, context);
+/** Lambda entry point: secrets read and clients built once per container. */
+export const handler = async (event: SQSEvent, context: Context) => {
+  handlerInstance ??= withSecrets(process.env).then((env) =>
+    makePayerHandler(createPayerRuntime(env)),
+  );
+  return (await handlerInstance)(event, context);
 };

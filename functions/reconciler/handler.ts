@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { reconcileStuckTips } from '../../shared/app/reconcile-tips.js';
+import { withSecrets } from '../../shared/config/secrets-loader.js';
 import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
 
 /** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
@@ -19,10 +20,12 @@ export const makeReconcilerHandler =
     }
   };
 
-let handlerInstance: ReturnType<typeof makeReconcilerHandler> | undefined;
+let handlerInstance: Promise<ReturnType<typeof makeReconcilerHandler>> | undefined;
 
 /** Lambda entry point (EventBridge schedule). */
-export const handler = (event: unknown, context: Context) => {
-  handlerInstance ??= makeReconcilerHandler(createPayerRuntime(process.env, 'reconciler'));
-  return handlerInstance(event, context);
+export const handler = async (event: unknown, context: Context) => {
+  handlerInstance ??= withSecrets(process.env).then((env) =>
+    makeReconcilerHandler(createPayerRuntime(env, 'reconciler')),
+  );
+  return (await handlerInstance)(event, context);
 };

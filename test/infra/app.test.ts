@@ -4,9 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { IN_FLIGHT_INDEX } from '../../shared/adapters/dynamodb/tables.js';
 
+// No asset bundling in unit tests (esbuild and npm install would run per synth): the bundles
+// themselves are measured by the bundle test.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 const synth = (context: Record<string, unknown> = {}) => {
-  const { app, stateful } = buildApp(new App({ context }));
-  return { assembly: app.synth(), template: Template.fromStack(stateful) };
+  const { app, stateful, service } = buildApp(new App({ context: { ...NO_BUNDLING, ...context } }));
+  return {
+    assembly: app.synth(),
+    template: Template.fromStack(stateful),
+    service: Template.fromStack(service),
+  };
 };
 
 describe('CDK app: stateful stack', () => {
@@ -78,5 +86,63 @@ describe('CDK app: stateful stack', () => {
     expect(() => synth({ 'tipstream:maxReceiveCount': 'many' })).toThrow(
       /context tipstream:maxReceiveCount must be a positive number/,
     );
+  });
+});
+
+describe('CDK app: service stack', () => {
+  const { service } = synth({ 'tipstream:payerBatchSize': 7, 'tipstream:payerMaxConcurrency': 3 });
+
+  it('runs every function on Node.js 24 on ARM64 with Powertools settings and a log retention', () => {
+    const functions = service.findResources('AWS::Lambda::Function');
+    const ours = Object.values(functions).filter((f) => f.Properties.Handler === 'index.handler');
+    expect(ours).toHaveLength(3);
+    for (const fn of ours) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe('Tipstream');
+    }
+    service.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('feeds the payer from the tips queue with partial batch responses and a concurrency cap', () => {
+    service.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 7,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+  });
+
+  it('keeps secrets out of the template and the environment: only their ARNs', () => {
+    const json = JSON.stringify(service.toJSON());
+    const secrets = Object.values(service.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) expect(secret.Properties.SecretString).toBeUndefined();
+    for (const fn of Object.values(service.findResources('AWS::Lambda::Function'))) {
+      const names = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      expect(
+        names.filter((name) => /MACAROON|CERT|PRIVATE_KEY|PREIMAGE_KEYS|SECRET(?!_ARN)/.test(name)),
+      ).toEqual([]);
+    }
+    expect(json).not.toMatch(/admin\.macaroon|BEGIN CERTIFICATE/);
+  });
+
+  it('lets only the payer and reconciler read the LND and key secrets', () => {
+    const policies = Object.values(service.findResources('AWS::IAM::Policy'));
+    const readers = policies.filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(readers).toHaveLength(2);
+    for (const policy of readers) {
+      expect(JSON.stringify(policy.Properties.Roles)).toMatch(/Payer|Reconciler/);
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toMatch(/"Resource":"\*"/);
+    }
+  });
+
+  it('serves the HTTP API with access logs and throttling, and schedules the reconciler', () => {
+    service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    service.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
   });
 });

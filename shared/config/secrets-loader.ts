@@ -1,0 +1,39 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+
+type Env = Record<string, string | undefined>;
+
+/** Secrets are re-read at most this often, so a rotation reaches running containers. */
+const SECRET_MAX_AGE_SECONDS = 300;
+
+/**
+ * In AWS the LND connection and the keys live in Secrets Manager, never in the environment: the
+ * functions get only the secrets' ARNs and read them here (Powertools parameters, cached). The
+ * result is the same `TIPSTREAM_*` map the local stack passes directly.
+ *   TIPSTREAM_LND_SECRET_ARN  → { socket, cert (base64), macaroon (base64) }
+ *   TIPSTREAM_KEYS_SECRET_ARN → { preimageKeys: "1:<hex>,2:<hex>", preimageKeyVersion, receiptPrivateKey }
+ */
+export const withSecrets = async (env: Env): Promise<Env> => {
+  const merged: Env = { ...env };
+  if (env.TIPSTREAM_LND_SECRET_ARN) {
+    const lnd = (await getSecret(env.TIPSTREAM_LND_SECRET_ARN, {
+      transform: 'json',
+      maxAge: SECRET_MAX_AGE_SECONDS,
+    })) as { socket?: string; cert?: string; macaroon?: string } | undefined;
+    merged.TIPSTREAM_LND_SOCKET = lnd?.socket;
+    merged.TIPSTREAM_LND_CERT = lnd?.cert;
+    merged.TIPSTREAM_LND_MACAROON = lnd?.macaroon;
+  }
+  if (env.TIPSTREAM_KEYS_SECRET_ARN) {
+    const keys = (await getSecret(env.TIPSTREAM_KEYS_SECRET_ARN, {
+      transform: 'json',
+      maxAge: SECRET_MAX_AGE_SECONDS,
+    })) as
+      | { preimageKeys?: string; preimageKeyVersion?: number; receiptPrivateKey?: string }
+      | undefined;
+    merged.TIPSTREAM_PREIMAGE_KEYS = keys?.preimageKeys;
+    merged.TIPSTREAM_PREIMAGE_KEY_VERSION =
+      keys?.preimageKeyVersion === undefined ? undefined : String(keys.preimageKeyVersion);
+    merged.TIPSTREAM_RECEIPT_PRIVATE_KEY = keys?.receiptPrivateKey;
+  }
+  return merged;
+};
