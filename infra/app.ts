@@ -36,8 +36,10 @@ export const buildApp = (app = new App()) => {
     maxReceiveCount: context.maxReceiveCount,
     payerTimeout,
   });
+  const alarmEmail = app.node.tryGetContext('tipstream:alarmEmail') as string | undefined;
   const service = new ServiceStack(app, 'TipstreamService', {
     stateful,
+    alarmEmail,
     settings: {
       payerTimeout,
       payerBatchSize: context.payerBatchSize,

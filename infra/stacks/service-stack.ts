@@ -2,13 +2,18 @@ import { join } from 'node:path';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { StatefulStack } from './stateful-stack.js';
 
@@ -30,6 +35,8 @@ export interface ServiceSettings {
 export interface ServiceStackProps extends StackProps {
   stateful: StatefulStack;
   settings: ServiceSettings;
+  /** Where alarms are emailed (optional; the topic exists either way). */
+  alarmEmail?: string;
 }
 
 const projectRoot = join(import.meta.dirname, '..', '..');
@@ -165,5 +172,115 @@ export class ServiceStack extends Stack {
         throttlingBurstLimit: settings.apiThrottle.burstLimit,
       };
     }
+
+    this.monitor(props);
+  }
+
+  /** A dashboard of what an operator watches, and alarms on what needs a person. */
+  private monitor({ stateful, alarmEmail }: ServiceStackProps) {
+    const topic = new sns.Topic(this, 'Alarms', {
+      enforceSSL: true,
+      masterKey: kms.Alias.fromAliasName(this, 'AlarmsKey', 'alias/aws/sns'),
+    });
+    if (alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    const notify = new cloudwatchActions.SnsAction(topic);
+
+    const payerMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'Tipstream',
+        metricName,
+        dimensionsMap: { service: 'tipstream-payer' },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const paid = payerMetric('TipsPaid', 'Sum');
+    const failed = payerMetric('TipsFailed', 'Sum');
+    const failureRate = new cloudwatch.MathExpression({
+      expression: 'IF(paid + failed > 0, 100 * failed / (paid + failed), 0)',
+      usingMetrics: { paid, failed },
+      label: 'failed tips, %',
+      period: Duration.minutes(5),
+    });
+
+    const alarms = [
+      new cloudwatch.Alarm(this, 'DeadLetters', {
+        alarmDescription:
+          'Tip messages reached the dead-letter queue: see README, "Redriving the DLQ"',
+        metric: stateful.tipsDlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'OldestTipWaiting', {
+        alarmDescription:
+          'A tip has waited in the queue for over 5 minutes: is the payer failing or throttled?',
+        metric: stateful.tipsQueue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+        }),
+        threshold: 300,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'FailureRate', {
+        alarmDescription: 'Over 20% of tips failed in 15 minutes: check liquidity and the LND node',
+        metric: failureRate,
+        threshold: 20,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'PayerErrors', {
+        alarmDescription: 'The payer function itself is failing (not individual tips)',
+        metric: this.payer.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    for (const alarm of alarms) alarm.addAlarmAction(notify);
+
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Tips paid / failed',
+            left: [paid, failed],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({ title: 'Failure rate', left: [failureRate], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Fees (msat)',
+            left: [payerMetric('FeeMsat', 'Sum')],
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Pay latency (ms)',
+            left: [payerMetric('PayLatency', 'p50'), payerMetric('PayLatency', 'p95')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Queue depth',
+            left: [
+              stateful.tipsQueue.metricApproximateNumberOfMessagesVisible(),
+              stateful.tipsDlq.metricApproximateNumberOfMessagesVisible(),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest tip waiting (s)',
+            left: [stateful.tipsQueue.metricApproximateAgeOfOldestMessage()],
+            width: 8,
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
+      ],
+    });
   }
 }

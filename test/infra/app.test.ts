@@ -146,3 +146,33 @@ describe('CDK app: service stack', () => {
     service.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
   });
 });
+
+describe('CDK app: monitoring', () => {
+  const { service } = synth({ 'tipstream:alarmEmail': 'ops@example.com' });
+
+  it('alarms on dead letters, old messages, the failure rate and payer errors, to an email topic', () => {
+    const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm'));
+    const descriptions = alarms.map((alarm) => String(alarm.Properties.AlarmDescription));
+    expect(descriptions).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/dead-letter queue/),
+        expect.stringMatching(/waited in the queue/),
+        expect.stringMatching(/Over 20% of tips failed/),
+        expect.stringMatching(/payer function itself is failing/),
+      ]),
+    );
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    service.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('has a dashboard with tips paid and failed, fees, latency and queue depth', () => {
+    const [dashboard] = Object.values(service.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const title of ['Tips paid / failed', 'Fees (msat)', 'Pay latency (ms)', 'Queue depth']) {
+      expect(body).toContain(title);
+    }
+  });
+});
