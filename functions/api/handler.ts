@@ -64,15 +64,8 @@ const unauthorized = (type: string, detail: string) =>
 const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promise<Request> => {
   const method = event.requestContext?.http?.method ?? 'GET';
   const path = event.rawPath ?? '/';
-  const route =
-    event.routeKey && event.routeKey !== '$default'
-      ? {
-          routeKey: event.routeKey as RouteKey,
-          pathParameters: Object.fromEntries(
-            Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']),
-          ),
-        }
-      : matchRoute(method, path);
+  // One routing table for AWS and local runs: the HTTP API sends everything to `$default`.
+  const route = matchRoute(method, path);
   if (!('routeKey' in route)) {
     throw new ProblemError(
       route.allowed.length > 0
@@ -430,6 +423,7 @@ const routes: Partial<
     const extraBoost = typeof boostagram === 'object' && boostagram !== null ? boostagram : {};
     const rows: BatchRow[] = split.parts.map((part) => ({
       line: part.index + 1,
+      part: { index: part.index, count: list.length },
       body: {
         recipientPubkey: part.recipient.address,
         amountMsat: (part.amountMsat * unit).toString(),
@@ -445,7 +439,6 @@ const routes: Partial<
         ...(part.recipient.customKey && part.recipient.customValue
           ? { customRecord: { type: part.recipient.customKey, value: part.recipient.customValue } }
           : {}),
-        splitOf: { splitId: 'set-by-acceptBatch', index: part.index, count: list.length },
       },
     }));
     const result = await acceptBatch(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { getWalletInfo } from 'lightning';
+import { withTimeout } from '../../shared/adapters/with-timeout.js';
 import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
 import { runPaths, type StackConfig } from './config.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.js';
@@ -24,18 +25,6 @@ import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './s
 export class StackError extends Error {
   override name = 'StackError';
 }
-
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${what} did not answer within ${ms} ms`)),
-        ms,
-      );
-      timer.unref();
-    }),
-  ]);
 
 /** Like Promise.all, but waits for every install to finish before reporting the first failure. */
 const settleAll = async <T extends readonly unknown[]>(
@@ -75,7 +64,7 @@ export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
   await Promise.all(
     checks.map(async ([name, check]) => {
       try {
-        await withTimeout(check(), 5_000, name);
+        await withTimeout(check(), 5_000, () => new Error(`${name} did not answer within 5000 ms`));
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`);
       }

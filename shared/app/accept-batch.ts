@@ -7,6 +7,8 @@ import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './acc
 export interface BatchRow {
   line: number;
   body: Record<string, unknown>;
+  /** For a split's part: its place among the parts (the split is the batch). */
+  part?: { index: number; count: number };
 }
 
 export type AcceptBatchResult =
@@ -49,14 +51,7 @@ export const acceptBatch = async (
       batchId,
       ...row.body,
     };
-    // A split's parts point at their split, which is the batch.
-    if (
-      input.kind === 'split' &&
-      typeof row.body.splitOf === 'object' &&
-      row.body.splitOf !== null
-    ) {
-      message.splitOf = { ...row.body.splitOf, splitId: batchId };
-    }
+    if (row.part) message.splitOf = { splitId: batchId, ...row.part };
     const parsed = parseTipRequest(message, {
       maxMsat: deps.policy.maxTipMsat,
       allowMsat: deps.policy.allowMsat,

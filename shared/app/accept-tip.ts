@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PayerPolicy } from '../config/payer-config.js';
-import { describeBudgetExceeded } from '../domain/budget-window.js';
+import { budgetWindows, describeBudgetExceeded } from '../domain/budget-window.js';
+import { AmountAboveMaximumError } from '../domain/errors.js';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type {
   AcceptedRequest,
@@ -72,24 +73,19 @@ export const budgetReservations = (
   policy: IntakePolicy,
   now: Date,
 ): BudgetReservation[] => {
-  const day = now.toISOString().slice(0, 10);
-  const hour = now.toISOString().slice(0, 13);
-  const nextDay = new Date(`${day}T00:00:00.000Z`);
-  nextDay.setUTCDate(nextDay.getUTCDate() + 1);
-  const nextHour = new Date(`${hour}:00:00.000Z`);
-  nextHour.setUTCHours(nextHour.getUTCHours() + 1);
+  const { platformDay, globalHour } = budgetWindows(now);
   return [
     {
-      key: `platform#${platform.platformId}#day#${day}`,
+      key: `platform#${platform.platformId}#day#${platformDay.key}`,
       limitMsat: BigInt(platform.dailyLimitSats) * 1000n,
       limit: 'platform-daily',
-      resetsAt: nextDay,
+      resetsAt: platformDay.resetsAt,
     },
     {
-      key: `global#hour#${hour}`,
+      key: `global#hour#${globalHour.key}`,
       limitMsat: policy.globalHourlyLimitMsat,
       limit: 'global-hourly',
-      resetsAt: nextHour,
+      resetsAt: globalHour.resetsAt,
     },
   ];
 };
@@ -111,7 +107,7 @@ export const acceptTip = async (
     customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
   });
   if (!parsed.ok) {
-    if (parsed.error.field === 'amountMsat' && /per-tip maximum/.test(parsed.error.message)) {
+    if (parsed.error.cause instanceof AmountAboveMaximumError) {
       return {
         kind: 'over-budget',
         limit: 'per-tip',

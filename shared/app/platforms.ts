@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { PLATFORM_ID_PATTERN, PLATFORM_ID_RULE } from '../domain/ids.js';
 import type { PlatformRecord, PlatformStore } from '../ports/intake.js';
-
-const PLATFORM_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export class PlatformAdminError extends Error {
   override name = 'PlatformAdminError';
@@ -20,8 +19,8 @@ export const createPlatform = async (
   input: { platformId: string; name?: string; dailyLimitSats: number },
   now = new Date(),
 ): Promise<{ platform: PlatformRecord; secret: string }> => {
-  if (!PLATFORM_ID.test(input.platformId)) {
-    throw new PlatformAdminError('platform id must be 1 to 64 characters of A-Z a-z 0-9 . _ -');
+  if (!PLATFORM_ID_PATTERN.test(input.platformId)) {
+    throw new PlatformAdminError(`platform id must be ${PLATFORM_ID_RULE}`);
   }
   if (!Number.isSafeInteger(input.dailyLimitSats) || input.dailyLimitSats <= 0) {
     throw new PlatformAdminError('daily limit must be a whole number of sats greater than 0');

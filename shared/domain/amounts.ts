@@ -1,6 +1,6 @@
 import type { MilliSats, Sats } from './brands.js';
 import { preview } from './bytes.js';
-import { ValidationError } from './errors.js';
+import { AmountAboveMaximumError, ValidationError } from './errors.js';
 
 /** Limits on a tip amount, from the operator's configuration. */
 export type AmountPolicy = {
@@ -29,7 +29,7 @@ export const parseAmountMsat = (
     );
   }
   if (amount > policy.maxMsat) {
-    throw new ValidationError(
+    throw new AmountAboveMaximumError(
       field,
       `${field} ${amount} is above the per-tip maximum of ${policy.maxMsat} msat: send a smaller amount or split it`,
     );

@@ -14,6 +14,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** An amount above the operator's per-tip maximum: a budget answer (the API's 422 per-tip). */
+export class AmountAboveMaximumError extends ValidationError {
+  override name = 'AmountAboveMaximumError';
+}
+
 /** A tip request (queue message) that cannot be paid as sent. */
 export class TipValidationError extends ValidationError {
   override name = 'TipValidationError';

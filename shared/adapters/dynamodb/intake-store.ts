@@ -5,12 +5,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -23,17 +21,15 @@ import {
   type PlatformRecord,
   type PlatformStore,
 } from '../../ports/intake.js';
+import { documentClient, transactWithRetry } from './common.js';
 import { BATCH_INDEX, type TableNames } from './tables.js';
-
-const docClient = (client: DynamoDBClient) =>
-  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 /** Platforms and their secrets in DynamoDB; replayed signatures remembered in the budgets table. */
 export const createDynamoPlatformStore = (
   client: DynamoDBClient,
   tables: TableNames,
 ): PlatformStore => {
-  const doc = docClient(client);
+  const doc = documentClient(client);
   return {
     async getPlatform(platformId) {
       const { Item } = await doc.send(
@@ -122,11 +118,6 @@ interface RequestItem extends Omit<AcceptedRequest, 'amountMsat'> {
   amountMsat: string;
 }
 
-const isConflictOnly = (error: unknown) =>
-  error instanceof TransactionCanceledException &&
-  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict') &&
-  !(error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
-
 type ReserveResult =
   | { status: 'accepted' }
   | { status: 'exists' }
@@ -137,7 +128,7 @@ export const createDynamoIntakeStore = (
   client: DynamoDBClient,
   tables: TableNames,
 ): IntakeStore => {
-  const doc = docClient(client);
+  const doc = documentClient(client);
 
   const getRequest = async (tipId: string): Promise<AcceptedRequest | undefined> => {
     const { Item } = await doc.send(
@@ -162,56 +153,45 @@ export const createDynamoIntakeStore = (
       if (amountMsat > reservation.limitMsat)
         return { status: 'over-budget', reservation, usedMsat: 0n };
     }
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: put.table,
-                  Item: put.item,
-                  ConditionExpression: `attribute_not_exists(${put.key})`,
-                },
-              },
-              ...budgets.map((reservation) => ({
-                Update: {
-                  TableName: tables.budgets,
-                  Key: { budgetKey: reservation.key },
-                  UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
-                  ConditionExpression:
-                    'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
-                  ExpressionAttributeValues: {
-                    ':amount': Number(amountMsat),
-                    ':room': Number(reservation.limitMsat - amountMsat),
-                    ':resets': reservation.resetsAt.toISOString(),
-                  },
-                },
-              })),
-            ],
-          }),
-        );
-        return { status: 'accepted' };
-      } catch (error) {
-        if (isConflictOnly(error) && attempt < 20) {
-          await new Promise((resolve) =>
-            setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)),
-          );
-          continue;
-        }
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'exists' };
-        const index = reasons.findIndex(
-          (reason, i) => i > 0 && reason.Code === 'ConditionalCheckFailed',
-        );
-        const reservation = budgets[index - 1];
-        if (!reservation) throw error;
-        const { Item } = await doc.send(
-          new GetCommand({ TableName: tables.budgets, Key: { budgetKey: reservation.key } }),
-        );
-        return { status: 'over-budget', reservation, usedMsat: BigInt(Item?.reservedMsat ?? 0) };
-      }
+    try {
+      // Concurrent requests on one counter cancel each other: transactWithRetry retries those.
+      await transactWithRetry(doc, [
+        {
+          Put: {
+            TableName: put.table,
+            Item: put.item,
+            ConditionExpression: `attribute_not_exists(${put.key})`,
+          },
+        },
+        ...budgets.map((reservation) => ({
+          Update: {
+            TableName: tables.budgets,
+            Key: { budgetKey: reservation.key },
+            UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
+            // Never overspent: the reservation applies only if it stays within the limit.
+            ConditionExpression: 'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
+            ExpressionAttributeValues: {
+              ':amount': Number(amountMsat),
+              ':room': Number(reservation.limitMsat - amountMsat),
+              ':resets': reservation.resetsAt.toISOString(),
+            },
+          },
+        })),
+      ]);
+      return { status: 'accepted' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'exists' };
+      const index = reasons.findIndex(
+        (reason, i) => i > 0 && reason.Code === 'ConditionalCheckFailed',
+      );
+      const reservation = budgets[index - 1];
+      if (!reservation) throw error;
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tables.budgets, Key: { budgetKey: reservation.key } }),
+      );
+      return { status: 'over-budget', reservation, usedMsat: BigInt(Item?.reservedMsat ?? 0) };
     }
   };
 

@@ -1,5 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, documentClient, encodeCursor } from './common.js';
+
+export { InvalidCursorError } from './common.js';
+
 import { RECIPIENT_INDEX, type TableNames } from './tables.js';
 
 export interface PayoutHistoryEntry {
@@ -12,21 +16,9 @@ export interface PayoutHistoryEntry {
   batchId?: string;
 }
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
-
-const decodeCursor = (cursor: string): Record<string, unknown> => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null) return value;
-  } catch {}
-  throw new InvalidCursorError('cursor is not one this API returned; use the `next` link as given');
-};
-
 /** A recipient's settled payouts (newest first, paginated) and all-time totals. */
 export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableNames) => {
-  const doc = DynamoDBDocumentClient.from(client);
+  const doc = documentClient(client);
   return {
     async list(recipient: string, page: { limit: number; cursor?: string; platformId?: string }) {
       const { Items = [], LastEvaluatedKey } = await doc.send(
@@ -45,7 +37,7 @@ export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableN
             : { ExpressionAttributeValues: { ':recipient': recipient } }),
           ScanIndexForward: false,
           Limit: page.limit,
-          ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor) : undefined,
+          ExclusiveStartKey: decodeCursor(page.cursor),
         }),
       );
       return {
@@ -60,9 +52,7 @@ export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableN
             ...(item.batchId ? { batchId: item.batchId } : {}),
           }),
         ),
-        cursor: LastEvaluatedKey
-          ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url')
-          : undefined,
+        cursor: encodeCursor(LastEvaluatedKey),
       };
     },
     async totals(recipient: string) {

@@ -1,14 +1,9 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
+  type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { LedgerConflictError } from '../../ports/errors.js';
@@ -20,6 +15,13 @@ import type {
   TipLedger,
   TipRecord,
 } from '../../ports/tip-ledger.js';
+import {
+  decodeCursor,
+  documentClient,
+  encodeCursor,
+  isConditionFailure,
+  transactWithRetry,
+} from './common.js';
 import { IN_FLIGHT_INDEX, type TableNames } from './tables.js';
 
 /** Stored shape: msat as decimal strings (exact), records as type/hex pairs. */
@@ -55,16 +57,9 @@ const fromItem = (item: Record<string, unknown>): TipRecord => {
   };
 };
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
-
 /** The payouts ledger on DynamoDB: tips, recipient totals and batch progress. */
 export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames): TipLedger => {
-  const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = documentClient(client);
 
   const getTip = async (tipId: string) => {
     const { Item } = await doc.send(
@@ -131,22 +126,13 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   });
 
   const transact = async (tipId: string, wanted: string, items: TransactItem[]) => {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await doc.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
-      } catch (error) {
-        if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
-        // Tips of one batch share its progress item: concurrent transactions on it cancel each
-        // other. Retry those here rather than wait for SQS's visibility timeout.
-        const contended =
-          error instanceof TransactionCanceledException &&
-          (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
-        if (!contended || attempt >= 10) throw error;
-        await new Promise((resolve) =>
-          setTimeout(resolve, 10 + Math.random() * 30 * (attempt + 1)),
-        );
-      }
+    try {
+      // Tips of one batch share its progress item: concurrent transactions are retried here
+      // rather than after SQS's visibility timeout.
+      await transactWithRetry(doc, items);
+    } catch (error) {
+      if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
+      throw error;
     }
   };
 
@@ -319,16 +305,12 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
           KeyConditionExpression: 'inFlight = :one AND sendingSince < :cutoff',
           ExpressionAttributeValues: { ':one': '1', ':cutoff': olderThan.toISOString() },
           Limit: page.limit,
-          ExclusiveStartKey: page.cursor
-            ? JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'))
-            : undefined,
+          ExclusiveStartKey: decodeCursor(page.cursor),
         }),
       );
       return {
         tips: Items.map(fromItem),
-        cursor: LastEvaluatedKey
-          ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url')
-          : undefined,
+        cursor: encodeCursor(LastEvaluatedKey),
       };
     },
 

@@ -18,9 +18,12 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../ports/lightning-node.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** bLIP/keysend: the preimage travels in this final-hop TLV record. */
 const KEYSEND_RECORD_TYPE = '5482373484';
+/** How long a recipient's "is it in the graph" answer is reused. */
+const ANNOUNCED_CACHE_MS = 5 * 60_000;
 /** var_onion_optin: an unannounced recipient has no graph features, so TLV onions must be asked for. */
 const TLV_ONION_FEATURE = { bit: 9 };
 
@@ -102,16 +105,6 @@ export const classifyStreamError = (
   return new AmbiguousPaymentError(`payment stream failed: ${details}`, { cause: error });
 };
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onTimeout()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-};
-
 export interface LndNodeOptions {
   /** Bound for getPayment/getNode/getHeight, which can hang on a stuck connection. */
   rpcTimeoutMs: number;
@@ -127,14 +120,21 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
         new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
     );
 
+  // Whether a recipient is in the graph changes rarely: ask LND once per recipient and container
+  // every few minutes, not before every payment (tips to one creator come in bursts).
+  const announcedCache = new Map<string, { announced: boolean; until: number }>();
   const isAnnounced = async (pubkey: string): Promise<boolean> => {
+    const cached = announcedCache.get(pubkey);
+    if (cached && cached.until > Date.now()) return cached.announced;
+    let announced = true;
     try {
       await rpc('getNode', getNode({ lnd, public_key: pubkey, is_omitting_channels: true }));
-      return true;
     } catch (error) {
-      if (isLightningError(error) && error[0] === 404) return false;
-      throw error;
+      if (!(isLightningError(error) && error[0] === 404)) throw error;
+      announced = false;
     }
+    announcedCache.set(pubkey, { announced, until: Date.now() + ANNOUNCED_CACHE_MS });
+    return announced;
   };
 
   const lookupPayment = async (paymentHash: Uint8Array): Promise<PaymentLookup> => {

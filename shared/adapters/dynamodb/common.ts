@@ -1,0 +1,60 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+
+/** The document client every adapter uses: optional attributes left out, never stored as null. */
+export const documentClient = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+/** A conditional write (or a transaction) refused because a condition did not hold. */
+export const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
+
+const isConflictOnly = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict') &&
+  !isConditionFailure(error);
+
+/**
+ * Runs a transaction, retrying with jitter while it is cancelled only by concurrent transactions
+ * on the same items ("TransactionConflict": shared budget counters, a batch's progress item). A
+ * failed condition is an answer and is thrown at once.
+ */
+export const transactWithRetry = async (
+  doc: DynamoDBDocumentClient,
+  items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  maxAttempts = 20,
+): Promise<void> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!isConflictOnly(error) || attempt >= maxAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25 * attempt));
+    }
+  }
+};
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** A query's LastEvaluatedKey as an opaque page cursor. */
+export const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+/** Back to an ExclusiveStartKey; a cursor this API did not hand out is refused. */
+export const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined => {
+  if (cursor === undefined) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof value === 'object' && value !== null) return value;
+  } catch {}
+  throw new InvalidCursorError('cursor is not one this API returned; use the `next` link as given');
+};
