@@ -1,48 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalService } from '../../infra/local/service.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/wait.js';
-import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
-import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import {
-  apiClient,
-  createTestQueue,
-  receivedBy,
-  type StackClients,
-  stackClients,
-} from './helpers.js';
+import { apiClient, newTestPlatform, receivedBy, useLocalService } from './helpers.js';
 
 const stack = inject('stack');
 
 describe.runIf(stack.lightning.network === 'regtest')(
   'splits and payout batches on the real stack',
   () => {
-    let clients: StackClients;
-    let service: Awaited<ReturnType<typeof startLocalService>>;
+    const f = useLocalService(stack, 'api-batches', () => ({
+      reconcileEveryMs: 0,
+      apiPort: 0,
+      env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+    }));
     let call: ReturnType<typeof apiClient>;
     const pubkey = (name: string) => stackNode(stack, name).pubkey;
 
     beforeAll(async () => {
-      clients = await stackClients(stack);
-      const { queueUrl } = await createTestQueue(clients, 'api-batches');
-      service = await startLocalService(stack, {
-        queueUrl,
-        reconcileEveryMs: 0,
-        apiPort: 0,
-        env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
-      });
-      const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
-      const { platform, secret } = await createPlatform(store, {
-        platformId: `it-batch-${randomUUID().slice(0, 8)}`,
-        dailyLimitSats: 10_000_000,
-      });
-      call = apiClient(service.api?.url ?? '', { platformId: platform.platformId, secret });
-    });
-    afterAll(async () => {
-      await service?.stop();
-      clients?.destroy();
+      call = apiClient(
+        f.service.api?.url ?? '',
+        await newTestPlatform(f.clients, 'it-batch', 10_000_000),
+      );
     });
 
     const waitForBatch = (batchId: string, timeoutMs = 120_000) =>
@@ -85,7 +64,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
         { node: 'dave', msat: '1000000' },
       ];
       for (const [i, row] of done.rows.entries()) {
-        const invoices = await receivedBy(clients, expected[i]?.node ?? '', row.paymentHash);
+        const invoices = await receivedBy(f.clients, expected[i]?.node ?? '', row.paymentHash);
         expect(invoices).toHaveLength(1);
         expect(invoices[0]?.received_mtokens).toBe(expected[i]?.msat);
         const records = invoices[0]?.payments.flatMap((payment) => payment.messages) ?? [];
@@ -101,7 +80,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
           message: 'great episode',
         });
       }
-      const feeInvoice = await receivedBy(clients, 'dave', done.rows[2].paymentHash);
+      const feeInvoice = await receivedBy(f.clients, 'dave', done.rows[2].paymentHash);
       expect(feeInvoice[0]?.payments.flatMap((p) => p.messages)).toContainEqual({
         type: '696969',
         value: Buffer.from('host-fee').toString('hex'),
@@ -110,8 +89,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
     it('pays a 500-row CSV payout with correct progress counts and recipient totals', async () => {
       const before = {
-        carol: await clients.ledger.getRecipientTotals(pubkey('carol')),
-        dave: await clients.ledger.getRecipientTotals(pubkey('dave')),
+        carol: await f.clients.ledger.getRecipientTotals(pubkey('carol')),
+        dave: await f.clients.ledger.getRecipientTotals(pubkey('dave')),
       };
       const lines = ['pubkey,amount_sats,memo'];
       let carolSats = 0;
@@ -142,8 +121,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(done.rows).toHaveLength(500);
       expect(done.rows[0]).toMatchObject({ line: 2, status: 'SUCCEEDED' });
       const after = {
-        carol: await clients.ledger.getRecipientTotals(pubkey('carol')),
-        dave: await clients.ledger.getRecipientTotals(pubkey('dave')),
+        carol: await f.clients.ledger.getRecipientTotals(pubkey('carol')),
+        dave: await f.clients.ledger.getRecipientTotals(pubkey('dave')),
       };
       expect((after.carol?.paidMsat ?? 0n) - (before.carol?.paidMsat ?? 0n)).toBe(
         BigInt(carolSats * 1000),

@@ -1,67 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalService } from '../../infra/local/service.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/wait.js';
-import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
-import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import { signRequest } from '../../shared/domain/request-signature.js';
-import { createTestQueue, receivedBy, type StackClients, stackClients } from './helpers.js';
+import {
+  apiClient,
+  newTestPlatform,
+  receiptPublicKey,
+  receivedBy,
+  useLocalService,
+} from './helpers.js';
 
 const stack = inject('stack');
 
-interface CallOptions {
-  platformId?: string;
-  secret?: string;
-  idempotencyKey?: string | null;
-  timestamp?: number;
-  signature?: string | null;
-  rawBody?: string;
-}
-
 describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the real stack', () => {
-  let clients: StackClients;
-  let service: Awaited<ReturnType<typeof startLocalService>>;
+  const f = useLocalService(stack, 'api-test', () => ({
+    reconcileEveryMs: 0,
+    apiPort: 0,
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+  }));
   let baseUrl: string;
   let platform: { platformId: string; secret: string };
   let receiptPubkey: string;
   const carol = () => stackNode(stack, 'carol').pubkey;
 
-  /** A signed request as a platform's backend sends it. */
-  const call = async (method: string, path: string, body?: unknown, options: CallOptions = {}) => {
-    const rawBody = options.rawBody ?? (body === undefined ? '' : JSON.stringify(body));
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'tipstream-platform': options.platformId ?? platform.platformId,
-    };
-    const signature =
-      options.signature === undefined
-        ? signRequest({
-            secret: options.secret ?? platform.secret,
-            timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
-            rawBody,
-          })
-        : options.signature;
-    if (signature !== null) headers['tipstream-signature'] = signature;
-    if (options.idempotencyKey !== null && method === 'POST') {
-      headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
-    }
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body: method === 'GET' ? undefined : rawBody,
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-  };
+  /** A signed request as a platform's backend sends it (options break it on purpose). */
+  const call = (...args: Parameters<ReturnType<typeof apiClient>>) =>
+    apiClient(baseUrl, platform)(...args);
 
   const waitForStatus = (tipId: string, statuses: string[]) =>
     waitFor(
@@ -73,36 +42,10 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       { timeoutMs: 60_000, intervalMs: 250 },
     );
 
-  const newPlatform = async (dailyLimitSats: number) => {
-    const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
-    const { platform: created, secret } = await createPlatform(store, {
-      platformId: `it-${randomUUID().slice(0, 8)}`,
-      dailyLimitSats,
-    });
-    return { platformId: created.platformId, secret };
-  };
-
   beforeAll(async () => {
-    clients = await stackClients(stack);
-    const { queueUrl } = await createTestQueue(clients, 'api-test');
-    service = await startLocalService(stack, {
-      queueUrl,
-      reconcileEveryMs: 0,
-      apiPort: 0,
-      env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
-    });
-    baseUrl = service.api?.url ?? '';
-    platform = await newPlatform(1_000_000);
-    const { secp } = await import('../../shared/domain/secp.js');
-    receiptPubkey = Buffer.from(
-      secp.schnorr.getPublicKey(
-        Buffer.from(service.env.TIPSTREAM_RECEIPT_PRIVATE_KEY ?? '', 'hex'),
-      ),
-    ).toString('hex');
-  });
-  afterAll(async () => {
-    await service?.stop();
-    clients?.destroy();
+    baseUrl = f.service.api?.url ?? '';
+    platform = await newTestPlatform(f.clients, 'it', 1_000_000);
+    receiptPubkey = receiptPublicKey(f.service);
   });
 
   it('a signed tip reaches carol; its status ends SUCCEEDED with a receipt that verifies', async () => {
@@ -121,7 +64,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     expect(verifyReceipt(done.receipt, receiptPubkey)).toEqual({ ok: true });
     const receipt = (done.receipt as { receipt: { paymentHash: string; preimage: string } })
       .receipt;
-    const invoices = await receivedBy(clients, 'carol', receipt.paymentHash);
+    const invoices = await receivedBy(f.clients, 'carol', receipt.paymentHash);
     expect(invoices).toHaveLength(1);
     expect(invoices[0]?.received_mtokens).toBe('12000');
     expect(invoices[0]?.secret).toBe(receipt.preimage);
@@ -149,13 +92,13 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
 
     const done = await waitForStatus(String(first.body.tipId), ['SUCCEEDED', 'FAILED']);
     const receipt = (done.receipt as { receipt: { paymentHash: string } }).receipt;
-    const invoices = await receivedBy(clients, 'carol', receipt.paymentHash);
+    const invoices = await receivedBy(f.clients, 'carol', receipt.paymentHash);
     expect(invoices).toHaveLength(1);
     expect(invoices[0]?.received_mtokens).toBe('13000');
   });
 
   it('holds the platform daily budget under 50 concurrent requests (never overspent)', async () => {
-    const tight = await newPlatform(100); // 100 sats a day: room for exactly 10 tips of 10 sats
+    const tight = await newTestPlatform(f.clients, 'it', 100); // 100 sats a day: room for exactly 10 tips of 10 sats
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         call(
@@ -175,7 +118,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     );
     expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
     const day = new Date().toISOString().slice(0, 10);
-    const { Item } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+    const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
       new GetCommand({
         TableName: LOCAL_TABLE_NAMES.budgets,
         Key: { budgetKey: `platform#${tight.platformId}#day#${day}` },
@@ -185,7 +128,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
   });
 
   it('releases the reserved budget when a tip fails', async () => {
-    const small = await newPlatform(50);
+    const small = await newTestPlatform(f.clients, 'it', 50);
     const erin = stackNode(stack, 'erin').pubkey;
     const failed = await call(
       'POST',
@@ -408,10 +351,10 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     expect(response.status).toBe(422);
     const tipId = tipIdFor(platform.platformId, key);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const { Item } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
+    const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
       new GetCommand({ TableName: LOCAL_TABLE_NAMES.requests, Key: { tipId } }),
     );
     expect(Item).toBeUndefined();
-    expect(await clients.ledger.getTip(tipId)).toBeUndefined();
+    expect(await f.clients.ledger.getTip(tipId)).toBeUndefined();
   });
 });

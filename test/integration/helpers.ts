@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
+import { afterAll, beforeAll } from 'vitest';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
 import { connectLnd } from '../../infra/local/lnd.js';
+import { type LocalServiceOptions, startLocalService } from '../../infra/local/service.js';
 import { waitFor } from '../../infra/local/wait.js';
+import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { createPlatform } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { signRequest } from '../../shared/domain/request-signature.js';
+import { secp } from '../../shared/domain/secp.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
 /** Clients on the real local stack for the payer's integration tests. */
@@ -97,27 +102,43 @@ export const receivedBy = async (clients: StackClients, node: string, paymentHas
   return invoices.filter((invoice) => invoice.id === paymentHash);
 };
 
-/** A platform's backend calling the tip API: every request signed, POSTs with an Idempotency-Key. */
+export interface ApiCallOptions {
+  contentType?: string;
+  /** Another platform's id or secret (unknown platforms, wrong secrets). */
+  platformId?: string;
+  secret?: string;
+  /** `null` leaves the header out. */
+  idempotencyKey?: string | null;
+  timestamp?: number;
+  /** A ready header value, or `null` for an unsigned request. */
+  signature?: string | null;
+  /** Sent as is instead of the JSON of `body` (malformed JSON). */
+  rawBody?: string;
+}
+
+/** A platform's backend calling the tip API: requests signed, POSTs with an Idempotency-Key. */
 export const apiClient =
   (baseUrl: string, platform: { platformId: string; secret: string }) =>
-  async (
-    method: string,
-    path: string,
-    body?: unknown,
-    options: { contentType?: string; idempotencyKey?: string } = {},
-  ) => {
+  async (method: string, path: string, body?: unknown, options: ApiCallOptions = {}) => {
     const rawBody =
-      body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+      options.rawBody ??
+      (body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'application/json',
-      'tipstream-platform': platform.platformId,
-      'tipstream-signature': signRequest({
-        secret: platform.secret,
-        timestamp: Math.floor(Date.now() / 1000),
-        rawBody,
-      }),
+      'tipstream-platform': options.platformId ?? platform.platformId,
     };
-    if (method === 'POST') headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+    const signature =
+      options.signature === undefined
+        ? signRequest({
+            secret: options.secret ?? platform.secret,
+            timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+            rawBody,
+          })
+        : options.signature;
+    if (signature !== null) headers['tipstream-signature'] = signature;
+    if (method === 'POST' && options.idempotencyKey !== null) {
+      headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+    }
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
@@ -131,3 +152,54 @@ export const apiClient =
       body: (text ? JSON.parse(text) : {}) as Record<string, any>,
     };
   };
+
+export type LocalService = Awaited<ReturnType<typeof startLocalService>>;
+
+/**
+ * Registers the hooks that connect to the stack, make a private queue (so only this file's
+ * payers see its messages) and run the local service on it; stops it after the file. The
+ * returned object is filled before the first test runs.
+ */
+export const useLocalService = (
+  stack: StackFile,
+  name: string,
+  options: (
+    clients: StackClients,
+  ) => LocalServiceOptions | Promise<LocalServiceOptions> = () => ({}),
+  { maxReceiveCount = 5 } = {},
+) => {
+  const fixture = {} as { clients: StackClients; queueUrl: string; service: LocalService };
+  beforeAll(async () => {
+    fixture.clients = await stackClients(stack);
+    fixture.queueUrl = (await createTestQueue(fixture.clients, name, maxReceiveCount)).queueUrl;
+    fixture.service = await startLocalService(stack, {
+      ...(await options(fixture.clients)),
+      queueUrl: fixture.queueUrl,
+    });
+  });
+  afterAll(async () => {
+    await fixture.service?.stop();
+    fixture.clients?.destroy();
+  });
+  return fixture;
+};
+
+/** Registers a platform with its own signing secret for one test file. */
+export const newTestPlatform = async (
+  clients: StackClients,
+  prefix: string,
+  dailyLimitSats: number,
+) => {
+  const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
+  const { platform, secret } = await createPlatform(store, {
+    platformId: `${prefix}-${randomUUID().slice(0, 8)}`,
+    dailyLimitSats,
+  });
+  return { platformId: platform.platformId, secret };
+};
+
+/** The x-only key the local service signs receipts with: what a creator verifies them against. */
+export const receiptPublicKey = (service: LocalService) =>
+  Buffer.from(
+    secp.schnorr.getPublicKey(Buffer.from(service.env.TIPSTREAM_RECEIPT_PRIVATE_KEY ?? '', 'hex')),
+  ).toString('hex');

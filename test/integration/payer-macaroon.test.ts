@@ -8,18 +8,9 @@ import {
   openChannel,
   sendToChainAddress,
 } from 'lightning';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalService } from '../../infra/local/service.js';
+import { describe, expect, inject, it } from 'vitest';
 import { stackNode } from '../../shared/config/stack-file.js';
-import {
-  createTestQueue,
-  enqueue,
-  receivedBy,
-  type StackClients,
-  stackClients,
-  tipRequest,
-  waitForTip,
-} from './helpers.js';
+import { enqueue, receivedBy, tipRequest, useLocalService, waitForTip } from './helpers.js';
 
 const stack = inject('stack');
 
@@ -38,21 +29,14 @@ export const PAYER_LND_METHODS = [
 describe.runIf(stack.lightning.network === 'regtest')(
   'payer with a least-privilege macaroon',
   () => {
-    let clients: StackClients;
-    let service: Awaited<ReturnType<typeof startLocalService>>;
-    let queueUrl: string;
     let macaroon: string;
     let permissions: string[];
-
-    beforeAll(async () => {
-      clients = await stackClients(stack);
-      ({ queueUrl } = await createTestQueue(clients, 'payer-macaroon'));
+    const f = useLocalService(stack, 'payer-macaroon', async (clients) => {
       ({ macaroon, permissions } = await grantAccess({
         lnd: clients.lnd.alice as never,
         methods: PAYER_LND_METHODS,
       }));
-      service = await startLocalService(stack, {
-        queueUrl,
+      return {
         apiPort: false,
         reconcileEveryMs: 0,
         env: {
@@ -60,11 +44,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
           TIPSTREAM_LND_MACAROON: macaroon,
           POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
-      });
-    });
-    afterAll(async () => {
-      await service?.stop();
-      clients?.destroy();
+      };
     });
 
     it('is baked for URIs only, none of them on-chain, channel or deletion RPCs', () => {
@@ -77,13 +57,13 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
     it('pays a tip to carol with only that macaroon', async () => {
       const request = tipRequest(stack, 'carol', { amountMsat: 7_000 });
-      await enqueue(queueUrl, clients, [request]);
-      const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      await enqueue(f.queueUrl, f.clients, [request]);
+      const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
       expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
-      expect(await receivedBy(clients, 'carol', tip.paymentHash)).toHaveLength(1);
+      expect(await receivedBy(f.clients, 'carol', tip.paymentHash)).toHaveLength(1);
     });
 
-    it('is refused what the service must never do: send coins, delete payments, open or close channels', async () => {
+    it('is refused what the f.service must never do: send coins, delete payments, open or close channels', async () => {
       const alice = stackNode(stack, 'alice');
       const { lnd } = authenticatedLndGrpc({
         cert: (await readFile(alice.certPath)).toString('base64'),
@@ -100,7 +80,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
           /permission denied|verification failed|not permitted/i,
         );
       };
-      const [channel] = (await getChannels({ lnd: clients.lnd.alice as never })).channels;
+      const [channel] = (await getChannels({ lnd: f.clients.lnd.alice as never })).channels;
       await denied('sending on-chain coins', () =>
         sendToChainAddress({
           lnd,

@@ -1,17 +1,16 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureLocalKeys, startLocalService } from '../../infra/local/service.js';
+import { describe, expect, inject, it } from 'vitest';
+import { ensureLocalKeys } from '../../infra/local/service.js';
 import { startStackProcess, stopStackProcess } from '../../infra/local/stack.js';
 import type { TipId } from '../../shared/domain/brands.js';
 import { derivePreimage, paymentHashOf } from '../../shared/domain/preimage.js';
 import {
-  createTestQueue,
   enqueue,
   receivedBy,
   type StackClients,
-  stackClients,
   tipRequest,
+  useLocalService,
   waitForTip,
 } from './helpers.js';
 
@@ -42,26 +41,18 @@ const expectPaidOnce = async (
 describe.runIf(stack.lightning.network === 'regtest')(
   'payer across restarts of its dependencies',
   () => {
-    let clients: StackClients;
-    let queueUrl: string;
-    let service: Awaited<ReturnType<typeof startLocalService>>;
-
-    beforeAll(async () => {
-      clients = await stackClients(stack);
-      ({ queueUrl } = await createTestQueue(clients, 'payer-restarts', 50));
-      service = await startLocalService(stack, {
-        queueUrl,
+    const f = useLocalService(
+      stack,
+      'payer-restarts',
+      () => ({
         batchSize: 5,
         visibilityTimeoutSeconds: 2,
         // The reconciler settles payments that were in flight when alice went down.
         reconcileEveryMs: 1_000,
         env: { TIPSTREAM_STUCK_AFTER_SECONDS: '2', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      });
-    });
-    afterAll(async () => {
-      await service?.stop();
-      clients?.destroy();
-    });
+      }),
+      { maxReceiveCount: 50 },
+    );
 
     it("alice's lnd restarted while payments are in flight: every tip ends paid, once", async () => {
       const tips = Array.from({ length: 40 }, (_, i) => {
@@ -69,14 +60,14 @@ describe.runIf(stack.lightning.network === 'regtest')(
         return { ...tipRequest(stack, to, { amountMsat: 1_000_000 + i * 1000 }), to };
       });
       await enqueue(
-        queueUrl,
-        clients,
+        f.queueUrl,
+        f.clients,
         tips.map(({ to: _to, ...body }) => body),
       );
       // Once payments are flowing, take alice down under them.
-      await waitForTip(clients, tips[0]?.tipId ?? '', ['SUCCEEDED', 'SENDING'], 30_000);
+      await waitForTip(f.clients, tips[0]?.tipId ?? '', ['SUCCEEDED', 'SENDING'], 30_000);
       await stopStackProcess(stackFile, 'lnd-alice');
-      const atStop = await Promise.all(tips.map((tip) => clients.ledger.getTip(tip.tipId)));
+      const atStop = await Promise.all(tips.map((tip) => f.clients.ledger.getTip(tip.tipId)));
       const inFlight = atStop.filter((tip) => tip?.state === 'SENDING').length;
       const notYet = atStop.filter((tip) => tip === undefined || tip.state === 'RECEIVED').length;
       // The test means something only if alice died with payments in flight and tips still to pay.
@@ -84,7 +75,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(notYet, 'tips not yet started when alice stopped').toBeGreaterThan(0);
       await sleep(2_000);
       await startStackProcess(stackFile, 'lnd-alice');
-      await expectPaidOnce(clients, tips);
+      await expectPaidOnce(f.clients, tips);
     }, 240_000);
 
     it('DynamoDB Local stopped mid-run: nothing paid while down, nothing lost, nothing paid twice', async () => {
@@ -93,8 +84,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
         to: 'carol',
       }));
       await enqueue(
-        queueUrl,
-        clients,
+        f.queueUrl,
+        f.clients,
         before.map(({ to: _to, ...body }) => body),
       );
       await stopStackProcess(stackFile, 'dynamodb-local');
@@ -104,18 +95,18 @@ describe.runIf(stack.lightning.network === 'regtest')(
         to: 'dave',
       }));
       await enqueue(
-        queueUrl,
-        clients,
+        f.queueUrl,
+        f.clients,
         during.map(({ to: _to, ...body }) => body),
       );
       await sleep(6_000);
       // The ledger could not record an intent, so no payment may have left for these tips.
       for (const request of during) {
-        expect(await receivedBy(clients, 'dave', await hashOf(request.tipId))).toEqual([]);
+        expect(await receivedBy(f.clients, 'dave', await hashOf(request.tipId))).toEqual([]);
       }
 
       await startStackProcess(stackFile, 'dynamodb-local');
-      await expectPaidOnce(clients, [...before, ...during]);
+      await expectPaidOnce(f.clients, [...before, ...during]);
     }, 240_000);
   },
 );
