@@ -289,16 +289,7 @@ const routes: Partial<
   Record<RouteKey, (request: Request, deps: ApiDeps) => Promise<APIGatewayProxyStructuredResultV2>>
 > = {
   'POST /v1/tips': async (request, deps) => {
-    const key = request.headers['idempotency-key'];
-    if (!key || key.length > 255) {
-      throw new ProblemError({
-        status: 400,
-        type: 'missing-idempotency-key',
-        title: 'Idempotency-Key required',
-        detail:
-          'send an Idempotency-Key header (1-255 characters) unique to this tip; retries reuse it',
-      });
-    }
+    const key = requireIdempotencyKey(request);
     const body = parseJsonObject(request.rawBody);
     for (const field of ['version', 'tipId', 'platformId', 'batchId', 'splitOf']) {
       if (field in body) {

@@ -39,13 +39,7 @@ export const parseShape = <T>(
       `${prefix}unknown field "${key}": remove it${accepted ? ` (accepted: ${accepted})` : ''}`,
     );
   }
-  const value = issue.path.reduce<unknown>(
-    (node, key) =>
-      typeof node === 'object' && node !== null
-        ? (node as Record<PropertyKey, unknown>)[key]
-        : undefined,
-    input,
-  );
+  const value = valueAtPath(input, issue.path);
   if (value === undefined && issue.path.length > 0) {
     return fail(at, `${prefix}${path} is required`);
   }
@@ -61,3 +55,13 @@ export const parseShape = <T>(
 const fail = (field: string, message: string): never => {
   throw new ValidationError(field, message);
 };
+
+/** The value a zod issue points at inside the raw input (undefined when it is missing). */
+export const valueAtPath = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (node, key) =>
+      typeof node === 'object' && node !== null
+        ? (node as Record<PropertyKey, unknown>)[key]
+        : undefined,
+    input,
+  );

@@ -13,6 +13,7 @@ import {
   TIP_ID_PATTERN,
   TIP_ID_RULE,
 } from './ids.js';
+import { valueAtPath } from './input-shape.js';
 import {
   BOOSTAGRAM_RECORD_TYPE,
   encodedRecordsSize,
@@ -235,13 +236,7 @@ const issueToError = (issue: z.core.$ZodIssue, input: unknown): TipValidationErr
       `unknown field "${field}": remove it (version ${TIP_REQUEST_VERSION} accepts ${allowed.join(', ')})`,
     );
   }
-  const value = issue.path.reduce<unknown>(
-    (node, key) =>
-      typeof node === 'object' && node !== null
-        ? (node as Record<PropertyKey, unknown>)[key]
-        : undefined,
-    input,
-  );
+  const value = valueAtPath(input, issue.path);
   if (value === undefined) return new TipValidationError(path, `${path} is required`);
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
     // zod's own wording ("Invalid input: …") is replaced where the schema gives none.
