@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { removeServiceFile, writeServiceFile } from '../../shared/config/service-file.js';
 import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
 import { readStackConfig, runPaths, type StackConfig } from './config.js';
 import { describeError } from './errors.js';
@@ -70,6 +71,7 @@ const start = async (config: StackConfig, progress: Progress) => {
     if (stopping) return;
     stopping = true;
     progress.info(`${why}: stopping the payer and reconciler…`);
+    await removeServiceFile(result.stack.runDir);
     await service.stop();
     if (result.reused) {
       progress.info(
@@ -83,6 +85,14 @@ const start = async (config: StackConfig, progress: Progress) => {
   };
   process.on('SIGINT', () => void shutdown('Ctrl-C'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (service.api) {
+    await writeServiceFile(result.stack.runDir, {
+      apiUrl: service.api.url,
+      platformId: service.api.platformId,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+  }
   const carol =
     result.stack.lightning.nodes.find((node) => node.name === 'carol')?.pubkey ??
     '<recipient pubkey>';
