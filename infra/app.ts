@@ -1,5 +1,6 @@
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
@@ -56,6 +57,8 @@ export const buildApp = (app = new App()) => {
       },
     },
   });
+  // cdk-nag's AWS Solutions rules run on every synth and deploy: an unacknowledged finding stops it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, service };
 };
 

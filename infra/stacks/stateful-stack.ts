@@ -28,6 +28,8 @@ const attributeType = (type: string | undefined) =>
  */
 export class StatefulStack extends Stack {
   readonly tables: Record<keyof TableNames, dynamodb.TableV2>;
+  /** Each table's GSI names, so grants can name the indexes instead of `index/*`. */
+  readonly indexNames: Record<keyof TableNames, string[]>;
   readonly tipsQueue: sqs.Queue;
   readonly tipsDlq: sqs.Queue;
 
@@ -46,6 +48,7 @@ export class StatefulStack extends Stack {
       Object.fromEntries(TABLE_KEYS.map((key) => [key, key])) as unknown as TableNames,
     );
     const tables = {} as Record<keyof TableNames, dynamodb.TableV2>;
+    const indexNames = {} as Record<keyof TableNames, string[]>;
     for (const [index, key] of TABLE_KEYS.entries()) {
       const definition = definitions[index];
       if (!definition) throw new Error(`no table definition for ${key}`);
@@ -55,6 +58,7 @@ export class StatefulStack extends Stack {
           definition.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType,
         ),
       });
+      indexNames[key] = (definition.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName ?? '');
       const hash = definition.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
       tables[key] = new dynamodb.TableV2(this, logicalIds[key], {
         partitionKey: attribute(hash),
@@ -73,6 +77,7 @@ export class StatefulStack extends Stack {
       });
     }
     this.tables = tables;
+    this.indexNames = indexNames;
 
     this.tipsDlq = new sqs.Queue(this, 'TipsDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

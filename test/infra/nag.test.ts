@@ -1,0 +1,61 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+
+// No asset bundling here (see app.test.ts): cdk-nag reads the templates, not the bundles.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const ACKNOWLEDGED = 'aws:cdk:acknowledged-rules';
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('pass on the whole app with no unacknowledged finding', () => {
+    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('run on every synth of the app: a non-compliant resource stops it with its rule id', () => {
+    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    new sqs.Queue(new Stack(app, 'Careless'), 'PlainQueue', {
+      encryption: sqs.QueueEncryption.UNENCRYPTED,
+    });
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4|AwsSolutions-SQS3/);
+  });
+
+  it('acknowledges only named rules, each with a reason of at least a sentence', () => {
+    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    const acknowledgments = app.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata)
+      .filter((entry) => entry.type === ACKNOWLEDGED)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    const ids = [...new Set(acknowledgments.map(([id]) => id.replace(/^[^:]+::/, '')))].sort();
+    expect(ids).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AwsSolutions-SMG4',
+    ]);
+    for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('grants no wildcard action and no wildcard resource (GSIs are named, not index/*)', () => {
+    const { app, service } = buildApp(new App({ context: NO_BUNDLING }));
+    app.synth();
+    const policies = Template.fromStack(service).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[],
+    );
+    expect(statements.length).toBeGreaterThan(10);
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+      for (const resource of [statement.Resource].flat()) {
+        expect(JSON.stringify(resource)).not.toMatch(/\*/);
+      }
+    }
+    const indexQueries = statements.filter((s) =>
+      JSON.stringify(s.Resource).includes('/index/inFlight-sendingSince'),
+    );
+    expect(indexQueries.length).toBeGreaterThan(0);
+    for (const statement of indexQueries) expect(statement.Action).toBe('dynamodb:Query');
+  });
+});
