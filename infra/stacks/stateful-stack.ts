@@ -22,6 +22,19 @@ const attributeType = (type: string | undefined) =>
       ? dynamodb.AttributeType.BINARY
       : dynamodb.AttributeType.STRING;
 
+/** The index's projection as CDK takes it (ALL, KEYS_ONLY, or INCLUDE with its attributes). */
+const projection = (
+  value: { ProjectionType?: string; NonKeyAttributes?: string[] } | undefined,
+): { projectionType: dynamodb.ProjectionType; nonKeyAttributes?: string[] } =>
+  value?.ProjectionType === 'KEYS_ONLY'
+    ? { projectionType: dynamodb.ProjectionType.KEYS_ONLY }
+    : value?.ProjectionType === 'INCLUDE'
+      ? {
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: value.NonKeyAttributes ?? [],
+        }
+      : { projectionType: dynamodb.ProjectionType.ALL };
+
 /**
  * What must outlive any deployment: the ledger tables and the tips queues. Key schemas come from
  * `tableDefinitions`, the same source the local stack creates its tables from.
@@ -73,6 +86,7 @@ export class StatefulStack extends Stack {
             index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
           ),
           sortKey: attribute(index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName),
+          ...projection(index.Projection),
         })),
       });
     }

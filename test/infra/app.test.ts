@@ -2,7 +2,12 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
-import { IN_FLIGHT_INDEX } from '../../shared/adapters/dynamodb/tables.js';
+import {
+  IN_FLIGHT_INDEX,
+  PLATFORM_BATCHES_INDEX,
+  PLATFORM_TIPS_ATTRIBUTES,
+  PLATFORM_TIPS_INDEX,
+} from '../../shared/adapters/dynamodb/tables.js';
 
 // No asset bundling in unit tests (esbuild and npm install would run per synth): the bundles
 // themselves are measured by the bundle test.
@@ -52,6 +57,43 @@ describe('CDK app: stateful stack', () => {
         }),
       ]),
     });
+  });
+
+  it("indexes a platform's tips (only the listed attributes) and batches (keys only) by time", () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: PLATFORM_TIPS_INDEX,
+          KeySchema: [
+            { AttributeName: 'platformId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [...PLATFORM_TIPS_ATTRIBUTES],
+          },
+        },
+      ]),
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'batchId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: PLATFORM_BATCHES_INDEX,
+          KeySchema: [
+            { AttributeName: 'platformId', KeyType: 'HASH' },
+            { AttributeName: 'acceptedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    // The API reads them: its role may Query both, by name.
+    const policies = JSON.stringify(synth().service.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(`/index/${PLATFORM_TIPS_INDEX}`);
+    expect(policies).toContain(`/index/${PLATFORM_BATCHES_INDEX}`);
   });
 
   it('encrypts the queues, redrives to the DLQ, and sets visibility to 6× the payer timeout', () => {

@@ -51,6 +51,30 @@ export const RECIPIENT_INDEX = 'recipient-settledAt';
 /** The requests of one payout batch, by line. */
 export const BATCH_INDEX = 'batchId-line';
 
+/** A platform's tips, newest first (dashboard lists and summaries); only the listed attributes. */
+export const PLATFORM_TIPS_INDEX = 'platformId-createdAt';
+/**
+ * What the platform index carries besides its keys: enough for lists and summaries, without the
+ * records, fingerprint and receipt that make up most of a tip item (reads stay small and fast).
+ */
+export const PLATFORM_TIPS_ATTRIBUTES = [
+  'state',
+  'recipient',
+  'amountMsat',
+  'feeMsat',
+  'settledAt',
+  'updatedAt',
+  'failureCode',
+  'failureReason',
+  'batchId',
+  'attempt',
+] as const;
+/**
+ * A platform's payout batches by acceptance time. Keys only: batch progress counters change with
+ * every paid row, and a keys-only index is not rewritten by those updates.
+ */
+export const PLATFORM_BATCHES_INDEX = 'platformId-acceptedAt';
+
 /** Key schemas shared by the local stack and the CDK stack, so both build the same tables. */
 export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] => [
   {
@@ -62,6 +86,8 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'sendingSince', AttributeType: 'S' },
       { AttributeName: 'recipient', AttributeType: 'S' },
       { AttributeName: 'settledAt', AttributeType: 'S' },
+      { AttributeName: 'platformId', AttributeType: 'S' },
+      { AttributeName: 'createdAt', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -81,6 +107,17 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: PLATFORM_TIPS_INDEX,
+        KeySchema: [
+          { AttributeName: 'platformId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: [...PLATFORM_TIPS_ATTRIBUTES],
+        },
+      },
     ],
   },
   {
@@ -92,8 +129,22 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
   {
     TableName: names.batches,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'batchId', AttributeType: 'S' }],
+    AttributeDefinitions: [
+      { AttributeName: 'batchId', AttributeType: 'S' },
+      { AttributeName: 'platformId', AttributeType: 'S' },
+      { AttributeName: 'acceptedAt', AttributeType: 'S' },
+    ],
     KeySchema: [{ AttributeName: 'batchId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: PLATFORM_BATCHES_INDEX,
+        KeySchema: [
+          { AttributeName: 'platformId', KeyType: 'HASH' },
+          { AttributeName: 'acceptedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
   },
   {
     TableName: names.platforms,
@@ -143,32 +194,42 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
       }
       await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: definition.TableName });
       for (const index of definition.GlobalSecondaryIndexes ?? []) {
-        const { Table } = await client.send(
-          new DescribeTableCommand({ TableName: definition.TableName }),
-        );
-        if (
-          Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)
-        )
-          continue;
-        const attributes = new Set(index.KeySchema?.map((key) => key.AttributeName));
-        await client.send(
-          new UpdateTableCommand({
-            TableName: definition.TableName,
-            AttributeDefinitions: definition.AttributeDefinitions?.filter((a) =>
-              attributes.has(a.AttributeName),
-            ),
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
-        for (let tries = 0; tries < 120; tries += 1) {
-          const { Table: updated } = await client.send(
+        const indexStatus = async () => {
+          const { Table } = await client.send(
             new DescribeTableCommand({ TableName: definition.TableName }),
           );
-          const status = updated?.GlobalSecondaryIndexes?.find(
-            (i) => i.IndexName === index.IndexName,
-          )?.IndexStatus;
-          if (status === 'ACTIVE') break;
+          return Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === index.IndexName)
+            ?.IndexStatus;
+        };
+        let status = await indexStatus();
+        if (status === 'ACTIVE') continue;
+        if (status === undefined) {
+          const attributes = new Set(index.KeySchema?.map((key) => key.AttributeName));
+          try {
+            await client.send(
+              new UpdateTableCommand({
+                TableName: definition.TableName,
+                AttributeDefinitions: definition.AttributeDefinitions?.filter((a) =>
+                  attributes.has(a.AttributeName),
+                ),
+                GlobalSecondaryIndexUpdates: [{ Create: index }],
+              }),
+            );
+          } catch (error) {
+            // Another process (a parallel test run, npm start) is adding the same index: wait for
+            // it below instead of failing; anything else is a real problem.
+            if ((await indexStatus()) === undefined) throw error;
+          }
+        }
+        // Queries on an index that is still backfilling miss items: wait until it is ACTIVE.
+        for (let tries = 0; tries < 240 && status !== 'ACTIVE'; tries += 1) {
           await sleep(250);
+          status = await indexStatus();
+        }
+        if (status !== 'ACTIVE') {
+          throw new Error(
+            `index ${index.IndexName} of ${definition.TableName} is still ${status ?? 'missing'} after 60 s; check DynamoDB (npm run stack:status) and retry`,
+          );
         }
       }
     }),
