@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
 
 /**
- * The handlers as Lambda gets them: a real synth with esbuild bundling (and `npm ci` of
- * `lightning` for the payer and reconciler), then each bundle's size and the time Node takes to
- * load it in a fresh process. The outdir is inside the repo so `@aws-sdk/*` (external: Lambda's
- * runtime provides it) resolves from the repo's node_modules, as it would from the runtime's.
+ * The handlers as Lambda gets them: `cdk synth` through the project's pinned CDK CLI, exactly as
+ * `npx cdk deploy` runs it (so a CLI that cannot read the library's cloud assembly fails here),
+ * with esbuild bundling and `npm install` of `lightning` for the payer and reconciler; then each
+ * bundle's size and the time Node takes to load it in a fresh process. The outdir is inside the
+ * repo so `@aws-sdk/*` (external: Lambda's runtime provides it) resolves from the repo's
+ * node_modules, as it would from the runtime's.
  */
-const OUTDIR = join(import.meta.dirname, '..', '..', 'test-artifacts', 'cdk-bundle');
+const ROOT = join(import.meta.dirname, '..', '..');
+const OUTDIR = join(ROOT, 'test-artifacts', 'cdk-bundle');
 const MB = 1024 * 1024;
 
 const sizeOf = (path: string): number =>
@@ -41,16 +41,33 @@ describe('bundled handlers', () => {
 
   beforeAll(() => {
     rmSync(OUTDIR, { recursive: true, force: true });
-    const { app, service } = buildApp(
-      new App({ outdir: OUTDIR, context: { 'aws:cdk:enable-asset-metadata': true } }),
+    execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--no-notices', '--output', OUTDIR],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
     );
-    app.synth();
-    const functions = Template.fromStack(service).findResources('AWS::Lambda::Function', {
-      Properties: { Handler: 'index.handler' },
-    });
+    const template = JSON.parse(
+      readFileSync(join(OUTDIR, 'TipstreamService.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<
+        string,
+        { Type: string; Properties: { Handler?: string }; Metadata: Record<string, string> }
+      >;
+    };
+    const functions = Object.fromEntries(
+      Object.entries(template.Resources).filter(
+        ([, resource]) =>
+          resource.Type === 'AWS::Lambda::Function' &&
+          resource.Properties.Handler === 'index.handler',
+      ),
+    );
     for (const [logicalId, fn] of Object.entries(functions)) {
       const name = ['Payer', 'Reconciler', 'Api'].find((prefix) => logicalId.startsWith(prefix));
-      if (name) assets[name] = join(OUTDIR, fn.Metadata['aws:asset:path']);
+      const path = fn.Metadata['aws:asset:path'];
+      if (name && path) assets[name] = join(OUTDIR, path);
     }
   }, 240_000);
 
