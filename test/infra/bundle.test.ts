@@ -46,6 +46,8 @@ describe('bundled handlers', () => {
       ['synth', '--quiet', '--no-notices', '--output', OUTDIR],
       {
         cwd: ROOT,
+        // Offline: no notices or telemetry calls from the CLI.
+        env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
         stdio: ['ignore', 'inherit', 'inherit'],
       },
     );
