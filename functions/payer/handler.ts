@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
-import { withSecrets } from '../../shared/config/secrets-loader.js';
+import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
 import { createPayerRuntime, type PayerRuntime, reportOutcome } from './runtime.js';
 
 /**
@@ -49,12 +49,8 @@ export const makePayerHandler = (
   };
 };
 
-let handlerInstance: Promise<ReturnType<typeof makePayerHandler>> | undefined;
+const currentHandler = buildOnSecretChange((env) => makePayerHandler(createPayerRuntime(env)));
 
-/** Lambda entry point: secrets read and clients built once per container. */
-export const handler = async (event: SQSEvent, context: Context) => {
-  handlerInstance ??= withSecrets(process.env).then((env) =>
-    makePayerHandler(createPayerRuntime(env)),
-  );
-  return (await handlerInstance)(event, context);
-};
+/** Lambda entry point: clients built once per container, and again after a secret rotation. */
+export const handler = async (event: SQSEvent, context: Context) =>
+  (await currentHandler())(event, context);

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { reconcileStuckTips } from '../../shared/app/reconcile-tips.js';
-import { withSecrets } from '../../shared/config/secrets-loader.js';
+import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
 import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
 
 /** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
@@ -20,12 +20,10 @@ export const makeReconcilerHandler =
     }
   };
 
-let handlerInstance: Promise<ReturnType<typeof makeReconcilerHandler>> | undefined;
+const currentHandler = buildOnSecretChange((env) =>
+  makeReconcilerHandler(createPayerRuntime(env, 'reconciler')),
+);
 
-/** Lambda entry point (EventBridge schedule). */
-export const handler = async (event: unknown, context: Context) => {
-  handlerInstance ??= withSecrets(process.env).then((env) =>
-    makeReconcilerHandler(createPayerRuntime(env, 'reconciler')),
-  );
-  return (await handlerInstance)(event, context);
-};
+/** Lambda entry point (EventBridge schedule); rebuilt after a secret rotation. */
+export const handler = async (event: unknown, context: Context) =>
+  (await currentHandler())(event, context);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -224,6 +224,19 @@ export class ServiceStack extends Stack {
     }
 
     this.monitor(props);
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.httpApi.apiEndpoint,
+      description: 'TIPSTREAM_API_URL for the tipstream CLI and your platform backend',
+    });
+    new CfnOutput(this, 'LndSecretArn', {
+      value: this.lndSecret.secretArn,
+      description: 'Put the LND connection here (README, "Deploying to AWS", step 3)',
+    });
+    new CfnOutput(this, 'KeysSecretArn', {
+      value: this.keysSecret.secretArn,
+      description: 'Put the preimage and receipt keys here (README, "Deploying to AWS", step 3)',
+    });
   }
 
   /** A dashboard of what an operator watches, and alarms on what needs a person. */
@@ -294,7 +307,7 @@ export class ServiceStack extends Stack {
     ];
     for (const alarm of alarms) alarm.addAlarmAction(notify);
 
-    new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
           new cloudwatch.GraphWidget({
@@ -332,5 +345,7 @@ export class ServiceStack extends Stack {
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
       ],
     });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn });
   }
 }

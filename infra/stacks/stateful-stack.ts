@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -105,5 +105,14 @@ export class StatefulStack extends Stack {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.tipsDlq, maxReceiveCount: props.maxReceiveCount },
     });
+
+    // What the operator needs after a deploy (README, "Deploying to AWS"): queue URLs for the DLQ
+    // redrive and the table names the `tipstream` CLI reads for platform management.
+    new CfnOutput(this, 'TipsQueueUrl', { value: this.tipsQueue.queueUrl });
+    new CfnOutput(this, 'TipsDeadLetterQueueUrl', { value: this.tipsDlq.queueUrl });
+    for (const key of TABLE_KEYS) {
+      const name = `${key[0]?.toUpperCase()}${key.slice(1)}TableName`;
+      new CfnOutput(this, name, { value: tables[key].tableName });
+    }
   }
 }

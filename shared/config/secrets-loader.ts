@@ -37,3 +37,32 @@ export const withSecrets = async (env: Env): Promise<Env> => {
   }
   return merged;
 };
+
+/** The variables that come from the secrets: a change in any of them means a rotation. */
+const SECRET_VARIABLES = [
+  'TIPSTREAM_LND_SOCKET',
+  'TIPSTREAM_LND_CERT',
+  'TIPSTREAM_LND_MACAROON',
+  'TIPSTREAM_PREIMAGE_KEYS',
+  'TIPSTREAM_PREIMAGE_KEY_VERSION',
+  'TIPSTREAM_RECEIPT_PRIVATE_KEY',
+] as const;
+
+/**
+ * A handler built from the environment with its secrets, and built again when a secret's value
+ * changes: each invocation asks `load` (Powertools serves it from cache, re-reading Secrets
+ * Manager at most every 5 minutes), so a rotated macaroon or key reaches warm containers within
+ * minutes, without a redeploy. A failed build is not kept: the next invocation tries again.
+ */
+export const buildOnSecretChange = <H>(
+  build: (env: Env) => H,
+  load: () => Promise<Env> = () => withSecrets(process.env),
+) => {
+  let current: { fingerprint: string; handler: H } | undefined;
+  return async (): Promise<H> => {
+    const env = await load();
+    const fingerprint = JSON.stringify(SECRET_VARIABLES.map((name) => env[name] ?? null));
+    if (current?.fingerprint !== fingerprint) current = { fingerprint, handler: build(env) };
+    return current.handler;
+  };
+};
