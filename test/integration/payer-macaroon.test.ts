@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   authenticatedLndGrpc,
   closeChannel,
   deletePayments,
   getChannels,
+  getWalletInfo,
   grantAccess,
   openChannel,
+  revokeAccess,
   sendToChainAddress,
 } from 'lightning';
 import { describe, expect, inject, it } from 'vitest';
@@ -26,13 +29,24 @@ export const PAYER_LND_METHODS = [
   'subscribeToPayViaDetails',
 ];
 
+const ROOT_KEY_ID_BASE = 100_000;
+
+/** The `uri:` permissions in the README's `lncli bakemacaroon` command. */
+const readmeBakedUris = async () => {
+  const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const command = readme.match(/lncli bakemacaroon[^`]*?(?=\n```)/)?.[0] ?? '';
+  return [...command.matchAll(/uri:\/[\w.]+\/\w+/g)].map((match) => match[0]).sort();
+};
+
 describe.runIf(stack.lightning.network === 'regtest')(
   'payer with a least-privilege macaroon',
   () => {
     let macaroon: string;
     let permissions: string[];
     const f = useLocalService(stack, 'payer-macaroon', async (clients) => {
+      // Under its own root key id, as the deployment guide bakes it, so it can be revoked alone.
       ({ macaroon, permissions } = await grantAccess({
+        id: String(ROOT_KEY_ID_BASE + Math.floor(Math.random() * 1_000_000)),
         lnd: clients.lnd.alice as never,
         methods: PAYER_LND_METHODS,
       }));
@@ -53,6 +67,10 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const forbidden =
         /SendCoins|SendMany|OpenChannel|CloseChannel|DeletePayment|DeleteAllPayments|BakeMacaroon/;
       expect(permissions.filter((permission) => forbidden.test(permission))).toEqual([]);
+    });
+
+    it('is exactly the set of URIs the deployment guide tells operators to bake', async () => {
+      expect(await readmeBakedUris()).toEqual([...permissions].sort());
     });
 
     it('pays a tip to carol with only that macaroon', async () => {
@@ -103,6 +121,36 @@ describe.runIf(stack.lightning.network === 'regtest')(
           transaction_vout: channel?.transaction_vout ?? 0,
         }),
       );
+    });
+
+    it('rotates as the guide says: a new macaroon under a new root key id pays, the revoked one is refused', async () => {
+      const alice = stackNode(stack, 'alice');
+      const cert = (await readFile(alice.certPath)).toString('base64');
+      const connect = (token: string) =>
+        authenticatedLndGrpc({ cert, macaroon: token, socket: alice.socket }).lnd;
+      const id = String(ROOT_KEY_ID_BASE + 1_000_000 + Math.floor(Math.random() * 1_000_000));
+      const old = await grantAccess({
+        id,
+        lnd: f.clients.lnd.alice as never,
+        methods: PAYER_LND_METHODS,
+      });
+      const next = await grantAccess({
+        id: String(Number(id) + 1),
+        lnd: f.clients.lnd.alice as never,
+        methods: PAYER_LND_METHODS,
+      });
+      await getWalletInfo({ lnd: connect(old.macaroon) });
+
+      await revokeAccess({ id, lnd: f.clients.lnd.alice as never });
+
+      const refused = await getWalletInfo({ lnd: connect(old.macaroon) }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(JSON.stringify(refused)).toMatch(
+        /cannot get macaroon|root key|verification failed|permission denied/i,
+      );
+      expect((await getWalletInfo({ lnd: connect(next.macaroon) })).public_key).toBe(alice.pubkey);
     });
   },
 );
