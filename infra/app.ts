@@ -37,10 +37,15 @@ export const buildApp = (app = new App()) => {
     maxReceiveCount: context.maxReceiveCount,
     payerTimeout,
   });
-  const alarmEmail = app.node.tryGetContext('tipstream:alarmEmail') as string | undefined;
+  const text = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const alarmEmail = text('tipstream:alarmEmail');
   const service = new ServiceStack(app, 'TipstreamService', {
     stateful,
     alarmEmail,
+    existingSecrets: {
+      lndSecretArn: text('tipstream:lndSecretArn'),
+      keysSecretArn: text('tipstream:keysSecretArn'),
+    },
     settings: {
       payerTimeout,
       payerBatchSize: context.payerBatchSize,

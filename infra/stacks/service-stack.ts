@@ -39,6 +39,11 @@ export interface ServiceStackProps extends StackProps {
   settings: ServiceSettings;
   /** Where alarms are emailed (optional; the topic exists either way). */
   alarmEmail?: string;
+  /**
+   * Complete ARNs of secrets the operator already keeps (same JSON shapes); when unset, the
+   * stack creates each secret empty, to be filled after the first deploy.
+   */
+  existingSecrets?: { lndSecretArn?: string; keysSecretArn?: string };
 }
 
 const projectRoot = join(import.meta.dirname, '..', '..');
@@ -49,31 +54,37 @@ export class ServiceStack extends Stack {
   readonly payer: NodejsFunction;
   readonly reconciler: NodejsFunction;
   readonly httpApi: HttpApi;
-  readonly lndSecret: secretsmanager.Secret;
-  readonly keysSecret: secretsmanager.Secret;
+  readonly lndSecret: secretsmanager.ISecret;
+  readonly keysSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
     const { stateful, settings } = props;
 
     // Filled by the operator after the first deploy (README, "Deploying"): never in the template.
-    this.lndSecret = new secretsmanager.Secret(this, 'LndConnection', {
-      description:
-        'Tipstream payer: JSON {"socket","cert" (base64),"macaroon" (base64, least privilege)}',
-    });
-    this.keysSecret = new secretsmanager.Secret(this, 'PayerKeys', {
-      description:
-        'Tipstream payer: JSON {"preimageKeys":"1:<64 hex>[,2:<64 hex>]","preimageKeyVersion":1,"receiptPrivateKey":"<64 hex>"}',
-    });
-    for (const secret of [this.lndSecret, this.keysSecret]) {
-      Validations.of(secret).acknowledge({
+    // An existing secret is imported by its complete ARN, so grants name it exactly (no wildcard).
+    const secret = (id: string, description: string, existingArn?: string) => {
+      if (existingArn) return secretsmanager.Secret.fromSecretCompleteArn(this, id, existingArn);
+      const created = new secretsmanager.Secret(this, id, { description });
+      Validations.of(created).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
           "No rotation Lambda can rotate these: a macaroon is baked on the operator's LND node, and " +
           'a preimage key must stay readable while tips derived from it can still be retried. ' +
           'Rotation is a documented manual procedure (README, "Rotating keys").',
       });
-    }
+      return created;
+    };
+    this.lndSecret = secret(
+      'LndConnection',
+      'Tipstream payer: JSON {"socket","cert" (base64),"macaroon" (base64, least privilege)}',
+      props.existingSecrets?.lndSecretArn,
+    );
+    this.keysSecret = secret(
+      'PayerKeys',
+      'Tipstream payer: JSON {"preimageKeys":"1:<64 hex>[,2:<64 hex>]","preimageKeyVersion":1,"receiptPrivateKey":"<64 hex>"}',
+      props.existingSecrets?.keysSecretArn,
+    );
 
     const tableEnv: Record<string, string> = {
       TIPSTREAM_TIPS_TABLE: stateful.tables.tips.tableName,

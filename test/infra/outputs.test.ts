@@ -28,3 +28,30 @@ it('outputs what the deployment guide and the tipstream CLI need, and no secret 
   });
   expect(JSON.stringify(serviceOutputs)).not.toMatch(/SecretString|resolve:secretsmanager/);
 });
+
+it('uses secrets the operator already has, by complete ARN, instead of creating them', () => {
+  const lndSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops/lnd-payer-AbCdEf';
+  const keysSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops/tip-keys-GhIjKl';
+  const { app, service } = buildApp(
+    new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        'tipstream:lndSecretArn': lndSecretArn,
+        'tipstream:keysSecretArn': keysSecretArn,
+      },
+    }),
+  );
+  app.synth(); // cdk-nag runs here too
+  const template = Template.fromStack(service);
+  template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  const grants = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+  expect(grants).toContain(lndSecretArn);
+  expect(grants).toContain(keysSecretArn);
+  const payer = Object.values(template.findResources('AWS::Lambda::Function')).find(
+    (fn) => fn.Properties.Environment?.Variables?.TIPSTREAM_LND_SECRET_ARN,
+  );
+  expect(payer?.Properties.Environment.Variables).toMatchObject({
+    TIPSTREAM_LND_SECRET_ARN: lndSecretArn,
+    TIPSTREAM_KEYS_SECRET_ARN: keysSecretArn,
+  });
+});
