@@ -7,6 +7,10 @@ import {
   InvalidCursorError,
   type PayoutHistory,
 } from '../../shared/adapters/dynamodb/payout-history.js';
+import type {
+  BatchSummary,
+  PlatformActivity,
+} from '../../shared/adapters/dynamodb/platform-activity.js';
 import {
   type AcceptBatchResult,
   acceptBatch,
@@ -15,6 +19,11 @@ import {
 import { type AcceptTipResult, acceptTip, type IntakeDeps } from '../../shared/app/accept-tip.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { parsePayoutCsv, parsePayoutJson } from '../../shared/domain/payout-file.js';
+import {
+  parseSummaryWindow,
+  summarizeTips,
+  summaryWindow,
+} from '../../shared/domain/platform-summary.js';
 import { parseNodePubkey } from '../../shared/domain/pubkey.js';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
@@ -34,6 +43,8 @@ import { matchRoute, type RouteKey } from './routes.js';
 export interface ApiDeps extends IntakeDeps {
   platforms: PlatformStore;
   history: PayoutHistory;
+  /** A platform's recent tips and batches (dashboard lists and summaries). */
+  activity: PlatformActivity;
   /** Largest request body, bytes, per route (payout files are larger than tips). */
   maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
 }
@@ -272,6 +283,46 @@ const answerBatch = (
   }
 };
 
+/** A batch's counts and msat by outcome; DONE once every row has succeeded or failed. */
+const batchProgress = (batch: BatchSummary) => {
+  const pending = batch.rowCount - batch.succeededCount - batch.failedCount;
+  return {
+    batchId: batch.batchId,
+    kind: batch.kind,
+    status: pending <= 0 ? 'DONE' : 'IN_PROGRESS',
+    acceptedAt: batch.acceptedAt,
+    counts: {
+      total: batch.rowCount,
+      succeeded: batch.succeededCount,
+      failed: batch.failedCount,
+      pending: Math.max(0, pending),
+    },
+    msat: {
+      total: batch.totalMsat.toString(),
+      succeeded: batch.succeededMsat.toString(),
+      failed: batch.failedMsat.toString(),
+      pending: (batch.totalMsat - batch.succeededMsat - batch.failedMsat).toString(),
+      fees: batch.feeMsat.toString(),
+    },
+  };
+};
+
+/** `limit` as the list routes read it: 1-100, 25 when absent or not a number. */
+const pageLimit = (query: URLSearchParams) =>
+  Math.min(100, Math.max(1, Number(query.get('limit') ?? 25) || 25));
+
+/** 422 for a cursor this API did not hand out. */
+const cursorProblem = (error: unknown): never => {
+  if (!(error instanceof InvalidCursorError)) throw error;
+  throw new ProblemError({
+    status: 422,
+    type: 'invalid-request',
+    title: 'The request is not valid',
+    detail: error.message,
+    errors: [{ field: 'cursor', message: error.message }],
+  });
+};
+
 const invalid = (error: unknown): never => {
   if (error instanceof ValidationError) {
     throw new ProblemError({
@@ -463,28 +514,8 @@ const routes: Partial<
         detail: `platform ${request.platform.platformId} has no payout batch ${batchId}`,
       });
     }
-    const pending = batch.rowCount - batch.succeededCount - batch.failedCount;
-    const done = pending <= 0;
-    const body: Record<string, unknown> = {
-      batchId,
-      kind: batch.kind,
-      status: done ? 'DONE' : 'IN_PROGRESS',
-      acceptedAt: batch.acceptedAt,
-      counts: {
-        total: batch.rowCount,
-        succeeded: batch.succeededCount,
-        failed: batch.failedCount,
-        pending,
-      },
-      msat: {
-        total: batch.totalMsat.toString(),
-        succeeded: batch.succeededMsat.toString(),
-        failed: batch.failedMsat.toString(),
-        pending: (batch.totalMsat - batch.succeededMsat - batch.failedMsat).toString(),
-        fees: batch.feeMsat.toString(),
-      },
-    };
-    if (done) {
+    const body: Record<string, unknown> = batchProgress(batch);
+    if (body.status === 'DONE') {
       const requests = await deps.intake.listBatchRequests(batchId);
       const results = [];
       for (let i = 0; i < requests.length; i += 25) {
@@ -519,23 +550,14 @@ const routes: Partial<
       return invalid(error);
     }
     const query = request.query;
-    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 25) || 25));
+    const limit = pageLimit(query);
     const page = await deps.history
       .list(pubkey, {
         limit,
         cursor: query.get('cursor') ?? undefined,
         platformId: request.platform.platformId,
       })
-      .catch((error: unknown) => {
-        if (!(error instanceof InvalidCursorError)) throw error;
-        throw new ProblemError({
-          status: 422,
-          type: 'invalid-request',
-          title: 'The request is not valid',
-          detail: error.message,
-          errors: [{ field: 'cursor', message: error.message }],
-        });
-      });
+      .catch(cursorProblem);
     return json(200, {
       recipient: pubkey,
       totals: await deps.history.totals(pubkey),
@@ -543,6 +565,70 @@ const routes: Partial<
       ...(page.cursor
         ? { next: `/v1/recipients/${pubkey}/payouts?limit=${limit}&cursor=${page.cursor}` }
         : {}),
+    });
+  },
+
+  'GET /v1/tips': async (request, deps) => {
+    const limit = pageLimit(request.query);
+    const page = await deps.activity
+      .listTips(request.platform.platformId, {
+        limit,
+        cursor: request.query.get('cursor') ?? undefined,
+      })
+      .catch(cursorProblem);
+    return json(200, {
+      tips: page.tips.map((tip) => ({
+        tipId: tip.tipId,
+        status: tip.state,
+        recipient: tip.recipient,
+        amountMsat: tip.amountMsat,
+        ...(tip.feeMsat !== undefined ? { feeMsat: tip.feeMsat } : {}),
+        createdAt: tip.createdAt,
+        updatedAt: tip.updatedAt,
+        ...(tip.settledAt ? { settledAt: tip.settledAt } : {}),
+        attempts: tip.attempt,
+        ...(tip.state === 'FAILED'
+          ? { failure: { code: tip.failureCode, reason: tip.failureReason } }
+          : {}),
+        ...(tip.batchId ? { batchId: tip.batchId } : {}),
+        statusUrl: statusUrl(tip.tipId),
+      })),
+      ...(page.cursor ? { next: `/v1/tips?limit=${limit}&cursor=${page.cursor}` } : {}),
+    });
+  },
+
+  'GET /v1/summary': async (request, deps) => {
+    let name: ReturnType<typeof parseSummaryWindow>;
+    try {
+      name = parseSummaryWindow(request.query.get('window'));
+    } catch (error) {
+      return invalid(error);
+    }
+    const platformId = request.platform.platformId;
+    const window = summaryWindow(name, deps.now());
+    const [{ tips, truncated }, batches] = await Promise.all([
+      deps.activity.tipsSince(platformId, window.from, window.to),
+      deps.activity.batchesSince(platformId, window.from),
+    ]);
+    const summary = summarizeTips(tips, window);
+    return json(200, {
+      platformId,
+      window: {
+        name: window.name,
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        bucket: window.bucket,
+      },
+      ...summary,
+      failures: summary.failures.map((failure) => ({
+        ...failure,
+        statusUrl: statusUrl(failure.tipId),
+      })),
+      runningBatches: batches
+        .map(batchProgress)
+        .filter((batch) => batch.status === 'IN_PROGRESS')
+        .slice(0, 20),
+      truncated,
     });
   },
 

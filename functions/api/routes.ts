@@ -1,11 +1,13 @@
 /** The API's routes, as API Gateway's route keys; the local server matches paths with them too. */
 export const ROUTES = [
   'POST /v1/tips',
+  'GET /v1/tips',
   'GET /v1/tips/{tipId}',
   'POST /v1/splits',
   'POST /v1/payouts',
   'GET /v1/payouts/{batchId}',
   'GET /v1/recipients/{pubkey}/payouts',
+  'GET /v1/summary',
 ] as const;
 
 export type RouteKey = (typeof ROUTES)[number];

@@ -6,6 +6,7 @@ import {
   createDynamoPlatformStore,
 } from '../../shared/adapters/dynamodb/intake-store.js';
 import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
+import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
 import { awsClientConfig } from '../../shared/config/aws.js';
@@ -34,6 +35,7 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
   return {
     platforms: createDynamoPlatformStore(dynamodb, tables),
     history: createDynamoPayoutHistory(dynamodb, tables),
+    activity: createDynamoPlatformActivity(dynamodb, tables),
     intake: createDynamoIntakeStore(dynamodb, tables),
     ledger: createDynamoTipLedger(dynamodb, tables),
     queue: createSqsTipQueue(sqs, queueUrl),

@@ -252,6 +252,15 @@ interface Problem {
   detail: string;
   errors?: Array<{ field?: string; line?: number; message: string }>;
 }
+interface TipList {
+  tips: Array<{ tipId: string; status: string; statusUrl: string }>;
+  next?: string;
+}
+interface Summary {
+  window: { name: string; bucket: string };
+  totals: { tips: number; succeeded: { count: number; msat: string } };
+  series: Array<{ paidMsat: string }>;
+}
 interface RecipientPayouts {
   recipient: string;
   payouts: Array<{ tipId: string }>;
@@ -718,7 +727,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
       it.each([
         { method: 'DELETE', path: '/v1/tips', template: '/v1/tips' },
-        { method: 'GET', path: '/v1/tips', template: '/v1/tips' },
+        { method: 'PATCH', path: '/v1/tips', template: '/v1/tips' },
         { method: 'POST', path: '/v1/tips/some-tip', template: '/v1/tips/{tipId}' },
         { method: 'PUT', path: '/v1/payouts', template: '/v1/payouts' },
         { method: 'GET', path: '/v1/splits', template: '/v1/splits' },
@@ -907,6 +916,58 @@ describe.runIf(stack.lightning.network === 'regtest')(
         const response = await call('GET', '/v1/recipients/02abc/payouts');
         expect(response.status).toBe(422);
         expectConforms('GET', '/v1/recipients/{pubkey}/payouts', response);
+      });
+    });
+
+    describe('GET /v1/tips and GET /v1/summary', () => {
+      it("pages through the platform's tips, newest first (200), and refuses a foreign cursor (422)", async () => {
+        // Earlier tests paid several tips from this platform.
+        const first = await call('GET', '/v1/tips?limit=2');
+        expect(first.status).toBe(200);
+        const page = expectConforms<TipList>('GET', '/v1/tips', first);
+        expect(page.tips).toHaveLength(2);
+        expect(page.next).toBeDefined();
+        const second = expectConforms<TipList>(
+          'GET',
+          '/v1/tips',
+          await call('GET', page.next ?? ''),
+        );
+        expect(second.tips[0]?.tipId).not.toBe(page.tips[1]?.tipId);
+
+        const other = await newPlatform(1_000);
+        const foreign = await apiClient(baseUrl, other)('GET', page.next ?? '');
+        expect(foreign.status).toBe(422);
+        expect(expectConforms<Problem>('GET', '/v1/tips', foreign).errors?.[0]?.field).toBe(
+          'cursor',
+        );
+        const garbage = await call('GET', '/v1/tips?cursor=not-a-cursor');
+        expect(garbage.status).toBe(422);
+        expectConforms('GET', '/v1/tips', garbage);
+      });
+
+      it.each([
+        { window: '24h', buckets: 24, bucket: 'hour' },
+        { window: '7d', buckets: 7, bucket: 'day' },
+        { window: '30d', buckets: 30, bucket: 'day' },
+      ])(
+        'summarises the $window window in $bucket buckets (200)',
+        async ({ window, buckets, bucket }) => {
+          const response = await call('GET', `/v1/summary?window=${window}`);
+          expect(response.status).toBe(200);
+          const summary = expectConforms<Summary>('GET', '/v1/summary', response);
+          expect(summary.window).toMatchObject({ name: window, bucket });
+          expect(summary.series).toHaveLength(buckets);
+          expect(summary.totals.succeeded.count).toBeGreaterThan(0);
+          const paid = summary.series.reduce((sum, point) => sum + BigInt(point.paidMsat), 0n);
+          expect(paid).toBe(BigInt(summary.totals.succeeded.msat));
+        },
+      );
+
+      it('refuses an unknown window with 422', async () => {
+        const response = await call('GET', '/v1/summary?window=1y');
+        expect(response.status).toBe(422);
+        const problem = expectConforms<Problem>('GET', '/v1/summary', response);
+        expect(problem.errors?.[0]?.field).toBe('window');
       });
     });
   },

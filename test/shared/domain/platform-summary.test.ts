@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/domain/errors.js';
+import {
+  parseSummaryWindow,
+  type SummaryTip,
+  summarizeTips,
+  summaryWindow,
+} from '../../../shared/domain/platform-summary.js';
+import { pubkeyHex, thrown } from './helpers.js';
+
+const carol = pubkeyHex(3);
+const dave = pubkeyHex(4);
+const erin = pubkeyHex(5);
+
+describe('parseSummaryWindow', () => {
+  it.each([
+    { raw: null, window: '24h' },
+    { raw: '', window: '24h' },
+    { raw: '24h', window: '24h' },
+    { raw: '7d', window: '7d' },
+    { raw: '30d', window: '30d' },
+  ])('reads $raw as $window', ({ raw, window }) => {
+    expect(parseSummaryWindow(raw)).toBe(window);
+  });
+
+  it.each([
+    { raw: '1y', description: 'an unbounded window' },
+    { raw: '24H', description: 'another spelling' },
+    { raw: 'toString', description: 'an inherited property name' },
+  ])('refuses $description with the windows it takes', ({ raw }) => {
+    const error = thrown(() => parseSummaryWindow(raw));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toBe(`window "${raw}" is not one of 24h, 7d, 30d`);
+  });
+});
+
+describe('summaryWindow', () => {
+  it('24h: 24 hour buckets ending with the current hour (UTC)', () => {
+    const window = summaryWindow('24h', new Date('2026-11-24T13:45:12.345Z'));
+    expect(window.bucket).toBe('hour');
+    expect(window.bucketStarts).toHaveLength(24);
+    expect(window.from.toISOString()).toBe('2026-11-23T14:00:00.000Z');
+    expect(window.bucketStarts.at(-1)?.toISOString()).toBe('2026-11-24T13:00:00.000Z');
+    expect(window.to.toISOString()).toBe('2026-11-24T13:45:12.345Z');
+  });
+
+  it('7d and 30d: day buckets ending with today, across a month end', () => {
+    const week = summaryWindow('7d', new Date('2026-12-02T00:00:00.000Z'));
+    expect(week.bucket).toBe('day');
+    expect(week.bucketStarts.map((start) => start.toISOString().slice(0, 10))).toEqual([
+      '2026-11-26',
+      '2026-11-27',
+      '2026-11-28',
+      '2026-11-29',
+      '2026-11-30',
+      '2026-12-01',
+      '2026-12-02',
+    ]);
+    const month = summaryWindow('30d', new Date('2026-03-01T10:00:00.000Z'));
+    expect(month.bucketStarts).toHaveLength(30);
+    expect(month.from.toISOString()).toBe('2026-01-31T00:00:00.000Z');
+  });
+});
+
+describe('summarizeTips', () => {
+  const now = new Date('2026-11-24T13:45:00.000Z');
+  const window = summaryWindow('24h', now);
+  let sequence = 0;
+  const tip = (fields: Partial<SummaryTip> & Pick<SummaryTip, 'state'>): SummaryTip => {
+    sequence += 1;
+    return {
+      tipId: `p:${String(sequence).padStart(4, '0')}`,
+      recipient: carol,
+      amountMsat: 1_000_000n,
+      createdAt: '2026-11-24T12:00:00.000Z',
+      ...fields,
+    };
+  };
+
+  it('is all zeros for no tips, with every bucket present', () => {
+    const summary = summarizeTips([], window);
+    expect(summary.totals).toEqual({
+      tips: 0,
+      succeeded: { count: 0, msat: 0n, feeMsat: 0n },
+      failed: { count: 0, msat: 0n },
+      pending: { count: 0, msat: 0n },
+    });
+    expect(summary.recipients).toEqual([]);
+    expect(summary.recipientCount).toBe(0);
+    expect(summary.series).toHaveLength(24);
+    expect(summary.series.every((point) => point.paidMsat === 0n && point.tips === 0)).toBe(true);
+    expect(summary.failures).toEqual([]);
+  });
+
+  it('adds up totals by outcome and per recipient, most paid first, exact in msat', () => {
+    const summary = summarizeTips(
+      [
+        tip({
+          state: 'SUCCEEDED',
+          amountMsat: 1_000_001n,
+          feeMsat: 10n,
+          settledAt: '2026-11-24T12:00:01.000Z',
+        }),
+        tip({
+          state: 'SUCCEEDED',
+          amountMsat: 2_000_000n,
+          feeMsat: 0n,
+          settledAt: '2026-11-24T13:40:00.000Z',
+        }),
+        tip({
+          state: 'SUCCEEDED',
+          recipient: dave,
+          amountMsat: 5_000_000n,
+          feeMsat: 1n,
+          settledAt: '2026-11-24T01:00:00.000Z',
+        }),
+        tip({
+          state: 'FAILED',
+          recipient: erin,
+          amountMsat: 100_000n,
+          updatedAt: '2026-11-24T12:00:05.000Z',
+          failureCode: 'REJECTED_BY_DESTINATION',
+          failureReason: 'erin does not accept keysend',
+        }),
+        tip({ state: 'SENDING', recipient: dave, amountMsat: 7_000n }),
+        tip({ state: 'RECEIVED', recipient: dave, amountMsat: 3_000n }),
+      ],
+      window,
+    );
+    expect(summary.totals).toEqual({
+      tips: 6,
+      succeeded: { count: 3, msat: 8_000_001n, feeMsat: 11n },
+      failed: { count: 1, msat: 100_000n },
+      pending: { count: 2, msat: 10_000n },
+    });
+    expect(summary.recipientCount).toBe(3);
+    expect(summary.recipients).toEqual([
+      {
+        recipient: dave,
+        paidMsat: 5_000_000n,
+        feeMsat: 1n,
+        succeeded: 1,
+        failed: 0,
+        pending: 2,
+        lastPaidAt: '2026-11-24T01:00:00.000Z',
+      },
+      {
+        recipient: carol,
+        paidMsat: 3_000_001n,
+        feeMsat: 10n,
+        succeeded: 2,
+        failed: 0,
+        pending: 0,
+        lastPaidAt: '2026-11-24T13:40:00.000Z',
+      },
+      { recipient: erin, paidMsat: 0n, feeMsat: 0n, succeeded: 0, failed: 1, pending: 0 },
+    ]);
+    expect(summary.failures).toEqual([
+      {
+        tipId: expect.any(String),
+        recipient: erin,
+        amountMsat: 100_000n,
+        failedAt: '2026-11-24T12:00:05.000Z',
+        code: 'REJECTED_BY_DESTINATION',
+        reason: 'erin does not accept keysend',
+      },
+    ]);
+  });
+
+  it('puts sats paid into the bucket of the settle time; bucket edges belong to the later bucket', () => {
+    const summary = summarizeTips(
+      [
+        tip({ state: 'SUCCEEDED', amountMsat: 1_000n, settledAt: '2026-11-23T14:00:00.000Z' }),
+        tip({ state: 'SUCCEEDED', amountMsat: 2_000n, settledAt: '2026-11-23T14:59:59.999Z' }),
+        tip({ state: 'SUCCEEDED', amountMsat: 4_000n, settledAt: '2026-11-23T15:00:00.000Z' }),
+        tip({ state: 'SUCCEEDED', amountMsat: 8_000n, settledAt: '2026-11-24T13:44:59.000Z' }),
+        // Clock skew between the payer and the API: clamped into the ends, never lost.
+        tip({ state: 'SUCCEEDED', amountMsat: 16_000n, settledAt: '2026-11-24T13:50:00.000Z' }),
+        tip({ state: 'SUCCEEDED', amountMsat: 32_000n, settledAt: '2026-11-23T13:59:00.000Z' }),
+        tip({ state: 'FAILED', amountMsat: 64_000n }),
+      ],
+      window,
+    );
+    const paid = summary.series.map((point) => point.paidMsat);
+    expect(paid[0]).toBe(35_000n);
+    expect(paid[1]).toBe(4_000n);
+    expect(paid[23]).toBe(24_000n);
+    expect(paid.slice(2, 23).every((value) => value === 0n)).toBe(true);
+    expect(summary.series.map((point) => point.tips).reduce((a, b) => a + b)).toBe(6);
+    expect(summary.series[1]?.start).toBe('2026-11-23T15:00:00.000Z');
+    expect(paid.reduce((a, b) => a + b)).toBe(summary.totals.succeeded.msat);
+  });
+
+  it('keeps the latest failures, newest first, and the most paid recipients, up to the limits', () => {
+    const tips: SummaryTip[] = [];
+    for (let i = 0; i < 30; i++) {
+      tips.push(
+        tip({
+          state: 'FAILED',
+          recipient: pubkeyHex(10 + i),
+          updatedAt: `2026-11-24T12:${String(i).padStart(2, '0')}:00.000Z`,
+          failureReason: `reason ${i}`,
+        }),
+      );
+    }
+    tips.push(
+      tip({ state: 'SUCCEEDED', recipient: pubkeyHex(99), settledAt: '2026-11-24T12:00:00.000Z' }),
+    );
+    const summary = summarizeTips(tips, window, { recipients: 5, failures: 3 });
+    expect(summary.failures.map((failure) => failure.reason)).toEqual([
+      'reason 29',
+      'reason 28',
+      'reason 27',
+    ]);
+    expect(summary.recipientCount).toBe(31);
+    expect(summary.recipients).toHaveLength(5);
+    expect(summary.recipients[0]?.recipient).toBe(pubkeyHex(99));
+  });
+
+  it('sums 10,000 tips exactly and quickly', () => {
+    const keys = Array.from({ length: 40 }, (_, i) => pubkeyHex(1 + i));
+    const tips = Array.from({ length: 10_000 }, (_, i) =>
+      tip({
+        state: i % 10 === 0 ? 'FAILED' : 'SUCCEEDED',
+        recipient: keys[i % 40],
+        amountMsat: BigInt(1_000 * (1 + (i % 7))),
+        feeMsat: 1n,
+        settledAt: new Date(window.from.getTime() + ((i * 8_000) % 86_400_000)).toISOString(),
+      }),
+    );
+    const started = performance.now();
+    const summary = summarizeTips(tips, window);
+    const elapsed = performance.now() - started;
+    const paid = tips
+      .filter((t) => t.state === 'SUCCEEDED')
+      .reduce((sum, t) => sum + t.amountMsat, 0n);
+    expect(summary.totals.succeeded.msat).toBe(paid);
+    expect(summary.recipients.reduce((sum, r) => sum + r.paidMsat, 0n)).toBe(paid);
+    expect(summary.totals.failed.count).toBe(1_000);
+    expect(elapsed).toBeLessThan(500);
+  });
+});
