@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import {
+  describeCreated,
+  describePlatform,
+  describeRotated,
+  NoPlatformTableError,
+  openPlatformAdmin,
+  platformSummary,
+} from '../../infra/local/platform-admin.js';
+import { PlatformAdminError } from '../../shared/app/platforms.js';
+import { PlatformExistsError } from '../../shared/ports/intake.js';
+import type { CliContext } from '../context.js';
+import { UnreachableError, UsageError } from '../errors.js';
+import { projectDir } from '../target.js';
+import { type ActionRunner, parsePositiveInt } from './common.js';
+
+/** Runs one platform admin step with the DynamoDB client closed after, errors mapped to exit codes. */
+const withAdmin = async <T>(
+  ctx: CliContext,
+  step: (admin: Awaited<ReturnType<typeof openPlatformAdmin>>) => Promise<T>,
+): Promise<T> => {
+  let admin: Awaited<ReturnType<typeof openPlatformAdmin>>;
+  try {
+    admin = await openPlatformAdmin(ctx.env, projectDir);
+  } catch (error) {
+    if (error instanceof NoPlatformTableError) throw new UnreachableError(error.message);
+    throw error;
+  }
+  try {
+    return await step(admin);
+  } catch (error) {
+    if (error instanceof PlatformAdminError) throw new UsageError(error.message);
+    if (error instanceof PlatformExistsError) {
+      throw new UsageError(`${error.message}`, {
+        hint: 'pick another id, or "tipstream platform rotate-secret <id>" for a new secret',
+      });
+    }
+    throw error;
+  } finally {
+    admin.close();
+  }
+};
+
+export const registerPlatform = (program: Command, run: ActionRunner) => {
+  const platform = program
+    .command('platform')
+    .description(
+      'manage API platforms and their signing secrets (DynamoDB: the local stack, or TIPSTREAM_PLATFORMS_TABLE)',
+    );
+  platform
+    .command('create')
+    .description('register a platform; prints its signing secret once')
+    .argument('<platformId>', '1-64 of A-Z a-z 0-9 . _ -')
+    .option('--daily-limit-sats <sats>', "the platform's daily budget", '1000000')
+    .option('--name <name>', 'display name')
+    .action(
+      run(
+        async (
+          ctx: CliContext,
+          platformId: string,
+          options: { dailyLimitSats: string; name?: string },
+        ) => {
+          const dailyLimitSats = parsePositiveInt(options.dailyLimitSats, '--daily-limit-sats');
+          const { platform: created, secret } = await withAdmin(ctx, (admin) =>
+            admin.create({ platformId, name: options.name, dailyLimitSats }),
+          );
+          ctx.printJson({ ...platformSummary(created), secret });
+          if (!ctx.json) ctx.io.stdout.write(describeCreated(created, secret));
+        },
+      ),
+    );
+  platform
+    .command('rotate-secret')
+    .description('issue a new signing secret; the previous one stays valid until the next rotation')
+    .argument('<platformId>')
+    .action(
+      run(async (ctx: CliContext, platformId: string) => {
+        const { platform: rotated, secret } = await withAdmin(ctx, (admin) =>
+          admin.rotateSecret(platformId),
+        );
+        ctx.printJson({ ...platformSummary(rotated), secret });
+        if (!ctx.json) ctx.io.stdout.write(describeRotated(rotated, secret));
+      }),
+    );
+  platform
+    .command('list')
+    .description(
+      'every platform with its daily limit and number of active secrets (never the secrets)',
+    )
+    .action(
+      run(async (ctx: CliContext) => {
+        const platforms = await withAdmin(ctx, (admin) => admin.list());
+        ctx.printJson({ platforms: platforms.map(platformSummary) });
+        if (!ctx.json) for (const entry of platforms) ctx.io.stdout.write(describePlatform(entry));
+      }),
+    );
+  return platform;
+};

@@ -1,0 +1,307 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListDeadLetterSourceQueuesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS } from '../infra/local/dynamodb-local.js';
+import type { StackFile } from '../shared/config/stack-file.js';
+import { UnreachableError, UsageError } from './errors.js';
+
+/** One dead-lettered tip request, summarised for people (the body is kept whole too). */
+export interface DeadLetter {
+  messageId: string;
+  sentAt?: string;
+  /** Times it was received before this look (by the payer, and earlier listings). */
+  receiveCount?: number;
+  sourceQueueArn?: string;
+  tipId?: string;
+  platformId?: string;
+  recipient?: string;
+  amountMsat?: string;
+  batchId?: string;
+  body: string;
+}
+
+/** Reads what it can of a tip request message; a body that is not one is still listed. */
+export const summariseDeadLetter = (message: Message): DeadLetter => {
+  const body = message.Body ?? '';
+  let parsed: Record<string, unknown> = {};
+  try {
+    const value: unknown = JSON.parse(body);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      parsed = value as Record<string, unknown>;
+    }
+  } catch {
+    // not JSON: listed with its raw body only
+  }
+  const text = (key: string) => {
+    const value = parsed[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  };
+  const attributes = message.Attributes ?? {};
+  const sent = Number(attributes.SentTimestamp);
+  return {
+    messageId: message.MessageId ?? '?',
+    ...(Number.isFinite(sent) && sent > 0 ? { sentAt: new Date(sent).toISOString() } : {}),
+    // Receiving it to list it counted as one receive: report the ones before.
+    ...(attributes.ApproximateReceiveCount
+      ? { receiveCount: Math.max(0, Number(attributes.ApproximateReceiveCount) - 1) }
+      : {}),
+    ...(attributes.DeadLetterQueueSourceArn
+      ? { sourceQueueArn: attributes.DeadLetterQueueSourceArn }
+      : {}),
+    ...(text('tipId') ? { tipId: text('tipId') } : {}),
+    ...(text('platformId') ? { platformId: text('platformId') } : {}),
+    ...(text('recipientPubkey') ? { recipient: text('recipientPubkey') } : {}),
+    ...(text('amountMsat') ? { amountMsat: text('amountMsat') } : {}),
+    ...(text('batchId') ? { batchId: text('batchId') } : {}),
+    body,
+  };
+};
+
+const isLoopback = (url: string) => {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+};
+
+export interface QueueFlags {
+  dlq?: string;
+  to?: string;
+}
+
+/**
+ * The SQS to work on and the dead-letter queue: `--dlq`, then TIPSTREAM_TIPS_DLQ_URL, then the
+ * local stack's. Loopback queues (ElasticMQ) are reached at their own origin with the local
+ * credentials; others through AWS with the environment's credentials.
+ */
+export const openDeadLetterQueue = (
+  flags: QueueFlags,
+  env: Record<string, string | undefined>,
+  stack: StackFile | undefined,
+) => {
+  const dlqUrl = flags.dlq ?? (env.TIPSTREAM_TIPS_DLQ_URL || undefined) ?? stack?.sqs.tipsDlqUrl;
+  if (!dlqUrl) {
+    throw new UnreachableError(
+      'no dead-letter queue to work on: start the local stack ("npm start" or "npm run stack:up"), or set TIPSTREAM_SQS_ENDPOINT, TIPSTREAM_TIPS_QUEUE_URL and TIPSTREAM_TIPS_DLQ_URL, or pass --dlq <queue url> (AWS credentials from the environment)',
+    );
+  }
+  try {
+    new URL(dlqUrl);
+  } catch {
+    throw new UsageError(`--dlq ${dlqUrl} is not a queue URL`);
+  }
+  const local = isLoopback(dlqUrl);
+  const endpoint = env.TIPSTREAM_SQS_ENDPOINT || (local ? new URL(dlqUrl).origin : undefined);
+  const region =
+    env.TIPSTREAM_AWS_REGION ||
+    (local ? stack?.region : undefined) ||
+    env.AWS_REGION ||
+    /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(dlqUrl)?.[1] ||
+    'us-east-1';
+  const sqs = new SQSClient({
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+    maxAttempts: 2,
+  });
+  const configuredQueue =
+    (env.TIPSTREAM_TIPS_DLQ_URL || stack?.sqs.tipsDlqUrl) === dlqUrl
+      ? ((env.TIPSTREAM_TIPS_QUEUE_URL || undefined) ?? stack?.sqs.tipsQueueUrl)
+      : undefined;
+  return { sqs, dlqUrl, configuredQueue };
+};
+
+/** Messages waiting in a queue (visible, and received but not yet deleted). */
+export const queueDepth = async (sqs: SQSClient, queueUrl: string) => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+};
+
+/** Where a redrive sends messages: `--to`, else the DLQ's one source queue, else the configured tips queue. */
+export const redriveTarget = async (
+  sqs: SQSClient,
+  dlqUrl: string,
+  to: string | undefined,
+  configuredQueue: string | undefined,
+): Promise<string> => {
+  if (to) return to;
+  const sources = await sqs
+    .send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }))
+    .then((answer) => answer.queueUrls ?? [])
+    .catch(() => [] as string[]);
+  if (sources.length === 1 && sources[0]) return sources[0];
+  if (configuredQueue) return configuredQueue;
+  throw new UsageError(
+    sources.length > 1
+      ? `${dlqUrl} is the dead-letter queue of ${sources.length} queues (${sources.join(', ')}): pass --to <queue url>`
+      : `cannot tell which queue ${dlqUrl} belongs to: pass --to <queue url>`,
+  );
+};
+
+const returnToQueue = async (sqs: SQSClient, queueUrl: string, messages: readonly Message[]) => {
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+};
+
+const receive = (sqs: SQSClient, queueUrl: string, count: number, visibilityTimeout: number) =>
+  sqs
+    .send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.max(1, Math.min(10, count)),
+        VisibilityTimeout: visibilityTimeout,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    )
+    .then((answer) => answer.Messages ?? []);
+
+/**
+ * Lists dead letters without consuming them: each is received with a visibility timeout just
+ * long enough to page past it, and all are made visible again at once when the listing ends.
+ */
+export const listDeadLetters = async (
+  sqs: SQSClient,
+  dlqUrl: string,
+  { max = 1000, visibilityTimeoutSeconds = 30 } = {},
+): Promise<DeadLetter[]> => {
+  const held: Message[] = [];
+  const seen = new Set<string>();
+  let empty = 0;
+  try {
+    // Two empty answers in a row: SQS samples servers, so one empty answer can be a miss.
+    while (held.length < max && empty < 2) {
+      const messages = await receive(sqs, dlqUrl, max - held.length, visibilityTimeoutSeconds);
+      if (messages.length === 0) {
+        empty += 1;
+        continue;
+      }
+      empty = 0;
+      for (const message of messages) {
+        if (!seen.has(message.MessageId ?? '')) held.push(message);
+        seen.add(message.MessageId ?? '');
+      }
+    }
+  } finally {
+    await returnToQueue(sqs, dlqUrl, held);
+  }
+  return held.map(summariseDeadLetter);
+};
+
+export interface RedriveResult {
+  moved: DeadLetter[];
+  /** Sent to the queue but not deleted from the DLQ: it will be listed again. */
+  notDeleted: DeadLetter[];
+  /** Not sent (still in the DLQ). */
+  failed: Array<DeadLetter & { error: string }>;
+}
+
+/**
+ * Moves dead letters back to `queueUrl`: each is sent, and deleted from the DLQ only once the
+ * send succeeded, so none is lost. Only the messages there when it starts are moved (at most
+ * `max`), so a message that fails again and returns is not looped. If a delete fails after a
+ * send, the message is reported and will be in the DLQ again; sending it a second time is
+ * harmless, because the payer pays a tip id at most once.
+ */
+export const redriveDeadLetters = async (
+  sqs: SQSClient,
+  dlqUrl: string,
+  queueUrl: string,
+  { max = Number.MAX_SAFE_INTEGER } = {},
+): Promise<RedriveResult> => {
+  const result: RedriveResult = { moved: [], notDeleted: [], failed: [] };
+  const { visible } = await queueDepth(sqs, dlqUrl);
+  const cap = Math.min(max, visible);
+  const seen = new Set<string>();
+  let empty = 0;
+  const handled = () => result.moved.length + result.notDeleted.length + result.failed.length;
+  while (handled() < cap && empty < 2) {
+    const received = await receive(sqs, dlqUrl, cap - handled(), 60);
+    const fresh = received.filter((message) => !seen.has(message.MessageId ?? ''));
+    const again = received.filter((message) => seen.has(message.MessageId ?? ''));
+    if (again.length > 0) await returnToQueue(sqs, dlqUrl, again);
+    if (fresh.length === 0) {
+      empty += 1;
+      continue;
+    }
+    empty = 0;
+    for (const message of fresh) seen.add(message.MessageId ?? '');
+    const sent = await sqs
+      .send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: fresh.map((message, index) => ({
+            Id: String(index),
+            MessageBody: message.Body ?? '',
+            ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0
+              ? { MessageAttributes: message.MessageAttributes }
+              : {}),
+          })),
+        }),
+      )
+      .catch(async (error: unknown) => {
+        // Nothing was sent: give the messages back to the DLQ at once, not after 60 s.
+        await returnToQueue(sqs, dlqUrl, fresh).catch(() => {});
+        throw error;
+      });
+    const sentIndexes = new Set((sent.Successful ?? []).map((entry) => Number(entry.Id)));
+    const unsent = fresh.filter((_, index) => !sentIndexes.has(index));
+    for (const failure of sent.Failed ?? []) {
+      const message = fresh[Number(failure.Id)];
+      if (message) {
+        result.failed.push({
+          ...summariseDeadLetter(message),
+          error: failure.Message ?? failure.Code ?? 'send failed',
+        });
+      }
+    }
+    if (unsent.length > 0) await returnToQueue(sqs, dlqUrl, unsent);
+    const toDelete = fresh.filter((_, index) => sentIndexes.has(index));
+    if (toDelete.length === 0) continue;
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: toDelete.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+    const deletedIndexes = new Set((deleted.Successful ?? []).map((entry) => Number(entry.Id)));
+    toDelete.forEach((message, index) => {
+      (deletedIndexes.has(index) ? result.moved : result.notDeleted).push(
+        summariseDeadLetter(message),
+      );
+    });
+  }
+  return result;
+};
