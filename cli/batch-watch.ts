@@ -43,18 +43,7 @@ export const watchBatches = async (
   batchIds: readonly string[],
   options: WatchOptions,
 ): Promise<{ batches: BatchStatus[]; outcome: WatchOutcome }> => {
-  const statuses = new Map<string, BatchStatus>();
-  const refresh = async () => {
-    const open = batchIds.filter((id) => statuses.get(id)?.status !== 'DONE');
-    const answers = await Promise.all(open.map((id) => getBatch(api, id)));
-    for (const answer of answers) statuses.set(answer.batchId, answer);
-  };
-  const current = () => batchIds.map((id) => statuses.get(id)).filter((b): b is BatchStatus => !!b);
-  await refresh();
-  if (current().every((batch) => batch.status === 'DONE')) {
-    return { batches: current(), outcome: 'done' };
-  }
-
+  // Listen for Ctrl-C before the first request: the operator may press it at any moment.
   const abort = new AbortController();
   let detached = false;
   const onSigint = () => {
@@ -62,6 +51,23 @@ export const watchBatches = async (
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  const statuses = new Map<string, BatchStatus>();
+  const refresh = async () => {
+    const open = batchIds.filter((id) => statuses.get(id)?.status !== 'DONE');
+    const answers = await Promise.all(open.map((id) => getBatch(api, id)));
+    for (const answer of answers) statuses.set(answer.batchId, answer);
+  };
+  const current = () => batchIds.map((id) => statuses.get(id)).filter((b): b is BatchStatus => !!b);
+  try {
+    await refresh();
+  } catch (error) {
+    process.off('SIGINT', onSigint);
+    throw error;
+  }
+  if (current().every((batch) => batch.status === 'DONE')) {
+    process.off('SIGINT', onSigint);
+    return { batches: current(), outcome: 'done' };
+  }
 
   const started = Date.now();
   const rates = new RateTracker();
@@ -78,7 +84,9 @@ export const watchBatches = async (
         outcome = 'timeout';
         break;
       }
-      await sleep(options.intervalMs, undefined, { signal: abort.signal }).catch(() => {});
+      if (!detached) {
+        await sleep(options.intervalMs, undefined, { signal: abort.signal }).catch(() => {});
+      }
       if (detached) {
         outcome = 'detached';
         break;

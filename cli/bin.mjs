@@ -13,8 +13,13 @@ if (major < 24 && existsSync(projectNode) && !process.env.TIPSTREAM_CLI_REEXEC) 
     stdio: 'inherit',
     env: { ...process.env, TIPSTREAM_CLI_REEXEC: '1' },
   });
-  // The terminal sends Ctrl-C to the child too; this process only waits for its exit code.
-  process.on('SIGINT', () => {});
+  // A terminal sends Ctrl-C to the child itself (same process group); a signal sent to this
+  // process alone (a script, a test) is passed on.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (!process.stdin.isTTY) child.kill(signal);
+    });
+  }
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
 } else {
   const { register } = await import('tsx/esm/api');

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ValidationError } from '../shared/domain/errors.js';
 import type { ActionRunner } from './commands/common.js';
 import { registerDlq } from './commands/dlq.js';
@@ -44,6 +44,10 @@ export const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): 
     )
     .option('--json', 'print one JSON document on stdout, for scripts')
     .option('-q, --quiet', 'no progress or notes on stderr')
+    // Options are read in order, each command's own after its name: "payout status <id> --out f"
+    // then gives --out to "status", not to "payout" (which has an --out of its own).
+    .enablePositionalOptions()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -64,12 +68,32 @@ export const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): 
 
   registerTip(program, run);
   registerStatus(program, run);
-  registerPayout(program, run).enablePositionalOptions();
+  registerPayout(program, run);
   registerSplit(program, run);
   registerReceipts(program, run);
   registerPlatform(program, run);
   registerDlq(program, run);
+  acceptGlobalOptionsAnywhere(program);
   return program;
+};
+
+/**
+ * Gives every command the global options too (hidden in its help, which lists them as global),
+ * so they may follow the command: `tipstream tip carol 21 --json` as well as
+ * `tipstream --json tip carol 21`.
+ */
+const acceptGlobalOptionsAnywhere = (program: Command) => {
+  const visit = (command: Command) => {
+    for (const sub of command.commands) {
+      for (const option of program.options) {
+        if (option.long === '--version' || option.long === '--help') continue;
+        if (sub.options.some((own) => own.long === option.long)) continue;
+        sub.addOption(new Option(option.flags, option.description).hideHelp());
+      }
+      visit(sub);
+    }
+  };
+  visit(program);
 };
 
 const networkCodes = new Set([
