@@ -64,6 +64,7 @@ const install = async (config: StackConfig, progress: Progress) => {
 const start = async (config: StackConfig, progress: Progress) => {
   const result = await stackUp(config, progress);
   const service = await startLocalService(result.stack, {
+    webPort: 0,
     log: (line) => progress.info(line),
   });
   let stopping = false;
@@ -89,6 +90,7 @@ const start = async (config: StackConfig, progress: Progress) => {
     await writeServiceFile(result.stack.runDir, {
       apiUrl: service.api.url,
       platformId: service.api.platformId,
+      ...(service.web ? { webUrl: service.web.url } : {}),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     });
@@ -99,7 +101,11 @@ const start = async (config: StackConfig, progress: Progress) => {
   process.stdout.write(
     `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
       `Service    payer polling ${result.stack.sqs.tipsQueueUrl}, reconciler every 30 s\n` +
-      `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; openapi.yaml)\n\n` +
+      `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; openapi.yaml)\n` +
+      (service.web
+        ? `Web        ${service.web.url}/ demo stream page: tip carol and dave with the tip button\n` +
+          `           ${service.web.url}/dashboard payouts dashboard; the example platform backend signs for "${service.api?.platformId}"\n\n`
+        : '\n') +
       'Send a tip through the API (another terminal, ready to paste):\n' +
       `  BODY='{"recipientPubkey":"${carol}","amountMsat":21000,"message":"great stream"}'\n` +
       `  curl -s -X POST ${service.api?.url}/v1/tips -H 'content-type: application/json' \\\n` +

@@ -12,11 +12,14 @@ import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { newPlatformSecret } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { tableNameEnv } from '../../shared/config/tables.js';
+import { secp } from '../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../shared/ports/intake.js';
+import type { DemoCreator } from '../../web/backend/demo-page.js';
 import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
 import { startHttpAdapter } from './http-adapter.js';
 import { lambdaContext, startPoller } from './poller.js';
+import { startWebServer } from './web-server.js';
 
 /** Local keys, made once per run folder and never committed (.tipstream is git-ignored). */
 interface LocalKeys {
@@ -94,6 +97,13 @@ export interface LocalServiceOptions {
   checkpoint?: (step: PayerStep, tipId: string) => void;
   /** Serve the HTTP API on this loopback port (0: any free port); false: no API. */
   apiPort?: number | false;
+  /**
+   * Serve the web pages (demo stream page, dashboard, tip button) and the example platform
+   * backend on this loopback port (0: any free port); needs the API. Default: not served.
+   */
+  webPort?: number | false;
+  /** The platform the example backend signs as; default the local platform (`local-dev`). */
+  webPlatform?: { platformId: string; secret: string };
   env?: Record<string, string>;
   log?: (line: string) => void;
 }
@@ -137,6 +147,30 @@ const startApi = async (stack: StackFile, env: Record<string, string>, port: num
   };
 };
 
+/** The x-only key receipts are signed with: what the example backend verifies them against. */
+const receiptPubkey = (env: Record<string, string>) =>
+  env.TIPSTREAM_RECEIPT_PRIVATE_KEY
+    ? Buffer.from(
+        secp.schnorr.getPublicKey(Buffer.from(env.TIPSTREAM_RECEIPT_PRIVATE_KEY, 'hex')),
+      ).toString('hex')
+    : undefined;
+
+/** The regtest creators on the demo page: carol and dave, and erin to show a failure. */
+const demoCreators = (stack: StackFile): DemoCreator[] =>
+  stack.lightning.nodes
+    .filter((node) => node.role === 'creator')
+    .map((node) => ({
+      name: node.name.slice(0, 1).toUpperCase() + node.name.slice(1),
+      pubkey: node.pubkey,
+      acceptsKeysend: node.acceptsKeysend !== false,
+      note:
+        node.acceptsKeysend === false
+          ? `regtest node ${node.name}: does not accept keysend, so tips to it fail (to see a failure)`
+          : `regtest creator node ${node.name}, accepts keysend`,
+    }))
+    // Creators who can be paid first.
+    .sort((a, b) => Number(b.acceptsKeysend) - Number(a.acceptsKeysend));
+
 export const startLocalService = async (stack: StackFile, options: LocalServiceOptions = {}) => {
   const env = await localServiceEnv(stack, options.env);
   // EMF metrics are for CloudWatch; locally they would only flood the terminal.
@@ -156,6 +190,21 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
           },
           options.apiPort ?? 0,
         );
+
+  const web =
+    api && options.webPort !== undefined && options.webPort !== false
+      ? await startWebServer({
+          port: options.webPort,
+          backend: {
+            tipstreamUrl: api.url,
+            platformId: options.webPlatform?.platformId ?? LOCAL_PLATFORM_ID,
+            secret: options.webPlatform?.secret ?? api.secret,
+            creators: demoCreators(stack).map(({ name, pubkey }) => ({ name, pubkey })),
+            operatorReceiptPubkey: receiptPubkey(env),
+          },
+          creators: demoCreators(stack),
+        })
+      : undefined;
 
   const runtime = createPayerRuntime(env);
   const payer = makePayerHandler(runtime, { checkpoint: options.checkpoint });
@@ -194,8 +243,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     runtime,
     sqs,
     api: api && { url: api.url, platformId: LOCAL_PLATFORM_ID, secret: api.secret },
+    web: web && { url: web.url },
     async stop() {
       if (timer) clearInterval(timer);
+      await web?.close();
       await api?.close();
       await poller.stop();
       await reconciling;

@@ -127,17 +127,20 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
     },
 
     /**
-     * Every tip created since `from`, read as `segments` time slices in parallel (one long query
-     * pages through 1 MB at a time, one after the other). Stops after about `maxItems` tips and
-     * says so with `truncated`.
+     * Every tip created since `from`, read as time slices in parallel: one long query pages
+     * through 1 MB at a time, one page after the other, and tips bunch up in time (a stream, a
+     * payout run), so slices are short: an hour each, 8 to 64 of them (measured on 10,000 tips in
+     * a day: one query 1.0 s, 8 slices 0.3-0.75 s, 24-64 slices 0.18-0.23 s). Stops after about
+     * `maxItems` tips and says so with `truncated`.
      */
     async tipsSince(
       platformId: string,
       from: Date,
       to: Date,
-      { maxItems = 100_000, segments = 8 }: { maxItems?: number; segments?: number } = {},
+      { maxItems = 100_000, segments: wanted }: { maxItems?: number; segments?: number } = {},
     ): Promise<{ tips: SummaryTip[]; truncated: boolean }> {
       const span = Math.max(1, to.getTime() - from.getTime());
+      const segments = wanted ?? Math.min(64, Math.max(8, Math.ceil(span / 3_600_000)));
       const bounds = Array.from({ length: segments }, (_, index) =>
         new Date(from.getTime() + Math.floor((span * index) / segments)).toISOString(),
       );

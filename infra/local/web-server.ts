@@ -1,0 +1,123 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join } from 'node:path';
+import { type DemoCreator, renderDemoPage } from '../../web/backend/demo-page.js';
+import {
+  createExampleBackend,
+  type ExampleBackendConfig,
+} from '../../web/backend/example-backend.js';
+
+/** The static assets a platform deploys as they are (tip button, dashboard). */
+export const WEB_PUBLIC_DIR = join(import.meta.dirname, '../../web/public');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Pages get a strict policy: scripts and requests only from this origin, no inline script. Styles
+ * may be inline (the tip button styles its shadow root).
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'referrer-policy': 'no-referrer',
+};
+
+export interface WebServerOptions {
+  backend: ExampleBackendConfig;
+  /** The creators on the demo page (each must be among the backend's creators to be tipped). */
+  creators: DemoCreator[];
+  port?: number;
+  host?: string;
+}
+
+/**
+ * The local web server of `npm start`: the demo stream page at `/`, the dashboard at
+ * `/dashboard`, the static assets of web/public, and the example platform backend's routes.
+ */
+export const startWebServer = async (
+  options: WebServerOptions,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> => {
+  const backend = createExampleBackend(options.backend);
+  const demoPage = renderDemoPage({
+    creators: options.creators,
+    platformId: options.backend.platformId,
+  });
+  // The listing is fixed at start: only these files are served, so no path can reach elsewhere.
+  const assets = new Map<string, string>();
+  for (const entry of await readdir(WEB_PUBLIC_DIR, { withFileTypes: true })) {
+    if (entry.isFile() && TYPES[extname(entry.name)])
+      assets.set(entry.name, join(WEB_PUBLIC_DIR, entry.name));
+  }
+
+  const server = createServer(async (request, response) => {
+    try {
+      if (await backend.handle(request, response)) return;
+      const { pathname } = new URL(request.url ?? '/', 'http://web.invalid');
+      const method = request.method ?? 'GET';
+      if (method !== 'GET' && method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+        response.end('only GET and HEAD are served here\n');
+        return;
+      }
+      const answer = (status: number, type: string, body: string, headers = {}) => {
+        response.writeHead(status, {
+          'content-type': type,
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+          ...headers,
+        });
+        response.end(method === 'HEAD' ? undefined : body);
+      };
+      if (pathname === '/' || pathname === '/index.html') {
+        answer(200, TYPES['.html'] ?? '', demoPage, PAGE_HEADERS);
+        return;
+      }
+      if (pathname === '/dashboard/') {
+        response.writeHead(308, { location: '/dashboard' });
+        response.end();
+        return;
+      }
+      const name = pathname === '/dashboard' ? 'dashboard.html' : pathname.slice(1);
+      const file = assets.get(name);
+      if (file === undefined) {
+        answer(404, 'text/plain; charset=utf-8', `no ${pathname} here: try / or /dashboard\n`);
+        return;
+      }
+      const type = TYPES[extname(name)] ?? 'application/octet-stream';
+      answer(
+        200,
+        type,
+        await readFile(file, 'utf8'),
+        type.startsWith('text/html') ? PAGE_HEADERS : {},
+      );
+    } catch (error) {
+      console.error('web server:', error);
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end('internal error\n');
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const host = options.host ?? '127.0.0.1';
+    server.listen(options.port ?? 0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      resolve({
+        server,
+        url: `http://${host}:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Keep-alive connections of a browser would hold close() open.
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+};

@@ -1,0 +1,404 @@
+import { randomUUID } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/web-server.js';
+import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
+import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
+import { createPlatform } from '../../shared/app/platforms.js';
+import { stackNode } from '../../shared/config/stack-file.js';
+import { formatMsat } from '../../web/public/format.js';
+import { ARTIFACTS_DIR, launchChromium } from './browser.js';
+import { apiClient, newTestPlatform, receivedBy, useLocalService } from './helpers.js';
+import { seedPlatformTips } from './seed-tips.js';
+
+const stack = inject('stack');
+
+/** Installing Chromium on a fresh machine (apt-get) may take minutes. */
+const BROWSER_SETUP_TIMEOUT_MS = 20 * 60_000;
+
+describe.runIf(stack.lightning.network === 'regtest')(
+  'web: tip button, demo stream page and payouts dashboard in Chromium on the real stack',
+  () => {
+    let platform: { platformId: string; secret: string };
+    const f = useLocalService(stack, 'web-test', async (clients) => {
+      // A platform of its own: the dashboard's totals are exactly this file's tips.
+      platform = await newTestPlatform(clients, 'it-web', 1_000_000);
+      return {
+        reconcileEveryMs: 0,
+        apiPort: 0,
+        webPort: 0,
+        webPlatform: platform,
+        env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+      };
+    });
+    let chromium: Awaited<ReturnType<typeof launchChromium>>;
+    let context: BrowserContext;
+    let web: string;
+    /** Every response body the browser received, to prove the secret never reached it. */
+    const seenByBrowser: string[] = [];
+    /** Uncaught errors of the pages' scripts: there must be none. */
+    const pageErrors: string[] = [];
+    const screenshots: string[] = [];
+    const carol = () => stackNode(stack, 'carol').pubkey;
+    const erin = () => stackNode(stack, 'erin').pubkey;
+
+    const secrets = () => [platform.secret, f.service.api?.secret ?? ''].filter(Boolean);
+    const expectNoSecret = (text: string, where: string) => {
+      for (const secret of secrets()) expect(text.includes(secret), where).toBe(false);
+    };
+
+    const newPage = async () => {
+      const page = await context.newPage();
+      page.on('response', (response) => {
+        void response
+          .text()
+          .then((body) => seenByBrowser.push(`${response.url()}\n${body}`))
+          .catch(() => {});
+      });
+      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      return page;
+    };
+
+    const screenshot = async (page: Page, name: string) => {
+      const path = join(ARTIFACTS_DIR, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      screenshots.push(path);
+      process.stderr.write(`[web test] screenshot ${path}\n`);
+    };
+
+    const openDashboard = async (page: Page, query = '') => {
+      await page.goto(`${web}/dashboard${query}`);
+      await page.locator('html[data-state="ready"]').waitFor({ timeout: 30_000 });
+    };
+
+    beforeAll(async () => {
+      chromium = await launchChromium();
+      context = chromium.context;
+      web = f.service.web?.url ?? '';
+      expect(web).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }, BROWSER_SETUP_TIMEOUT_MS);
+    afterAll(async () => {
+      await chromium?.close();
+      if (screenshots.length > 0) {
+        process.stderr.write(`[web test] screenshots:\n  ${screenshots.join('\n  ')}\n`);
+      }
+    });
+
+    it('a viewer tips carol on the demo page: it settles live with a verified receipt, carol received it, the dashboard totals follow', async () => {
+      const page = await newPage();
+      await openDashboard(page);
+      await expect(page.locator('#total-paid').textContent()).resolves.toBe('0 sats');
+      await expect(page.locator('#recipients tbody').textContent()).resolves.toMatch(/No tips/);
+      await screenshot(page, 'dashboard-before');
+
+      await page.goto(`${web}/`);
+      const card = page.locator('article[data-creator="Carol"]');
+      await expect(
+        card.getByRole('heading', { name: 'Carol', exact: true }).isVisible(),
+      ).resolves.toBe(true);
+      await expect(page.locator('article[data-creator="Dave"]').count()).resolves.toBe(1);
+      await screenshot(page, 'demo-page');
+
+      // Found by role and accessible name: the controls are labelled for assistive technology.
+      await card.getByRole('radio', { name: '5,000 sats' }).check();
+      await card.getByRole('radio', { name: '1,000 sats' }).check();
+      await card
+        .getByRole('textbox', { name: 'Message (optional)' })
+        .fill('great stream, from Chromium');
+      const status = card.getByRole('status');
+      await expect(status.getAttribute('aria-live')).resolves.toBe('polite');
+      await card.getByRole('button', { name: 'Send 1,000 sats tip' }).click();
+
+      const widget = card.locator('.tipstream-tip-button');
+      await card.locator('.tipstream-tip-button[data-state="paid"]').waitFor({ timeout: 60_000 });
+      await expect(status.textContent()).resolves.toMatch(
+        /^Paid: 1,000 sats reached Carol \(routing fee [0-9.]+ sats\)\.$/,
+      );
+      const tipId = (await widget.getAttribute('data-tip-id')) ?? '';
+      expect(tipId).toMatch(new RegExp(`^${platform.platformId}:`));
+      await expect(card.locator('.verification').textContent()).resolves.toMatch(
+        /Signature valid: signed by the operator key .*Preimage matches the payment hash/,
+      );
+      await expect(card.locator('.verification').getAttribute('data-verified')).resolves.toBe(
+        'true',
+      );
+      await card.getByText('Receipt (signed JSON)').click();
+      const signed = JSON.parse((await card.locator('pre').textContent()) ?? '{}');
+      expect(signed.receipt).toMatchObject({
+        tipId,
+        platformId: platform.platformId,
+        recipient: carol(),
+        amountMsat: '1000000',
+      });
+      await screenshot(page, 'demo-page-paid');
+
+      // The payment really arrived: carol's node settled this payment hash for 1,000 sats.
+      const invoices = await receivedBy(f.clients, 'carol', signed.receipt.paymentHash);
+      expect(invoices).toHaveLength(1);
+      expect(invoices[0]?.received_mtokens).toBe('1000000');
+      expect(invoices[0]?.secret).toBe(signed.receipt.preimage);
+
+      await openDashboard(page);
+      await expect(page.locator('#total-paid').textContent()).resolves.toBe('1,000 sats');
+      await expect(page.locator('#total-succeeded').textContent()).resolves.toBe('1');
+      const carolRow = page.locator(`#recipients tr[data-recipient="${carol()}"]`);
+      await expect(carolRow.locator('.paid').textContent()).resolves.toBe('1,000 sats');
+      await expect(carolRow.locator('.name').textContent()).resolves.toBe('Carol');
+      const tipRow = page.locator(`#tips tr[data-tip="${tipId}"]`);
+      await expect(tipRow.locator('.badge').textContent()).resolves.toBe('paid');
+      const chartTitle = await page.locator('#chart svg').getAttribute('aria-labelledby');
+      expect(chartTitle).toBe('chart-title chart-desc');
+      await expect(page.locator('#chart svg desc').textContent()).resolves.toMatch(
+        /^1,000 sats paid in the last 24 hours; most in \d\d:00 \(1,000 sats\)\.$/,
+      );
+      // The receipt link gives the signed receipt, checked by the platform backend.
+      const href = (await tipRow.getByRole('link').getAttribute('href')) ?? '';
+      const linked = await (await fetch(href)).json();
+      expect(linked).toMatchObject({
+        tipId,
+        status: 'SUCCEEDED',
+        verification: { signature: 'valid' },
+      });
+      await screenshot(page, 'dashboard-after-tip');
+      expectNoSecret(await page.content(), 'the dashboard page');
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it("shows a failed tip's reason in the button and on the dashboard (erin does not accept keysend)", async () => {
+      const page = await newPage();
+      await page.goto(`${web}/`);
+      const card = page.locator('article[data-creator="Erin"]');
+      await card.getByRole('radio', { name: '100 sats' }).check();
+      await card.getByRole('button', { name: 'Send 100 sats tip' }).click();
+      await card.locator('.tipstream-tip-button[data-state="failed"]').waitFor({ timeout: 60_000 });
+      await expect(card.getByRole('status').textContent()).resolves.toMatch(/^Not paid: .*keysend/);
+      await screenshot(page, 'demo-page-failed');
+      expectNoSecret(await page.content(), 'the demo page');
+
+      await openDashboard(page);
+      await expect(page.locator('#failures tbody').textContent()).resolves.toMatch(/keysend/);
+      await expect(page.locator('#total-failed').textContent()).resolves.toBe('1 (100 sats)');
+      const erinRow = page.locator(`#recipients tr[data-recipient="${erin()}"]`);
+      await expect(erinRow.locator('td').nth(2).textContent()).resolves.toBe('1');
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('the example backend refuses what the platform does not allow, retries safely, and never hands out the secret', async () => {
+      const post = async (body: unknown) => {
+        const response = await fetch(`${web}/tip`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        const text = await response.text();
+        seenByBrowser.push(text);
+        return { status: response.status, body: JSON.parse(text) };
+      };
+      const key = `retry-${randomUUID()}`;
+      const cases = [
+        {
+          body: {
+            recipientPubkey: stackNode(stack, 'bob').pubkey,
+            amountSats: 10,
+            idempotencyKey: key,
+          },
+          status: 422,
+          detail: /must be one of this platform's creators \(Carol, Dave, Erin\)/,
+        },
+        {
+          body: { recipientPubkey: carol(), amountSats: 0, idempotencyKey: key },
+          status: 422,
+          detail: /amountSats must be a whole number of sats from 1 to 100000/,
+        },
+        {
+          body: { recipientPubkey: carol(), amountSats: 1.5, idempotencyKey: key },
+          status: 422,
+          detail: /whole number/,
+        },
+        {
+          body: { recipientPubkey: carol(), amountSats: 10 },
+          status: 400,
+          detail: /send idempotencyKey/,
+        },
+        { body: '{"recipientPubkey":', status: 400, detail: /send a JSON object/ },
+      ];
+      for (const { body, status, detail } of cases) {
+        const response = await post(body);
+        expect(response.status, JSON.stringify(body)).toBe(status);
+        expect(response.body.detail).toMatch(detail);
+      }
+
+      // A retried POST (same idempotency key) is the same tip, not a second one.
+      const tip = { recipientPubkey: carol(), amountSats: 3, idempotencyKey: key };
+      const first = await post(tip);
+      const again = await post(tip);
+      expect(first.status).toBe(202);
+      expect(again.body.tipId).toBe(first.body.tipId);
+      // Two identical tips within one second (Tipstream sees a replayed signature): both accepted.
+      const twin = await post({ ...tip, idempotencyKey: `twin-${randomUUID()}` });
+      expect(twin.status).toBe(202);
+      expect(twin.body.tipId).not.toBe(first.body.tipId);
+
+      const unknown = await fetch(`${web}/tip/${encodeURIComponent('nobody:0000')}`);
+      expect(unknown.status).toBe(404);
+
+      // Pages carry a strict policy: no inline or foreign script, requests to this origin only.
+      const demo = await fetch(`${web}/`);
+      expect(demo.headers.get('content-security-policy')).toMatch(
+        /script-src 'self';.*connect-src 'self'/,
+      );
+      // Everything this server hands out, and everything the browser received, is secret-free.
+      const served = [
+        '/',
+        '/dashboard',
+        ...(await readdir(WEB_PUBLIC_DIR)).map((name) => `/${name}`),
+      ];
+      for (const path of served) {
+        const response = await fetch(`${web}${path}`);
+        expect(response.status, path).toBe(200);
+        expectNoSecret(await response.text(), path);
+      }
+      for (const path of ['/api/dashboard/summary?window=7d', '/api/dashboard/tips?limit=100']) {
+        expectNoSecret(await (await fetch(`${web}${path}`)).text(), path);
+      }
+      expect(seenByBrowser.length).toBeGreaterThan(10);
+      for (const body of seenByBrowser) expectNoSecret(body, body.slice(0, 120));
+    });
+
+    it(
+      'loads the dashboard of a platform with 10,000 tips quickly (measured)',
+      async () => {
+        const api = f.service.api?.url ?? '';
+        const store = createDynamoPlatformStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+        // Seeding 10,000 tips through the ledger takes a few minutes on DynamoDB Local: the
+        // platform is seeded once per UTC day and reused while it still holds exactly 10,000.
+        let benchId = `it-web-10k-${new Date().toISOString().slice(0, 10)}`;
+        let secret = (await store.getPlatform(benchId))?.secrets[0]?.secret;
+        if (secret) {
+          const { body } = await apiClient(api, { platformId: benchId, secret })(
+            'GET',
+            '/v1/summary?window=7d',
+          );
+          if (body.totals?.tips !== 10_000) {
+            secret = undefined; // a run that died while seeding: start another platform
+            benchId = `${benchId}-${randomUUID().slice(0, 6)}`;
+          }
+        }
+        let seeding: Awaited<ReturnType<typeof seedPlatformTips>> | undefined;
+        if (!secret) {
+          ({ secret } = await createPlatform(store, {
+            platformId: benchId,
+            dailyLimitSats: 1_000,
+          }));
+          process.stderr.write(
+            `[web test] seeding 10,000 tips for ${benchId} through the ledger…\n`,
+          );
+          seeding = await seedPlatformTips(f.clients, benchId, { count: 10_000 });
+          process.stderr.write(
+            `[web test] seeded in ${(seeding.elapsedMs / 1000).toFixed(1)} s (${Math.round(10_000 / (seeding.elapsedMs / 1000))} tips/s)\n`,
+          );
+        }
+        const call = apiClient(api, { platformId: benchId, secret });
+
+        // The API alone: the summary of the 7-day window (10,000 tips) and the first page of tips.
+        const timed = async (path: string) => {
+          const started = performance.now();
+          const response = await call('GET', path);
+          expect(response.status).toBe(200);
+          return { ms: performance.now() - started, body: response.body };
+        };
+        const summaryRuns = [];
+        for (let run = 0; run < 5; run++) summaryRuns.push(await timed('/v1/summary?window=7d'));
+        const tipsRuns = [];
+        for (let run = 0; run < 5; run++) tipsRuns.push(await timed('/v1/tips?limit=25'));
+        const summary = summaryRuns[0]?.body ?? {};
+        expect(summary.totals.tips).toBe(10_000);
+        expect(summary.truncated).toBe(false);
+        if (seeding) {
+          expect(summary.totals.succeeded).toEqual({
+            count: seeding.succeeded.count,
+            msat: seeding.succeeded.msat.toString(),
+            feeMsat: seeding.succeeded.feeMsat.toString(),
+          });
+          expect(summary.totals.failed.msat).toBe(seeding.failed.msat.toString());
+        }
+
+        // The page: from navigation until the figures are rendered (summary and tips both in).
+        const server = await startWebServer({
+          backend: { tipstreamUrl: api, platformId: benchId, secret, creators: [] },
+          creators: [],
+        });
+        const page = await newPage();
+        const loads: Array<{ wallMs: number; readyMs: number }> = [];
+        try {
+          for (let run = 0; run < 5; run++) {
+            const started = performance.now();
+            await page.goto(`${server.url}/dashboard?window=7d`);
+            await page.locator('html[data-state="ready"]').waitFor({ timeout: 30_000 });
+            const wallMs = performance.now() - started;
+            const readyMs = await page.evaluate(
+              () =>
+                (globalThis as { tipstreamDashboard?: { readyMs: number } }).tipstreamDashboard
+                  ?.readyMs ?? -1,
+            );
+            loads.push({ wallMs, readyMs });
+          }
+          await expect(page.locator('#total-paid').textContent()).resolves.toBe(
+            formatMsat(summary.totals.succeeded.msat),
+          );
+          await expect(page.locator('#recipients tbody tr').count()).resolves.toBe(50);
+          await expect(page.locator('#recipients-more').textContent()).resolves.toBe(
+            'and 150 more recipients with less paid',
+          );
+          await expect(page.locator('#failures tbody tr').count()).resolves.toBe(20);
+          await expect(page.locator('#tips tbody tr').count()).resolves.toBe(25);
+          await expect(page.locator('#chart svg rect').count()).resolves.toBe(7);
+          await screenshot(page, 'dashboard-10k-tips');
+        } finally {
+          await page.close();
+          await server.close();
+        }
+        expect(pageErrors).toEqual([]);
+
+        const median = (values: number[]) =>
+          Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0);
+        const figures = {
+          platformId: benchId,
+          tips: summary.totals.tips,
+          seeded: seeding
+            ? {
+                seconds: Math.round(seeding.elapsedMs / 100) / 10,
+                tipsPerSecond: Math.round(10_000 / (seeding.elapsedMs / 1000)),
+              }
+            : 'reused (seeded earlier today)',
+          summaryApiMs: {
+            first: Math.round(summaryRuns[0]?.ms ?? 0),
+            median: median(summaryRuns.map((r) => r.ms)),
+          },
+          tipsApiMs: { median: median(tipsRuns.map((r) => r.ms)) },
+          dashboardReadyMs: {
+            first: loads[0]?.readyMs,
+            median: median(loads.map((l) => l.readyMs)),
+            max: Math.max(...loads.map((l) => l.readyMs)),
+          },
+          dashboardWallMs: {
+            first: Math.round(loads[0]?.wallMs ?? 0),
+            median: median(loads.map((l) => l.wallMs)),
+          },
+        };
+        const path = join(ARTIFACTS_DIR, 'dashboard-load.json');
+        await writeFile(path, `${JSON.stringify(figures, null, 2)}\n`);
+        process.stderr.write(
+          `[web test] dashboard with 10,000 tips: ${JSON.stringify(figures)} (${path})\n`,
+        );
+        // Generous: a few hundred ms on the 2-core development machine.
+        expect(figures.dashboardReadyMs.median).toBeLessThan(5_000);
+      },
+      15 * 60_000,
+    );
+  },
+);

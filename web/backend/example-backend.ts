@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TIP_ID_PATTERN } from '../../shared/domain/ids.js';
+import { verifyReceipt } from '../../shared/domain/receipt.js';
+import { signRequest } from '../../shared/domain/request-signature.js';
+
+/**
+ * An example of the small backend a streaming platform runs next to its pages: the tip button and
+ * the payouts dashboard talk to it, and it talks to Tipstream with the platform's signing secret.
+ * The secret stays on this server; the browser only ever sees tip ids, statuses and receipts.
+ *
+ * Routes (all JSON; errors are `{ title, detail }` with a 4xx/5xx status):
+ *
+ * - `POST /tip` `{ recipientPubkey, amountSats, message?, idempotencyKey }` → 202 `{ tipId, status, statusUrl }`
+ * - `GET /tip/{tipId}` → the tip's status from Tipstream, plus `verification` of its receipt
+ * - `GET /api/dashboard/summary?window=24h|7d|30d` → Tipstream's summary, plus creator `names`
+ * - `GET /api/dashboard/tips?limit&cursor` → the platform's recent tips, plus creator `names`
+ *
+ * A real platform mounts these behind its own sessions: viewers may tip, only staff may see the
+ * dashboard. This example has no login (it listens on loopback only).
+ */
+export interface ExampleBackendConfig {
+  /** Tipstream's API base URL, without `/v1`. */
+  tipstreamUrl: string;
+  platformId: string;
+  /** The platform's signing secret. Never sent to a browser. */
+  secret: string;
+  /** The creators viewers may tip: a tip to any other node is refused here, not paid. */
+  creators: Array<{ name: string; pubkey: string }>;
+  /** The operator's x-only receipt key (from the operator), to verify receipts; unset: unchecked. */
+  operatorReceiptPubkey?: string;
+  /** Largest tip a viewer may send, sats. */
+  maxTipSats?: number;
+}
+
+/** Where the widget's routes live: POST here, GET `<TIP_PATH>/<tipId>` for the status. */
+export const TIP_PATH = '/tip';
+/** Where the dashboard's data routes live (`/summary`, `/tips`). */
+export const DASHBOARD_API_PATH = '/api/dashboard';
+
+const MAX_BODY_BYTES = 4 * 1024;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+class BackendError extends Error {
+  override name = 'BackendError';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+const send = (response: ServerResponse, status: number, body: unknown) => {
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(JSON.stringify(body));
+};
+
+const readJson = (request: IncomingMessage): Promise<Record<string, unknown>> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BackendError(413, 'Request too large', `send at most ${MAX_BODY_BYTES} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('error', reject);
+    request.on('end', () => {
+      try {
+        const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error();
+        resolve(value as Record<string, unknown>);
+      } catch {
+        reject(new BackendError(400, 'Malformed request', 'send a JSON object'));
+      }
+    });
+  });
+
+/** The example platform backend: `handle` answers its routes and returns false for any other. */
+export const createExampleBackend = (config: ExampleBackendConfig) => {
+  const maxTipSats = config.maxTipSats ?? 100_000;
+  const creators = new Map(config.creators.map((c) => [c.pubkey.toLowerCase(), c.name]));
+  const names = Object.fromEntries(creators);
+
+  /**
+   * One signed call to Tipstream. The signature covers timestamp and body only, so two identical
+   * tips within a second look like a replay to Tipstream: signed again a second later, once.
+   */
+  const tipstream = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const rawBody = body === undefined ? '' : JSON.stringify(body);
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(`${config.tipstreamUrl}${path}`, {
+          method,
+          headers: {
+            'content-type': 'application/json',
+            'tipstream-platform': config.platformId,
+            'tipstream-signature': signRequest({
+              secret: config.secret,
+              timestamp: Math.floor(Date.now() / 1000),
+              rawBody,
+            }),
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+          },
+          body: method === 'GET' ? undefined : rawBody,
+          signal: AbortSignal.timeout(15_000),
+        });
+      } catch (error) {
+        throw new BackendError(
+          502,
+          'Tipstream unreachable',
+          `the platform could not reach Tipstream (${(error as Error).message}); try again`,
+        );
+      }
+      const text = await response.text();
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = {};
+      }
+      if (
+        attempt === 1 &&
+        response.status === 401 &&
+        String(parsed.type ?? '').endsWith('/replayed-request')
+      ) {
+        await sleep(1_000 - (Date.now() % 1_000) + 10);
+        continue;
+      }
+      return { status: response.status, body: parsed };
+    }
+  };
+
+  /** Tipstream's answer for the browser: data as it is, problems as `{title, detail}`. */
+  const relay = (
+    result: { status: number; body: Record<string, unknown> },
+    extra: Record<string, unknown> = {},
+  ) => {
+    if (result.status < 400) return { status: result.status, body: { ...result.body, ...extra } };
+    // 401 means this backend is misconfigured (wrong secret or platform): the viewer cannot fix it.
+    if (result.status === 401 || result.status >= 500) {
+      console.error(`tipstream answered ${result.status}: ${JSON.stringify(result.body)}`);
+      return {
+        status: 502,
+        body: {
+          title: 'Tipping is unavailable',
+          detail:
+            result.status === 401
+              ? 'the platform backend is not set up right (Tipstream refused its credentials); the platform has been told'
+              : 'Tipstream could not handle the request; try again in a moment',
+        },
+      };
+    }
+    return {
+      status: result.status,
+      body: {
+        title: String(result.body.title ?? 'Refused'),
+        detail: String(result.body.detail ?? `Tipstream answered ${result.status}`),
+      },
+    };
+  };
+
+  const createTip = async (request: IncomingMessage) => {
+    const body = await readJson(request);
+    const recipient = String(body.recipientPubkey ?? '').toLowerCase();
+    if (!creators.has(recipient)) {
+      throw new BackendError(
+        422,
+        'Unknown creator',
+        `recipientPubkey must be one of this platform's creators (${[...creators.values()].join(', ')})`,
+      );
+    }
+    const amountSats = body.amountSats;
+    if (
+      typeof amountSats !== 'number' ||
+      !Number.isInteger(amountSats) ||
+      amountSats < 1 ||
+      amountSats > maxTipSats
+    ) {
+      throw new BackendError(
+        422,
+        'Invalid amount',
+        `amountSats must be a whole number of sats from 1 to ${maxTipSats}`,
+      );
+    }
+    const message = body.message;
+    if (message !== undefined && (typeof message !== 'string' || message.length > 500)) {
+      throw new BackendError(
+        422,
+        'Invalid message',
+        'message must be text of at most 500 characters',
+      );
+    }
+    const key = body.idempotencyKey;
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+      throw new BackendError(
+        400,
+        'Missing idempotencyKey',
+        'send idempotencyKey: 8-128 characters of A-Z a-z 0-9 _ -, the same when retrying',
+      );
+    }
+    const result = await tipstream(
+      'POST',
+      '/v1/tips',
+      {
+        recipientPubkey: recipient,
+        amountMsat: amountSats * 1000,
+        ...(typeof message === 'string' && message.trim() !== '' ? { message } : {}),
+      },
+      // Namespaced: the widget's keys cannot collide with the platform's other requests.
+      `tip-button:${key}`,
+    );
+    if (result.status !== 202) return relay(result);
+    const tipId = String(result.body.tipId);
+    return {
+      status: 202,
+      body: { tipId, status: 'ACCEPTED', statusUrl: `${TIP_PATH}/${encodeURIComponent(tipId)}` },
+    };
+  };
+
+  const tipStatus = async (tipId: string) => {
+    if (!TIP_ID_PATTERN.test(tipId)) {
+      throw new BackendError(404, 'No such tip', 'the tip id is not one this platform handed out');
+    }
+    const result = await tipstream('GET', `/v1/tips/${encodeURIComponent(tipId)}`);
+    if (result.status !== 200 || !result.body.receipt) return relay(result);
+    const checked = verifyReceipt(result.body.receipt, config.operatorReceiptPubkey);
+    return relay(result, {
+      verification: config.operatorReceiptPubkey
+        ? {
+            signature: checked.ok ? 'valid' : 'invalid',
+            operatorPubkey: config.operatorReceiptPubkey,
+            ...(checked.ok ? {} : { reason: checked.reason }),
+          }
+        : { signature: 'unchecked', reason: 'no operator receipt key configured' },
+    });
+  };
+
+  const routes = async (
+    request: IncomingMessage,
+    url: URL,
+  ): Promise<{ status: number; body: unknown } | undefined> => {
+    const method = request.method ?? 'GET';
+    if (url.pathname === TIP_PATH && method === 'POST') return createTip(request);
+    if (url.pathname.startsWith(`${TIP_PATH}/`) && method === 'GET') {
+      let tipId: string;
+      try {
+        tipId = decodeURIComponent(url.pathname.slice(TIP_PATH.length + 1));
+      } catch {
+        tipId = '';
+      }
+      return tipStatus(tipId);
+    }
+    if (url.pathname === `${DASHBOARD_API_PATH}/summary` && method === 'GET') {
+      const window = url.searchParams.get('window') ?? '24h';
+      return relay(await tipstream('GET', `/v1/summary?window=${encodeURIComponent(window)}`), {
+        names,
+      });
+    }
+    if (url.pathname === `${DASHBOARD_API_PATH}/tips` && method === 'GET') {
+      const query = new URLSearchParams();
+      for (const name of ['limit', 'cursor']) {
+        const value = url.searchParams.get(name);
+        if (value) query.set(name, value);
+      }
+      const result = await tipstream('GET', `/v1/tips?${query}`);
+      const next = typeof result.body.next === 'string' ? result.body.next : undefined;
+      return relay(result, {
+        names,
+        // Tipstream's `next` is its own path; the browser pages through this backend.
+        next: next ? `${DASHBOARD_API_PATH}/tips${next.slice(next.indexOf('?'))}` : undefined,
+      });
+    }
+    return undefined;
+  };
+
+  return {
+    /** Answers the backend's routes; false when the request is for another route. */
+    async handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+      const url = new URL(request.url ?? '/', 'http://backend.invalid');
+      try {
+        const result = await routes(request, url);
+        if (!result) return false;
+        send(response, result.status, result.body);
+      } catch (error) {
+        if (error instanceof BackendError) {
+          send(response, error.status, { title: error.title, detail: error.message });
+        } else {
+          const reference = randomUUID();
+          console.error(`example backend error ${reference}:`, error);
+          send(response, 500, {
+            title: 'Internal error',
+            detail: `the platform backend failed (reference ${reference}); try again`,
+          });
+        }
+      }
+      return true;
+    },
+  };
+};
+
+export type ExampleBackend = ReturnType<typeof createExampleBackend>;
