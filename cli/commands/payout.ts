@@ -182,6 +182,9 @@ const submitPlans = async (
     for (const plan of plans) {
       const part = plans.length === 1 ? '' : ` part ${plan.index + 1}/${plans.length}`;
       let response: { headers: Headers; body: PayoutAccepted };
+      // The API checks every row and enqueues each as a tip before it answers: seconds per
+      // thousand rows, so say what is happening.
+      ctx.note(`submitting${part}: ${formatCount(plan.rows.length)} rows…`);
       try {
         response = await api.post<PayoutAccepted>('/v1/payouts', {
           body: plan.body,
