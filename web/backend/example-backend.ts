@@ -159,13 +159,17 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
       console.error(`tipstream answered ${result.status}: ${JSON.stringify(result.body)}`);
       return {
         status: 502,
-        body: {
-          title: 'Tipping is unavailable',
-          detail:
-            result.status === 401
-              ? 'the platform backend is not set up right (Tipstream refused its credentials); the platform has been told'
-              : 'Tipstream could not handle the request; try again in a moment',
-        },
+        body:
+          result.status === 401
+            ? {
+                title: 'Platform backend misconfigured',
+                detail:
+                  "Tipstream refused the platform backend's credentials (platform id or secret); the platform has to fix its configuration",
+              }
+            : {
+                title: 'Tipstream unavailable',
+                detail: 'Tipstream could not handle the request; try again in a moment',
+              },
       };
     }
     return {
