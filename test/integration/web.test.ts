@@ -3,6 +3,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApiDeps } from '../../functions/api/runtime.js';
+import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/web-server.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
@@ -10,7 +13,13 @@ import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { formatMsat } from '../../web/public/format.js';
 import { ARTIFACTS_DIR, launchChromium } from './browser.js';
-import { apiClient, newTestPlatform, receivedBy, useLocalService } from './helpers.js';
+import {
+  apiClient,
+  createTestQueue,
+  newTestPlatform,
+  receivedBy,
+  useLocalService,
+} from './helpers.js';
 import { seedPlatformTips } from './seed-tips.js';
 
 const stack = inject('stack');
@@ -33,6 +42,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
         env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
       };
     });
+    /** The same API with a queue no payer reads: batches accepted there stay running. */
+    let parked: { call: ReturnType<typeof apiClient>; close(): Promise<void> };
     let chromium: Awaited<ReturnType<typeof launchChromium>>;
     let context: BrowserContext;
     let web: string;
@@ -78,8 +89,19 @@ describe.runIf(stack.lightning.network === 'regtest')(
       context = chromium.context;
       web = f.service.web?.url ?? '';
       expect(web).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const { queueUrl } = await createTestQueue(f.clients, 'web-test-parked');
+      const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
+      const http = await startHttpAdapter(makeApiHandler(deps));
+      parked = {
+        call: apiClient(http.url, platform),
+        async close() {
+          await http.close();
+          deps.close();
+        },
+      };
     }, BROWSER_SETUP_TIMEOUT_MS);
     afterAll(async () => {
+      await parked?.close();
       await chromium?.close();
       if (screenshots.length > 0) {
         process.stderr.write(`[web test] screenshots:\n  ${screenshots.join('\n  ')}\n`);
@@ -167,22 +189,52 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(pageErrors).toEqual([]);
     });
 
-    it("shows a failed tip's reason in the button and on the dashboard (erin does not accept keysend)", async () => {
+    it("tips by keyboard alone; shows a failed tip's reason in the button and on the dashboard (erin refuses keysend), and a running batch's progress", async () => {
       const page = await newPage();
       await page.goto(`${web}/`);
       const card = page.locator('article[data-creator="Erin"]');
-      await card.getByRole('radio', { name: '100 sats' }).check();
-      await card.getByRole('button', { name: 'Send 100 sats tip' }).click();
+      // Keyboard only: arrow keys move through the amounts, Tab to the message and the button.
+      await card.getByRole('radio', { name: '1,000 sats' }).focus();
+      await page.keyboard.press('ArrowLeft');
+      await expect(card.getByRole('radio', { name: '100 sats' }).isChecked()).resolves.toBe(true);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('by keyboard');
+      await page.keyboard.press('Tab');
+      await expect(
+        card
+          .getByRole('button', { name: 'Send 100 sats tip' })
+          .evaluate(
+            (button) =>
+              button === (button.getRootNode() as { activeElement?: unknown }).activeElement,
+          ),
+      ).resolves.toBe(true);
+      await page.keyboard.press('Enter');
       await card.locator('.tipstream-tip-button[data-state="failed"]').waitFor({ timeout: 60_000 });
       await expect(card.getByRole('status').textContent()).resolves.toMatch(/^Not paid: .*keysend/);
       await screenshot(page, 'demo-page-failed');
       expectNoSecret(await page.content(), 'the demo page');
+
+      // A payout batch whose rows nobody pays (its queue has no payer): it stays running.
+      const batch = await parked.call('POST', '/v1/payouts', {
+        payouts: [
+          { pubkey: carol(), amountSats: 1, memo: 'parked row 1' },
+          { pubkey: carol(), amountSats: 2, memo: 'parked row 2' },
+        ],
+      });
+      expect(batch.status).toBe(202);
 
       await openDashboard(page);
       await expect(page.locator('#failures tbody').textContent()).resolves.toMatch(/keysend/);
       await expect(page.locator('#total-failed').textContent()).resolves.toBe('1 (100 sats)');
       const erinRow = page.locator(`#recipients tr[data-recipient="${erin()}"]`);
       await expect(erinRow.locator('td').nth(2).textContent()).resolves.toBe('1');
+      const running = page.locator(`#batches li[data-batch="${batch.body.batchId}"]`);
+      await expect(running.locator('progress').getAttribute('max')).resolves.toBe('2');
+      await expect(running.locator('progress').getAttribute('value')).resolves.toBe('0');
+      await expect(running.textContent()).resolves.toMatch(
+        /0 of 2 done: 0 paid \(0 sats\), 0 failed, 2 pending/,
+      );
+      await screenshot(page, 'dashboard-failure-and-running-batch');
       await page.close();
       expect(pageErrors).toEqual([]);
     });
