@@ -95,6 +95,18 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
         continue;
       }
       const parsed = parseBody(text);
+      if (
+        response.status === 401 &&
+        method === 'POST' &&
+        attempt < attempts &&
+        (parsed as Problem | undefined)?.type?.endsWith('/replayed-request')
+      ) {
+        // The same body was signed in the same second for another request (two identical tips
+        // from a script): this is a new request, so sign it again in the next second.
+        lastError = new Error('replayed-request');
+        await sleep(1100 - (Date.now() % 1000));
+        continue;
+      }
       if (response.status >= 400) {
         const problem: Problem =
           typeof parsed === 'object' && parsed !== null

@@ -17,7 +17,7 @@ export const EXIT = {
   BUDGET: 5,
   /** Still not final when the wait ran out (--wait, --timeout); nothing failed. */
   PENDING: 6,
-  /** Ctrl-C while watching: detached, the payout keeps going on the server. */
+  /** Ctrl-C while watching or waiting: detached, the payout or tip keeps going on the server. */
   DETACHED: 130,
 } as const;
 
@@ -32,4 +32,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   4    authentication refused (401): wrong platform id or secret
   5    over budget (429): the platform's daily or the operator's hourly limit; retry later
   6    still pending when --wait/--timeout ran out
-  130  detached with Ctrl-C while watching a payout (it keeps running; resume with "payout status")`;
+  130  Ctrl-C while watching a payout or waiting for a tip: detached, it keeps running
+       (resume with "payout status <batchId>" or "status <tipId> --wait")`;

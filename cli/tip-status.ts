@@ -24,17 +24,32 @@ export const isFinal = (tip: TipStatus) => tip.status === 'SUCCEEDED' || tip.sta
 export const getTip = async (api: ApiClient, tipId: string): Promise<TipStatus> =>
   (await api.get<TipStatus>(`/v1/tips/${encodeURIComponent(tipId)}`)).body;
 
-/** Polls a tip until it is SUCCEEDED or FAILED, or the time runs out (then its last state). */
+/**
+ * Polls a tip until it is SUCCEEDED or FAILED, or the time runs out (then its last state).
+ * Ctrl-C stops waiting (exit 130) and says how to look again: the tip itself goes on.
+ */
 export const followTip = async (
+  ctx: CliContext,
   api: ApiClient,
   tipId: string,
   { timeoutMs, intervalMs = 300 }: { timeoutMs: number; intervalMs?: number },
 ): Promise<TipStatus> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const tip = await getTip(api, tipId);
-    if (isFinal(tip) || Date.now() >= deadline) return tip;
-    await sleep(intervalMs);
+  const onSigint = () => {
+    ctx.io.stderr.write(
+      `\nstopped waiting; the tip goes on. Look again with: tipstream status ${tipId} --wait\n`,
+    );
+    process.exit(EXIT.DETACHED);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const tip = await getTip(api, tipId);
+      if (isFinal(tip) || Date.now() >= deadline) return tip;
+      await sleep(intervalMs);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 };
 

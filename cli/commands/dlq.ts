@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import {
-  type DeadLetter,
-  listDeadLetters,
-  openDeadLetterQueue,
-  type QueueFlags,
-  queueDepth,
-  redriveDeadLetters,
-  redriveTarget,
-} from '../dead-letters.js';
+import type { DeadLetter, QueueFlags } from '../dead-letters.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNode, formatCount, renderTable, satsLabel, shortKey } from '../format.js';
 import { type ActionRunner, parsePositiveInt } from './common.js';
@@ -29,8 +21,12 @@ const HEAD = ['message', 'sent', 'receives', 'tip', 'recipient', 'amount'];
 const stackNames = async (ctx: CliContext) =>
   new Map((await ctx.stack())?.lightning.nodes.map((node) => [node.pubkey, node.name]) ?? []);
 
+/** The SQS code, loaded only by the dlq commands (it costs every other command start-up time). */
+const deadLetters = () => import('../dead-letters.js');
+
 export const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { max: string }) => {
   const max = parsePositiveInt(options.max, '--max');
+  const { listDeadLetters, openDeadLetterQueue, queueDepth } = await deadLetters();
   const { sqs, dlqUrl } = openDeadLetterQueue(options, ctx.env, await ctx.stack());
   try {
     const letters = await listDeadLetters(sqs, dlqUrl, { max });
@@ -61,6 +57,7 @@ export const dlqRedriveCommand = async (
   options: QueueFlags & { max?: string },
 ) => {
   const max = options.max === undefined ? undefined : parsePositiveInt(options.max, '--max');
+  const { openDeadLetterQueue, redriveDeadLetters, redriveTarget } = await deadLetters();
   const { sqs, dlqUrl, configuredQueue } = openDeadLetterQueue(options, ctx.env, await ctx.stack());
   try {
     const queueUrl = await redriveTarget(sqs, dlqUrl, options.to, configuredQueue);

@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import {
-  describeCreated,
-  describePlatform,
-  describeRotated,
-  NoPlatformTableError,
-  openPlatformAdmin,
-  platformSummary,
-} from '../../infra/local/platform-admin.js';
+import type { openPlatformAdmin } from '../../infra/local/platform-admin.js';
 import { PlatformAdminError } from '../../shared/app/platforms.js';
 import { PlatformExistsError } from '../../shared/ports/intake.js';
 import type { CliContext } from '../context.js';
@@ -14,11 +7,15 @@ import { UnreachableError, UsageError } from '../errors.js';
 import { projectDir } from '../target.js';
 import { type ActionRunner, parsePositiveInt } from './common.js';
 
+const platformAdmin = () => import('../../infra/local/platform-admin.js');
+
 /** Runs one platform admin step with the DynamoDB client closed after, errors mapped to exit codes. */
 const withAdmin = async <T>(
   ctx: CliContext,
   step: (admin: Awaited<ReturnType<typeof openPlatformAdmin>>) => Promise<T>,
 ): Promise<T> => {
+  // The DynamoDB client is loaded only by the platform commands (start-up time of the others).
+  const { NoPlatformTableError, openPlatformAdmin } = await platformAdmin();
   let admin: Awaited<ReturnType<typeof openPlatformAdmin>>;
   try {
     admin = await openPlatformAdmin(ctx.env, projectDir);
@@ -64,6 +61,7 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
           const { platform: created, secret } = await withAdmin(ctx, (admin) =>
             admin.create({ platformId, name: options.name, dailyLimitSats }),
           );
+          const { describeCreated, platformSummary } = await platformAdmin();
           ctx.printJson({ ...platformSummary(created), secret });
           if (!ctx.json) ctx.io.stdout.write(describeCreated(created, secret));
         },
@@ -78,6 +76,7 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
         const { platform: rotated, secret } = await withAdmin(ctx, (admin) =>
           admin.rotateSecret(platformId),
         );
+        const { describeRotated, platformSummary } = await platformAdmin();
         ctx.printJson({ ...platformSummary(rotated), secret });
         if (!ctx.json) ctx.io.stdout.write(describeRotated(rotated, secret));
       }),
@@ -90,6 +89,7 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     .action(
       run(async (ctx: CliContext) => {
         const platforms = await withAdmin(ctx, (admin) => admin.list());
+        const { describePlatform, platformSummary } = await platformAdmin();
         ctx.printJson({ platforms: platforms.map(platformSummary) });
         if (!ctx.json) for (const entry of platforms) ctx.io.stdout.write(describePlatform(entry));
       }),

@@ -48,7 +48,7 @@ export const tipCommand = async (
     return;
   }
   ctx.note('waiting for the payer…');
-  const tip = await followTip(api, accepted.body.tipId, { timeoutMs });
+  const tip = await followTip(ctx, api, accepted.body.tipId, { timeoutMs });
   await reportTip(ctx, tip, { waited: true });
 };
 
@@ -87,7 +87,7 @@ export const registerStatus = (program: Command, run: ActionRunner) =>
         if (tipId.trim() === '') throw new UsageError('give the tip id');
         const api = await ctx.api();
         const tip = options.wait
-          ? await followTip(api, tipId, {
+          ? await followTip(ctx, api, tipId, {
               timeoutMs: parseSeconds(options.timeout, '--timeout') * 1000,
             })
           : await getTip(api, tipId);

@@ -171,6 +171,15 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
       });
     });
 
+    it('sends two identical tips started at once as two tips (the same signed body is re-signed, not refused)', async () => {
+      const [a, b] = await Promise.all([
+        cli(['tip', 'dave', '3', '--json']),
+        cli(['tip', 'dave', '3', '--json']),
+      ]);
+      expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
+      expect(json(a).tipId).not.toBe(json(b).tipId);
+    });
+
     it("lists carol's receipts from this platform, newest first", async () => {
       const run = await cli(['receipts', pubkey('carol'), '--limit', '5', '--json']);
       expect(run.code).toBe(0);
