@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
 import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
@@ -111,10 +112,11 @@ export const acceptBatch = async (
         };
       }
       // The first attempt may have died before enqueueing: send again what the payer lacks.
-      const missing: string[] = [];
-      for (const request of requests) {
-        if (!(await deps.ledger.getTip(request.tipId))) missing.push(request.message);
-      }
+      const limit = pLimit(16);
+      const known = await Promise.all(
+        requests.map((request) => limit(() => deps.ledger.getTip(request.tipId))),
+      );
+      const missing = requests.filter((_, i) => !known[i]).map((request) => request.message);
       if (missing.length > 0) await deps.queue.send(missing);
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
     }

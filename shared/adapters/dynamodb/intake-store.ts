@@ -11,6 +11,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import {
   type AcceptedBatch,
   type AcceptedRequest,
@@ -211,8 +212,10 @@ export const createDynamoIntakeStore = (
     };
   };
 
+  // BatchWriteItem calls in flight at once: a 10,000-row payout is 400 of them.
   const writeRows = async (rows: AcceptedRequest[]) => {
-    for (let start = 0; start < rows.length; start += 25) {
+    const limit = pLimit(8);
+    const writeChunk = async (start: number) => {
       let pending: Record<string, unknown>[] = rows.slice(start, start + 25).map((row) => ({
         PutRequest: { Item: { ...row, amountMsat: row.amountMsat.toString(), released: false } },
       }));
@@ -225,7 +228,9 @@ export const createDynamoIntakeStore = (
         pending = (UnprocessedItems?.[tables.requests] ?? []) as Record<string, unknown>[];
         if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
       }
-    }
+    };
+    const starts = Array.from({ length: Math.ceil(rows.length / 25) }, (_, i) => i * 25);
+    await Promise.all(starts.map((start) => limit(() => writeChunk(start))));
   };
 
   return {

@@ -1,14 +1,22 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
 import type { TipQueue } from '../../ports/intake.js';
 
 export class QueueSendError extends Error {
   override name = 'QueueSendError';
 }
 
-/** The tips queue on SQS: batches of 10, failed entries retried once, then an error. */
+/** SendMessageBatch calls in flight at once: a 10,000-row payout is 1,000 of them. */
+const SEND_CONCURRENCY = 8;
+
+/**
+ * The tips queue on SQS: batches of 10 (several in flight), failed entries retried twice, then an
+ * error. Order between messages does not matter: each tip is paid on its own.
+ */
 export const createSqsTipQueue = (sqs: SQSClient, queueUrl: string): TipQueue => ({
   async send(messages) {
-    for (let start = 0; start < messages.length; start += 10) {
+    const limit = pLimit(SEND_CONCURRENCY);
+    const sendChunk = async (start: number) => {
       let entries = messages
         .slice(start, start + 10)
         .map((body, index) => ({ Id: String(index), MessageBody: body }));
@@ -29,6 +37,8 @@ export const createSqsTipQueue = (sqs: SQSClient, queueUrl: string): TipQueue =>
       if (entries.length > 0) {
         throw new QueueSendError(`SQS did not take ${entries.length} tip message(s) after 3 tries`);
       }
-    }
+    };
+    const starts = Array.from({ length: Math.ceil(messages.length / 10) }, (_, i) => i * 10);
+    await Promise.all(starts.map((start) => limit(() => sendChunk(start))));
   },
 });
