@@ -43,7 +43,11 @@ export const startDynamoDbLocal = async (
       '-sharedDb',
       '-dbPath',
       options.dataDir,
+      // Loopback only: no telemetry calls out of the machine.
+      '-disableTelemetry',
     ],
+    // It writes dynamodb-local-metadata.json into its working directory: keep that with its data.
+    cwd: options.dataDir,
     logFile: options.logFile,
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
