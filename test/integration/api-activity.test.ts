@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeApiHandler } from '../../functions/api/handler.js';
-import { createApiDeps } from '../../functions/api/runtime.js';
-import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { waitFor } from '../../infra/local/wait.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { apiClient, createTestQueue, newTestPlatform, useLocalService } from './helpers.js';
+import { apiClient, newTestPlatform, startParkedApi, useLocalService } from './helpers.js';
 
 const stack = inject('stack');
 
@@ -20,7 +17,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
     let platform: { platformId: string; secret: string };
     let call: ReturnType<typeof apiClient>;
     /** The same API with a queue no payer reads: what it accepts stays pending. */
-    let parked: { call: ReturnType<typeof apiClient>; close(): Promise<void> };
+    let parked: Awaited<ReturnType<typeof startParkedApi>>;
     const tipIds: Record<string, string> = {};
     let finishedBatchId: string;
 
@@ -37,16 +34,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
     beforeAll(async () => {
       platform = await newTestPlatform(f.clients, 'it-activity', 10_000_000);
       call = apiClient(f.service.api?.url ?? '', platform);
-      const { queueUrl } = await createTestQueue(f.clients, 'api-activity-parked');
-      const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
-      const http = await startHttpAdapter(makeApiHandler(deps));
-      parked = {
-        call: apiClient(http.url, platform),
-        async close() {
-          await http.close();
-          deps.close();
-        },
-      };
+      parked = await startParkedApi(f, platform, 'api-activity-parked');
 
       const sends: Array<[string, string, number]> = [
         ['carol-1', 'carol', 21_000],

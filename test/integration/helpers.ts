@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { afterAll, beforeAll } from 'vitest';
+import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApiDeps } from '../../functions/api/runtime.js';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
+import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { connectLnd } from '../../infra/local/lnd.js';
 import { type LocalServiceOptions, startLocalService } from '../../infra/local/service.js';
 import { waitFor } from '../../infra/local/wait.js';
@@ -154,6 +157,27 @@ export const apiClient =
   };
 
 export type LocalService = Awaited<ReturnType<typeof startLocalService>>;
+
+/**
+ * A second API on the same stack whose tips go to a private queue that no payer reads: what it
+ * accepts stays unpaid (a batch that keeps running, for progress views).
+ */
+export const startParkedApi = async (
+  f: { clients: StackClients; service: LocalService },
+  platform: { platformId: string; secret: string },
+  name: string,
+) => {
+  const { queueUrl } = await createTestQueue(f.clients, name);
+  const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
+  const http = await startHttpAdapter(makeApiHandler(deps));
+  return {
+    call: apiClient(http.url, platform),
+    async close() {
+      await http.close();
+      deps.close();
+    },
+  };
+};
 
 /**
  * Registers the hooks that connect to the stack, make a private queue (so only this file's

@@ -3,9 +3,6 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeApiHandler } from '../../functions/api/handler.js';
-import { createApiDeps } from '../../functions/api/runtime.js';
-import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/web-server.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
@@ -15,9 +12,9 @@ import { formatMsat } from '../../web/public/format.js';
 import { ARTIFACTS_DIR, launchChromium } from './browser.js';
 import {
   apiClient,
-  createTestQueue,
   newTestPlatform,
   receivedBy,
+  startParkedApi,
   useLocalService,
 } from './helpers.js';
 import { seedPlatformTips } from './seed-tips.js';
@@ -43,7 +40,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       };
     });
     /** The same API with a queue no payer reads: batches accepted there stay running. */
-    let parked: { call: ReturnType<typeof apiClient>; close(): Promise<void> };
+    let parked: Awaited<ReturnType<typeof startParkedApi>>;
     let chromium: Awaited<ReturnType<typeof launchChromium>>;
     let context: BrowserContext;
     let web: string;
@@ -89,16 +86,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       context = chromium.context;
       web = f.service.web?.url ?? '';
       expect(web).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const { queueUrl } = await createTestQueue(f.clients, 'web-test-parked');
-      const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
-      const http = await startHttpAdapter(makeApiHandler(deps));
-      parked = {
-        call: apiClient(http.url, platform),
-        async close() {
-          await http.close();
-          deps.close();
-        },
-      };
+      parked = await startParkedApi(f, platform, 'web-test-parked');
     }, BROWSER_SETUP_TIMEOUT_MS);
     afterAll(async () => {
       await parked?.close();
