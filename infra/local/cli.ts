@@ -112,6 +112,7 @@ const start = async (config: StackConfig, progress: Progress) => {
       `    -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Idempotency-Key: $(date +%s%N)" \\\n` +
       '    -H "Tipstream-Signature: $(npm run -s sign -- "$BODY")" -d "$BODY"\n' +
       `  then: curl -s ${service.api?.url}/v1/tips/<tipId> -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Tipstream-Signature: $(npm run -s sign -- '')"\n` +
+      'Or with the CLI:           npx tipstream tip carol 1000 --message "great stream" --wait\n' +
       'Or straight onto the queue: npm run tip -- carol 1000 "great stream"\n' +
       'Press Ctrl-C to stop.\n',
   );
