@@ -517,27 +517,22 @@ const routes: Partial<
     const body: Record<string, unknown> = batchProgress(batch);
     if (body.status === 'DONE') {
       const requests = await deps.intake.listBatchRequests(batchId);
-      const results = [];
-      for (let i = 0; i < requests.length; i += 25) {
-        results.push(
-          ...(await Promise.all(
-            requests.slice(i, i + 25).map(async (row) => {
-              const tip = await deps.ledger.getTip(row.tipId);
-              return {
-                line: row.line,
-                tipId: row.tipId,
-                recipient: tip?.recipient,
-                amountMsat: row.amountMsat.toString(),
-                status: tip?.state ?? 'ACCEPTED',
-                feeMsat: tip?.feeMsat?.toString(),
-                paymentHash: tip?.paymentHash,
-                ...(tip?.state === 'FAILED' ? { reason: tip.failureReason } : {}),
-              };
-            }),
-          )),
-        );
-      }
-      body.rows = results.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+      const tips = await deps.ledger.getTips(requests.map((row) => row.tipId));
+      body.rows = requests
+        .map((row) => {
+          const tip = tips.get(row.tipId);
+          return {
+            line: row.line,
+            tipId: row.tipId,
+            recipient: tip?.recipient,
+            amountMsat: row.amountMsat.toString(),
+            status: tip?.state ?? 'ACCEPTED',
+            feeMsat: tip?.feeMsat?.toString(),
+            paymentHash: tip?.paymentHash,
+            ...(tip?.state === 'FAILED' ? { reason: tip.failureReason } : {}),
+          };
+        })
+        .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     }
     return json(200, body);
   },

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import pLimit from 'p-limit';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
 import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
@@ -112,11 +111,10 @@ export const acceptBatch = async (
         };
       }
       // The first attempt may have died before enqueueing: send again what the payer lacks.
-      const limit = pLimit(16);
-      const known = await Promise.all(
-        requests.map((request) => limit(() => deps.ledger.getTip(request.tipId))),
-      );
-      const missing = requests.filter((_, i) => !known[i]).map((request) => request.message);
+      const known = await deps.ledger.getTips(requests.map((request) => request.tipId));
+      const missing = requests
+        .filter((request) => !known.has(request.tipId))
+        .map((request) => request.message);
       if (missing.length > 0) await deps.queue.send(missing);
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
     }

@@ -69,6 +69,8 @@ export interface TipLedger {
   /** Creates the tip as RECEIVED unless its id exists; returns what is stored either way. */
   createTip(tip: NewTip, now: Date): Promise<{ created: boolean; record: TipRecord }>;
   getTip(tipId: string): Promise<TipRecord | undefined>;
+  /** Many tips at once (strongly consistent), keyed by tip id; unknown ids are absent. */
+  getTips(tipIds: readonly string[]): Promise<Map<string, TipRecord>>;
   /**
    * Records the intent to pay before LND is called: `from` → SENDING with attempt + 1, only if the
    * tip is still in `from` at `expectedAttempt`. Throws `LedgerConflictError` if it is not.

@@ -1,11 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { LedgerConflictError } from '../../ports/errors.js';
 import type { OnionRecord } from '../../ports/lightning-node.js';
 import type {
@@ -66,6 +68,35 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       new GetCommand({ TableName: tables.tips, Key: { tipId }, ConsistentRead: true }),
     );
     return Item ? fromItem(Item) : undefined;
+  };
+
+  // BatchGetItem takes 100 keys; a 10,000-row payout is 100 calls, 8 in flight.
+  const getTips = async (tipIds: readonly string[]) => {
+    const found = new Map<string, TipRecord>();
+    const unique = [...new Set(tipIds)];
+    const limit = pLimit(8);
+    const readChunk = async (start: number) => {
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + 100)
+        .map((tipId) => ({ tipId }));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt > 10) throw new Error('DynamoDB kept throttling a batch read of tips; retry');
+        const { Responses, UnprocessedKeys } = await doc.send(
+          new BatchGetCommand({
+            RequestItems: { [tables.tips]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[tables.tips] ?? []) {
+          const tip = fromItem(item);
+          found.set(tip.tipId, tip);
+        }
+        keys = (UnprocessedKeys?.[tables.tips]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    };
+    const starts = Array.from({ length: Math.ceil(unique.length / 100) }, (_, i) => i * 100);
+    await Promise.all(starts.map((start) => limit(() => readChunk(start))));
+    return found;
   };
 
   const conflict = (tipId: string, wanted: string, error: unknown) =>
@@ -138,6 +169,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
 
   return {
     getTip,
+    getTips,
 
     async createTip(tip: NewTip, now: Date) {
       const at = now.toISOString();

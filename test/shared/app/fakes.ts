@@ -94,6 +94,16 @@ export class FakeTipLedger implements TipLedger {
     return tip && copy(tip);
   }
 
+  async getTips(tipIds: readonly string[]) {
+    await this.io();
+    const found = new Map<string, TipRecord>();
+    for (const tipId of tipIds) {
+      const tip = this.#tips.get(tipId);
+      if (tip) found.set(tipId, copy(tip));
+    }
+    return found;
+  }
+
   async markSending(
     tipId: string,
     from: 'RECEIVED' | 'SENDING',
