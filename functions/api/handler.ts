@@ -307,9 +307,9 @@ const batchProgress = (batch: BatchSummary) => {
   };
 };
 
-/** `limit` as the list routes read it: 1-100, 25 when absent or not a number. */
+/** `limit` as the list routes read it: a whole 1-100, 25 when absent or not a number. */
 const pageLimit = (query: URLSearchParams) =>
-  Math.min(100, Math.max(1, Number(query.get('limit') ?? 25) || 25));
+  Math.min(100, Math.max(1, Math.floor(Number(query.get('limit') ?? 25)) || 25));
 
 /** 422 for a cursor this API did not hand out. */
 const cursorProblem = (error: unknown): never => {

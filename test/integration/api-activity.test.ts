@@ -181,5 +181,27 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(foreign.status).toBe(422);
       expect(foreign.body.detail).toMatch(/not one this API returned for this platform/);
     });
+
+    it('refuses a made-up cursor with 422 and reads a fractional limit as a whole one', async () => {
+      const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+      for (const key of [
+        { platformId: platform.platformId },
+        { platformId: platform.platformId, createdAt: 5, tipId: 'x' },
+        {
+          platformId: platform.platformId,
+          createdAt: '2026-01-01T00:00:00.000Z',
+          tipId: 'x',
+          extra: 'y',
+        },
+      ]) {
+        const page = await call('GET', `/v1/tips?cursor=${cursor(key)}`);
+        expect(page.status, JSON.stringify(key)).toBe(422);
+        expect(page.body.errors).toEqual([expect.objectContaining({ field: 'cursor' })]);
+      }
+      const fractional = await call('GET', '/v1/tips?limit=2.5');
+      expect(fractional.status).toBe(200);
+      expect(fractional.body.tips).toHaveLength(2);
+      expect(fractional.body.next).toMatch(/^\/v1\/tips\?limit=2&cursor=/);
+    });
   },
 );

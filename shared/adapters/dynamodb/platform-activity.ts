@@ -90,8 +90,16 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
       page: { limit: number; cursor?: string },
     ): Promise<{ tips: PlatformTipEntry[]; cursor?: string }> {
       const start = decodeCursor(page.cursor);
-      // A cursor is the last key read; one naming another platform would read that platform's tips.
-      if (start && start.platformId !== platformId) {
+      // A cursor is the last key read; one naming another platform would read that platform's tips,
+      // and one of another shape would reach DynamoDB as an invalid start key (a 500, not a 422).
+      const keys = start ? Object.keys(start).sort().join(',') : '';
+      if (
+        start &&
+        (start.platformId !== platformId ||
+          keys !== 'createdAt,platformId,tipId' ||
+          typeof start.createdAt !== 'string' ||
+          typeof start.tipId !== 'string')
+      ) {
         throw new InvalidCursorError(
           'cursor is not one this API returned for this platform; use the `next` link as given',
         );
