@@ -54,8 +54,20 @@ export const startWebServer = async (
       assets.set(entry.name, join(WEB_PUBLIC_DIR, entry.name));
   }
 
+  const host = options.host ?? '127.0.0.1';
+  // Listening on loopback is this example's only access control. A site whose name is re-pointed
+  // at 127.0.0.1 (DNS rebinding) would be same-origin with these pages and the backend's routes,
+  // and could read the dashboard and send tips: only loopback names are answered.
+  const hostNames = new Set(['127.0.0.1', 'localhost', '[::1]', host.toLowerCase()]);
+
   const server = createServer(async (request, response) => {
     try {
+      const hostName = (request.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+      if (!hostNames.has(hostName)) {
+        response.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`this server answers only for ${[...hostNames].join(', ')}\n`);
+        return;
+      }
       if (await backend.handle(request, response)) return;
       const { pathname } = new URL(request.url ?? '/', 'http://web.invalid');
       const method = request.method ?? 'GET';
@@ -104,7 +116,6 @@ export const startWebServer = async (
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    const host = options.host ?? '127.0.0.1';
     server.listen(options.port ?? 0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;

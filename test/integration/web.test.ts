@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -286,6 +287,41 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const unknown = await fetch(`${web}/tip/${encodeURIComponent('nobody:0000')}`);
       expect(unknown.status).toBe(404);
 
+      // Only JSON is read: another site can POST text/plain or a form here without a preflight.
+      const plain = await fetch(`${web}/tip`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ ...tip, idempotencyKey: `plain-${randomUUID()}` }),
+      });
+      expect(plain.status).toBe(415);
+      expect(((await plain.json()) as { detail: string }).detail).toMatch(/application\/json/);
+      // A body over the limit is answered with 413 (not a reset connection), however large.
+      for (const size of [5_000, 2_000_000]) {
+        const large = await fetch(`${web}/tip`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...tip, message: 'x'.repeat(size) }),
+        });
+        expect(large.status, String(size)).toBe(413);
+        expect(((await large.json()) as { detail: string }).detail).toMatch(/at most 4096 bytes/);
+      }
+      // Loopback is the example's only access control: a rebound DNS name is not answered.
+      const { port } = new URL(web);
+      for (const [hostHeader, status] of [
+        [`evil.example:${port}`, 421],
+        [`localhost:${port}`, 200],
+      ] as const) {
+        const answered = await new Promise<number>((resolve, reject) =>
+          httpRequest(`${web}/api/dashboard/summary`, { headers: { host: hostHeader } }, (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          })
+            .on('error', reject)
+            .end(),
+        );
+        expect(answered, hostHeader).toBe(status);
+      }
+
       // Pages carry a strict policy: no inline or foreign script, requests to this origin only.
       const demo = await fetch(`${web}/`);
       expect(demo.headers.get('content-security-policy')).toMatch(
@@ -307,6 +343,192 @@ describe.runIf(stack.lightning.network === 'regtest')(
       }
       expect(seenByBrowser.length).toBeGreaterThan(10);
       for (const body of seenByBrowser) expectNoSecret(body, body.slice(0, 120));
+    });
+
+    it('the dashboard shows what it is sent as text, says when figures are partial, says why it cannot load, and follows a window picked while loading', async () => {
+      const evil = '<img src=x id=injected>';
+      const now = new Date().toISOString();
+      const summary = {
+        platformId: `p${evil}`,
+        window: { name: '24h', from: now, to: now, bucket: 'hour' },
+        totals: {
+          tips: 2,
+          succeeded: { count: 1, msat: '1000', feeMsat: '0' },
+          failed: { count: 1, msat: '1000' },
+          pending: { count: 0, msat: '0' },
+        },
+        recipients: [
+          {
+            recipient: `02${evil}`,
+            paidMsat: '1000',
+            feeMsat: '0',
+            succeeded: 1,
+            failed: 1,
+            pending: 0,
+            lastPaidAt: evil,
+          },
+        ],
+        recipientCount: 1,
+        series: [{ start: now, paidMsat: '1000', tips: 1 }],
+        failures: [
+          {
+            tipId: `t"${evil}`,
+            recipient: `02${evil}`,
+            amountMsat: '1000',
+            failedAt: evil,
+            code: evil,
+            reason: `reason ${evil}`,
+          },
+        ],
+        runningBatches: [
+          {
+            batchId: `b"${evil}`,
+            kind: evil,
+            status: 'IN_PROGRESS',
+            acceptedAt: evil,
+            counts: { total: 2, succeeded: 0, failed: 0, pending: 2 },
+            msat: { total: '2000', succeeded: '0', failed: '0', pending: '2000', fees: '0' },
+          },
+        ],
+        truncated: true,
+        names: { [`02${evil}`]: `Carol ${evil}` },
+      };
+      const tips = {
+        tips: [
+          {
+            tipId: `t"${evil}`,
+            status: `FAILED${evil}`,
+            recipient: `02${evil}`,
+            amountMsat: '1000',
+            createdAt: evil,
+            failure: { code: evil, reason: `reason ${evil}` },
+          },
+        ],
+        names: summary.names,
+      };
+      const page = await newPage();
+      const fulfil = (body: unknown, status = 200) => ({
+        status,
+        contentType: 'application/json',
+        body: JSON.stringify(body),
+      });
+      await page.route('**/api/dashboard/summary*', (route) => route.fulfill(fulfil(summary)));
+      await page.route('**/api/dashboard/tips*', (route) => route.fulfill(fulfil(tips)));
+      await openDashboard(page);
+      await expect(page.locator('#injected').count()).resolves.toBe(0);
+      await expect(page.locator('#failures tbody').textContent()).resolves.toContain(
+        `reason ${evil}`,
+      );
+      await expect(page.locator('#tips tbody').textContent()).resolves.toContain(`reason ${evil}`);
+      await expect(page.locator('#recipients .name').textContent()).resolves.toBe(`Carol ${evil}`);
+      await expect(page.locator('#batches').textContent()).resolves.toContain(`b"${evil}`);
+      await expect(page.locator('#platform').textContent()).resolves.toBe(`p${evil}`);
+      await expect(page.locator('#updated').textContent()).resolves.toMatch(
+        /^Updated .*figures are partial\)$/,
+      );
+
+      // Tipstream failing behind the backend: its 502's detail is what the page says.
+      await page.unroute('**/api/dashboard/summary*');
+      await page.route('**/api/dashboard/summary*', (route) =>
+        route.fulfill(
+          fulfil(
+            {
+              title: 'Tipstream unavailable',
+              detail: 'Tipstream could not handle the request; try again in a moment',
+            },
+            502,
+          ),
+        ),
+      );
+      await page.goto(`${web}/dashboard`);
+      await page.locator('html[data-state="error"]').waitFor({ timeout: 30_000 });
+      await expect(page.locator('#error').textContent()).resolves.toBe(
+        'Could not load the dashboard: Tipstream could not handle the request; try again in a moment. Retrying every 5 s.',
+      );
+      // The backend down altogether.
+      await page.unroute('**/api/dashboard/summary*');
+      await page.route('**/api/dashboard/summary*', (route) => route.abort('connectionrefused'));
+      await page.goto(`${web}/dashboard`);
+      await page.locator('html[data-state="error"]').waitFor({ timeout: 30_000 });
+      await expect(page.locator('#error').textContent()).resolves.toMatch(
+        /^Could not load the dashboard: the platform backend could not be reached \(.+\)\. Retrying every 5 s\.$/,
+      );
+
+      // 7 days picked while the 24 hours are still loading: the 7 days are loaded as soon as the
+      // 24 hours are in, not at the next refresh 5 s later.
+      await page.unroute('**/api/dashboard/summary*');
+      await page.unroute('**/api/dashboard/tips*');
+      let heard = () => {};
+      const held = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(/\/api\/dashboard\/summary\?window=24h/, async (route) => {
+        heard();
+        await released;
+        await route.continue();
+      });
+      await page.goto(`${web}/dashboard`);
+      await held;
+      await page.getByRole('button', { name: '7 days' }).click();
+      const weekRequested = page.waitForRequest(/\/api\/dashboard\/summary\?window=7d/);
+      const releasedAt = performance.now();
+      release();
+      await weekRequested;
+      expect(performance.now() - releasedAt).toBeLessThan(2_000);
+      await page
+        .locator('#chart-heading', { hasText: 'the last 7 days' })
+        .waitFor({ timeout: 5_000 });
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('the tip button says when it cannot reach the platform or cannot check the tip, and carries on', async () => {
+      const page = await newPage();
+      await page.goto(`${web}/`);
+      const card = page.locator('article[data-creator="Carol"]');
+      const status = card.getByRole('status');
+
+      // The backend down: nothing was sent, and the button says why.
+      await page.route('**/tip', (route) => route.abort('connectionrefused'));
+      await card.getByRole('button', { name: 'Send 1,000 sats tip' }).click();
+      await card.locator('.tipstream-tip-button[data-state="error"]').waitFor({ timeout: 10_000 });
+      await expect(status.textContent()).resolves.toMatch(
+        /^Not sent: the platform could not be reached \(.+\)$/,
+      );
+      await page.unroute('**/tip');
+
+      // Tipstream failing while the tip is followed: said in the status line, then followed on.
+      let failures = 0;
+      await page.route('**/tip/*', (route) =>
+        failures++ < 2
+          ? route.fulfill({
+              status: 502,
+              contentType: 'application/json',
+              body: JSON.stringify({
+                title: 'Tipstream unavailable',
+                detail: 'Tipstream could not handle the request; try again in a moment',
+              }),
+            })
+          : route.continue(),
+      );
+      await card.getByRole('radio', { name: '100 sats' }).check();
+      await card.getByRole('button', { name: 'Send 100 sats tip' }).click();
+      await status
+        .filter({
+          hasText:
+            'Could not check the tip just now: Tipstream could not handle the request; try again in a moment. Still trying',
+        })
+        .waitFor({ timeout: 10_000 });
+      await card.locator('.tipstream-tip-button[data-state="paid"]').waitFor({ timeout: 60_000 });
+      await expect(status.textContent()).resolves.toMatch(/^Paid: 100 sats reached Carol/);
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await page.close();
+      expect(pageErrors).toEqual([]);
     });
 
     it(

@@ -62,15 +62,28 @@ const send = (response: ServerResponse, status: number, body: unknown) => {
   response.end(JSON.stringify(body));
 };
 
+/**
+ * The JSON body, at most MAX_BODY_BYTES. Only `application/json` is read: a page on another site
+ * can POST `text/plain` or a form here without asking (no CORS preflight), so a viewer's session
+ * could be made to tip; JSON needs a preflight, which this backend does not grant.
+ */
 const readJson = (request: IncomingMessage): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      request.resume();
+      reject(new BackendError(415, 'Unsupported content type', 'send the tip as application/json'));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return; // already refused: the rest is read and dropped
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Not destroyed: the client would see a reset instead of this 413.
+        chunks.length = 0;
         reject(new BackendError(413, 'Request too large', `send at most ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
         return;
       }
       chunks.push(chunk);
@@ -305,6 +318,8 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
         send(response, result.status, result.body);
       } catch (error) {
         if (error instanceof BackendError) {
+          // The refused body may still be arriving: close instead of reading it to its end.
+          if (error.status === 413) response.setHeader('connection', 'close');
           send(response, error.status, { title: error.title, detail: error.message });
         } else {
           const reference = randomUUID();

@@ -26,7 +26,12 @@ let tipsCursor;
 let extraPages = false;
 
 const getJson = async (path) => {
-  const response = await fetch(new URL(path, base), { headers: { accept: 'application/json' } });
+  let response;
+  try {
+    response = await fetch(new URL(path, base), { headers: { accept: 'application/json' } });
+  } catch (error) {
+    throw new Error(`the platform backend could not be reached (${error.message})`);
+  }
   const body = await response.json().catch(() => ({}));
   if (!response.ok)
     throw new Error(body.detail || `the platform backend answered ${response.status}`);
@@ -142,8 +147,13 @@ const renderTips = (page, append) => {
 };
 
 let loading;
-const load = async ({ first = false } = {}) => {
-  if (loading) return loading;
+let again = false;
+/** Loads and renders; `again` asks for one more load after one already under way (a new window). */
+const load = async ({ first = false, queue = false } = {}) => {
+  if (loading) {
+    again ||= queue;
+    return loading;
+  }
   loading = (async () => {
     try {
       // Both at once: the page is ready when the slower of the two has answered.
@@ -152,10 +162,11 @@ const load = async ({ first = false } = {}) => {
         extraPages ? undefined : getJson('tips?limit=25'),
       ]);
       names = { ...summary.names, ...tips?.names };
+      // Before renderSummary, which adds to it when the figures are partial.
+      $('updated').textContent = `Updated ${formatTime(summary.window.to)}`;
       renderSummary(summary);
       if (tips) renderTips(tips, false);
       $('error').hidden = true;
-      $('updated').textContent = `Updated ${formatTime(summary.window.to)}`;
       if (first) {
         performance.mark('tipstream:dashboard-ready');
         window.tipstreamDashboard = { readyMs: Math.round(performance.now()) };
@@ -168,6 +179,10 @@ const load = async ({ first = false } = {}) => {
       if (first) document.documentElement.dataset.state = 'error';
     } finally {
       loading = undefined;
+      if (again) {
+        again = false;
+        void load();
+      }
     }
   })();
   return loading;
@@ -182,7 +197,8 @@ for (const button of document.querySelectorAll('[data-window]')) {
     const url = new URL(location.href);
     url.searchParams.set('window', windowName);
     history.replaceState(null, '', url);
-    void load();
+    // A load under way is for the window shown before the click: load again once it is in.
+    void load({ queue: true });
   });
 }
 

@@ -176,14 +176,20 @@ a { color: #3d24a3; }
 
   /** JSON from the backend; a problem's detail becomes the error message. */
   const request = async (url, init) => {
-    const response = await fetch(url, {
-      ...init,
-      headers: {
-        accept: 'application/json',
-        ...(init?.body ? { 'content-type': 'application/json' } : {}),
-      },
-      credentials: 'same-origin',
-    });
+    let response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        headers: {
+          accept: 'application/json',
+          ...(init?.body ? { 'content-type': 'application/json' } : {}),
+        },
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      // No status: the caller may retry (the request may not have arrived).
+      throw new Error(`the platform could not be reached (${error.message})`);
+    }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = new Error(body.detail || `the platform answered ${response.status}`);
@@ -258,9 +264,16 @@ a { color: #3d24a3; }
           show('error', `Could not follow the tip: ${error.message}`, 'bad');
           return;
         }
-        tip = { status: last || 'ACCEPTED' }; // a network blip: keep following
+        // Down or failing for now: the tip goes on without us. Say so, keep following, and show
+        // the tip's status again once the platform answers.
+        show(
+          host.dataset.state,
+          `Could not check the tip just now: ${error.message}. Still trying\u2026`,
+          'bad',
+        );
+        last = '';
       }
-      if (tip.status !== last) {
+      if (tip && tip.status !== last) {
         last = tip.status;
         if (tip.status === 'SUCCEEDED') {
           const fee = tip.receipt?.receipt?.feeMsat ?? '0';
