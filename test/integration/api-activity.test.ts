@@ -1,5 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/wait.js';
+import { documentClient } from '../../shared/adapters/dynamodb/common.js';
+import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
+import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { apiClient, newTestPlatform, startParkedApi, useLocalService } from './helpers.js';
 
@@ -180,6 +185,40 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const foreign = await other('GET', mine.body.next);
       expect(foreign.status).toBe(422);
       expect(foreign.body.detail).toMatch(/not one this API returned for this platform/);
+    });
+
+    it('reads every tip of a window once, however it is sliced: on a slice edge, a millisecond before it, after the window end', async () => {
+      const platformId = `it-slices-${randomUUID().slice(0, 8)}`;
+      const from = new Date('2020-01-01T00:00:00.000Z');
+      const to = new Date('2020-01-01T04:00:00.000Z');
+      const at = (offsetMs: number) => new Date(from.getTime() + offsetMs).toISOString();
+      const hour = 3_600_000;
+      const inside = [0, hour - 1, hour, 2 * hour, 3 * hour - 1, 4 * hour - 1, 4 * hour, 5 * hour];
+      const doc = documentClient(f.clients.dynamodb);
+      for (const [index, offset] of [-1, ...inside].entries()) {
+        await doc.send(
+          new PutCommand({
+            TableName: LOCAL_TABLE_NAMES.tips,
+            Item: {
+              tipId: `${platformId}:${index}`,
+              platformId,
+              createdAt: at(offset),
+              updatedAt: at(offset),
+              state: 'FAILED',
+              recipient: pubkey('carol'),
+              amountMsat: '1000',
+            },
+          }),
+        );
+      }
+      const activity = createDynamoPlatformActivity(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+      for (const segments of [1, 2, 3, 4, 7, 64]) {
+        const { tips, truncated } = await activity.tipsSince(platformId, from, to, { segments });
+        expect(tips.map((tip) => tip.createdAt).sort(), `${segments} slices`).toEqual(
+          inside.map(at).sort(),
+        );
+        expect(truncated).toBe(false);
+      }
     });
 
     it('refuses a made-up cursor with 422 and reads a fractional limit as a whole one', async () => {
