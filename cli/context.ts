@@ -68,7 +68,9 @@ export class CliContext {
   }
 
   async apiTarget(): Promise<ApiTarget> {
-    this.target ??= await loadTarget(this.options, this.env);
+    this.target ??= await loadTarget(this.options, this.env, (text) =>
+      this.io.stderr.write(`${text}\n`),
+    );
     return this.target;
   }
 

@@ -112,6 +112,17 @@ const isUnreachable = (error: unknown): boolean => {
   return e?.cause !== undefined && e.cause !== error ? isUnreachable(e.cause) : false;
 };
 
+/** The error itself or the first of its causes that is a `type`. */
+const findCause = <T>(
+  error: unknown,
+  type: abstract new (...args: never[]) => T,
+): T | undefined => {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof type) return e;
+  }
+  return undefined;
+};
+
 /** Prints an error (and with --json, an error document on stdout) and returns its exit code. */
 export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode => {
   let code: ExitCode;
@@ -132,7 +143,8 @@ export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode 
     code = EXIT.FAILED;
     message = `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   }
-  const problem = error instanceof ApiProblemError ? error.problem : undefined;
+  // A refusal wrapped with more context (a payout part) still lists the API's row errors.
+  const problem = findCause(error, ApiProblemError)?.problem;
   let text = `tipstream: ${message}\n`;
   for (const item of problem?.errors ?? []) {
     const where = item.line !== undefined ? `line ${item.line}` : item.field;
@@ -159,8 +171,20 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are answers, not errors; every other parse error is a usage error.
-      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      // Help and version are answers, not errors; every other parse error is a usage error
+      // (commander has printed it on stderr; a script reading --json still gets its document).
+      if (error.exitCode === 0) return EXIT.OK;
+      if (argv.includes('--json')) {
+        // No command at all: commander printed the help, its "message" is a placeholder.
+        const message =
+          error.code === 'commander.help'
+            ? 'no command given: see tipstream --help'
+            : error.message.replace(/^error: /, '');
+        io.stdout.write(
+          `${JSON.stringify({ ok: false, exitCode: EXIT.USAGE, error: message }, null, 2)}\n`,
+        );
+      }
+      return EXIT.USAGE;
     }
     return reportError(io, error, argv.includes('--json'));
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readStackConfig, runPaths } from '../infra/local/config.js';
 import { readServiceFile, type ServiceFile } from '../shared/config/service-file.js';
@@ -117,20 +117,39 @@ export const loadStack = async (
   env: Record<string, string | undefined> = process.env,
 ): Promise<StackFile | undefined> => readStackFile(runPaths(runDir(env)).stackFile);
 
+/**
+ * The secret in `--secret-file`. An empty file is an error (not a silent fall back to another
+ * secret); a file other users may read is used, with a warning that says how to close it.
+ */
+export const readSecretFile = async (
+  path: string,
+  warn: (text: string) => void,
+): Promise<string> => {
+  const fail = (error: NodeJS.ErrnoException): never => {
+    throw new UsageError(`cannot read --secret-file ${path}: ${error.code ?? error.message}`);
+  };
+  const { mode } = await stat(path).catch(fail);
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    warn(
+      `warning: --secret-file ${path} can be read by other users of this machine (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 ${path}`,
+    );
+  }
+  const secret = (await readFile(path, 'utf8').catch(fail)).trim();
+  if (secret === '') {
+    throw new UsageError(`--secret-file ${path} is empty: put the platform's signing secret in it`);
+  }
+  return secret;
+};
+
 /** Reads flags, environment and the local run folder, then resolves the target. */
 export const loadTarget = async (
   flags: TargetFlags,
   env: Record<string, string | undefined> = process.env,
+  warn: (text: string) => void = () => {},
 ): Promise<ApiTarget> => {
   const dir = runDir(env);
   const secretFromFile =
-    flags.secretFile === undefined
-      ? undefined
-      : await readFile(flags.secretFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-          throw new UsageError(
-            `cannot read --secret-file ${flags.secretFile}: ${error.code ?? error.message}`,
-          );
-        });
+    flags.secretFile === undefined ? undefined : await readSecretFile(flags.secretFile, warn);
   const service = await readServiceFile(dir).catch(() => undefined);
   const localSecret = await readFile(`${dir}/platform-secret`, 'utf8').catch(() => undefined);
   return resolveTarget({ flags, env, service, localSecret, secretFromFile });

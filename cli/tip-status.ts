@@ -26,27 +26,36 @@ export const getTip = async (api: ApiClient, tipId: string): Promise<TipStatus> 
 
 /**
  * Polls a tip until it is SUCCEEDED or FAILED, or the time runs out (then its last state).
- * Ctrl-C stops waiting (exit 130) and says how to look again: the tip itself goes on.
+ * Ctrl-C stops waiting (`detached`, exit 130) and says how to look again: the tip itself goes
+ * on. A second Ctrl-C (an API that does not answer) leaves at once.
  */
 export const followTip = async (
   ctx: CliContext,
   api: ApiClient,
   tipId: string,
   { timeoutMs, intervalMs = 300 }: { timeoutMs: number; intervalMs?: number },
-): Promise<TipStatus> => {
+): Promise<{ tip: TipStatus; detached: boolean }> => {
+  const abort = new AbortController();
   const onSigint = () => {
-    ctx.io.stderr.write(
-      `\nstopped waiting; the tip goes on. Look again with: tipstream status ${tipId} --wait\n`,
-    );
-    process.exit(EXIT.DETACHED);
+    if (abort.signal.aborted) process.exit(EXIT.DETACHED);
+    abort.abort();
   };
   process.on('SIGINT', onSigint);
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const tip = await getTip(api, tipId);
-      if (isFinal(tip) || Date.now() >= deadline) return tip;
-      await sleep(intervalMs);
+      if (isFinal(tip) || Date.now() >= deadline) return { tip, detached: false };
+      if (!abort.signal.aborted) {
+        await sleep(intervalMs, undefined, { signal: abort.signal }).catch(() => {});
+      }
+      if (abort.signal.aborted) {
+        ctx.fail(EXIT.DETACHED);
+        ctx.io.stderr.write(
+          `\nstopped waiting; the tip goes on. Look again with: tipstream status ${tipId} --wait\n`,
+        );
+        return { tip, detached: true };
+      }
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -60,7 +69,7 @@ export const followTip = async (
 export const reportTip = async (
   ctx: CliContext,
   tip: TipStatus,
-  { waited = false }: { waited?: boolean } = {},
+  { waited = false, detached = false }: { waited?: boolean; detached?: boolean } = {},
 ): Promise<void> => {
   const verification = tip.receipt ? verifyReceipt(tip.receipt) : undefined;
   if (tip.status === 'FAILED') ctx.fail(EXIT.FAILED);
@@ -71,6 +80,7 @@ export const reportTip = async (
     ctx.printJson({
       ...tip,
       ...(verification ? { receiptVerification: verification } : {}),
+      ...(detached ? { watch: 'detached' } : {}),
     });
     return;
   }
@@ -98,7 +108,7 @@ export const reportTip = async (
     ctx.print(`\nsigned receipt (check it offline with "tipstream verify-receipt <file>"):`);
     ctx.print(JSON.stringify(tip.receipt, null, 2));
   }
-  if (waited && !isFinal(tip)) {
+  if (waited && !detached && !isFinal(tip)) {
     ctx.print(
       `\nstill ${tip.status} when the wait ran out; check later with: tipstream status ${tip.tipId}`,
     );

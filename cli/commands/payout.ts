@@ -16,7 +16,7 @@ import {
   planPayoutBatches,
   validatePayoutFile,
 } from '../payout-plan.js';
-import { type ActionRunner, parsePositiveInt, parseSeconds } from './common.js';
+import { type ActionRunner, exitInterrupted, parsePositiveInt, parseSeconds } from './common.js';
 
 interface WatchFlags {
   watch: boolean;
@@ -49,7 +49,7 @@ const defaultResultPath = (file: string) => {
   return join(dir, `${name}.result.csv`);
 };
 
-/** How to resume watching, with the same target flags (never the secret). */
+/** How to resume watching, with the same target flags (the secret's file, never the secret). */
 const resumeCommand = (ctx: CliContext, batchIds: readonly string[], out?: string) =>
   [
     'tipstream payout status',
@@ -57,6 +57,7 @@ const resumeCommand = (ctx: CliContext, batchIds: readonly string[], out?: strin
     ...(out ? ['--out', out] : []),
     ...(ctx.options.api ? ['--api', ctx.options.api] : []),
     ...(ctx.options.platform ? ['--platform', ctx.options.platform] : []),
+    ...(ctx.options.secretFile ? ['--secret-file', ctx.options.secretFile] : []),
   ].join(' ');
 
 const watchOptions = (ctx: CliContext, flags: WatchFlags, batchIds: string[], out?: string) => ({
@@ -91,11 +92,10 @@ export const payoutCommand = async (ctx: CliContext, file: string, options: Payo
     return;
   }
 
+  const baseKey = options.idempotencyKey ?? defaultPayoutKey(text);
   let plans: PayoutBatchPlan[];
   try {
-    plans = planPayoutBatches(validated, text, {
-      baseKey: options.idempotencyKey ?? defaultPayoutKey(text),
-    });
+    plans = planPayoutBatches(validated, text, { baseKey });
   } catch (error) {
     if (error instanceof PayoutPlanError) throw new UsageError(error.message);
     throw error;
@@ -138,7 +138,7 @@ export const payoutCommand = async (ctx: CliContext, file: string, options: Payo
   const api = await ctx.api();
   const out = options.out ?? defaultResultPath(file);
   const submitStarted = performance.now();
-  const accepted = await submitPlans(ctx, api, plans, file);
+  const accepted = await submitPlans(ctx, api, plans, { file, baseKey });
   const submitMs = Math.round(performance.now() - submitStarted);
   const batchIds = accepted.map((batch) => batch.batchId);
   ctx.note(`submitted in ${submitMs} ms`);
@@ -166,17 +166,17 @@ const submitPlans = async (
   ctx: CliContext,
   api: ApiClient,
   plans: readonly PayoutBatchPlan[],
-  file: string,
+  { file, baseKey }: { file: string; baseKey: string },
 ) => {
   const accepted: Array<{ batchId: string; rows: number; totalMsat: string; replayed: boolean }> =
     [];
   // Ctrl-C while submitting: a request may or may not have been accepted, so say how to go on.
-  const onSigint = () => {
-    ctx.io.stderr.write(
-      `\ninterrupted while submitting${accepted.length > 0 ? ` (accepted so far: ${accepted.map((b) => b.batchId).join(', ')})` : ''}.\nrun the same command again to continue: every part keeps its Idempotency-Key, so what was accepted is recognised and nothing is paid twice.\n`,
+  const onSigint = () =>
+    exitInterrupted(
+      ctx,
+      `interrupted while submitting${accepted.length > 0 ? ` (accepted so far: ${accepted.map((b) => b.batchId).join(', ')})` : ''}.\nrun the same command again to continue: every part keeps its Idempotency-Key, so what was accepted is recognised and nothing is paid twice.`,
+      { submitted: accepted },
     );
-    process.exit(EXIT.DETACHED);
-  };
   process.on('SIGINT', onSigint);
   try {
     for (const plan of plans) {
@@ -193,10 +193,17 @@ const submitPlans = async (
           timeoutMs: 300_000,
         });
       } catch (error) {
+        if (error instanceof ApiProblemError && error.slug === 'invalid-rows') {
+          ctx.io.stderr.write(
+            `${file}: the API found problems the local check did not (its limits may differ):\n`,
+          );
+        }
         if (accepted.length === 0 || !(error instanceof CliError)) throw error;
+        // The default key comes from the file's content: an edited file is a new payout, whose
+        // accepted parts would be paid again. The base key ties the edited file to this one.
         throw new CliError(`${error.message} (submitting${part})`, error.exitCode, {
           cause: error,
-          hint: `${accepted.length} part(s) were accepted (${accepted.map((b) => b.batchId).join(', ')}); fix the cause and run the same command again: accepted parts are recognised by their Idempotency-Key and not paid twice`,
+          hint: `${accepted.length} of ${plans.length} parts were accepted and are being paid (${accepted.map((b) => b.batchId).join(', ')}). Run the same command on the unchanged file to send the rest: the accepted parts are recognised by their Idempotency-Key and not paid twice. If the file must change first, leave the accepted parts' rows as they are, on their lines, and add --idempotency-key ${baseKey}: without it the edited file is a new payout and the accepted parts would be paid again`,
         });
       }
       const replayed = response.headers.get('idempotent-replayed') === 'true';
@@ -212,13 +219,6 @@ const submitPlans = async (
           : `submitted${part}: batch ${response.body.batchId}, ${formatCount(response.body.rows)} rows, ${satsLabel(response.body.totalMsat)}`,
       );
     }
-  } catch (error) {
-    if (error instanceof ApiProblemError && error.slug === 'invalid-rows') {
-      ctx.io.stderr.write(
-        `${file}: the API found problems the local check did not (its limits may differ):\n`,
-      );
-    }
-    throw error;
   } finally {
     process.off('SIGINT', onSigint);
   }

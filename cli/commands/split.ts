@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatMsat, renderTable, satsLabel, shortKey } from '../format.js';
 import { parseSplitSource, previewSplit, type SplitPreviewPart } from '../split-preview.js';
-import { type ActionRunner, parsePositiveInt, parseSats } from './common.js';
+import { type ActionRunner, parsePositiveInt, parseSats, postPayment } from './common.js';
 
 interface SplitOptions {
   message?: string;
@@ -118,7 +118,7 @@ export const splitCommand = async (
     ...(options.sender ? { senderName: options.sender } : {}),
     minPartMsat: Number(minPartMsat),
   });
-  const response = await api.post<SplitAccepted>('/v1/splits', {
+  const response = await postPayment<SplitAccepted>(ctx, api, '/v1/splits', {
     body,
     idempotencyKey: options.idempotencyKey ?? `tipstream-split-${randomUUID()}`,
   });

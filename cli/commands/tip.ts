@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { describeNode, satsLabel } from '../format.js';
 import { followTip, getTip, reportTip } from '../tip-status.js';
-import { type ActionRunner, parseSats, parseSeconds } from './common.js';
+import { type ActionRunner, parseSats, parseSeconds, postPayment } from './common.js';
 
 interface TipOptions {
   message?: string;
@@ -32,7 +32,7 @@ export const tipCommand = async (
     ...(options.sender ? { senderName: options.sender } : {}),
   });
   const key = options.idempotencyKey ?? `tipstream-tip-${randomUUID()}`;
-  const accepted = await api.post<{ tipId: string; status: string }>('/v1/tips', {
+  const accepted = await postPayment<{ tipId: string; status: string }>(ctx, api, '/v1/tips', {
     body,
     idempotencyKey: key,
   });
@@ -48,8 +48,8 @@ export const tipCommand = async (
     return;
   }
   ctx.note('waiting for the payer…');
-  const tip = await followTip(ctx, api, accepted.body.tipId, { timeoutMs });
-  await reportTip(ctx, tip, { waited: true });
+  const { tip, detached } = await followTip(ctx, api, accepted.body.tipId, { timeoutMs });
+  await reportTip(ctx, tip, { waited: true, detached });
 };
 
 export const registerTip = (program: Command, run: ActionRunner) =>
@@ -86,11 +86,11 @@ export const registerStatus = (program: Command, run: ActionRunner) =>
       run(async (ctx: CliContext, tipId: string, options: { wait?: boolean; timeout: string }) => {
         if (tipId.trim() === '') throw new UsageError('give the tip id');
         const api = await ctx.api();
-        const tip = options.wait
+        const { tip, detached } = options.wait
           ? await followTip(ctx, api, tipId, {
               timeoutMs: parseSeconds(options.timeout, '--timeout') * 1000,
             })
-          : await getTip(api, tipId);
-        await reportTip(ctx, tip, { waited: options.wait === true });
+          : { tip: await getTip(api, tipId), detached: false };
+        await reportTip(ctx, tip, { waited: options.wait === true, detached });
       }),
     );

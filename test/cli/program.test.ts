@@ -67,6 +67,21 @@ describe('tipstream (in process, offline)', () => {
     expect(stderr).toMatch(error);
   });
 
+  it.each([
+    { args: ['tip', '--json'], error: /missing required argument 'recipient'/ },
+    { args: ['--json', 'nonsense'], error: /unknown command 'nonsense'/ },
+    { args: ['payout', 'status', '--json'], error: /missing required argument 'batchId/ },
+    { args: ['--json'], error: /no command given: see tipstream --help/ },
+  ])('gives --json its one document for a usage error too: $args', async ({ args, error }) => {
+    const { code, stdout } = await cli(args);
+    expect(code).toBe(EXIT.USAGE);
+    expect(JSON.parse(stdout)).toEqual({
+      ok: false,
+      exitCode: EXIT.USAGE,
+      error: expect.stringMatching(error),
+    });
+  });
+
   it('validates a payout file before anything else: every bad line, exit 2, nothing sent', async () => {
     const file = join(dir, 'bad.csv');
     await writeFile(
