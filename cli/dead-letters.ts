@@ -194,27 +194,26 @@ export const listDeadLetters = async (
   dlqUrl: string,
   { max = 1000, visibilityTimeoutSeconds = 30 } = {},
 ): Promise<DeadLetter[]> => {
-  const held: Message[] = [];
-  const seen = new Set<string>();
+  // By message id, the latest receipt: a message received again (its timeout ran out during a
+  // long listing) can be made visible only with its newest receipt handle.
+  const held = new Map<string, Message>();
   let empty = 0;
   try {
     // Two empty answers in a row: SQS samples servers, so one empty answer can be a miss.
-    while (held.length < max && empty < 2) {
-      const messages = await receive(sqs, dlqUrl, max - held.length, visibilityTimeoutSeconds);
-      if (messages.length === 0) {
+    while (held.size < max && empty < 2) {
+      const messages = await receive(sqs, dlqUrl, max - held.size, visibilityTimeoutSeconds);
+      const fresh = messages.filter((message) => !held.has(message.MessageId ?? ''));
+      for (const message of messages) held.set(message.MessageId ?? '', message);
+      if (fresh.length === 0) {
         empty += 1;
         continue;
       }
       empty = 0;
-      for (const message of messages) {
-        if (!seen.has(message.MessageId ?? '')) held.push(message);
-        seen.add(message.MessageId ?? '');
-      }
     }
   } finally {
-    await returnToQueue(sqs, dlqUrl, held);
+    await returnToQueue(sqs, dlqUrl, [...held.values()]);
   }
-  return held.map(summariseDeadLetter);
+  return [...held.values()].map(summariseDeadLetter);
 };
 
 export interface RedriveResult {
@@ -223,20 +222,25 @@ export interface RedriveResult {
   notDeleted: DeadLetter[];
   /** Not sent (still in the DLQ). */
   failed: Array<DeadLetter & { error: string }>;
+  /** Stopped early (Ctrl-C, or SQS failed mid-way): the DLQ may hold more than was handled. */
+  stopped?: string;
 }
 
 /**
  * Moves dead letters back to `queueUrl`: each is sent, and deleted from the DLQ only once the
  * send succeeded, so none is lost. Only the messages there when it starts are moved (at most
  * `max`), so a message that fails again and returns is not looped. If a delete fails after a
- * send, the message is reported and will be in the DLQ again; sending it a second time is
- * harmless, because the payer pays a tip id at most once.
+ * send (or the process dies between the two), the message is in the DLQ again once its 60 s
+ * visibility timeout ends; sending it a second time is harmless, because the payer pays a tip
+ * id at most once (its payment hash derives from the tip id). `signal` (Ctrl-C) stops before
+ * the next batch of 10, never between a batch's send and its delete. An SQS error once some
+ * messages were handled stops the redrive and is reported in `stopped`, with what was done.
  */
 export const redriveDeadLetters = async (
   sqs: SQSClient,
   dlqUrl: string,
   queueUrl: string,
-  { max = Number.MAX_SAFE_INTEGER } = {},
+  { max = Number.MAX_SAFE_INTEGER, signal }: { max?: number; signal?: AbortSignal } = {},
 ): Promise<RedriveResult> => {
   const result: RedriveResult = { moved: [], notDeleted: [], failed: [] };
   const { visible } = await queueDepth(sqs, dlqUrl);
@@ -244,8 +248,20 @@ export const redriveDeadLetters = async (
   const seen = new Set<string>();
   let empty = 0;
   const handled = () => result.moved.length + result.notDeleted.length + result.failed.length;
+  const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
   while (handled() < cap && empty < 2) {
-    const received = await receive(sqs, dlqUrl, cap - handled(), 60);
+    if (signal?.aborted) {
+      result.stopped = 'interrupted (Ctrl-C)';
+      break;
+    }
+    let received: Message[];
+    try {
+      received = await receive(sqs, dlqUrl, cap - handled(), 60);
+    } catch (error) {
+      if (handled() === 0) throw error;
+      result.stopped = `receiving from ${dlqUrl} failed: ${errorText(error)}`;
+      break;
+    }
     const fresh = received.filter((message) => !seen.has(message.MessageId ?? ''));
     const again = received.filter((message) => seen.has(message.MessageId ?? ''));
     if (again.length > 0) await returnToQueue(sqs, dlqUrl, again);
@@ -255,24 +271,19 @@ export const redriveDeadLetters = async (
     }
     empty = 0;
     for (const message of fresh) seen.add(message.MessageId ?? '');
-    const sent = await sqs
-      .send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: fresh.map((message, index) => ({
-            Id: String(index),
-            MessageBody: message.Body ?? '',
-            ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0
-              ? { MessageAttributes: message.MessageAttributes }
-              : {}),
-          })),
-        }),
-      )
-      .catch(async (error: unknown) => {
-        // Nothing was sent: give the messages back to the DLQ at once, not after 60 s.
-        await returnToQueue(sqs, dlqUrl, fresh).catch(() => {});
-        throw error;
-      });
+    let sent: Awaited<ReturnType<typeof sendBatch>>;
+    try {
+      sent = await sendBatch(sqs, queueUrl, fresh);
+    } catch (error) {
+      // Not sent (or not known to be): give the messages back to the DLQ at once, not after 60 s.
+      await returnToQueue(sqs, dlqUrl, fresh).catch(() => {});
+      if (handled() === 0) throw error;
+      for (const message of fresh) {
+        result.failed.push({ ...summariseDeadLetter(message), error: errorText(error) });
+      }
+      result.stopped = `sending to ${queueUrl} failed: ${errorText(error)}`;
+      break;
+    }
     const sentIndexes = new Set((sent.Successful ?? []).map((entry) => Number(entry.Id)));
     const unsent = fresh.filter((_, index) => !sentIndexes.has(index));
     for (const failure of sent.Failed ?? []) {
@@ -287,21 +298,43 @@ export const redriveDeadLetters = async (
     if (unsent.length > 0) await returnToQueue(sqs, dlqUrl, unsent);
     const toDelete = fresh.filter((_, index) => sentIndexes.has(index));
     if (toDelete.length === 0) continue;
-    const deleted = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: dlqUrl,
-        Entries: toDelete.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-        })),
-      }),
-    );
-    const deletedIndexes = new Set((deleted.Successful ?? []).map((entry) => Number(entry.Id)));
+    let deletedIndexes: Set<number>;
+    try {
+      const deleted = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: dlqUrl,
+          Entries: toDelete.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
+        }),
+      );
+      deletedIndexes = new Set((deleted.Successful ?? []).map((entry) => Number(entry.Id)));
+    } catch (error) {
+      // Sent but still in the DLQ: reported, never thrown away with the rest of the result.
+      deletedIndexes = new Set();
+      result.stopped = `deleting from ${dlqUrl} failed after sending: ${errorText(error)}`;
+    }
     toDelete.forEach((message, index) => {
       (deletedIndexes.has(index) ? result.moved : result.notDeleted).push(
         summariseDeadLetter(message),
       );
     });
+    if (result.stopped) break;
   }
   return result;
 };
+
+const sendBatch = (sqs: SQSClient, queueUrl: string, messages: readonly Message[]) =>
+  sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: messages.map((message, index) => ({
+        Id: String(index),
+        MessageBody: message.Body ?? '',
+        ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0
+          ? { MessageAttributes: message.MessageAttributes }
+          : {}),
+      })),
+    }),
+  );

@@ -26,11 +26,13 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** The table printed by `--help` and kept in the README. */
 export const EXIT_CODE_HELP = `Exit codes:
   0    ok: the tip was paid, every payout row succeeded, the receipt verifies
-  1    failed: a tip or some payout rows FAILED (reasons printed), a receipt does not verify
+  1    failed: a tip or some payout rows FAILED (reasons printed), a receipt does not verify,
+       a dead letter could not be moved
   2    usage or validation error: bad arguments or input file, the API refused the request (4xx)
   3    cannot reach the API, the local stack or DynamoDB/SQS, or nothing is configured (5xx too)
   4    authentication refused (401): wrong platform id or secret
   5    over budget (429): the platform's daily or the operator's hourly limit; retry later
   6    still pending when --wait/--timeout ran out
   130  Ctrl-C while watching a payout or waiting for a tip: detached, it keeps running
-       (resume with "payout status <batchId>" or "status <tipId> --wait")`;
+       (resume with "payout status <batchId>" or "status <tipId> --wait"); also Ctrl-C while a
+       request is sent (the error prints how to retry it) or during "dlq redrive"`;

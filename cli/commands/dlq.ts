@@ -59,21 +59,36 @@ export const dlqRedriveCommand = async (
   const max = options.max === undefined ? undefined : parsePositiveInt(options.max, '--max');
   const { openDeadLetterQueue, redriveDeadLetters, redriveTarget } = await deadLetters();
   const { sqs, dlqUrl, configuredQueue } = openDeadLetterQueue(options, ctx.env, await ctx.stack());
+  // Ctrl-C finishes the batch in hand (sent, then deleted) and stops; a second one leaves at
+  // once, which at worst leaves a sent message in the DLQ too (harmless: see redriveDeadLetters).
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.DETACHED);
+    abort.abort();
+    ctx.io.stderr.write('\nstopping after the messages in hand (Ctrl-C again to quit now)…\n');
+  };
+  process.on('SIGINT', onSigint);
   try {
     const queueUrl = await redriveTarget(sqs, dlqUrl, options.to, configuredQueue);
-    const result = await redriveDeadLetters(
-      sqs,
-      dlqUrl,
-      queueUrl,
-      max === undefined ? {} : { max },
-    );
-    if (result.failed.length > 0 || result.notDeleted.length > 0) ctx.fail(EXIT.FAILED);
+    const result = await redriveDeadLetters(sqs, dlqUrl, queueUrl, {
+      ...(max === undefined ? {} : { max }),
+      signal: abort.signal,
+    });
+    if (abort.signal.aborted) ctx.fail(EXIT.DETACHED);
+    if (result.failed.length > 0 || result.notDeleted.length > 0 || result.stopped) {
+      ctx.fail(EXIT.FAILED);
+    }
     if (ctx.json) {
       ctx.printJson({ dlqUrl, queueUrl, ...result });
       return;
     }
     const names = await stackNames(ctx);
     ctx.print(`moved ${formatCount(result.moved.length)} message(s) from ${dlqUrl} to ${queueUrl}`);
+    if (result.stopped) {
+      ctx.print(
+        `stopped early: ${result.stopped}; what is left is still in the DLQ ("tipstream dlq list")`,
+      );
+    }
     if (result.moved.length > 0) ctx.print(renderTable(HEAD, letterRows(result.moved, names)));
     if (result.notDeleted.length > 0) {
       ctx.print(
@@ -95,6 +110,7 @@ export const dlqRedriveCommand = async (
       );
     }
   } finally {
+    process.off('SIGINT', onSigint);
     sqs.destroy();
   }
 };
