@@ -3,6 +3,7 @@ import type { SignedReceipt } from '../shared/domain/receipt.js';
 import { verifyReceipt } from '../shared/domain/receipt.js';
 import type { ApiClient } from './api-client.js';
 import type { CliContext } from './context.js';
+import { onCtrlC } from './ctrl-c.js';
 import { EXIT } from './exit-codes.js';
 import { describeNode, satsLabel } from './format.js';
 
@@ -36,11 +37,10 @@ export const followTip = async (
   { timeoutMs, intervalMs = 300 }: { timeoutMs: number; intervalMs?: number },
 ): Promise<{ tip: TipStatus; detached: boolean }> => {
   const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.DETACHED);
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stopListening = onCtrlC(
+    () => abort.abort(),
+    () => process.exit(EXIT.DETACHED),
+  );
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -58,7 +58,7 @@ export const followTip = async (
       }
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 };
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { onCtrlC } from '../ctrl-c.js';
 import type { DeadLetter, QueueFlags } from '../dead-letters.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNode, formatCount, renderTable, satsLabel, shortKey } from '../format.js';
@@ -62,12 +63,13 @@ export const dlqRedriveCommand = async (
   // Ctrl-C finishes the batch in hand (sent, then deleted) and stops; a second one leaves at
   // once, which at worst leaves a sent message in the DLQ too (harmless: see redriveDeadLetters).
   const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.DETACHED);
-    abort.abort();
-    ctx.io.stderr.write('\nstopping after the messages in hand (Ctrl-C again to quit now)…\n');
-  };
-  process.on('SIGINT', onSigint);
+  const stopListening = onCtrlC(
+    () => {
+      abort.abort();
+      ctx.io.stderr.write('\nstopping after the messages in hand (Ctrl-C again to quit now)…\n');
+    },
+    () => process.exit(EXIT.DETACHED),
+  );
   try {
     const queueUrl = await redriveTarget(sqs, dlqUrl, options.to, configuredQueue);
     const result = await redriveDeadLetters(sqs, dlqUrl, queueUrl, {
@@ -110,7 +112,7 @@ export const dlqRedriveCommand = async (
       );
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
     sqs.destroy();
   }
 };
