@@ -82,9 +82,22 @@ export const validatePayoutFile = (
   };
 };
 
-/** The default Idempotency-Key of a file: running the same file again resumes it, never pays twice. */
-export const defaultPayoutKey = (text: string): string =>
-  `tipstream-payout-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+/**
+ * The default Idempotency-Key of a file: running the same payout again resumes it, never pays
+ * twice. It comes from the rows (recipient, amount, memo, custom record, in order), not the
+ * bytes: the file re-saved by an editor or a spreadsheet (line endings, a byte order mark,
+ * quoting, JSON layout) is the same payout. Rows that moved to other lines (a header added)
+ * keep the key, and the API refuses them as a conflict instead of paying them again.
+ */
+export const defaultPayoutKey = (rows: readonly PayoutRow[]): string => {
+  const content = rows.map((row) => [
+    row.recipient,
+    row.amountMsat.toString(),
+    row.memo ?? null,
+    row.customRecord ?? null,
+  ]);
+  return `tipstream-payout-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 40)}`;
+};
 
 /** The key of part `index` of `count` (the base key itself when there is one part). */
 export const partKey = (base: string, index: number, count: number): string =>

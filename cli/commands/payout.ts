@@ -92,7 +92,7 @@ export const payoutCommand = async (ctx: CliContext, file: string, options: Payo
     return;
   }
 
-  const baseKey = options.idempotencyKey ?? defaultPayoutKey(text);
+  const baseKey = options.idempotencyKey ?? defaultPayoutKey(validated.rows);
   let plans: PayoutBatchPlan[];
   try {
     plans = planPayoutBatches(validated, text, { baseKey });
@@ -138,7 +138,11 @@ export const payoutCommand = async (ctx: CliContext, file: string, options: Payo
   const api = await ctx.api();
   const out = options.out ?? defaultResultPath(file);
   const submitStarted = performance.now();
-  const accepted = await submitPlans(ctx, api, plans, { file, baseKey });
+  const accepted = await submitPlans(ctx, api, plans, {
+    file,
+    baseKey,
+    keyGiven: options.idempotencyKey !== undefined,
+  });
   const submitMs = Math.round(performance.now() - submitStarted);
   const batchIds = accepted.map((batch) => batch.batchId);
   ctx.note(`submitted in ${submitMs} ms`);
@@ -166,7 +170,7 @@ const submitPlans = async (
   ctx: CliContext,
   api: ApiClient,
   plans: readonly PayoutBatchPlan[],
-  { file, baseKey }: { file: string; baseKey: string },
+  { file, baseKey, keyGiven }: { file: string; baseKey: string; keyGiven: boolean },
 ) => {
   const accepted: Array<{ batchId: string; rows: number; totalMsat: string; replayed: boolean }> =
     [];
@@ -198,8 +202,15 @@ const submitPlans = async (
             `${file}: the API found problems the local check did not (its limits may differ):\n`,
           );
         }
+        const conflict = error instanceof ApiProblemError && error.slug === 'idempotency-conflict';
+        if (conflict && accepted.length === 0 && !keyGiven) {
+          throw new CliError(error.message, error.exitCode, {
+            cause: error,
+            hint: `these rows were already submitted, laid out on other lines (the same payout, edited?): nothing more was sent. To pay them again on purpose, pass a new --idempotency-key`,
+          });
+        }
         if (accepted.length === 0 || !(error instanceof CliError)) throw error;
-        // The default key comes from the file's content: an edited file is a new payout, whose
+        // The default key comes from the file's rows: an edited file is a new payout, whose
         // accepted parts would be paid again. The base key ties the edited file to this one.
         throw new CliError(`${error.message} (submitting${part})`, error.exitCode, {
           cause: error,

@@ -174,11 +174,33 @@ describe('planPayoutBatches', () => {
 });
 
 describe('idempotency keys', () => {
-  it('derive from the file content, so the same file resumes and another file is new', () => {
-    const key = defaultPayoutKey(csvFile(3));
-    expect(key).toBe(defaultPayoutKey(csvFile(3)));
-    expect(key).not.toBe(defaultPayoutKey(csvFile(4)));
+  const keyOf = (path: string, text: string) => {
+    const validated = validatePayoutFile(path, text, policy);
+    expect(validated.errors).toEqual([]);
+    return defaultPayoutKey(validated.rows);
+  };
+
+  it('derive from the rows, so the same payout resumes and another is new', () => {
+    const key = keyOf('a.csv', csvFile(3));
+    expect(key).toBe(keyOf('a.csv', csvFile(3)));
+    expect(key).not.toBe(keyOf('a.csv', csvFile(4)));
+    expect(key).not.toBe(keyOf('a.csv', csvFile(3).replace(`${P1},1,`, `${P1},2,`)));
+    expect(key).not.toBe(
+      keyOf(
+        'a.csv',
+        csvFile(3, (i) => `memo ${i}`),
+      ),
+    );
     expect(key).toMatch(/^tipstream-payout-[0-9a-f]{40}$/);
+  });
+
+  it.each([
+    { change: 'CRLF line endings', text: csvFile(3).replaceAll('\n', '\r\n') },
+    { change: 'a byte order mark', text: `\uFEFF${csvFile(3)}` },
+    { change: 'a final newline', text: `${csvFile(3)}\n` },
+    { change: 'quotes only where needed', text: csvFile(3).replaceAll('"', '') },
+  ])('stay the same when a spreadsheet re-saves the file: $change', ({ text }) => {
+    expect(keyOf('a.csv', text)).toBe(keyOf('a.csv', csvFile(3)));
   });
 
   it.each([

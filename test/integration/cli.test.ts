@@ -256,6 +256,23 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
         expect.objectContaining({ batchId: body.batchIds[0], replayed: true }),
       ]);
       expect(again.stderr).toMatch(/already submitted earlier: batch .*nothing is paid twice/);
+      // Re-saved by a spreadsheet (CRLF, a byte order mark): the same rows, the same payout.
+      const resaved = join(dir, 'payout-100-resaved.csv');
+      await writeFile(resaved, `\uFEFF${lines.join('\r\n')}\r\n`);
+      const third = await cli(['payout', resaved, '--no-watch', '--json']);
+      expect(third.code, third.stderr).toBe(0);
+      expect(json(third).submitted).toEqual([
+        expect.objectContaining({ batchId: body.batchIds[0], replayed: true }),
+      ]);
+      // The rows moved down a line: refused as a conflict, not paid again.
+      const moved = join(dir, 'payout-100-moved.csv');
+      await writeFile(moved, `\n${lines.join('\n')}\n`);
+      const fourth = await cli(['payout', moved, '--json']);
+      expect(fourth.code).toBe(2);
+      expect(json(fourth)).toMatchObject({
+        problem: { type: expect.stringMatching(/idempotency-conflict/) },
+        hint: expect.stringMatching(/already submitted, laid out on other lines/),
+      });
       const after = await f.clients.ledger.getRecipientTotals(pubkey('carol'));
       const carolSats = records
         .filter((record) => record.pubkey === pubkey('carol'))
