@@ -134,6 +134,28 @@ export const queueDepth = async (sqs: SQSClient, queueUrl: string) => {
   };
 };
 
+/**
+ * Refuses a queue that has a redrive policy of its own: that is a source queue (the tips queue),
+ * not a dead-letter queue, and receiving from it would hide tips from the payer and count
+ * towards their maxReceiveCount, sending healthy tips to the DLQ.
+ */
+export const assertDeadLetterQueue = async (sqs: SQSClient, queueUrl: string) => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+  );
+  if (Attributes.RedrivePolicy) {
+    let target = '';
+    try {
+      target = ` (${(JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn})`;
+    } catch {
+      // an unreadable policy still marks a source queue
+    }
+    throw new UsageError(
+      `${queueUrl} is not a dead-letter queue: it dead-letters into another queue${target}. Reading it would hide its messages from the payer; give the DLQ's URL (stack output TipsDeadLetterQueueUrl)`,
+    );
+  }
+};
+
 /** Where a redrive sends messages: `--to`, else the DLQ's one source queue, else the configured tips queue. */
 export const redriveTarget = async (
   sqs: SQSClient,
@@ -196,6 +218,7 @@ export const listDeadLetters = async (
 ): Promise<DeadLetter[]> => {
   // By message id, the latest receipt: a message received again (its timeout ran out during a
   // long listing) can be made visible only with its newest receipt handle.
+  await assertDeadLetterQueue(sqs, dlqUrl);
   const held = new Map<string, Message>();
   let empty = 0;
   try {
@@ -242,6 +265,7 @@ export const redriveDeadLetters = async (
   queueUrl: string,
   { max = Number.MAX_SAFE_INTEGER, signal }: { max?: number; signal?: AbortSignal } = {},
 ): Promise<RedriveResult> => {
+  await assertDeadLetterQueue(sqs, dlqUrl);
   const result: RedriveResult = { moved: [], notDeleted: [], failed: [] };
   const { visible } = await queueDepth(sqs, dlqUrl);
   const cap = Math.min(max, visible);

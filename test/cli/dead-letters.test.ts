@@ -24,6 +24,7 @@ const fakeSqs = (
     onSend?: (call: number) => void;
     onDelete?: () => void;
     afterReceive?: (fake: { expireAll(): void }) => void;
+    redrivePolicy?: string;
   } = {},
 ) => {
   let handles = 0;
@@ -44,6 +45,7 @@ const fakeSqs = (
     if (command instanceof GetQueueAttributesCommand) {
       return {
         Attributes: {
+          ...(hooks.redrivePolicy ? { RedrivePolicy: hooks.redrivePolicy } : {}),
           ApproximateNumberOfMessages: String(dlq.filter((m) => m.visible).length),
           ApproximateNumberOfMessagesNotVisible: String(dlq.filter((m) => !m.visible).length),
         },
@@ -148,6 +150,24 @@ describe('redriveDeadLetters', () => {
     expect(result.failed.map((letter) => letter.error)).toEqual(Array(5).fill('queue unreachable'));
     expect(result.stopped).toMatch(/sending to .* failed/);
     expect(fake.dlq.every((message) => message.visible)).toBe(true);
+  });
+});
+
+describe('a queue that is not a dead-letter queue (the tips queue itself)', () => {
+  const policy = JSON.stringify({
+    deadLetterTargetArn: 'arn:aws:sqs:r:0:tips-dlq',
+    maxReceiveCount: 5,
+  });
+
+  it.each([
+    { name: 'list', run: (sqs: SQSClient) => listDeadLetters(sqs, QUEUE) },
+    { name: 'redrive', run: (sqs: SQSClient) => redriveDeadLetters(sqs, QUEUE, DLQ) },
+  ])('is refused by $name before any message is received', async ({ run }) => {
+    const fake = fakeSqs(bodies(3), { redrivePolicy: policy });
+    await expect(run(fake.sqs)).rejects.toThrow(
+      /is not a dead-letter queue: it dead-letters into another queue \(arn:aws:sqs:r:0:tips-dlq\)/,
+    );
+    expect(fake.dlq.every((message) => message.visible && !message.handle)).toBe(true);
   });
 });
 

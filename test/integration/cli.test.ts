@@ -467,6 +467,11 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
         ];
       };
 
+      // The tips queue given by mistake: refused, its messages stay with the payer.
+      const wrong = await cli(['dlq', 'list', '--dlq', queueUrl]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/is not a dead-letter queue/);
+
       const listed = await cli(['dlq', 'list', '--dlq', dlqUrl, '--json']);
       expect(listed.code, listed.stderr).toBe(0);
       expect(
