@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signRequest } from '../shared/domain/request-signature.js';
+import { signedTarget, signRequest } from '../shared/domain/request-signature.js';
 import { ApiProblemError, type Problem, UnreachableError } from './errors.js';
 import type { ApiTarget } from './target.js';
 
@@ -29,7 +29,7 @@ const RETRIED_STATUSES = new Set([502, 503, 504]);
 
 /**
  * The Tipstream API as a platform's backend calls it: every request signed anew (HMAC over
- * `t.rawBody`), POSTs with an Idempotency-Key, problem+json answers turned into ApiProblemError.
+ * timestamp, method, target and body), POSTs with an Idempotency-Key, problem+json answers turned into ApiProblemError.
  */
 export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {}) => {
   const doFetch = options.fetch ?? fetch;
@@ -56,6 +56,8 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
         'tipstream-signature': signRequest({
           secret: target.secret,
           timestamp: Math.floor(Date.now() / 1000),
+          method,
+          target: signedTarget(new URL(url).pathname, new URL(url).search),
           rawBody: method === 'GET' ? '' : body,
         }),
       };

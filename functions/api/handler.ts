@@ -27,6 +27,7 @@ import {
 import { parseNodePubkey } from '../../shared/domain/pubkey.js';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  signedTarget,
   verifyRequestSignature,
 } from '../../shared/domain/request-signature.js';
 import {
@@ -71,7 +72,10 @@ const header = (event: APIGatewayProxyEventV2, name: string) => {
 const unauthorized = (type: string, detail: string) =>
   new ProblemError({ status: 401, type, title: 'Request not authenticated', detail });
 
-/** Every request: route, size limit, platform, signature (HMAC over `t.rawBody`), replay check. */
+/**
+ * Every request: route, size limit, platform, signature (HMAC over timestamp, method, target and
+ * raw body), replay check.
+ */
 const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promise<Request> => {
   const method = event.requestContext?.http?.method ?? 'GET';
   const path = event.rawPath ?? '/';
@@ -127,6 +131,8 @@ const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promi
   const signature = header(event, 'Tipstream-Signature');
   const verified = verifyRequestSignature({
     header: signature,
+    method,
+    target: signedTarget(path, event.rawQueryString ?? ''),
     rawBody,
     secrets: platform.secrets.map((entry) => entry.secret),
     now,

@@ -57,6 +57,8 @@ await Promise.all(
           'tipstream-signature': signRequest({
             secret,
             timestamp: Math.floor(Date.now() / 1000),
+            method: 'POST',
+            target: '/v1/tips',
             rawBody,
           }),
         },

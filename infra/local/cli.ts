@@ -110,8 +110,8 @@ const start = async (config: StackConfig, progress: Progress) => {
       `  BODY='{"recipientPubkey":"${carol}","amountMsat":21000,"message":"great stream"}'\n` +
       `  curl -s -X POST ${service.api?.url}/v1/tips -H 'content-type: application/json' \\\n` +
       `    -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Idempotency-Key: $(date +%s%N)" \\\n` +
-      '    -H "Tipstream-Signature: $(npm run -s sign -- "$BODY")" -d "$BODY"\n' +
-      `  then: curl -s ${service.api?.url}/v1/tips/<tipId> -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Tipstream-Signature: $(npm run -s sign -- '')"\n` +
+      '    -H "Tipstream-Signature: $(npm run -s sign -- POST /v1/tips "$BODY")" -d "$BODY"\n' +
+      `  then: curl -s ${service.api?.url}/v1/tips/<tipId> -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Tipstream-Signature: $(npm run -s sign -- GET /v1/tips/<tipId>)"\n` +
       'Or with the CLI:           npx tipstream tip carol 1000 --message "great stream" --wait\n' +
       'Or straight onto the queue: npm run tip -- carol 1000 "great stream"\n' +
       'Press Ctrl-C to stop.\n',

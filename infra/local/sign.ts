@@ -1,14 +1,21 @@
 /**
- * Prints a Tipstream-Signature header value for a request body, signed with the local platform's
- * secret (or TIPSTREAM_PLATFORM_SECRET):  npm run -s sign -- '<raw body>'
- * (GET requests have an empty body: npm run -s sign -- '')
+ * Prints a Tipstream-Signature header value for a request, signed with the local platform's
+ * secret (or TIPSTREAM_PLATFORM_SECRET):  npm run -s sign -- <METHOD> <path[?query]> '<raw body>'
+ * e.g. npm run -s sign -- POST /v1/tips "$BODY";  npm run -s sign -- GET /v1/tips/<tipId>
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
 import { readStackConfig } from './config.js';
 
-const rawBody = process.argv[2] ?? '';
+const [method, pathAndQuery, rawBody = ''] = process.argv.slice(2);
+if (!method || !pathAndQuery?.startsWith('/')) {
+  process.stderr.write(
+    'usage: npm run -s sign -- <METHOD> <path[?query]> \'<raw body>\'   (e.g. POST /v1/tips "$BODY")\n',
+  );
+  process.exit(2);
+}
+const url = new URL(pathAndQuery, 'http://tipstream.invalid');
 const secret =
   process.env.TIPSTREAM_PLATFORM_SECRET ??
   (await readFile(join(readStackConfig().runDir, 'platform-secret'), 'utf8').catch(() => {
@@ -18,5 +25,11 @@ const secret =
     process.exit(1);
   }));
 process.stdout.write(
-  `${signRequest({ secret: secret.trim(), timestamp: Math.floor(Date.now() / 1000), rawBody })}\n`,
+  `${signRequest({
+    secret: secret.trim(),
+    timestamp: Math.floor(Date.now() / 1000),
+    method,
+    target: signedTarget(url.pathname, url.search),
+    rawBody,
+  })}\n`,
 );

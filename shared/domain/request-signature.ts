@@ -22,15 +22,40 @@ export type SignatureVerification =
   | { ok: true; timestamp: number; matchedSecretIndex: number }
   | { ok: false; code: SignatureFailureCode; message: string };
 
-/** Header value `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<rawBody>")>` for a request. */
+/** What a signature covers besides the timestamp: the method, the route and the exact body. */
+export interface SignedRequest {
+  /** HTTP method, any case (signed upper-case). */
+  method: string;
+  /** `signedTarget(path, query)`: the path from `/v1/` on, with the raw query string if any. */
+  target: string;
+  rawBody: string;
+}
+
+/**
+ * The request target a signature covers: the URL path from `/v1/` on (so a gateway's base path
+ * or stage prefix does not matter), then `?` and the raw query string when there is one. Both
+ * sides compute it the same way; the query is signed exactly as sent, not re-ordered.
+ */
+export const signedTarget = (path: string, query = ''): string => {
+  const start = path.indexOf('/v1/');
+  const route = start === -1 ? path : path.slice(start);
+  const rawQuery = query.startsWith('?') ? query.slice(1) : query;
+  return rawQuery ? `${route}?${rawQuery}` : route;
+};
+
+/**
+ * Header value `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<METHOD>.<target>.<body>")>`.
+ * Method and target are signed so that a captured signature cannot be replayed on another route.
+ */
 export const signRequest = ({
   secret,
   timestamp,
+  method,
+  target,
   rawBody,
-}: {
+}: SignedRequest & {
   secret: string;
   timestamp: number;
-  rawBody: string;
 }): string => {
   assertSecret(secret, 'secret');
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
@@ -39,22 +64,24 @@ export const signRequest = ({
       `timestamp ${timestamp} must be whole unix seconds (Math.floor(Date.now() / 1000))`,
     );
   }
-  return `t=${timestamp},v1=${bytesToHex(mac(secret, String(timestamp), rawBody))}`;
+  return `t=${timestamp},v1=${bytesToHex(mac(secret, String(timestamp), { method, target, rawBody }))}`;
 };
 
 /**
- * Verifies a `Tipstream-Signature` header against the raw body with any of the active secrets
- * (several during a rotation) and rejects timestamps outside the tolerance, past or future.
+ * Verifies a `Tipstream-Signature` header against the method, target and raw body with any of the
+ * active secrets (several during a rotation) and rejects timestamps outside the tolerance, past
+ * or future.
  */
 export const verifyRequestSignature = ({
   header,
+  method,
+  target,
   rawBody,
   secrets,
   now,
   toleranceSeconds = DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
-}: {
+}: SignedRequest & {
   header: string | null | undefined;
-  rawBody: string;
   secrets: readonly string[];
   now: Date;
   toleranceSeconds?: number;
@@ -90,7 +117,7 @@ export const verifyRequestSignature = ({
 
   // The signature is checked before the clock: a sender with the wrong secret should hear that,
   // not chase clock skew, and a stale verdict then only ever concerns an authentic request.
-  const expected = secrets.map((secret) => mac(secret, timestampText, rawBody));
+  const expected = secrets.map((secret) => mac(secret, timestampText, { method, target, rawBody }));
   let matchedSecretIndex = -1;
   expected.forEach((candidate, index) => {
     const matches = signatures.some((signature) => equalBytes(candidate, signature));
@@ -99,7 +126,7 @@ export const verifyRequestSignature = ({
   if (matchedSecretIndex === -1) {
     return failure(
       'BAD_SIGNATURE',
-      `${SIGNATURE_HEADER} does not match the body with any active secret: sign exactly the raw body bytes as "<t>.<body>" with HMAC-SHA256 and your current platform secret`,
+      `${SIGNATURE_HEADER} does not match this request with any active secret: sign "<t>.<METHOD>.<target>.<raw body>" with HMAC-SHA256 and your current platform secret, where this request's method and target are "${method.toUpperCase()}" and "${target}"`,
     );
   }
 
@@ -185,8 +212,14 @@ const parseHeader = (header: string): ParsedHeader => {
   return { ok: true, timestampText, signatures };
 };
 
-const mac = (secret: string, timestampText: string, rawBody: string): Uint8Array =>
-  hmac(sha256, utf8ToBytes(secret), utf8ToBytes(`${timestampText}.${rawBody}`));
+const mac = (secret: string, timestampText: string, request: SignedRequest): Uint8Array =>
+  hmac(
+    sha256,
+    utf8ToBytes(secret),
+    utf8ToBytes(
+      `${timestampText}.${request.method.toUpperCase()}.${request.target}.${request.rawBody}`,
+    ),
+  );
 
 const assertSecret = (secret: unknown, field: string): void => {
   if (typeof secret !== 'string' || secret.length === 0) {

@@ -314,7 +314,13 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
 
   it('rejects a replayed request: a captured signed request sent again as a new tip', async () => {
     const rawBody = JSON.stringify({ ...valid(), message: `replay ${randomUUID()}` });
-    const signature = signRequest({ secret: platform.secret, timestamp: now(), rawBody });
+    const signature = signRequest({
+      secret: platform.secret,
+      timestamp: now(),
+      method: 'POST',
+      target: '/v1/tips',
+      rawBody,
+    });
     const first = await call('POST', '/v1/tips', undefined, { rawBody, signature });
     const replay = await call('POST', '/v1/tips', undefined, { rawBody, signature });
     expect(first.status).toBe(202);
@@ -322,9 +328,45 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     expect(replay.body.detail).toMatch(/already received with another Idempotency-Key/);
   });
 
+  it('refuses a signature on any other route, resource, query or method than the one signed', async () => {
+    const signedGet = (target: string) =>
+      signRequest({
+        secret: platform.secret,
+        timestamp: now(),
+        method: 'GET',
+        target,
+        rawBody: '',
+      });
+    const header = signedGet('/v1/tips/it-some-tip');
+    const sameRoute = await call('GET', '/v1/tips/it-some-tip', undefined, { signature: header });
+    expect(sameRoute.status).toBe(404); // authenticated: the tip just does not exist
+    for (const path of ['/v1/tips/it-other-tip', '/v1/tips?limit=1', '/v1/summary']) {
+      const reused = await call('GET', path, undefined, { signature: header });
+      expect(reused.status, path).toBe(401);
+      expect(reused.body.type, path).toMatch(/bad-signature$/);
+    }
+    const rawBody = JSON.stringify({ ...valid(), message: `route ${randomUUID()}` });
+    const forTips = signRequest({
+      secret: platform.secret,
+      timestamp: now(),
+      method: 'POST',
+      target: '/v1/tips',
+      rawBody,
+    });
+    const onSplits = await call('POST', '/v1/splits', undefined, { rawBody, signature: forTips });
+    expect(onSplits.status).toBe(401);
+    expect(onSplits.body.detail).toMatch(/"POST" and "\/v1\/splits"/);
+  });
+
   it('answers the identical request with the same Idempotency-Key as a retry', async () => {
     const rawBody = JSON.stringify({ ...valid(), message: `retry ${randomUUID()}` });
-    const signature = signRequest({ secret: platform.secret, timestamp: now(), rawBody });
+    const signature = signRequest({
+      secret: platform.secret,
+      timestamp: now(),
+      method: 'POST',
+      target: '/v1/tips',
+      rawBody,
+    });
     const key = randomUUID();
     const a = await call('POST', '/v1/tips', undefined, {
       rawBody,

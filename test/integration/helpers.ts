@@ -15,7 +15,7 @@ import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
@@ -135,6 +135,8 @@ export const apiClient =
         ? signRequest({
             secret: options.secret ?? platform.secret,
             timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+            method,
+            target: signedTarget(new URL(path, baseUrl).pathname, new URL(path, baseUrl).search),
             rawBody,
           })
         : options.signature;

@@ -446,6 +446,9 @@ describe.runIf(stack.lightning.network === 'regtest')(
       'tipstream-signature': signRequest({
         secret: options.secret ?? platform.secret,
         timestamp: options.timestamp ?? now(),
+        // Every request this builds is a POST /v1/tips.
+        method: 'POST',
+        target: '/v1/tips',
         rawBody,
       }),
     });

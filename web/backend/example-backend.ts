@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TIP_ID_PATTERN } from '../../shared/domain/ids.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
 
 /**
  * An example of the small backend a streaming platform runs next to its pages: the tip button and
@@ -107,8 +107,9 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
   const names = Object.fromEntries(creators);
 
   /**
-   * One signed call to Tipstream. The signature covers timestamp and body only, so two identical
-   * tips within a second look like a replay to Tipstream: signed again a second later, once.
+   * One signed call to Tipstream. The signature covers timestamp, method, route and body, so two
+   * identical tips within a second look like a replay to Tipstream: signed again a second later,
+   * once.
    */
   const tipstream = async (
     method: 'GET' | 'POST',
@@ -128,6 +129,11 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
             'tipstream-signature': signRequest({
               secret: config.secret,
               timestamp: Math.floor(Date.now() / 1000),
+              method,
+              target: signedTarget(
+                new URL(path, 'http://tipstream.invalid').pathname,
+                new URL(path, 'http://tipstream.invalid').search,
+              ),
               rawBody,
             }),
             ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import {
   equalBytes,
+  signedTarget,
   signRequest,
   verifyRequestSignature,
 } from '../../../shared/domain/request-signature.js';
@@ -14,24 +15,34 @@ const T = 1_767_225_600; // 2026-01-01T00:00:00Z
 const BODY = '{"tipId":"stream.example:tip-1","amountMsat":21000}';
 const NOW = new Date(T * 1000);
 
+/** The request every case signs unless it says otherwise. */
+const REQ = { method: 'POST', target: '/v1/tips' };
+
 /** Independent reference: node:crypto's HMAC, not the module under test. */
-const referenceHex = (secret: string, timestamp: number | string, body: string): string =>
-  createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
+const referenceHex = (
+  secret: string,
+  timestamp: number | string,
+  body: string,
+  { method, target } = REQ,
+): string =>
+  createHmac('sha256', secret)
+    .update(`${timestamp}.${method}.${target}.${body}`, 'utf8')
+    .digest('hex');
 const header = (secret = SECRET, timestamp = T, body = BODY) =>
   `t=${timestamp},v1=${referenceHex(secret, timestamp, body)}`;
 const at = (offsetSeconds: number) => new Date((T + offsetSeconds) * 1000);
 
 describe('signRequest', () => {
   it.each([
-    { description: 'a JSON body', args: { secret: SECRET, timestamp: T, rawBody: BODY } },
-    { description: 'an empty body', args: { secret: SECRET, timestamp: T, rawBody: '' } },
+    { description: 'a JSON body', args: { secret: SECRET, timestamp: T, ...REQ, rawBody: BODY } },
+    { description: 'an empty body', args: { secret: SECRET, timestamp: T, ...REQ, rawBody: '' } },
     {
       description: 'a body with non-ASCII text (signed as UTF-8)',
-      args: { secret: 'clé-secrète', timestamp: 0, rawBody: '{"message":"merci ⚡ 🎙️"}' },
+      args: { secret: 'clé-secrète', timestamp: 0, ...REQ, rawBody: '{"message":"merci ⚡ 🎙️"}' },
     },
     {
       description: 'a body with newlines and a dot',
-      args: { secret: SECRET, timestamp: 42, rawBody: 'a.b\nc\r\n' },
+      args: { secret: SECRET, timestamp: 42, ...REQ, rawBody: 'a.b\nc\r\n' },
     },
   ])('matches node:crypto HMAC-SHA256 for $description', ({ args }) => {
     expect(signRequest(args)).toBe(
@@ -40,31 +51,37 @@ describe('signRequest', () => {
   });
 
   it('gives a header that verifies', () => {
-    const signed = signRequest({ secret: SECRET, timestamp: T, rawBody: BODY });
+    const signed = signRequest({ secret: SECRET, timestamp: T, ...REQ, rawBody: BODY });
     expect(
-      verifyRequestSignature({ header: signed, rawBody: BODY, secrets: [SECRET], now: NOW }),
+      verifyRequestSignature({
+        header: signed,
+        ...REQ,
+        rawBody: BODY,
+        secrets: [SECRET],
+        now: NOW,
+      }),
     ).toEqual({ ok: true, timestamp: T, matchedSecretIndex: 0 });
   });
 
   it.each([
     {
       description: 'an empty secret',
-      args: { secret: '', timestamp: T, rawBody: BODY },
+      args: { secret: '', timestamp: T, ...REQ, rawBody: BODY },
       error: /^secret must be a non-empty string$/,
     },
     {
       description: 'a timestamp in milliseconds with a fraction',
-      args: { secret: SECRET, timestamp: T + 0.5, rawBody: BODY },
+      args: { secret: SECRET, timestamp: T + 0.5, ...REQ, rawBody: BODY },
       error: /timestamp 1767225600.5 must be whole unix seconds/,
     },
     {
       description: 'a negative timestamp',
-      args: { secret: SECRET, timestamp: -1, rawBody: BODY },
+      args: { secret: SECRET, timestamp: -1, ...REQ, rawBody: BODY },
       error: /timestamp -1 must be whole unix seconds/,
     },
     {
       description: 'NaN',
-      args: { secret: SECRET, timestamp: Number.NaN, rawBody: BODY },
+      args: { secret: SECRET, timestamp: Number.NaN, ...REQ, rawBody: BODY },
       error: /timestamp NaN must be whole unix seconds/,
     },
   ])('rejects $description', ({ args, error }) => {
@@ -116,7 +133,7 @@ describe('verifyRequestSignature accepts', () => {
       matchedSecretIndex: 0,
     },
   ])('$description', ({ args, matchedSecretIndex }) => {
-    expect(verifyRequestSignature({ ...args, rawBody: BODY, now: NOW })).toEqual({
+    expect(verifyRequestSignature({ ...args, ...REQ, rawBody: BODY, now: NOW })).toEqual({
       ok: true,
       timestamp: T,
       matchedSecretIndex,
@@ -132,7 +149,8 @@ describe('verifyRequestSignature accepts', () => {
     },
   ])('a timestamp $description', ({ now }) => {
     expect(
-      verifyRequestSignature({ header: header(), rawBody: BODY, secrets: [SECRET], now }).ok,
+      verifyRequestSignature({ header: header(), ...REQ, rawBody: BODY, secrets: [SECRET], now })
+        .ok,
     ).toBe(true);
   });
 });
@@ -240,7 +258,8 @@ describe('verifyRequestSignature rejects', () => {
       description: 'a signature made with another secret',
       args: { header: header('not-the-secret') },
       code: 'BAD_SIGNATURE',
-      error: /does not match the body with any active secret: sign exactly the raw body bytes/,
+      error:
+        /does not match this request with any active secret: sign "<t>.<METHOD>.<target>.<raw body>".*"POST" and "\/v1\/tips"/,
     },
     {
       description: 'a signature made with a retired secret',
@@ -250,13 +269,13 @@ describe('verifyRequestSignature rejects', () => {
     },
     {
       description: 'a body changed after signing',
-      args: { rawBody: BODY.replace('21000', '2100000') },
+      args: { ...REQ, rawBody: BODY.replace('21000', '2100000') },
       code: 'BAD_SIGNATURE',
       error: /does not match/,
     },
     {
       description: 'a body re-serialised with whitespace',
-      args: { rawBody: JSON.stringify(JSON.parse(BODY), null, 2) },
+      args: { ...REQ, rawBody: JSON.stringify(JSON.parse(BODY), null, 2) },
       code: 'BAD_SIGNATURE',
       error: /does not match/,
     },
@@ -301,6 +320,7 @@ describe('verifyRequestSignature rejects', () => {
   ])('$description ($code)', ({ args, code, error }) => {
     const result = verifyRequestSignature({
       header: header(),
+      ...REQ,
       rawBody: BODY,
       secrets: [SECRET],
       now: NOW,
@@ -315,6 +335,7 @@ describe('verifyRequestSignature rejects', () => {
   it('reports a bad signature rather than a stale one when both apply', () => {
     const result = verifyRequestSignature({
       header: header('not-the-secret'),
+      ...REQ,
       rawBody: BODY,
       secrets: [SECRET],
       now: at(10_000),
@@ -349,6 +370,7 @@ describe('verifyRequestSignature configuration', () => {
     const err = thrown(() =>
       verifyRequestSignature({
         header: header(),
+        ...REQ,
         rawBody: BODY,
         secrets: [SECRET],
         now: NOW,
@@ -397,5 +419,44 @@ describe('equalBytes', () => {
     },
   ])('$description → $equal', ({ args: [a = [], b = []], equal }) => {
     expect(equalBytes(Uint8Array.from(a), Uint8Array.from(b))).toBe(equal);
+  });
+});
+
+describe('the signature covers method and route', () => {
+  const signedFor = (method: string, target: string, rawBody = '') =>
+    signRequest({ secret: SECRET, timestamp: T, method, target, rawBody });
+  const verifyAs = (header: string, method: string, target: string, rawBody = '') =>
+    verifyRequestSignature({ header, method, target, rawBody, secrets: [SECRET], now: NOW });
+
+  it('matches the reference with the method upper-cased', () => {
+    expect(signedFor('get', '/v1/tips/t-1')).toBe(
+      `t=${T},v1=${referenceHex(SECRET, T, '', { method: 'GET', target: '/v1/tips/t-1' })}`,
+    );
+  });
+
+  it.each([
+    { description: 'another route', method: 'GET', target: '/v1/payouts/b-1' },
+    { description: 'another tip id', method: 'GET', target: '/v1/tips/t-2' },
+    { description: 'another query string', method: 'GET', target: '/v1/tips/t-1?limit=100' },
+    { description: 'another method', method: 'POST', target: '/v1/tips/t-1' },
+  ])('refuses a GET /v1/tips/t-1 signature reused on $description', ({ method, target }) => {
+    const result = verifyAs(signedFor('GET', '/v1/tips/t-1'), method, target);
+    expect(result).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    if (!result.ok) expect(result.message).toContain(`"${method}" and "${target}"`);
+  });
+
+  it('accepts the same method and target, whatever case the method is sent in', () => {
+    expect(verifyAs(signedFor('GET', '/v1/tips/t-1'), 'get', '/v1/tips/t-1').ok).toBe(true);
+  });
+
+  it.each([
+    { path: '/v1/tips', query: '', target: '/v1/tips' },
+    { path: '/v1/tips', query: '?limit=5&cursor=abc', target: '/v1/tips?limit=5&cursor=abc' },
+    { path: '/v1/tips', query: 'limit=5', target: '/v1/tips?limit=5' },
+    { path: '/prod/v1/tips/x', query: '', target: '/v1/tips/x' },
+    { path: '/tipstream/v1/summary', query: 'window=7d', target: '/v1/summary?window=7d' },
+    { path: '/health', query: '', target: '/health' },
+  ])('signedTarget($path, $query) is $target', ({ path, query, target }) => {
+    expect(signedTarget(path, query)).toBe(target);
   });
 });
