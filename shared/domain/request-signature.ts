@@ -32,13 +32,20 @@ export interface SignedRequest {
 }
 
 /**
- * The request target a signature covers: the URL path from `/v1/` on (so a gateway's base path
- * or stage prefix does not matter), then `?` and the raw query string when there is one. Both
+ * The request target a signature covers: the percent-decoded URL path from `/v1/` on (so a
+ * gateway's base path, stage prefix or path decoding does not matter), then `?` and the raw query
+ * string when there is one. Both
  * sides compute it the same way; the query is signed exactly as sent, not re-ordered.
  */
 export const signedTarget = (path: string, query = ''): string => {
-  const start = path.indexOf('/v1/');
-  const route = start === -1 ? path : path.slice(start);
+  // Percent-decoded: a client may send `local-dev%3Atip` or `local-dev:tip`, and a gateway may
+  // hand the path over decoded; both sides sign the decoded form (malformed escapes as sent).
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {}
+  const start = decoded.indexOf('/v1/');
+  const route = start === -1 ? decoded : decoded.slice(start);
   const rawQuery = query.startsWith('?') ? query.slice(1) : query;
   return rawQuery ? `${route}?${rawQuery}` : route;
 };

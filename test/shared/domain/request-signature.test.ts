@@ -456,6 +456,9 @@ describe('the signature covers method and route', () => {
     { path: '/prod/v1/tips/x', query: '', target: '/v1/tips/x' },
     { path: '/tipstream/v1/summary', query: 'window=7d', target: '/v1/summary?window=7d' },
     { path: '/health', query: '', target: '/health' },
+    { path: '/v1/tips/local-dev%3Atip-1', query: '', target: '/v1/tips/local-dev:tip-1' },
+    { path: '/v1/tips/local-dev:tip-1', query: '', target: '/v1/tips/local-dev:tip-1' },
+    { path: '/v1/tips/bad%zzescape', query: '', target: '/v1/tips/bad%zzescape' },
   ])('signedTarget($path, $query) is $target', ({ path, query, target }) => {
     expect(signedTarget(path, query)).toBe(target);
   });
