@@ -312,15 +312,13 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     },
   );
 
+  /** A header signed now with the platform's secret for exactly this method, target and body. */
+  const signedAs = (method: string, target: string, rawBody: string) =>
+    signRequest({ secret: platform.secret, timestamp: now(), method, target, rawBody });
+
   it('rejects a replayed request: a captured signed request sent again as a new tip', async () => {
     const rawBody = JSON.stringify({ ...valid(), message: `replay ${randomUUID()}` });
-    const signature = signRequest({
-      secret: platform.secret,
-      timestamp: now(),
-      method: 'POST',
-      target: '/v1/tips',
-      rawBody,
-    });
+    const signature = signedAs('POST', '/v1/tips', rawBody);
     const first = await call('POST', '/v1/tips', undefined, { rawBody, signature });
     const replay = await call('POST', '/v1/tips', undefined, { rawBody, signature });
     expect(first.status).toBe(202);
@@ -329,14 +327,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
   });
 
   it('refuses a signature on any other route, resource, query or method than the one signed', async () => {
-    const signedGet = (target: string) =>
-      signRequest({
-        secret: platform.secret,
-        timestamp: now(),
-        method: 'GET',
-        target,
-        rawBody: '',
-      });
+    const signedGet = (target: string) => signedAs('GET', target, '');
     const header = signedGet('/v1/tips/it-some-tip');
     const sameRoute = await call('GET', '/v1/tips/it-some-tip', undefined, { signature: header });
     expect(sameRoute.status).toBe(404); // authenticated: the tip just does not exist
@@ -346,13 +337,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       expect(reused.body.type, path).toMatch(/bad-signature$/);
     }
     const rawBody = JSON.stringify({ ...valid(), message: `route ${randomUUID()}` });
-    const forTips = signRequest({
-      secret: platform.secret,
-      timestamp: now(),
-      method: 'POST',
-      target: '/v1/tips',
-      rawBody,
-    });
+    const forTips = signedAs('POST', '/v1/tips', rawBody);
     const onSplits = await call('POST', '/v1/splits', undefined, { rawBody, signature: forTips });
     expect(onSplits.status).toBe(401);
     expect(onSplits.body.detail).toMatch(/"POST" and "\/v1\/splits"/);
@@ -360,13 +345,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
 
   it('answers the identical request with the same Idempotency-Key as a retry', async () => {
     const rawBody = JSON.stringify({ ...valid(), message: `retry ${randomUUID()}` });
-    const signature = signRequest({
-      secret: platform.secret,
-      timestamp: now(),
-      method: 'POST',
-      target: '/v1/tips',
-      rawBody,
-    });
+    const signature = signedAs('POST', '/v1/tips', rawBody);
     const key = randomUUID();
     const a = await call('POST', '/v1/tips', undefined, {
       rawBody,
