@@ -19,7 +19,7 @@ import type { Progress } from './progress.js';
 import type { Supervisor } from './supervisor.js';
 import { waitFor } from './wait.js';
 
-export type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
+export type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank';
 
 export interface NodeSpec {
   name: NodeName;
@@ -27,19 +27,26 @@ export interface NodeSpec {
   acceptKeysend: boolean;
 }
 
-/** The regtest topology: alice pays, bob routes, carol/dave take keysend, erin refuses it. */
+/**
+ * The regtest topology: alice pays, bob routes, carol/dave take keysend, erin refuses it, and
+ * frank takes keysend over a private channel from alice only, so he is not in the graph (the
+ * payer's path for unannounced recipients).
+ */
 export const NODES: readonly NodeSpec[] = [
   { name: 'alice', role: 'operator', acceptKeysend: false },
   { name: 'bob', role: 'router', acceptKeysend: false },
   { name: 'carol', role: 'creator', acceptKeysend: true },
   { name: 'dave', role: 'creator', acceptKeysend: true },
   { name: 'erin', role: 'creator', acceptKeysend: false },
+  { name: 'frank', role: 'creator', acceptKeysend: true },
 ];
 
 export interface ChannelSpec {
   from: NodeName;
   to: NodeName;
   capacitySats: number;
+  /** Unannounced: only its two ends know it, the graph never shows it. */
+  private?: boolean;
 }
 
 /** Below lnd's non-wumbo limit (16,777,215 sats); bob → creators bounds what a tip can carry. */
@@ -48,6 +55,7 @@ export const CHANNELS: readonly ChannelSpec[] = [
   { from: 'bob', to: 'carol', capacitySats: 5_000_000 },
   { from: 'bob', to: 'dave', capacitySats: 5_000_000 },
   { from: 'bob', to: 'erin', capacitySats: 2_000_000 },
+  { from: 'alice', to: 'frank', capacitySats: 1_000_000, private: true },
 ];
 
 /**
@@ -275,6 +283,7 @@ export const startRegtestNetwork = async ({
           local_tokens: channel.capacitySats,
           partner_public_key: partnerKey,
           chain_fee_tokens_per_vbyte: CHAIN_FEE_RATE,
+          is_private: channel.private === true,
         }).catch((error: unknown) => {
           throw lightningError(`opening ${channel.from} → ${channel.to}`, error);
         });
@@ -309,14 +318,15 @@ export const startRegtestNetwork = async ({
         );
       }),
     );
-    // Routing needs both directions' policies of every edge in the payer's graph.
+    // Routing needs both directions' policies of every public edge in the payer's graph.
+    const announced = active.filter((channel) => !channel.private);
     await Promise.all(
       started.map(({ spec, lnd }) =>
         waitFor(
-          `${spec.name} to see all ${CHANNELS.length} channels with both policies`,
+          `${spec.name} to see all ${announced.length} public channels with both policies`,
           async () => {
             const graph = await getNetworkGraph({ lnd });
-            return active.every((channel) => {
+            return announced.every((channel) => {
               const edge = graph.channels.find((candidate) => candidate.id === channel.channelId);
               return (
                 edge !== undefined &&
@@ -329,11 +339,12 @@ export const startRegtestNetwork = async ({
         ),
       ),
     );
-    return active.map(({ from, to, capacitySats, channelId }) => ({
+    return active.map(({ from, to, capacitySats, channelId, private: isPrivate }) => ({
       from,
       to,
       capacitySats,
       channelId,
+      ...(isPrivate ? { private: true } : {}),
     }));
   });
 

@@ -155,7 +155,10 @@ const receiptPubkey = (env: Record<string, string>) =>
       ).toString('hex')
     : undefined;
 
-/** The regtest creators on the demo page: carol and dave, and erin to show a failure. */
+/**
+ * The regtest creators on the demo page: carol and dave, erin to show a failure, and frank, who
+ * is reached over a private channel (not in the graph).
+ */
 const demoCreators = (stack: StackFile): DemoCreator[] =>
   stack.lightning.nodes
     .filter((node) => node.role === 'creator')
@@ -166,7 +169,9 @@ const demoCreators = (stack: StackFile): DemoCreator[] =>
       note:
         node.acceptsKeysend === false
           ? `regtest node ${node.name}: does not accept keysend, so tips to it fail (to see a failure)`
-          : `regtest creator node ${node.name}, accepts keysend`,
+          : stack.lightning.channels.some((channel) => channel.to === node.name && channel.private)
+            ? `regtest creator node ${node.name}, accepts keysend over a private channel (not in the graph)`
+            : `regtest creator node ${node.name}, accepts keysend`,
     }))
     // Creators who can be paid first.
     .sort((a, b) => Number(b.acceptsKeysend) - Number(a.acceptsKeysend));

@@ -19,7 +19,7 @@ import {
 import { connectLnd } from './lnd.js';
 import { PortAllocator } from './ports.js';
 import type { Progress } from './progress.js';
-import { startRegtestNetwork } from './regtest-network.js';
+import { NODES, startRegtestNetwork } from './regtest-network.js';
 import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './supervisor.js';
 
 export class StackError extends Error {
@@ -45,6 +45,18 @@ export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
     if (!isSameProcess(record)) problems.push(`${record.name} (pid ${record.pid}) is not running`);
   }
   if (problems.length > 0) return problems;
+  if (stack.lightning.network === 'regtest') {
+    // A network made by an older version lacks nodes the tests and demo now rely on: start anew.
+    const missing = NODES.filter(
+      (spec) => !stack.lightning.nodes.some((node) => node.name === spec.name),
+    );
+    if (missing.length > 0) {
+      problems.push(
+        `the regtest network has no ${missing.map((spec) => spec.name).join(', ')} (made by an older Tipstream)`,
+      );
+      return problems;
+    }
+  }
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
   const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
   const checks: Array<[string, () => Promise<unknown>]> = [

@@ -53,6 +53,8 @@ export const StackFileSchema = z.object({
         to: z.string(),
         capacitySats: z.number().int(),
         channelId: z.string(),
+        /** Unannounced (alice → frank): not in the graph. */
+        private: z.boolean().optional(),
       }),
     ),
     /** lnd/lncli/btcd/btcctl used by the regtest network, for a person at a shell. */

@@ -14,7 +14,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { getInvoices, getWalletInfo, payViaPaymentDetails } from 'lightning';
+import { getInvoices, getNetworkGraph, getWalletInfo, payViaPaymentDetails } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { localSqsClient } from '../../infra/local/elasticmq.js';
@@ -29,18 +29,23 @@ const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('
 describe.runIf(stack.lightning.network === 'regtest')('regtest Lightning network', () => {
   const connect = (name: string) => connectLnd(stackNode(stack, name));
 
-  it('is the topology the tests rely on: alice → bob → carol/dave/erin, graph synced', async () => {
+  it('is the topology the tests rely on: alice → bob → carol/dave/erin, alice ⇢ frank (private), graph synced', async () => {
     const alice = await connect('alice');
     const info = await getWalletInfo({ lnd: alice });
     expect(info.public_key).toBe(stackNode(stack, 'alice').pubkey);
     expect(info.is_synced_to_chain).toBe(true);
-    expect(info.active_channels_count).toBe(1);
+    expect(info.active_channels_count).toBe(2);
     expect(stack.lightning.channels.map(({ from, to }) => `${from}>${to}`).sort()).toEqual([
       'alice>bob',
+      'alice>frank',
       'bob>carol',
       'bob>dave',
       'bob>erin',
     ]);
+    // frank is reached only over alice's private channel: no node in the graph knows him.
+    const { nodes } = await getNetworkGraph({ lnd: alice });
+    expect(nodes.map((node) => node.public_key)).not.toContain(stackNode(stack, 'frank').pubkey);
+    expect(nodes.map((node) => node.public_key)).toContain(stackNode(stack, 'carol').pubkey);
   });
 
   it('routes a keysend from alice through bob to carol, who sees it with its custom records', async () => {

@@ -102,6 +102,18 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     expect(batch).toMatchObject({ succeededCount: 1, succeededMsat: 21_000_000 });
   });
 
+  it('pays frank, who is not in the graph (private channel from alice only), once, with his records', async () => {
+    const request = tipRequest(stack, 'frank', { amountMsat: 2_000_000, message: 'private hello' });
+    await enqueue(queueUrl, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+    const received = await receivedBy(clients, 'frank', tip.paymentHash);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.received_mtokens).toBe('2000000');
+    const message = received[0]?.payments[0]?.messages.find((record) => record.type === '34349334');
+    expect(Buffer.from(message?.value ?? '', 'hex').toString('utf8')).toBe('private hello');
+  });
+
   it('fails a tip to erin (no keysend) with a readable reason, and does not retry it', async () => {
     const request = tipRequest(stack, 'erin');
     await enqueue(queueUrl, clients, [request]);

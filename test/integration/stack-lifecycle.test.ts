@@ -92,6 +92,7 @@ describe('stack lifecycle', () => {
       'lnd-carol',
       'lnd-dave',
       'lnd-erin',
+      'lnd-frank',
     ]);
     for (const record of stack?.processes ?? []) expect(isProcessAlive(record.pid)).toBe(true);
     expect(start.output()).toContain(stack?.lightning.nodes[0]?.pubkey);

@@ -248,7 +248,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
             idempotencyKey: key,
           },
           status: 422,
-          detail: /must be one of this platform's creators \(Carol, Dave, Erin\)/,
+          detail: /must be one of this platform's creators \(Carol, Dave, Frank, Erin\)/,
         },
         {
           body: { recipientPubkey: carol(), amountSats: 0, idempotencyKey: key },

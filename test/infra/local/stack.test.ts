@@ -41,6 +41,24 @@ describe('stack health and stop', () => {
     expect(problems).toEqual([`lnd-alice (pid ${2 ** 22 + 11}) is not running`]);
   });
 
+  it('does not reuse a regtest network made by an older version without the nodes tests need', async () => {
+    const older = { ...deadStack('/run'), processes: [] };
+    older.lightning = {
+      ...older.lightning,
+      nodes: ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => ({
+        name,
+        role: 'creator' as const,
+        pubkey: `02${'11'.repeat(32)}`,
+        socket: '127.0.0.1:1',
+        certPath: '/dev/null',
+        macaroonPath: '/dev/null',
+      })),
+    };
+    expect(await checkStackHealth(older)).toEqual([
+      'the regtest network has no frank (made by an older Tipstream)',
+    ]);
+  });
+
   it('stack:down forgets a dead stack and says when there was nothing to stop', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'tipstream-down-'));
     const config = readStackConfig({ TIPSTREAM_RUN_DIR: runDir }, process.cwd());
