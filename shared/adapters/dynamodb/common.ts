@@ -41,6 +41,23 @@ export const transactWithRetry = async (
   }
 };
 
+/**
+ * Calls a batch operation until DynamoDB has processed every request in it: what comes back
+ * unprocessed (throttling) is sent again after a growing pause, up to 10 retries.
+ */
+export const untilProcessed = async <T>(
+  requests: T[],
+  call: (pending: T[]) => Promise<T[]>,
+  what: string,
+): Promise<void> => {
+  let pending = requests;
+  for (let attempt = 0; pending.length > 0; attempt += 1) {
+    if (attempt > 10) throw new Error(`DynamoDB kept throttling ${what}; retry the request`);
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    pending = await call(pending);
+  }
+};
+
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }

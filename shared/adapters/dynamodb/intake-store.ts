@@ -11,7 +11,6 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
 import {
   type AcceptedBatch,
   type AcceptedRequest,
@@ -22,7 +21,8 @@ import {
   type PlatformRecord,
   type PlatformStore,
 } from '../../ports/intake.js';
-import { documentClient, transactWithRetry } from './common.js';
+import { inChunks } from '../in-chunks.js';
+import { documentClient, transactWithRetry, untilProcessed } from './common.js';
 import { BATCH_INDEX, type TableNames } from './tables.js';
 
 /** Platforms and their secrets in DynamoDB; replayed signatures remembered in the budgets table. */
@@ -213,25 +213,21 @@ export const createDynamoIntakeStore = (
   };
 
   // BatchWriteItem calls in flight at once: a 10,000-row payout is 400 of them.
-  const writeRows = async (rows: AcceptedRequest[]) => {
-    const limit = pLimit(8);
-    const writeChunk = async (start: number) => {
-      let pending: Record<string, unknown>[] = rows.slice(start, start + 25).map((row) => ({
-        PutRequest: { Item: { ...row, amountMsat: row.amountMsat.toString(), released: false } },
-      }));
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > 10)
-          throw new Error('DynamoDB kept throttling the batch rows; retry the request');
-        const { UnprocessedItems } = await doc.send(
-          new BatchWriteCommand({ RequestItems: { [tables.requests]: pending as never } }),
-        );
-        pending = (UnprocessedItems?.[tables.requests] ?? []) as Record<string, unknown>[];
-        if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-      }
-    };
-    const starts = Array.from({ length: Math.ceil(rows.length / 25) }, (_, i) => i * 25);
-    await Promise.all(starts.map((start) => limit(() => writeChunk(start))));
-  };
+  const writeRows = (rows: AcceptedRequest[]) =>
+    inChunks(rows, 25, (chunk) =>
+      untilProcessed(
+        chunk.map((row) => ({
+          PutRequest: { Item: { ...row, amountMsat: row.amountMsat.toString(), released: false } },
+        })),
+        async (pending) => {
+          const { UnprocessedItems } = await doc.send(
+            new BatchWriteCommand({ RequestItems: { [tables.requests]: pending } }),
+          );
+          return (UnprocessedItems?.[tables.requests] ?? []) as typeof pending;
+        },
+        'the batch rows',
+      ),
+    );
 
   return {
     getRequest,

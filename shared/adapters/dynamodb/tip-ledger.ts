@@ -7,7 +7,6 @@ import {
   type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
 import { LedgerConflictError } from '../../ports/errors.js';
 import type { OnionRecord } from '../../ports/lightning-node.js';
 import type {
@@ -17,12 +16,14 @@ import type {
   TipLedger,
   TipRecord,
 } from '../../ports/tip-ledger.js';
+import { inChunks } from '../in-chunks.js';
 import {
   decodeCursor,
   documentClient,
   encodeCursor,
   isConditionFailure,
   transactWithRetry,
+  untilProcessed,
 } from './common.js';
 import { IN_FLIGHT_INDEX, type TableNames } from './tables.js';
 
@@ -70,32 +71,27 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     return Item ? fromItem(Item) : undefined;
   };
 
-  // BatchGetItem takes 100 keys; a 10,000-row payout is 100 calls, 8 in flight.
+  // BatchGetItem takes 100 keys: a 10,000-row payout is 100 calls.
   const getTips = async (tipIds: readonly string[]) => {
     const found = new Map<string, TipRecord>();
-    const unique = [...new Set(tipIds)];
-    const limit = pLimit(8);
-    const readChunk = async (start: number) => {
-      let keys: Record<string, unknown>[] = unique
-        .slice(start, start + 100)
-        .map((tipId) => ({ tipId }));
-      for (let attempt = 0; keys.length > 0; attempt += 1) {
-        if (attempt > 10) throw new Error('DynamoDB kept throttling a batch read of tips; retry');
-        const { Responses, UnprocessedKeys } = await doc.send(
-          new BatchGetCommand({
-            RequestItems: { [tables.tips]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of Responses?.[tables.tips] ?? []) {
-          const tip = fromItem(item);
-          found.set(tip.tipId, tip);
-        }
-        keys = (UnprocessedKeys?.[tables.tips]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-      }
-    };
-    const starts = Array.from({ length: Math.ceil(unique.length / 100) }, (_, i) => i * 100);
-    await Promise.all(starts.map((start) => limit(() => readChunk(start))));
+    await inChunks([...new Set(tipIds)], 100, (chunk) =>
+      untilProcessed(
+        chunk.map((tipId): Record<string, unknown> => ({ tipId })),
+        async (keys) => {
+          const { Responses, UnprocessedKeys } = await doc.send(
+            new BatchGetCommand({
+              RequestItems: { [tables.tips]: { Keys: keys, ConsistentRead: true } },
+            }),
+          );
+          for (const item of Responses?.[tables.tips] ?? []) {
+            const tip = fromItem(item);
+            found.set(tip.tipId, tip);
+          }
+          return (UnprocessedKeys?.[tables.tips]?.Keys ?? []) as typeof keys;
+        },
+        'a batch read of tips',
+      ),
+    );
     return found;
   };
 
