@@ -2,11 +2,10 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes.js';
-import { runCli } from '../../cli/program.js';
 import { pubkeyHex } from '../shared/domain/helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 interface Seen {
   method: string;
@@ -54,36 +53,8 @@ afterEach(async () => {
 });
 
 /** Runs the CLI in this process against `apiUrl`, output captured. */
-const cli = async (apiUrl: string, args: string[], { whileRunning = async () => {} } = {}) => {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => {
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) => append(chunk.toString()));
-    return stream;
-  };
-  const stdin = new PassThrough();
-  stdin.end('');
-  const running = runCli(args, {
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-    stdin,
-    env: {
-      TIPSTREAM_RUN_DIR: dir,
-      TIPSTREAM_API_URL: apiUrl,
-      TIPSTREAM_PLATFORM_ID: 'p',
-      TIPSTREAM_PLATFORM_SECRET: 's',
-    },
-  });
-  await whileRunning();
-  const code = await running;
-  await new Promise((resolve) => setImmediate(resolve));
-  return { code, stdout, stderr };
-};
+const cli = (apiUrl: string, args: string[], { whileRunning = async () => {} } = {}) =>
+  runInProcess(args, { runDir: dir, apiUrl, whileRunning });
 
 const until = async (condition: () => boolean) => {
   const deadline = Date.now() + 10_000;

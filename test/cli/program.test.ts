@@ -1,45 +1,18 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes.js';
-import { runCli } from '../../cli/program.js';
 import { signReceipt } from '../../shared/domain/receipt.js';
 import { pubkeyHex, secretKey } from '../shared/domain/helpers.js';
+import { runInProcess } from './run-in-process.js';
 
 /** Runs the CLI in this process with captured output; no API is configured or reachable. */
-const cli = async (args: string[], stdinText = '') => {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => {
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) => append(chunk.toString()));
-    return stream;
-  };
-  const stdin = new PassThrough();
-  stdin.end(stdinText);
-  const code = await runCli(args, {
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-    stdin,
-    // An empty run folder and an API nothing listens on: these commands must not need one.
-    env: {
-      TIPSTREAM_RUN_DIR: dir,
-      TIPSTREAM_API_URL: 'http://127.0.0.1:1',
-      TIPSTREAM_PLATFORM_ID: 'p',
-      TIPSTREAM_PLATFORM_SECRET: 's',
-    },
-  });
-  await new Promise((resolve) => setImmediate(resolve));
-  return { code, stdout, stderr };
-};
+const cli = (args: string[], stdinText = '') =>
+  // An empty run folder and an API nothing listens on: these commands must not need one.
+  runInProcess(args, { runDir: dir, apiUrl: 'http://127.0.0.1:1', stdinText });
 
 let dir: string;
 const P1 = pubkeyHex(1);
