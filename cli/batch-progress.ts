@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import { formatCount, formatDuration, plainSats, satsLabel } from './format.js';
 
 /** `GET /v1/payouts/{batchId}` (openapi.yaml BatchStatus). */
@@ -114,27 +115,19 @@ export const RESULT_CSV_COLUMNS = [
   'tip_id',
 ] as const;
 
-const csvField = (value: string | undefined): string => {
-  const text = value ?? '';
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-
 /** The result file: one line per payout row, `row` being its line in the payout file. */
 export const renderResultCsv = (rows: readonly BatchRowResult[]): string =>
-  `${[
-    RESULT_CSV_COLUMNS.join(','),
-    ...rows.map((row) =>
-      [
-        String(row.line),
-        row.recipient,
-        plainSats(row.amountMsat),
-        row.status,
-        row.feeMsat,
-        row.paymentHash,
-        row.reason?.replace(/[\r\n]+/g, ' '),
-        row.tipId,
-      ]
-        .map(csvField)
-        .join(','),
-    ),
-  ].join('\n')}\n`;
+  stringify(
+    rows.map((row) => [
+      String(row.line),
+      row.recipient,
+      plainSats(row.amountMsat),
+      row.status,
+      row.feeMsat ?? '',
+      row.paymentHash ?? '',
+      row.reason?.replace(/[\r\n]+/g, ' ') ?? '',
+      row.tipId,
+    ]),
+    // Leading or trailing spaces are kept by quoting them, as spreadsheets would drop them.
+    { header: true, columns: [...RESULT_CSV_COLUMNS], quoted_match: /^\s|\s$/ },
+  );

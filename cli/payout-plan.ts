@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import {
   type PayoutFile,
   type PayoutFileError,
@@ -103,13 +104,12 @@ export const defaultPayoutKey = (rows: readonly PayoutRow[]): string => {
 export const partKey = (base: string, index: number, count: number): string =>
   count === 1 ? base : `${base}-part${index + 1}of${count}`;
 
-const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
-
 /** One payout row as a CSV record the shared parser reads back to the same row. */
 export const payoutRowCsv = (row: PayoutRow): string => {
-  const fields = [row.recipient, (row.amountMsat / 1000n).toString(), quote(row.memo ?? '')];
-  if (row.customRecord) fields.push(row.customRecord.type, quote(row.customRecord.value));
-  return fields.join(',');
+  const fields = [row.recipient, (row.amountMsat / 1000n).toString(), row.memo ?? ''];
+  if (row.customRecord) fields.push(row.customRecord.type, row.customRecord.value);
+  // Text fields always quoted (an empty memo stays an empty field, not a missing one).
+  return stringify([fields], { record_delimiter: '', quoted_string: true, quoted_empty: true });
 };
 
 /**
