@@ -1,20 +1,15 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
 import {
   IN_FLIGHT_INDEX,
   PLATFORM_BATCHES_INDEX,
   PLATFORM_TIPS_ATTRIBUTES,
   PLATFORM_TIPS_INDEX,
 } from '../../shared/adapters/dynamodb/tables.js';
-
-// No asset bundling in unit tests (esbuild and npm install would run per synth): the bundles
-// themselves are measured by the bundle test.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+import { buildUnbundledApp } from './unbundled-app.js';
 
 const synth = (context: Record<string, unknown> = {}) => {
-  const { app, stateful, service } = buildApp(new App({ context: { ...NO_BUNDLING, ...context } }));
+  const { app, stateful, service } = buildUnbundledApp(context);
   return {
     assembly: app.synth(),
     template: Template.fromStack(stateful),

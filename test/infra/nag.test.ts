@@ -1,21 +1,19 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
+import { buildUnbundledApp } from './unbundled-app.js';
 
-// No asset bundling here (see app.test.ts): cdk-nag reads the templates, not the bundles.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const ACKNOWLEDGED = 'aws:cdk:acknowledged-rules';
 
 describe('cdk-nag AwsSolutions checks', () => {
   it('pass on the whole app with no unacknowledged finding', () => {
-    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    const { app } = buildUnbundledApp();
     expect(() => app.synth()).not.toThrow();
   });
 
   it('run on every synth of the app: a non-compliant resource stops it with its rule id', () => {
-    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    const { app } = buildUnbundledApp();
     new sqs.Queue(new Stack(app, 'Careless'), 'PlainQueue', {
       encryption: sqs.QueueEncryption.UNENCRYPTED,
     });
@@ -23,7 +21,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('acknowledges only named rules, each with a reason of at least a sentence', () => {
-    const { app } = buildApp(new App({ context: NO_BUNDLING }));
+    const { app } = buildUnbundledApp();
     const acknowledgments = app.node
       .findAll()
       .flatMap((construct) => construct.node.metadata)
@@ -39,7 +37,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('grants no wildcard action and no wildcard resource (GSIs are named, not index/*)', () => {
-    const { app, service } = buildApp(new App({ context: NO_BUNDLING }));
+    const { app, service } = buildUnbundledApp();
     app.synth();
     const policies = Template.fromStack(service).findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap(

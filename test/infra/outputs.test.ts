@@ -1,12 +1,9 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
+import { buildUnbundledApp } from './unbundled-app.js';
 
 it('outputs what the deployment guide and the tipstream CLI need, and no secret value', () => {
-  const { app, stateful, service } = buildApp(
-    new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
-  );
+  const { app, stateful, service } = buildUnbundledApp();
   app.synth();
   const statefulOutputs = Object.keys(Template.fromStack(stateful).findOutputs('*'));
   const serviceOutputs = Template.fromStack(service).findOutputs('*');
@@ -32,15 +29,10 @@ it('outputs what the deployment guide and the tipstream CLI need, and no secret 
 it('uses secrets the operator already has, by complete ARN, instead of creating them', () => {
   const lndSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops/lnd-payer-AbCdEf';
   const keysSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops/tip-keys-GhIjKl';
-  const { app, service } = buildApp(
-    new App({
-      context: {
-        'aws:cdk:bundling-stacks': [],
-        'tipstream:lndSecretArn': lndSecretArn,
-        'tipstream:keysSecretArn': keysSecretArn,
-      },
-    }),
-  );
+  const { app, service } = buildUnbundledApp({
+    'tipstream:lndSecretArn': lndSecretArn,
+    'tipstream:keysSecretArn': keysSecretArn,
+  });
   app.synth(); // cdk-nag runs here too
   const template = Template.fromStack(service);
   template.resourceCountIs('AWS::SecretsManager::Secret', 0);
