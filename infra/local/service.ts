@@ -89,6 +89,11 @@ export interface LocalServiceOptions {
   queueUrl?: string;
   /** Messages per payer invocation (the event source mapping's batch size). */
   batchSize?: number;
+  /**
+   * The payer's and reconciler's function timeout (default 60 s). An attempt's lease ends with its
+   * invocation, so a redelivery decides a dead worker's attempt only after it: keep the visibility
+   * timeout above it, as AWS does (6×), or redeliveries come back early and wait.
+   */
   functionTimeoutMs?: number;
   /** Overrides the queue's visibility timeout (crash tests want redelivery within seconds). */
   visibilityTimeoutSeconds?: number;
@@ -211,6 +216,8 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
         })
       : undefined;
 
+  // Both functions' timeout: what their invocations' deadlines, and so attempt leases, count from.
+  const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const runtime = createPayerRuntime(env);
   const payer = makePayerHandler(runtime, { checkpoint: options.checkpoint });
   const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
@@ -221,7 +228,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     region: stack.region,
     handler: payer,
     batchSize: options.batchSize ?? 10,
-    functionTimeoutMs: options.functionTimeoutMs ?? 60_000,
+    functionTimeoutMs,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),
   });
@@ -235,7 +242,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     reconcileEveryMs > 0
       ? setInterval(() => {
           if (reconciling) return;
-          reconciling = reconciler({}, lambdaContext('tipstream-reconciler', 60_000))
+          reconciling = reconciler({}, lambdaContext('tipstream-reconciler', functionTimeoutMs))
             .catch((error: unknown) => log(`reconciler: ${String(error)}`))
             .finally(() => {
               reconciling = undefined;

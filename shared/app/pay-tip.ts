@@ -2,7 +2,7 @@ import { maxFeeMsat, type PayerPolicy } from '../config/payer-config.js';
 import type { TipId } from '../domain/brands.js';
 import { derivePreimage, parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
-import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
+import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -11,7 +11,7 @@ import {
   TransientPaymentError,
 } from '../ports/errors.js';
 import type { LightningNode, SettledPayment } from '../ports/lightning-node.js';
-import type { TipLedger, TipRecord } from '../ports/tip-ledger.js';
+import type { NewTip, TipLedger, TipRecord } from '../ports/tip-ledger.js';
 
 /** The operator's secrets the payer needs. */
 export interface PayerKeys {
@@ -46,6 +46,8 @@ export type PayOutcome =
   | { kind: 'failed'; tip: TipRecord; code: string; reason: string }
   | { kind: 'already-failed'; tip: TipRecord }
   | { kind: 'in-flight'; tip: TipRecord }
+  /** Another invocation holds the attempt's lease: only it may decide the attempt until `until`. */
+  | { kind: 'leased'; tip: TipRecord; until: string }
   | { kind: 'rejected'; reason: string }
   | { kind: 'conflict'; reason: string };
 
@@ -69,6 +71,10 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
   });
   if (!parsed.ok) {
+    // A tip the API could have accepted but the payer's own limits refuse (lowered since): it
+    // still ends, FAILED with the reason, its budget released and its batch row counted.
+    const withinProtocol = parseTipRequest(message.body, PROTOCOL_LIMITS);
+    if (withinProtocol.ok) return refuse(withinProtocol.tip, parsed.error.message, message, deps);
     await deps.ledger.recordRejection(
       {
         messageId: message.messageId,
@@ -82,38 +88,82 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     return { kind: 'rejected', reason: parsed.error.message };
   }
   const { tip } = parsed;
+  const { record } = await deps.ledger.createTip(newTip(tip, deps), deps.now());
+  if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
+  const outcome = await driveTip(record, deps);
+  if (outcome.kind === 'leased') {
+    // SQS brings the message back after its visibility timeout (in AWS 6× the function timeout,
+    // so past the lease): the owner has finished it by then, or the redelivery decides.
+    throw new TransientPaymentError(
+      `tip ${tip.tipId}: attempt ${outcome.tip.attempt} belongs to another invocation until ${outcome.until}; retrying later`,
+    );
+  }
+  return outcome;
+};
+
+/** What Tipstream can carry at all, whatever the operator's policy: the whole supply, the onion. */
+const PROTOCOL_LIMITS = {
+  maxMsat: 21_000_000n * 100_000_000n * 1_000n,
+  allowMsat: true,
+  customRecordsBudgetBytes: 1_300,
+};
+
+/** The ledger's record of a new tip: its hash derived with the current preimage key. */
+const newTip = (tip: Tip, deps: PayerDeps): NewTip => {
   const keyVersion = deps.keys.currentPreimageKeyVersion;
   const paymentHash = paymentHashOf(derivePreimage(deps.keys.preimageKey(keyVersion), tip.tipId));
-  const fingerprint = tipFingerprint(tip);
-  const { record } = await deps.ledger.createTip(
+  return {
+    tipId: tip.tipId,
+    fingerprint: tipFingerprint(tip),
+    platformId: tip.platformId,
+    recipient: tip.recipient,
+    amountMsat: tip.amountMsat,
+    records: tip.records,
+    paymentHash: hex(paymentHash),
+    keyVersion,
+    batchId: tip.batchId,
+    splitId: tip.splitOf?.splitId,
+  };
+};
+
+/** The tip id was used before for another tip: refused, and the message kept for the operator. */
+const conflict = async (
+  tip: Tip,
+  message: TipMessage,
+  deps: PayerDeps,
+): Promise<PayOutcome> => {
+  const reason = `tipId ${tip.tipId} was already used for a different tip (recipient, amount or records differ); use a new tipId for a new tip`;
+  await deps.ledger.recordRejection(
     {
-      tipId: tip.tipId,
-      fingerprint,
-      platformId: tip.platformId,
-      recipient: tip.recipient,
-      amountMsat: tip.amountMsat,
-      records: tip.records,
-      paymentHash: hex(paymentHash),
-      keyVersion,
-      batchId: tip.batchId,
-      splitId: tip.splitOf?.splitId,
+      messageId: message.messageId,
+      reason,
+      field: 'tipId',
+      claimedTipId: tip.tipId,
+      body: message.body,
     },
     deps.now(),
   );
-  if (record.fingerprint !== fingerprint) {
-    const reason = `tipId ${tip.tipId} was already used for a different tip (recipient, amount or records differ); use a new tipId for a new tip`;
-    await deps.ledger.recordRejection(
-      {
-        messageId: message.messageId,
-        reason,
-        field: 'tipId',
-        claimedTipId: tip.tipId,
-        body: message.body,
-      },
-      deps.now(),
-    );
-    return { kind: 'conflict', reason };
-  }
+  return { kind: 'conflict', reason };
+};
+
+/**
+ * A well-formed tip beyond the payer's limits: recorded FAILED (REFUSED_BY_POLICY) with the
+ * failure's effects, never sent. A tip recorded before (under the old limits) goes on as it is.
+ */
+const refuse = async (
+  tip: Tip,
+  reason: string,
+  message: TipMessage,
+  deps: PayerDeps,
+): Promise<PayOutcome> => {
+  const code = 'REFUSED_BY_POLICY';
+  const { created, record } = await deps.ledger.createRefusedTip(
+    newTip(tip, deps),
+    { code, reason },
+    deps.now(),
+  );
+  if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
+  if (created) return { kind: 'failed', tip: record, code, reason };
   return driveTip(record, deps);
 };
 
@@ -129,12 +179,10 @@ export const driveTip = async (start: TipRecord, deps: PayerDeps): Promise<PayOu
         case 'FAILED':
           return { kind: 'already-failed', tip };
         case 'RECEIVED':
+          // Never SENDING: no one ever held a lease to send it, so no answer of LND is in play.
           requireTime(tip, deps);
           deps.checkpoint?.('before-intent', tip.tipId);
-          return await pay(
-            await deps.ledger.markSending(tip.tipId, 'RECEIVED', tip.attempt, deps.now()),
-            deps,
-          );
+          return await pay(await startAttempt(tip, 'RECEIVED', deps), deps);
         case 'SENDING':
           return await resume(tip, deps);
       }
@@ -148,23 +196,57 @@ export const driveTip = async (start: TipRecord, deps: PayerDeps): Promise<PayOu
   throw new TransientPaymentError(`tip ${tip.tipId} kept changing under us; retrying later`);
 };
 
-/** A tip found SENDING: a worker died, or another is paying it. LND's answer decides. */
+/**
+ * Records the next attempt (the intent to pay) with its lease: this invocation's deadline. Only
+ * the invocation holding the returned record may call LND for the attempt, and only before then.
+ */
+const startAttempt = async (
+  tip: TipRecord,
+  from: 'RECEIVED' | 'SENDING',
+  deps: PayerDeps,
+): Promise<TipRecord> => {
+  requireTime(tip, deps);
+  const now = deps.now();
+  return deps.ledger.markSending(
+    tip.tipId,
+    from,
+    tip.attempt,
+    now,
+    new Date(now.getTime() + deps.remainingMs()),
+  );
+};
+
+/**
+ * Whether the invocation that recorded the tip's current attempt may still call LND for it: until
+ * its lease (that invocation's deadline) plus the grace for clock skew and the send's way to LND.
+ */
+const leaseHeld = (tip: TipRecord, deps: PayerDeps): boolean =>
+  tip.leaseUntil !== undefined &&
+  deps.now().getTime() <= Date.parse(tip.leaseUntil) + deps.policy.leaseGraceMs;
+
+/**
+ * A tip found SENDING by an invocation that did not record its attempt: a worker died, another is
+ * paying it, or a payment was still in flight at a deadline. LND's answer decides, but what LND
+ * says belongs to the latest send of the hash: "failed" or "not found" may be an older attempt's
+ * answer while the attempt's owner is about to send. So they decide only once the lease has
+ * passed, judged before asking LND: every send of every attempt up to this one then happened
+ * before the question, and none can follow it.
+ */
 const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
+  const owned = leaseHeld(tip, deps);
   const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
   switch (lookup.status) {
     case 'succeeded':
+      // A hash settles at most once, whichever attempt sent it: success is safe to record.
       return finish(tip, lookup, deps);
-    case 'failed':
-      return recordLndFailure(tip, lookup, deps);
     case 'in_flight':
       return { kind: 'in-flight', tip };
+    case 'failed':
     case 'not_found':
-      // LND never took it (the worker died before the call): pay again, same hash, next attempt.
-      requireTime(tip, deps);
-      return pay(
-        await deps.ledger.markSending(tip.tipId, 'SENDING', tip.attempt, deps.now()),
-        deps,
-      );
+      if (owned) return { kind: 'leased', tip, until: tip.leaseUntil as string };
+      // LND never took it, or canceled it: pay again, same hash, next attempt.
+      if (lookup.status === 'not_found') return pay(await startAttempt(tip, 'SENDING', deps), deps);
+      return decideFailure(tip, lookup, deps);
   }
 };
 
@@ -179,10 +261,11 @@ const RETRY_AFTER_INTERRUPTION = new Set<PermanentFailureCode>([
 export const MAX_ATTEMPTS = 3;
 
 /**
- * LND failed an attempt we did not watch end. The hash is free again once LND has failed it, so
- * a failure an interruption can explain is tried again (same hash) while attempts remain.
+ * LND failed the hash and no send of it can follow (the caller owns the attempt and its send is
+ * over, or the attempt's lease has passed): a failure an interruption can explain is tried again
+ * (same hash) while attempts remain; otherwise the tip fails.
  */
-const recordLndFailure = async (
+const decideFailure = async (
   tip: TipRecord,
   lookup: { code: PermanentFailureCode; message: string },
   deps: PayerDeps,
@@ -193,8 +276,7 @@ const recordLndFailure = async (
       attempt: tip.attempt,
       code: lookup.code,
     });
-    requireTime(tip, deps);
-    return pay(await deps.ledger.markSending(tip.tipId, 'SENDING', tip.attempt, deps.now()), deps);
+    return pay(await startAttempt(tip, 'SENDING', deps), deps);
   }
   await deps.ledger.markFailed(tip, { code: lookup.code, reason: lookup.message }, deps.now());
   return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
@@ -209,12 +291,22 @@ const requireTime = (tip: TipRecord, deps: PayerDeps) => {
   }
 };
 
+/**
+ * Sends the attempt this invocation recorded (`tip` is what `startAttempt` returned: we hold its
+ * lease) and records how it ended.
+ */
 const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   deps.checkpoint?.('after-intent', tip.tipId);
   const preimage = derivePreimage(deps.keys.preimageKey(tip.keyVersion), tip.tipId as TipId);
   if (hex(paymentHashOf(preimage)) !== tip.paymentHash) {
     throw new Error(
       `preimage key version ${tip.keyVersion} does not reproduce the hash of tip ${tip.tipId}`,
+    );
+  }
+  // The fence: past the lease, others may decide this attempt from LND's answer, so never send.
+  if (tip.leaseUntil === undefined || deps.now().getTime() >= Date.parse(tip.leaseUntil)) {
+    throw new TransientPaymentError(
+      `the lease of tip ${tip.tipId}'s attempt ${tip.attempt} ran out before the send; it will be redelivered`,
     );
   }
   const started = Date.now();
@@ -240,14 +332,23 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     return outcome.kind === 'paid' ? { ...outcome, latencyMs: Date.now() - started } : outcome;
   } catch (error) {
     if (error instanceof PermanentPaymentError) {
+      // LND failed our own send: this attempt is over, and we send nothing more for it.
       await deps.ledger.markFailed(tip, { code: error.code, reason: error.message }, deps.now());
       return { kind: 'failed', tip, code: error.code, reason: error.message };
     }
+    if (error instanceof TransientPaymentError) {
+      // Nothing of ours reached LND, or LND canceled it: give the attempt up at once, so the
+      // redelivery need not wait for the lease to pass.
+      await deps.ledger.releaseLease(tip).catch(() => {});
+      throw error;
+    }
     if (error instanceof AmbiguousPaymentError) {
       deps.log?.('payment outcome unknown, asking LND', { tipId: tip.tipId, error: error.message });
+      // Our one send for this attempt has ended and older ones are fenced by their leases: LND's
+      // answer now is final for every send of this hash so far.
       const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
       if (lookup.status === 'succeeded') return finish(tip, lookup, deps);
-      if (lookup.status === 'failed') return recordLndFailure(tip, lookup, deps);
+      if (lookup.status === 'failed') return decideFailure(tip, lookup, deps);
       if (lookup.status === 'in_flight') return { kind: 'in-flight', tip };
       throw new TransientPaymentError(
         `LND has no payment for tip ${tip.tipId} after: ${error.message}`,

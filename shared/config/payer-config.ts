@@ -22,6 +22,11 @@ export interface PayerPolicy {
   deadlineMarginMs: number;
   /** The reconciler looks at tips SENDING for longer than this. */
   stuckAfterMs: number;
+  /**
+   * How long after an attempt's lease (its invocation's deadline) others still leave it alone:
+   * covers clock skew between workers and the send's way to LND.
+   */
+  leaseGraceMs: number;
 }
 
 const intFrom = (fallback: number, min = 0) =>
@@ -48,6 +53,7 @@ const EnvSchema = z.object({
   // At least LND's RPC timeout (10 s) plus the ledger write.
   TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(15_000, 0),
   TIPSTREAM_STUCK_AFTER_SECONDS: intFrom(120, 1),
+  TIPSTREAM_LEASE_GRACE_MS: intFrom(30_000, 0),
 });
 
 export class PayerConfigError extends Error {
@@ -78,6 +84,7 @@ export const readPayerConfig = (
       concurrency: e.TIPSTREAM_PAYER_CONCURRENCY,
       deadlineMarginMs: e.TIPSTREAM_DEADLINE_MARGIN_MS,
       stuckAfterMs: e.TIPSTREAM_STUCK_AFTER_SECONDS * 1000,
+      leaseGraceMs: e.TIPSTREAM_LEASE_GRACE_MS,
     },
     tables: readTableNames(env),
   };

@@ -10,7 +10,9 @@ export type PermanentFailureCode =
   | 'INSUFFICIENT_BALANCE'
   | 'PATHFINDING_TIMEOUT'
   | 'INVALID_PAYMENT'
-  | 'LND_ERROR';
+  | 'LND_ERROR'
+  /** Never sent: beyond the payer's own limits (lowered after the API accepted the tip). */
+  | 'REFUSED_BY_POLICY';
 
 /** LND terminally failed the payment: money did not move, the same hash may be sent again later. */
 export class PermanentPaymentError extends Error {

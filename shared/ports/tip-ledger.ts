@@ -24,6 +24,13 @@ export interface TipRecord {
   updatedAt: string;
   /** When the tip entered its current unfinished state (RECEIVED or SENDING). */
   sendingSince?: string;
+  /**
+   * The current attempt's lease: the deadline of the invocation that recorded it (SENDING), the
+   * only one that may call LND for this attempt, and only before this instant. Until it has
+   * passed (plus the policy's grace) an LND answer of "failed" or "not found" may be an older
+   * attempt's and must not decide this one. Fixed when the attempt is recorded, never extended.
+   */
+  leaseUntil?: string;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
   /** The signed receipt (JSON) once SUCCEEDED. */
@@ -72,15 +79,22 @@ export interface TipLedger {
   /** Many tips at once (strongly consistent), keyed by tip id; unknown ids are absent. */
   getTips(tipIds: readonly string[]): Promise<Map<string, TipRecord>>;
   /**
-   * Records the intent to pay before LND is called: `from` → SENDING with attempt + 1, only if the
-   * tip is still in `from` at `expectedAttempt`. Throws `LedgerConflictError` if it is not.
+   * Records the intent to pay before LND is called: `from` → SENDING with attempt + 1 and the new
+   * attempt's lease, only if the tip is still in `from` at `expectedAttempt`. Throws
+   * `LedgerConflictError` if it is not.
    */
   markSending(
     tipId: string,
     from: 'RECEIVED' | 'SENDING',
     expectedAttempt: number,
     now: Date,
+    leaseUntil: Date,
   ): Promise<TipRecord>;
+  /**
+   * Gives up the lease of `tip`'s attempt (its owner will not send for it), if the tip is still
+   * SENDING at that attempt; does nothing otherwise.
+   */
+  releaseLease(tip: TipRecord): Promise<void>;
   /**
    * One transaction: SENDING → SUCCEEDED with the receipt, plus the recipient's totals and the
    * batch's progress. Applies once; throws `LedgerConflictError` if the tip was not SENDING.
@@ -96,6 +110,16 @@ export interface TipLedger {
     failure: { code: PermanentFailureCode; reason: string },
     now: Date,
   ): Promise<void>;
+  /**
+   * Creates the tip as FAILED unless its id exists, with the failure's effects in the same
+   * transaction (budget released, batch row counted): a tip the payer refuses although the API
+   * accepted it (a limit lowered since). Returns what is stored either way.
+   */
+  createRefusedTip(
+    tip: NewTip,
+    failure: { code: PermanentFailureCode; reason: string },
+    now: Date,
+  ): Promise<{ created: boolean; record: TipRecord }>;
   recordRejection(rejection: Rejection, now: Date): Promise<void>;
   /**
    * Unfinished tips (RECEIVED or SENDING) since before `olderThan`, oldest first, a page at a

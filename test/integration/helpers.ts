@@ -168,8 +168,14 @@ export const startParkedApi = async (
   f: { clients: StackClients; service: LocalService },
   platform: { platformId: string; secret: string },
   name: string,
+) => startApiOn(f, platform, (await createTestQueue(f.clients, name)).queueUrl);
+
+/** A second API on the same stack (the service's settings) whose tips go to `queueUrl`. */
+export const startApiOn = async (
+  f: { service: LocalService },
+  platform: { platformId: string; secret: string },
+  queueUrl: string,
 ) => {
-  const { queueUrl } = await createTestQueue(f.clients, name);
   const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
   const http = await startHttpAdapter(makeApiHandler(deps));
   return {

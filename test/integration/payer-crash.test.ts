@@ -32,8 +32,12 @@ const startWorker = async (queueUrl: string, crashAt?: PayerStep): Promise<Worke
       ...process.env,
       TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
       TIPSTREAM_WORKER_QUEUE_URL: queueUrl,
-      // Redelivery after a crash within seconds, as a short Lambda timeout would give.
+      // Redelivery after a crash within seconds, as a short Lambda timeout would give: a dead
+      // worker's attempt is decided once its lease (its 5 s deadline, plus 0.5 s) has passed.
       TIPSTREAM_WORKER_VISIBILITY_SECONDS: '3',
+      TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS: '5000',
+      TIPSTREAM_DEADLINE_MARGIN_MS: '2000',
+      TIPSTREAM_LEASE_GRACE_MS: '500',
       TIPSTREAM_CRASH_AT: crashAt ?? '',
       POWERTOOLS_LOG_LEVEL: 'WARN',
     },

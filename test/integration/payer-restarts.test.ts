@@ -47,9 +47,17 @@ describe.runIf(stack.lightning.network === 'regtest')(
       () => ({
         batchSize: 5,
         visibilityTimeoutSeconds: 2,
+        // Leases end with a 10 s invocation: attempts of a worker cut off by alice's restart are
+        // decided by a redelivery or the reconciler soon after.
+        functionTimeoutMs: 10_000,
         // The reconciler settles payments that were in flight when alice went down.
         reconcileEveryMs: 1_000,
-        env: { TIPSTREAM_STUCK_AFTER_SECONDS: '2', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        env: {
+          TIPSTREAM_STUCK_AFTER_SECONDS: '2',
+          TIPSTREAM_DEADLINE_MARGIN_MS: '3000',
+          TIPSTREAM_LEASE_GRACE_MS: '1000',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
       }),
       { maxReceiveCount: 50 },
     );

@@ -35,6 +35,8 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
         startLocalService(stack, {
           reconcileEveryMs: 0,
           batchSize: 10,
+          // A copy that finds another invocation's attempt in progress comes back within seconds.
+          visibilityTimeoutSeconds: 5,
           queueUrl,
           env: { TIPSTREAM_MAX_TIP_SATS: '10000000', TIPSTREAM_PAYER_CONCURRENCY: '10' },
         }),

@@ -91,6 +91,7 @@ export const seedPlatformTips = async (
           'RECEIVED',
           record.attempt,
           new Date(),
+          new Date(),
         );
         if (index % failedEvery === failedEvery - 1) {
           await clients.ledger.markFailed(

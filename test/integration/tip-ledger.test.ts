@@ -35,6 +35,7 @@ describe('DynamoDB tip ledger: reading many tips at once', () => {
         'RECEIVED',
         record.attempt,
         new Date(),
+        new Date(),
       );
       await clients.ledger.markFailed(sending, { code: 'NO_ROUTE', reason: 'test' }, new Date());
       tipIds.push(tipId);

@@ -163,6 +163,47 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     }
   };
 
+  /**
+   * What a tip's failure changes besides the tip, in the same transaction so exactly once: the
+   * batch's failure count, and the budget a tip that came through the API reserved (money that
+   * did not move is released).
+   */
+  const failureEffects = async (tip: TipRecord, at: string): Promise<TransactItem[]> => {
+    const items: TransactItem[] = [];
+    if (tip.batchId) {
+      items.push(batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n));
+    }
+    const { Item: accepted } = await doc.send(
+      new GetCommand({
+        TableName: tables.requests,
+        Key: { tipId: tip.tipId },
+        ConsistentRead: true,
+      }),
+    );
+    if (accepted && accepted.released === false) {
+      items.push({
+        Update: {
+          TableName: tables.requests,
+          Key: { tipId: tip.tipId },
+          UpdateExpression: 'SET released = :yes',
+          ConditionExpression: 'released = :no',
+          ExpressionAttributeValues: { ':yes': true, ':no': false },
+        },
+      });
+      for (const budgetKey of (accepted.budgetKeys ?? []) as string[]) {
+        items.push({
+          Update: {
+            TableName: tables.budgets,
+            Key: { budgetKey },
+            UpdateExpression: 'ADD reservedMsat :release',
+            ExpressionAttributeValues: { ':release': -Number(accepted.amountMsat) },
+          },
+        });
+      }
+    }
+    return items;
+  };
+
   return {
     getTip,
     getTips,
@@ -196,7 +237,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       }
     },
 
-    async markSending(tipId, from, expectedAttempt, now) {
+    async markSending(tipId, from, expectedAttempt, now, leaseUntil) {
       const at = now.toISOString();
       try {
         const { Attributes } = await doc.send(
@@ -204,7 +245,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             TableName: tables.tips,
             Key: { tipId },
             UpdateExpression:
-              'SET #state = :sending, attempt = :next, sendingSince = :at, updatedAt = :at, inFlight = :one',
+              'SET #state = :sending, attempt = :next, sendingSince = :at, updatedAt = :at, leaseUntil = :lease, inFlight = :one',
             ConditionExpression: '#state = :from AND attempt = :attempt',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
@@ -213,6 +254,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
               ':attempt': expectedAttempt,
               ':next': expectedAttempt + 1,
               ':at': at,
+              ':lease': leaseUntil.toISOString(),
               ':one': '1',
             },
             ReturnValues: 'ALL_NEW',
@@ -222,6 +264,23 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       } catch (error) {
         if (isConditionFailure(error)) throw conflict(tipId, `${from} → SENDING`, error);
         throw error;
+      }
+    },
+
+    async releaseLease(tip) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.tips,
+            Key: { tipId: tip.tipId },
+            UpdateExpression: 'REMOVE leaseUntil',
+            ConditionExpression: '#state = :sending AND attempt = :attempt',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':sending': 'SENDING', ':attempt': tip.attempt },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
     },
 
@@ -265,46 +324,45 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
 
     async markFailed(tip, failure, now) {
       const at = now.toISOString();
-      const items: TransactItem[] = [
+      await transact(tip.tipId, 'SENDING → FAILED', [
         leaveSending(tip, 'FAILED', at, {
           failureCode: failure.code,
           failureReason: failure.reason,
         }),
-      ];
-      if (tip.batchId) {
-        items.push(batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n));
-      }
-      // A tip that came through the API reserved budget: money that did not move is released,
-      // in the same transaction as the FAILED transition, so exactly once.
-      const { Item: accepted } = await doc.send(
-        new GetCommand({
-          TableName: tables.requests,
-          Key: { tipId: tip.tipId },
-          ConsistentRead: true,
-        }),
-      );
-      if (accepted && accepted.released === false) {
-        items.push({
-          Update: {
-            TableName: tables.requests,
-            Key: { tipId: tip.tipId },
-            UpdateExpression: 'SET released = :yes',
-            ConditionExpression: 'released = :no',
-            ExpressionAttributeValues: { ':yes': true, ':no': false },
-          },
-        });
-        for (const budgetKey of (accepted.budgetKeys ?? []) as string[]) {
-          items.push({
-            Update: {
-              TableName: tables.budgets,
-              Key: { budgetKey },
-              UpdateExpression: 'ADD reservedMsat :release',
-              ExpressionAttributeValues: { ':release': -Number(accepted.amountMsat) },
+        ...(await failureEffects(tip, at)),
+      ]);
+    },
+
+    async createRefusedTip(tip, failure, now) {
+      const at = now.toISOString();
+      const record: TipRecord = {
+        ...tip,
+        state: 'FAILED',
+        attempt: 0,
+        createdAt: at,
+        updatedAt: at,
+        failureCode: failure.code,
+        failureReason: failure.reason,
+      };
+      try {
+        await transactWithRetry(doc, [
+          {
+            Put: {
+              TableName: tables.tips,
+              // Never in the reconciler's index: there is nothing to finish.
+              Item: toItem(record),
+              ConditionExpression: 'attribute_not_exists(tipId)',
             },
-          });
-        }
+          },
+          ...(await failureEffects(record, at)),
+        ]);
+        return { created: true, record };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const existing = await getTip(tip.tipId);
+        if (!existing) throw conflict(tip.tipId, 'create refused', error);
+        return { created: false, record: existing };
       }
-      await transact(tip.tipId, 'SENDING → FAILED', items);
     },
 
     async recordRejection(rejection: Rejection, now: Date) {

@@ -69,6 +69,8 @@ export class FakeTipLedger implements TipLedger {
   io: () => Promise<void> = () => Promise.resolve();
   /** Successful markSucceeded calls: the guard must let exactly one through per tip. */
   succeededWrites = 0;
+  /** Successful markFailed calls. */
+  failedWrites = 0;
 
   async createTip(tip: NewTip, now: Date) {
     await this.io();
@@ -85,6 +87,34 @@ export class FakeTipLedger implements TipLedger {
     };
     // Like the adapter (removeUndefinedValues), absent optional fields are not stored.
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
+    return { created: true, record: copy(record) };
+  }
+
+  async createRefusedTip(
+    tip: NewTip,
+    failure: { code: PermanentFailureCode; reason: string },
+    now: Date,
+  ) {
+    await this.io();
+    const existing = this.#tips.get(tip.tipId);
+    if (existing) return { created: false, record: copy(existing) };
+    const at = now.toISOString();
+    const record: TipRecord = {
+      ...tip,
+      state: 'FAILED',
+      attempt: 0,
+      createdAt: at,
+      updatedAt: at,
+      failureCode: failure.code,
+      failureReason: failure.reason,
+    };
+    this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
+    this.failedWrites += 1;
+    if (tip.batchId) {
+      const batch = this.#batch(tip.batchId);
+      batch.failedCount += 1;
+      batch.failedMsat += tip.amountMsat;
+    }
     return { created: true, record: copy(record) };
   }
 
@@ -109,6 +139,7 @@ export class FakeTipLedger implements TipLedger {
     from: 'RECEIVED' | 'SENDING',
     expectedAttempt: number,
     now: Date,
+    leaseUntil: Date,
   ) {
     await this.io();
     const tip = this.#tips.get(tipId);
@@ -121,8 +152,15 @@ export class FakeTipLedger implements TipLedger {
       attempt: expectedAttempt + 1,
       sendingSince: at,
       updatedAt: at,
+      leaseUntil: leaseUntil.toISOString(),
     });
     return copy(tip);
+  }
+
+  async releaseLease(tip: TipRecord) {
+    await this.io();
+    const stored = this.#tips.get(tip.tipId);
+    if (stored?.state === 'SENDING' && stored.attempt === tip.attempt) delete stored.leaseUntil;
   }
 
   async markSucceeded(
@@ -181,6 +219,7 @@ export class FakeTipLedger implements TipLedger {
       failureReason: failure.reason,
       updatedAt: now.toISOString(),
     });
+    this.failedWrites += 1;
     if (tip.batchId) {
       const batch = this.#batch(tip.batchId);
       batch.failedCount += 1;
@@ -348,6 +387,13 @@ export class FakeLightningNode implements LightningNode {
     return { ...known.settled };
   }
 
+  /** LND fails a payment whose caller is gone (a restart failed its HTLC, a hop gave up). */
+  failInFlight(paymentHash: string, code: PermanentFailureCode, message = 'payment failed'): void {
+    const known = this.#known.get(paymentHash);
+    if (known?.status !== 'in_flight') throw new Error(`fake: ${paymentHash} is not in flight`);
+    this.#known.set(paymentHash, { status: 'failed', code, message });
+  }
+
   /** LND finishes a payment whose caller is gone (the worker died while it was in flight). */
   settleInFlight(paymentHash: string): void {
     const known = this.#known.get(paymentHash);
@@ -484,7 +530,14 @@ export const POLICY: PayerPolicy = {
   concurrency: 4,
   deadlineMarginMs: 5000,
   stuckAfterMs: 120_000,
+  leaseGraceMs: 30_000,
 };
+
+/**
+ * When SQS brings a message back: after its visibility timeout, 6× the function timeout (60 s in
+ * these tests), so past the lease of any attempt the first delivery recorded.
+ */
+export const REDELIVERY_MS = 6 * 60_000;
 
 /** A settable clock: `now()` returns the same instant until the test moves it. */
 export class FakeClock {
@@ -618,5 +671,7 @@ export const crashAt = async (
  */
 export const recordIntent = async (harness: PayerHarness, body: TipBody = tipBody()) => {
   await crashAt(harness, 'before-intent', tipMessage(body));
-  return harness.ledger.markSending(String(body.tipId), 'RECEIVED', 0, harness.clock.now());
+  const now = harness.clock.now();
+  const leaseUntil = new Date(now.getTime() + harness.deps.remainingMs());
+  return harness.ledger.markSending(String(body.tipId), 'RECEIVED', 0, now, leaseUntil);
 };

@@ -25,9 +25,11 @@ import {
   HOP,
   makePayer,
   type PayerHarness,
+  POLICY,
   PREIMAGE_KEY_V1,
   PREIMAGE_KEY_V2,
   RECEIPT_PUBLIC_KEY,
+  REDELIVERY_MS,
   recordIntent,
   ticks,
   tipBody,
@@ -220,12 +222,6 @@ describe('payTipMessage: an invalid message', () => {
       field: 'amountMsat',
       error: /amountMsat is 0/,
     },
-    {
-      description: 'sub-sat amount while msat are not allowed',
-      body: tipBody({ amountMsat: 21_500 }),
-      field: 'amountMsat',
-      error: /whole number of sats/,
-    },
   ])('$description → rejected, recorded, LND never called', async ({ body, field, error }) => {
     const h = makePayer();
     const message = tipMessage(body);
@@ -246,6 +242,38 @@ describe('payTipMessage: an invalid message', () => {
     expect(h.lightning.lookupCalls).toEqual([]);
     expect(h.checkpoints).toEqual([]);
   });
+
+  it.each([
+    {
+      description: 'sub-sat amount while msat are not allowed',
+      body: tipBody({ amountMsat: 21_500, batchId: 'batch-1' }),
+      error: /whole number of sats/,
+    },
+    {
+      description: 'an amount above the maximum lowered after the API accepted it',
+      body: tipBody({ amountMsat: 10_000_001_000, batchId: 'batch-1' }),
+      error: /amountMsat/,
+    },
+  ])(
+    '$description → the tip ends FAILED (REFUSED_BY_POLICY), its batch row counted, never sent',
+    async ({ body, error }) => {
+      const h = makePayer();
+      const message = tipMessage(body);
+      const outcome = await payTipMessage(message, h.deps);
+
+      expect(outcome).toMatchObject({ kind: 'failed', code: 'REFUSED_BY_POLICY' });
+      const tip = h.ledger.peek('tip-1');
+      expect(tip).toMatchObject({ state: 'FAILED', attempt: 0, failureCode: 'REFUSED_BY_POLICY' });
+      expect(tip?.failureReason).toMatch(error);
+      expect(h.ledger.batch('batch-1')).toMatchObject({ failedCount: 1 });
+      expect(h.ledger.rejection(message.messageId)).toBeUndefined();
+      // Redelivered: already ended, counted once.
+      expect((await payTipMessage(message, h.deps)).kind).toBe('already-failed');
+      expect(h.ledger.batch('batch-1')).toMatchObject({ failedCount: 1 });
+      expect(h.lightning.payCalls).toEqual([]);
+      expect(h.lightning.lookupCalls).toEqual([]);
+    },
+  );
 
   it('records a redelivered bad message once (keyed by message id)', async () => {
     const h = makePayer();
@@ -329,6 +357,7 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
     const h = makePayer();
     await recordIntent(h);
     h.checkpoints.length = 0;
+    h.clock.advance(REDELIVERY_MS);
     const outcome = await payTipMessage(tipMessage(), h.deps);
 
     expect(outcome.kind).toBe('paid');
@@ -352,6 +381,7 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
     expect(h.lightning.payCalls).toEqual([]);
 
+    h.clock.advance(REDELIVERY_MS);
     expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(h.lightning.payCalls).toHaveLength(1);
@@ -387,6 +417,7 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
       code: 'REJECTED_BY_DESTINATION',
       message: 'no keysend',
     });
+    h.clock.advance(REDELIVERY_MS);
     const outcome = await payTipMessage(tipMessage(), h.deps);
 
     expect(outcome).toMatchObject({
@@ -425,6 +456,7 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
       keyVersion: 2,
       preimageKeys: { 1: PREIMAGE_KEY_V1, 2: PREIMAGE_KEY_V2 },
     });
+    rotated.clock.advance(REDELIVERY_MS);
     expect(kindOf(await payTipMessage(tipMessage(), rotated.deps))).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', keyVersion: 1 });
     expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('tip-1')]);
@@ -440,6 +472,7 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
       keyVersion: 2,
       preimageKeys: { 2: PREIMAGE_KEY_V2 },
     });
+    rotated.clock.advance(REDELIVERY_MS);
     await expect(payTipMessage(tipMessage(), rotated.deps)).rejects.toThrow(
       /no preimage key version 1/,
     );
@@ -550,6 +583,7 @@ describe('payTipMessage: LND errors', () => {
         .scriptLookup({ status: 'failed', code, message: 'after restart' })
         .scriptPay({ kind: 'ambiguous' })
         .scriptLookup({ status: 'failed', code, message: 'still failing' });
+      h.clock.advance(REDELIVERY_MS);
       const outcome = await payTipMessage(tipMessage(), h.deps);
 
       expect(outcome).toMatchObject({ kind: 'failed', code, reason: 'still failing' });
@@ -564,6 +598,7 @@ describe('payTipMessage: LND errors', () => {
     const h = makePayer();
     await recordIntent(h);
     h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'channels inactive' });
+    h.clock.advance(REDELIVERY_MS);
     const outcome = await payTipMessage(tipMessage(), h.deps);
     expect(outcome.kind).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
@@ -583,6 +618,7 @@ describe('payTipMessage: LND errors', () => {
     expect(h.lightning.lookupCalls).toEqual([specHash('tip-1')]);
 
     // The redelivery finds it SENDING, LND still knows nothing: pay again, same hash.
+    h.clock.advance(REDELIVERY_MS);
     expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(h.lightning.settlements).toHaveLength(1);
@@ -605,23 +641,24 @@ describe('payTipMessage: LND errors', () => {
 });
 
 describe('payTipMessage: two workers on one message', () => {
-  // Delays are event-loop turns. `sends` is how many payKeysend calls the interleaving makes:
-  // 2 means the second worker found the intent before LND had the payment and took over with
-  // attempt 2, and LND's duplicate guard refused one of the two sends.
+  // Delays are event-loop turns. `early` marks interleavings where the second worker finds the
+  // intent before LND has the payment: it used to take over with attempt 2 and send too (LND's
+  // duplicate guard refused one of the two); now the first worker's lease keeps it out (it
+  // throws, and SQS brings the message back later) and there is only ever one send.
   const interleavings = [
-    { pay: 0, lookup: 0, ledger: 0, inFlight: 0, offset: 0, sends: 1 },
-    { pay: 0, lookup: 0, ledger: 0, inFlight: 1, offset: 0, sends: 1 },
-    { pay: 0, lookup: 0, ledger: 1, inFlight: 5, offset: 0, sends: 1 },
-    { pay: 2, lookup: 0, ledger: 0, inFlight: 0, offset: 0, sends: 2 },
-    { pay: 2, lookup: 0, ledger: 0, inFlight: 1, offset: 0, sends: 2 },
-    { pay: 2, lookup: 0, ledger: 1, inFlight: 0, offset: 1, sends: 2 },
-    { pay: 6, lookup: 1, ledger: 1, inFlight: 20, offset: 2, sends: 2 },
-    { pay: 0, lookup: 0, ledger: 1, inFlight: 0, offset: 50, sends: 1 },
+    { pay: 0, lookup: 0, ledger: 0, inFlight: 0, offset: 0, early: false },
+    { pay: 0, lookup: 0, ledger: 0, inFlight: 1, offset: 0, early: false },
+    { pay: 0, lookup: 0, ledger: 1, inFlight: 5, offset: 0, early: false },
+    { pay: 2, lookup: 0, ledger: 0, inFlight: 0, offset: 0, early: true },
+    { pay: 2, lookup: 0, ledger: 0, inFlight: 1, offset: 0, early: true },
+    { pay: 2, lookup: 0, ledger: 1, inFlight: 0, offset: 1, early: true },
+    { pay: 6, lookup: 1, ledger: 1, inFlight: 20, offset: 2, early: true },
+    { pay: 0, lookup: 0, ledger: 1, inFlight: 0, offset: 50, early: false },
   ];
 
   it.each(interleavings)(
     'pays exactly once (LND pay $pay, lookup $lookup, ledger $ledger, in flight $inFlight, second worker $offset late)',
-    async ({ pay, lookup, ledger: ledgerTicks, inFlight, offset, sends }) => {
+    async ({ pay, lookup, ledger: ledgerTicks, inFlight, offset, early }) => {
       const ledger = new FakeTipLedger();
       ledger.io = () => ticks(ledgerTicks);
       const lightning = new FakeLightningNode();
@@ -635,21 +672,27 @@ describe('payTipMessage: two workers on one message', () => {
 
       const outcomes = await Promise.all([
         payTipMessage(message, first.deps),
-        ticks(offset).then(() => payTipMessage(message, second.deps)),
+        ticks(offset).then(() =>
+          payTipMessage(message, second.deps).catch((error: unknown) => {
+            if (!(error instanceof TransientPaymentError)) throw error;
+            return { kind: 'retried later' as const };
+          }),
+        ),
       ]);
 
-      const kinds = outcomes.map(kindOf);
-      expect(kinds.filter((kind) => kind === 'paid')).toHaveLength(1);
-      expect(['already-paid', 'in-flight']).toContain(kinds.find((kind) => kind !== 'paid'));
+      const kinds = outcomes.map(({ kind }) => kind);
+      expect(kinds[0]).toBe('paid');
+      expect(kinds[1]).toBe(early ? 'retried later' : kinds[1]);
+      expect(['already-paid', 'in-flight', 'retried later']).toContain(kinds[1]);
       expect(lightning.settlements).toHaveLength(1);
       expect(ledger.succeededWrites).toBe(1);
       const tip = ledger.peek('tip-1');
-      expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: sends });
-      expect(expectValidReceipt(tip).attempts).toBe(sends);
+      expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
+      expect(expectValidReceipt(tip).attempts).toBe(1);
       expect(await ledger.getRecipientTotals(G)).toMatchObject({ paidMsat: 21_000n, tipCount: 1 });
-      expect(lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual(
-        Array(sends).fill(specHash('tip-1')),
-      );
+      expect(lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([
+        specHash('tip-1'),
+      ]);
     },
   );
 });
@@ -703,13 +746,13 @@ describe('the fakes', () => {
     const received = h.ledger.peek('tip-1') as TipRecord;
     const created = await h.ledger.createTip({ ...received, amountMsat: 1n }, now);
     expect(created).toMatchObject({ created: false, record: { amountMsat: 21_000n } });
-    await expect(h.ledger.markSending('tip-1', 'SENDING', 0, now)).rejects.toBeInstanceOf(
+    await expect(h.ledger.markSending('tip-1', 'SENDING', 0, now, now)).rejects.toBeInstanceOf(
       LedgerConflictError,
     );
-    await expect(h.ledger.markSending('tip-1', 'RECEIVED', 1, now)).rejects.toBeInstanceOf(
+    await expect(h.ledger.markSending('tip-1', 'RECEIVED', 1, now, now)).rejects.toBeInstanceOf(
       LedgerConflictError,
     );
-    await expect(h.ledger.markSending('nope', 'RECEIVED', 0, now)).rejects.toBeInstanceOf(
+    await expect(h.ledger.markSending('nope', 'RECEIVED', 0, now, now)).rejects.toBeInstanceOf(
       LedgerConflictError,
     );
     const failure = { code: 'NO_ROUTE' as const, reason: 'x' };
@@ -717,7 +760,7 @@ describe('the fakes', () => {
     await expect(h.ledger.markFailed(received, failure, now)).rejects.toBeInstanceOf(
       LedgerConflictError,
     );
-    const sending = await h.ledger.markSending('tip-1', 'RECEIVED', 0, now);
+    const sending = await h.ledger.markSending('tip-1', 'RECEIVED', 0, now, now);
     expect(sending).toMatchObject({
       state: 'SENDING',
       attempt: 1,
@@ -744,5 +787,120 @@ describe('the fakes', () => {
       AmbiguousPaymentError,
     );
     expect(h.lightning.settlements).toHaveLength(1);
+  });
+});
+
+describe('an answer from LND decides only the attempt it belongs to (issue 10, defect 2)', () => {
+  /** Attempts 1 and 2 each died with the payment in flight, and LND then failed each (NO_ROUTE). */
+  const twoInterruptedAttempts = async () => {
+    const h = makePayer();
+    h.lightning.duplicateGuard = true;
+    const hash = specHash('tip-1');
+    for (const attempt of [1, 2]) {
+      await crashAt(h, 'lnd-in-flight', tipMessage());
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt });
+      h.lightning.failInFlight(hash, 'NO_ROUTE', `attempt ${attempt} lost its route`);
+      h.clock.advance(REDELIVERY_MS);
+    }
+    return { h, hash };
+  };
+
+  /** Holds worker R between recording attempt 3 and LND taking its send, until released. */
+  const holdSends = (h: PayerHarness) => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reachedLnd = () => {};
+    const atLnd = new Promise<void>((resolve) => {
+      reachedLnd = resolve;
+    });
+    h.lightning.payDelay = async () => {
+      reachedLnd();
+      await released;
+    };
+    return { atLnd, release };
+  };
+
+  it.each(['redelivered message', 'reconciler'] as const)(
+    'a %s that reads attempt 3 while its owner is about to send never records FAILED for a hash that settles',
+    async (other) => {
+      const { h, hash } = await twoInterruptedAttempts();
+      const gate = holdSends(h);
+
+      // R: attempt 2 failed in LND, so R records attempt 3 (the last) and heads for LND.
+      const r = payTipMessage(tipMessage(), h.deps);
+      await gate.atLnd;
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 3 });
+      expect(h.lightning.known(hash)).toMatchObject({ status: 'failed', code: 'NO_ROUTE' });
+
+      // M reads attempt 3 and hears attempt 2's failure from LND: it must leave attempt 3 alone.
+      const m =
+        other === 'reconciler'
+          ? await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps)
+          : await payTipMessage(tipMessage(), h.deps).catch((error: unknown) => error);
+      if (other === 'reconciler') expect(m).toMatchObject({ kind: 'leased' });
+      else expect(m).toBeInstanceOf(TransientPaymentError);
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 3 });
+
+      // R's send goes through (LND lets a failed hash be sent again) and settles.
+      gate.release();
+      expect(kindOf(await r)).toBe('paid');
+      expect(h.lightning.settlements).toHaveLength(1);
+      expect(h.ledger.failedWrites).toBe(0);
+      const tip = h.ledger.peek('tip-1');
+      expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 3 });
+      expectValidReceipt(tip);
+      expect(await h.ledger.getRecipientTotals(G)).toMatchObject({ tipCount: 1 });
+    },
+  );
+
+  it('once the owner of attempt 3 is past its lease (it died before sending), the same answer fails the tip', async () => {
+    const { h, hash } = await twoInterruptedAttempts();
+    await crashAt(h, 'after-intent', tipMessage());
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 3 });
+
+    // Within the lease and its grace: not decided.
+    h.clock.advance(60_000 + POLICY.leaseGraceMs);
+    expect(await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps)).toMatchObject({
+      kind: 'leased',
+    });
+    // A millisecond later no send of attempt 3 can come any more: LND's answer is final.
+    h.clock.advance(1);
+    const outcome = await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps);
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'NO_ROUTE' });
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: 3 });
+    expect(h.lightning.known(hash).status).toBe('failed');
+    expect(h.lightning.settlements).toHaveLength(0);
+  });
+
+  it('the owner never sends once its lease has run out (a worker that outlived its deadline)', async () => {
+    const h = makePayer();
+    let left = 60_000;
+    const deps = {
+      ...h.deps,
+      remainingMs: () => left,
+      checkpoint: (step: string) => {
+        // The invocation stalls between recording the intent and the send, past its deadline.
+        if (step === 'after-intent') h.clock.advance(60_000);
+        left = 60_000;
+      },
+    };
+    const error = await payTipMessage(tipMessage(), deps).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(TransientPaymentError);
+    expect((error as Error).message).toMatch(/lease of tip tip-1's attempt 1 ran out/);
+    expect(h.lightning.payCalls).toEqual([]);
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+  });
+
+  it('an owner whose send never reached LND gives its lease up, so the redelivery need not wait', async () => {
+    const h = makePayer();
+    h.lightning.scriptPay({ kind: 'transient' });
+    await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+      TransientPaymentError,
+    );
+    expect(h.ledger.peek('tip-1')?.leaseUntil).toBeUndefined();
+    expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
   });
 });
