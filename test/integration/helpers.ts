@@ -170,13 +170,14 @@ export const startParkedApi = async (
   name: string,
 ) => startApiOn(f, platform, (await createTestQueue(f.clients, name)).queueUrl);
 
-/** A second API on the same stack (the service's settings) whose tips go to `queueUrl`. */
+/** A second API on the same stack (the service's settings, and `env`) whose tips go to `queueUrl`. */
 export const startApiOn = async (
   f: { service: LocalService },
   platform: { platformId: string; secret: string },
   queueUrl: string,
+  env: Record<string, string> = {},
 ) => {
-  const deps = createApiDeps({ ...f.service.env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
+  const deps = createApiDeps({ ...f.service.env, ...env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
   const http = await startHttpAdapter(makeApiHandler(deps));
   return {
     call: apiClient(http.url, platform),

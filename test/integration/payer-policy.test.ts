@@ -43,7 +43,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer limits lowered afte
   beforeAll(async () => {
     const platform = await newTestPlatform(f.clients, 'it-policy', 1_000);
     platformId = platform.platformId;
-    api = await startApiOn(f, platform, f.queueUrl);
+    api = await startApiOn(f, platform, f.queueUrl, { TIPSTREAM_MAX_TIP_SATS: '1000000' });
   });
   afterAll(() => api?.close());
 
@@ -68,7 +68,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer limits lowered afte
   });
 
   it('payout rows the payer refuses are counted failed: the batch finishes, its budget released', async () => {
-    const csv = ['pubkey,amount_sats', `${carol()},3`, `${carol()},7`].join('\n');
+    const csv = ['pubkey,amount_sats,memo', `${carol()},3,paid`, `${carol()},7,refused`].join('\n');
     const accepted = await api.call('POST', '/v1/payouts', csv, { contentType: 'text/csv' });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
     const done = await waitFor(

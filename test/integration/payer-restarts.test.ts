@@ -56,7 +56,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
           TIPSTREAM_STUCK_AFTER_SECONDS: '2',
           TIPSTREAM_DEADLINE_MARGIN_MS: '3000',
           TIPSTREAM_LEASE_GRACE_MS: '1000',
-          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
       }),
       { maxReceiveCount: 50 },
