@@ -127,11 +127,7 @@ const newTip = (tip: Tip, deps: PayerDeps): NewTip => {
 };
 
 /** The tip id was used before for another tip: refused, and the message kept for the operator. */
-const conflict = async (
-  tip: Tip,
-  message: TipMessage,
-  deps: PayerDeps,
-): Promise<PayOutcome> => {
+const conflict = async (tip: Tip, message: TipMessage, deps: PayerDeps): Promise<PayOutcome> => {
   const reason = `tipId ${tip.tipId} was already used for a different tip (recipient, amount or records differ); use a new tipId for a new tip`;
   await deps.ledger.recordRejection(
     {

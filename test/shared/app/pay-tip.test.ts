@@ -690,9 +690,7 @@ describe('payTipMessage: two workers on one message', () => {
       expect(tip).toMatchObject({ state: 'SUCCEEDED', attempt: 1 });
       expect(expectValidReceipt(tip).attempts).toBe(1);
       expect(await ledger.getRecipientTotals(G)).toMatchObject({ paidMsat: 21_000n, tipCount: 1 });
-      expect(lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([
-        specHash('tip-1'),
-      ]);
+      expect(lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('tip-1')]);
     },
   );
 });
@@ -896,9 +894,7 @@ describe('an answer from LND decides only the attempt it belongs to (issue 10, d
   it('an owner whose send never reached LND gives its lease up, so the redelivery need not wait', async () => {
     const h = makePayer();
     h.lightning.scriptPay({ kind: 'transient' });
-    await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
-      TransientPaymentError,
-    );
+    await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(TransientPaymentError);
     expect(h.ledger.peek('tip-1')?.leaseUntil).toBeUndefined();
     expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
