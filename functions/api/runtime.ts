@@ -43,6 +43,8 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
       maxTipMsat: policy.maxTipMsat,
       allowMsat: policy.allowMsat,
       customRecordsBudgetBytes: policy.customRecordsBudgetBytes,
+      feePpm: policy.feePpm,
+      minFeeSats: policy.minFeeSats,
       globalHourlyLimitMsat: BigInt(hourly) * 1000n,
     },
     now: () => new Date(),

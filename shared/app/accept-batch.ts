@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { maxFeeMsat } from '../domain/fee-limit.js';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
 import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
@@ -41,6 +42,7 @@ export const acceptBatch = async (
     message: string;
     fingerprint: string;
     amountMsat: bigint;
+    feeLimitMsat: bigint;
   }> = [];
   for (const row of input.rows) {
     const tipId = `${batchId}-${row.line}`;
@@ -67,6 +69,7 @@ export const acceptBatch = async (
       message: JSON.stringify(message),
       fingerprint: tipFingerprint(parsed.tip),
       amountMsat: parsed.tip.amountMsat,
+      feeLimitMsat: maxFeeMsat(parsed.tip.amountMsat, deps.policy),
     });
   }
   if (errors.length > 0) return { kind: 'invalid', errors };
@@ -74,6 +77,7 @@ export const acceptBatch = async (
   const now = deps.now();
   const reservations = budgetReservations(input.platform, deps.policy, now);
   const totalMsat = parsedRows.reduce((sum, row) => sum + row.amountMsat, 0n);
+  const feeLimitMsat = parsedRows.reduce((sum, row) => sum + row.feeLimitMsat, 0n);
   const batch: AcceptedBatch = {
     batchId,
     platformId,
@@ -83,6 +87,7 @@ export const acceptBatch = async (
       .digest('hex'),
     rowCount: parsedRows.length,
     totalMsat,
+    feeLimitMsat,
     budgetKeys: reservations.map((reservation) => reservation.key),
     acceptedAt: now.toISOString(),
   };
@@ -92,6 +97,7 @@ export const acceptBatch = async (
     fingerprint: row.fingerprint,
     message: row.message,
     amountMsat: row.amountMsat,
+    feeLimitMsat: row.feeLimitMsat,
     budgetKeys: batch.budgetKeys,
     acceptedAt: batch.acceptedAt,
     batchId,
@@ -119,6 +125,6 @@ export const acceptBatch = async (
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
     }
     case 'over-budget':
-      return overBudget(result.reservation, result.usedMsat, totalMsat);
+      return overBudget(result.reservation, result.usedMsat, totalMsat + feeLimitMsat);
   }
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PayerPolicy } from '../config/payer-config.js';
 import { budgetWindows, describeBudgetExceeded } from '../domain/budget-window.js';
 import { AmountAboveMaximumError } from '../domain/errors.js';
+import { type FeePolicy, maxFeeMsat } from '../domain/fee-limit.js';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type {
   AcceptedRequest,
@@ -14,7 +15,8 @@ import type { TipLedger } from '../ports/tip-ledger.js';
 
 /** Operator-wide intake limits. */
 export interface IntakePolicy
-  extends Pick<PayerPolicy, 'maxTipMsat' | 'allowMsat' | 'customRecordsBudgetBytes'> {
+  extends Pick<PayerPolicy, 'maxTipMsat' | 'allowMsat' | 'customRecordsBudgetBytes'>,
+    FeePolicy {
   /** All platforms together, per UTC hour. */
   globalHourlyLimitMsat: bigint;
 }
@@ -124,6 +126,7 @@ export const acceptTip = async (
     fingerprint: tipFingerprint(parsed.tip),
     message: body,
     amountMsat: parsed.tip.amountMsat,
+    feeLimitMsat: maxFeeMsat(parsed.tip.amountMsat, deps.policy),
     budgetKeys: [],
     acceptedAt: now.toISOString(),
   };
@@ -148,6 +151,10 @@ export const acceptTip = async (
       return { kind: 'accepted', tipId, replayed: true };
     }
     case 'over-budget':
-      return overBudget(result.reservation, result.usedMsat, request.amountMsat);
+      return overBudget(
+        result.reservation,
+        result.usedMsat,
+        request.amountMsat + request.feeLimitMsat,
+      );
   }
 };

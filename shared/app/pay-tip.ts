@@ -1,5 +1,6 @@
-import { maxFeeMsat, type PayerPolicy } from '../config/payer-config.js';
+import type { PayerPolicy } from '../config/payer-config.js';
 import type { TipId } from '../domain/brands.js';
+import { maxFeeMsat } from '../domain/fee-limit.js';
 import { derivePreimage, parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';

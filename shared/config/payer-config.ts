@@ -89,13 +89,3 @@ export const readPayerConfig = (
     tables: readTableNames(env),
   };
 };
-
-/** The fee budget for one payment: ppm of the amount, at least the minimum, in msat. */
-export const maxFeeMsat = (
-  amountMsat: bigint,
-  policy: Pick<PayerPolicy, 'feePpm' | 'minFeeSats'>,
-) => {
-  const proportional = (amountMsat * BigInt(policy.feePpm)) / 1_000_000n;
-  const floor = BigInt(policy.minFeeSats) * 1000n;
-  return proportional > floor ? proportional : floor;
-};

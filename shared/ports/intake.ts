@@ -56,6 +56,11 @@ export interface AcceptedRequest {
   /** The tips-queue message this request became. */
   message: string;
   amountMsat: bigint;
+  /**
+   * The routing-fee limit reserved on top of the amount (budgets count what leaves the node):
+   * released on failure, trued up to the actual fee on success.
+   */
+  feeLimitMsat: bigint;
   budgetKeys: string[];
   acceptedAt: string;
   batchId?: string;
@@ -75,6 +80,8 @@ export interface AcceptedBatch {
   fingerprint: string;
   rowCount: number;
   totalMsat: bigint;
+  /** The rows' routing-fee limits, reserved with the total. */
+  feeLimitMsat: bigint;
   budgetKeys: string[];
   acceptedAt: string;
 }

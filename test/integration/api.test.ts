@@ -98,7 +98,8 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
   });
 
   it('holds the platform daily budget under 50 concurrent requests (never overspent)', async () => {
-    const tight = await newTestPlatform(f.clients, 'it', 100); // 100 sats a day: room for exactly 10 tips of 10 sats
+    // 100 sats a day: room for exactly 5 tips of 10 sats, each with its 10-sat routing-fee limit.
+    const tight = await newTestPlatform(f.clients, 'it', 100);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         call(
@@ -110,8 +111,8 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       ),
     );
     const statuses = results.map((result) => result.status);
-    expect(statuses.filter((status) => status === 202)).toHaveLength(10);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(40);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(45);
     const refused = results.find((result) => result.status === 429);
     expect(refused?.body.detail).toMatch(
       /platform daily limit of 100 sats would be exceeded .* it resets at \d{4}-\d\d-\d\dT00:00:00/,
@@ -124,7 +125,9 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
         Key: { budgetKey: `platform#${tight.platformId}#day#${day}` },
       }),
     );
-    expect(Item?.reservedMsat).toBe(100_000);
+    // The 5 accepted tips may be paid by now: their fee limits trued up to the fees paid.
+    expect(Item?.reservedMsat).toBeGreaterThanOrEqual(50_000);
+    expect(Item?.reservedMsat).toBeLessThanOrEqual(100_000);
   });
 
   it('releases the reserved budget when a tip fails', async () => {
@@ -162,6 +165,56 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       { platformId: small.platformId, secret: small.secret },
     );
     expect(next.status).toBe(202);
+  });
+
+  it('budgets count routing fees: the fee limit is reserved, then trued up to the fee paid', async () => {
+    const platform = await newTestPlatform(f.clients, 'it', 1_000);
+    const as = { platformId: platform.platformId, secret: platform.secret };
+    const day = new Date().toISOString().slice(0, 10);
+    const reserved = async () => {
+      const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
+        new GetCommand({
+          TableName: LOCAL_TABLE_NAMES.budgets,
+          Key: { budgetKey: `platform#${platform.platformId}#day#${day}` },
+          ConsistentRead: true,
+        }),
+      );
+      return Number(Item?.reservedMsat ?? 0);
+    };
+    // 1,000 sats a day: a 991-sat tip with its 10-sat fee limit (1,001) does not fit.
+    const tooMuch = await call(
+      'POST',
+      '/v1/tips',
+      { recipientPubkey: carol(), amountMsat: 991_000 },
+      as,
+    );
+    expect(tooMuch.status).toBe(429);
+    expect(tooMuch.body.detail).toMatch(/1,001 requested/);
+
+    const accepted = await call(
+      'POST',
+      '/v1/tips',
+      { recipientPubkey: carol(), amountMsat: 21_000 },
+      as,
+    );
+    expect(accepted.status).toBe(202);
+    const done = await waitFor(
+      'the tip to settle',
+      async () => {
+        const { body } = await call(
+          'GET',
+          `/v1/tips/${encodeURIComponent(String(accepted.body.tipId))}`,
+          undefined,
+          as,
+        );
+        return body.status === 'SUCCEEDED' ? body : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const feeMsat = Number((done.receipt as { receipt: { feeMsat: string } }).receipt.feeMsat);
+    expect(feeMsat).toBeLessThanOrEqual(10_000);
+    // What left the node stays spent: the amount and the actual fee, not the fee limit.
+    expect(await reserved()).toBe(21_000 + feeMsat);
   });
 
   const now = () => Math.floor(Date.now() / 1000);

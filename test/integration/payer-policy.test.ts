@@ -78,8 +78,9 @@ describe.runIf(stack.lightning.network === 'regtest')(
         { timeoutMs: 60_000, intervalMs: 500 },
       );
       expect(done.counts).toEqual({ total: 2, succeeded: 1, failed: 1, pending: 0 });
-      // 3 sats paid stay reserved (spent); the refused 7 are released.
-      expect(await budget()).toBe(3_000);
+      // The 3 sats paid and their fee stay reserved (spent); the refused 7 and their fee limit
+      // are released.
+      expect(await budget()).toBe(3_000 + Number(done.msat.fees));
     });
   },
 );

@@ -115,9 +115,22 @@ export const createDynamoPlatformStore = (
   };
 };
 
-interface RequestItem extends Omit<AcceptedRequest, 'amountMsat'> {
+interface RequestItem extends Omit<AcceptedRequest, 'amountMsat' | 'feeLimitMsat'> {
   amountMsat: string;
+  feeLimitMsat?: string;
 }
+
+const fromRequestItem = (item: RequestItem): AcceptedRequest => ({
+  ...item,
+  amountMsat: BigInt(item.amountMsat),
+  feeLimitMsat: BigInt(item.feeLimitMsat ?? 0),
+});
+
+const toRequestItem = (request: AcceptedRequest): RequestItem => ({
+  ...request,
+  amountMsat: request.amountMsat.toString(),
+  feeLimitMsat: request.feeLimitMsat.toString(),
+});
 
 type ReserveResult =
   | { status: 'accepted' }
@@ -136,8 +149,7 @@ export const createDynamoIntakeStore = (
       new GetCommand({ TableName: tables.requests, Key: { tipId }, ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const item = Item as RequestItem;
-    return { ...item, amountMsat: BigInt(item.amountMsat) };
+    return fromRequestItem(Item as RequestItem);
   };
 
   /**
@@ -204,6 +216,7 @@ export const createDynamoIntakeStore = (
     return {
       ...(Item as unknown as AcceptedBatch),
       totalMsat: BigInt(Item.totalMsat),
+      feeLimitMsat: BigInt(Item.feeLimitMsat ?? 0),
       succeededCount: Number(Item.succeededCount ?? 0),
       failedCount: Number(Item.failedCount ?? 0),
       succeededMsat: BigInt(Item.succeededMsat ?? 0),
@@ -217,7 +230,7 @@ export const createDynamoIntakeStore = (
     inChunks(rows, 25, (chunk) =>
       untilProcessed(
         chunk.map((row) => ({
-          PutRequest: { Item: { ...row, amountMsat: row.amountMsat.toString(), released: false } },
+          PutRequest: { Item: { ...toRequestItem(row), released: false } },
         })),
         async (pending) => {
           const { UnprocessedItems } = await doc.send(
@@ -238,9 +251,9 @@ export const createDynamoIntakeStore = (
         {
           table: tables.requests,
           key: 'tipId',
-          item: { ...request, amountMsat: request.amountMsat.toString(), released: false },
+          item: { ...toRequestItem(request), released: false },
         },
-        request.amountMsat,
+        request.amountMsat + request.feeLimitMsat,
         budgets,
       );
       if (result.status !== 'exists') return result;
@@ -254,9 +267,14 @@ export const createDynamoIntakeStore = (
         {
           table: tables.batches,
           key: 'batchId',
-          item: { ...batch, totalMsat: batch.totalMsat.toString(), rowsWritten: false },
+          item: {
+            ...batch,
+            totalMsat: batch.totalMsat.toString(),
+            feeLimitMsat: batch.feeLimitMsat.toString(),
+            rowsWritten: false,
+          },
         },
-        batch.totalMsat,
+        batch.totalMsat + batch.feeLimitMsat,
         budgets,
       );
       if (result.status === 'exists') {
@@ -291,8 +309,7 @@ export const createDynamoIntakeStore = (
             ExclusiveStartKey: cursor,
           }),
         );
-        for (const item of Items as RequestItem[])
-          rows.push({ ...item, amountMsat: BigInt(item.amountMsat) });
+        for (const item of Items as RequestItem[]) rows.push(fromRequestItem(item));
         cursor = LastEvaluatedKey;
       } while (cursor);
       return rows;

@@ -189,7 +189,7 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
               [tables.batches]: {
                 Keys: pending,
                 ProjectionExpression:
-                  'batchId, platformId, kind, rowCount, totalMsat, acceptedAt, succeededCount, failedCount, succeededMsat, failedMsat, feeMsat',
+                  'batchId, platformId, kind, rowCount, totalMsat, feeLimitMsat, acceptedAt, succeededCount, failedCount, succeededMsat, failedMsat, feeMsat',
               },
             },
           }),
@@ -206,6 +206,7 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
             kind: item.kind as BatchSummary['kind'],
             rowCount: Number(item.rowCount ?? 0),
             totalMsat: BigInt((item.totalMsat as string | undefined) ?? 0),
+            feeLimitMsat: BigInt((item.feeLimitMsat as string | undefined) ?? 0),
             acceptedAt: item.acceptedAt as string,
             succeededCount: Number(item.succeededCount ?? 0),
             failedCount: Number(item.failedCount ?? 0),

@@ -164,15 +164,11 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   };
 
   /**
-   * What a tip's failure changes besides the tip, in the same transaction so exactly once: the
-   * batch's failure count, and the budget a tip that came through the API reserved (money that
-   * did not move is released).
+   * The budget a tip that came through the API reserved (its amount and routing-fee limit), if
+   * not yet settled: items that settle it in the transaction that ends the tip, so exactly once.
+   * `keptMsat` stays spent (the amount and actual fee of a paid tip, nothing of a failed one).
    */
-  const failureEffects = async (tip: TipRecord, at: string): Promise<TransactItem[]> => {
-    const items: TransactItem[] = [];
-    if (tip.batchId) {
-      items.push(batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n));
-    }
+  const settleBudget = async (tip: TipRecord, keptMsat: bigint): Promise<TransactItem[]> => {
     const { Item: accepted } = await doc.send(
       new GetCommand({
         TableName: tables.requests,
@@ -180,8 +176,11 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         ConsistentRead: true,
       }),
     );
-    if (accepted && accepted.released === false) {
-      items.push({
+    if (!accepted || accepted.released !== false) return [];
+    const reservedMsat = BigInt(accepted.amountMsat) + BigInt(accepted.feeLimitMsat ?? 0);
+    const release = reservedMsat - keptMsat;
+    return [
+      {
         Update: {
           TableName: tables.requests,
           Key: { tipId: tip.tipId },
@@ -189,20 +188,29 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
           ConditionExpression: 'released = :no',
           ExpressionAttributeValues: { ':yes': true, ':no': false },
         },
-      });
-      for (const budgetKey of (accepted.budgetKeys ?? []) as string[]) {
-        items.push({
-          Update: {
-            TableName: tables.budgets,
-            Key: { budgetKey },
-            UpdateExpression: 'ADD reservedMsat :release',
-            ExpressionAttributeValues: { ':release': -Number(accepted.amountMsat) },
-          },
-        });
-      }
-    }
-    return items;
+      },
+      ...(release === 0n
+        ? []
+        : ((accepted.budgetKeys ?? []) as string[]).map(
+            (budgetKey): TransactItem => ({
+              Update: {
+                TableName: tables.budgets,
+                Key: { budgetKey },
+                UpdateExpression: 'ADD reservedMsat :release',
+                ExpressionAttributeValues: { ':release': -Number(release) },
+              },
+            }),
+          )),
+    ];
   };
+
+  /** What a tip's failure changes besides the tip: its batch's failure count, its budget released. */
+  const failureEffects = async (tip: TipRecord, at: string): Promise<TransactItem[]> => [
+    ...(tip.batchId
+      ? [batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n)]
+      : []),
+    ...(await settleBudget(tip, 0n)),
+  ];
 
   return {
     getTip,
@@ -319,6 +327,8 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
           ),
         );
       }
+      // The fee limit reserved with the amount is trued up to the fee actually paid.
+      items.push(...(await settleBudget(tip, tip.amountMsat + outcome.feeMsat)));
       await transact(tip.tipId, 'SENDING → SUCCEEDED', items);
     },
 
