@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/wait.js';
+import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
+import { revokePlatformSecret, rotatePlatformSecret } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
@@ -384,6 +386,48 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     expect(unknownPlatform.status).toBe(401);
     expect(unknownPlatform.body).toEqual(wrongSecret.body);
     expect(unknownPlatform.body.type).toMatch(/bad-signature$/);
+  });
+
+  it('rotates and revokes secrets in DynamoDB: the previous secret works for its grace period only, a revoked one at once stops', async () => {
+    const store = createDynamoPlatformStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+    const first = await newTestPlatform(f.clients, 'it-rotate', 1_000_000);
+    const as = (secret: string) => (path: string) =>
+      apiClient(baseUrl, { platformId: first.platformId, secret })('GET', path);
+    const status = async (secret: string) => (await as(secret)('/v1/tips?limit=1')).status;
+
+    // Rotated with the default grace: both secrets verify, the old one until its expiresAt.
+    const second = await rotatePlatformSecret(store, first.platformId);
+    expect(second.platform.secrets[1]?.expiresAt).toBeDefined();
+    expect(await status(first.secret)).toBe(200);
+    expect(await status(second.secret)).toBe(200);
+
+    // The old secret leaked: revoked in one step, refused at once; the new one still works.
+    const oldId = second.platform.secrets[1]?.secretId ?? '';
+    const revoked = await revokePlatformSecret(store, first.platformId, oldId);
+    expect(revoked.secrets.map((entry) => entry.secretId)).toEqual([
+      second.platform.secrets[0]?.secretId,
+    ]);
+    expect(await status(first.secret)).toBe(401);
+    expect(await status(second.secret)).toBe(200);
+    await expect(
+      revokePlatformSecret(store, first.platformId, revoked.secrets[0]?.secretId ?? ''),
+    ).rejects.toThrow(/only active secret: rotate with no grace period instead/);
+
+    // A grace period that has run out: the secret it covered is refused (stored, but expired).
+    const longAgo = new Date(Date.now() - 3 * 86_400_000);
+    const third = await rotatePlatformSecret(store, first.platformId, {
+      graceSeconds: 86_400,
+      now: longAgo,
+    });
+    expect(Date.parse(third.platform.secrets[1]?.expiresAt ?? '')).toBeLessThan(Date.now());
+    expect(await status(second.secret)).toBe(401);
+    expect(await status(third.secret)).toBe(200);
+
+    // --grace 0: a new secret and the current one refused, in one step.
+    const fourth = await rotatePlatformSecret(store, first.platformId, { graceSeconds: 0 });
+    expect(fourth.platform.secrets).toHaveLength(1);
+    expect(await status(third.secret)).toBe(401);
+    expect(await status(fourth.secret)).toBe(200);
   });
 
   it('refuses a signature on any other route, resource, query or method than the one signed', async () => {
