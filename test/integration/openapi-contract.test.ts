@@ -440,15 +440,19 @@ describe.runIf(stack.lightning.network === 'regtest')(
         body: text ? JSON.parse(text) : undefined,
       };
     };
-    /** Headers of a POST /v1/tips signed for `rawBody` and a new Idempotency-Key. */
-    const signed = (rawBody: string, options: { timestamp?: number; secret?: string } = {}) => ({
+    /** Headers of a POST /v1/tips signed for `rawBody` and a new Idempotency-Key (`null`: none). */
+    const signed = (
+      rawBody: string,
+      options: { timestamp?: number; secret?: string; idempotencyKey?: string | null } = {},
+    ) => ({
       'content-type': 'application/json',
       ...signedHeaders({
         secret: options.secret ?? platform.secret,
         platformId: platform.platformId,
         method: 'POST',
         url: '/v1/tips',
-        idempotencyKey: randomUUID(),
+        idempotencyKey:
+          options.idempotencyKey === null ? undefined : (options.idempotencyKey ?? randomUUID()),
         body: rawBody,
         ...(options.timestamp === undefined ? {} : { now: new Date(options.timestamp * 1000) }),
       }),
@@ -596,7 +600,10 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
       it('answers 400 without an Idempotency-Key and for malformed JSON', async () => {
         const rawBody = JSON.stringify({ recipientPubkey: carol(), amountMsat: 1_000 });
-        const noKey = await send('POST', '/v1/tips', { rawBody, headers: signed(rawBody) });
+        const noKey = await send('POST', '/v1/tips', {
+          rawBody,
+          headers: signed(rawBody, { idempotencyKey: null }),
+        });
         expect(noKey.status).toBe(400);
         expect(expectConforms<Problem>('POST', '/v1/tips', noKey).type).toMatch(
           /missing-idempotency-key$/,
