@@ -15,6 +15,7 @@ const CAROL = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f8179
  */
 const startTipstream = async () => {
   const asked: string[] = [];
+  const signatures: string[] = [];
   const readBody = async (request: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -23,6 +24,7 @@ const startTipstream = async () => {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://tipstream.invalid');
     const rawBody = await readBody(request);
+    signatures.push(String(request.headers['tipstream-signature']));
     const verified = verifyRequestSignature({
       header: request.headers['tipstream-signature'] as string | undefined,
       platformId: String(request.headers['tipstream-platform']),
@@ -55,7 +57,12 @@ const startTipstream = async () => {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked };
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    asked,
+    signatures,
+  };
 };
 
 describe('example backend: tip status only through the token it handed out', () => {
@@ -100,9 +107,13 @@ describe('example backend: tip status only through the token it handed out', () 
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
-  it('signs with v2 (key included): Tipstream accepts both identical tips at once', async () => {
+  it('signs with v2 (key included): two identical tips at once are two tips, signed once each', async () => {
+    const before = tipstream.signatures.length;
     const [a, b] = await Promise.all([tip('same-body-key-1'), tip('same-body-key-2')]);
     expect(a.tipId).not.toBe(b.tipId);
+    const sent = tipstream.signatures.slice(before);
+    expect(sent).toHaveLength(2);
+    for (const header of sent) expect(header).toMatch(/^t=[1-9][0-9]*,v2=[0-9a-f]{64}$/);
   });
 
   it('answers a tip status only at the statusUrl it handed out', async () => {
