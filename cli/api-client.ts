@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signedTarget, signRequest } from '../shared/domain/request-signature.js';
+import { signedHeaders } from '../shared/domain/request-signature.js';
 import { ApiProblemError, type Problem, UnreachableError } from './errors.js';
 import type { ApiTarget } from './target.js';
 
@@ -28,8 +28,9 @@ export interface ApiClientOptions {
 const RETRIED_STATUSES = new Set([502, 503, 504]);
 
 /**
- * The Tipstream API as a platform's backend calls it: every request signed anew (HMAC over
- * timestamp, method, target and body), POSTs with an Idempotency-Key, problem+json answers turned into ApiProblemError.
+ * The Tipstream API as a platform's backend calls it: every request signed anew (`signedHeaders`:
+ * the v2 HMAC over timestamp, platform, method, target, Idempotency-Key and body), POSTs with an
+ * Idempotency-Key, problem+json answers turned into ApiProblemError.
  */
 export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {}) => {
   const doFetch = options.fetch ?? fetch;
@@ -47,24 +48,23 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
     }: ApiRequestOptions = {},
   ): Promise<ApiResponse<T>> => {
     const url = `${target.apiUrl}${path}`;
+    // One key for every attempt: a retry is the same request, never a second tip.
+    const key = method === 'POST' ? (idempotencyKey ?? randomUUID()) : undefined;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      // A fresh signature per attempt: the timestamp must be current, and the same key makes the
-      // retry an idempotent repeat rather than a replay.
+      // A fresh signature per attempt (the timestamp must be current); the same key makes the
+      // retry an idempotent repeat of the first attempt.
       const headers: Record<string, string> = {
-        'tipstream-platform': target.platformId,
-        'tipstream-signature': signRequest({
+        ...signedHeaders({
           secret: target.secret,
-          timestamp: Math.floor(Date.now() / 1000),
+          platformId: target.platformId,
           method,
-          target: signedTarget(new URL(url).pathname, new URL(url).search),
-          rawBody: method === 'GET' ? '' : body,
+          url,
+          idempotencyKey: key,
+          body: method === 'GET' ? '' : body,
         }),
+        ...(method === 'POST' ? { 'content-type': contentType } : {}),
       };
-      if (method === 'POST') {
-        headers['content-type'] = contentType;
-        headers['idempotency-key'] = idempotencyKey ?? randomUUID();
-      }
       let response: Response;
       try {
         response = await doFetch(url, {
@@ -97,18 +97,6 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
         continue;
       }
       const parsed = parseBody(text);
-      if (
-        response.status === 401 &&
-        method === 'POST' &&
-        attempt < attempts &&
-        (parsed as Problem | undefined)?.type?.endsWith('/replayed-request')
-      ) {
-        // The same body was signed in the same second for another request (two identical tips
-        // from a script): this is a new request, so sign it again in the next second.
-        lastError = new Error('replayed-request');
-        await sleep(1100 - (Date.now() % 1000));
-        continue;
-      }
       if (response.status >= 400) {
         const problem: Problem =
           typeof parsed === 'object' && parsed !== null

@@ -50,13 +50,10 @@ const slug = (type: string | undefined) =>
   type?.replace(/^https:\/\/tipstream\.dev\/problems\//, '');
 
 const HINTS: Record<string, string> = {
-  'unknown-platform':
-    'check --platform / TIPSTREAM_PLATFORM_ID (register one with "tipstream platform create <id>")',
+  // Tipstream answers an unknown platform as it answers a wrong secret: either may be wrong.
   'bad-signature':
-    'check the secret (TIPSTREAM_PLATFORM_SECRET or --secret-file) belongs to this platform; "tipstream platform rotate-secret <id>" issues a new one',
+    'check --platform / TIPSTREAM_PLATFORM_ID and that the secret (TIPSTREAM_PLATFORM_SECRET or --secret-file) is an active one of that platform; "tipstream platform rotate-secret <id>" issues a new one',
   'stale-timestamp': "the request is signed with this machine's clock: check it (e.g. timedatectl)",
-  'replayed-request':
-    'an identical request was sent in the same second with another Idempotency-Key: wait a second, or change the message',
   'idempotency-conflict':
     'this Idempotency-Key was already used for different content: pass another --idempotency-key',
   'budget-platform-daily': 'the platform daily limit resets at 00:00 UTC',

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { openPlatformAdmin } from '../../infra/local/platform-admin.js';
 import { PlatformAdminError } from '../../shared/app/platforms.js';
+import { ValidationError } from '../../shared/domain/errors.js';
+import { parseGracePeriod } from '../../shared/domain/platform-secrets.js';
 import { PlatformExistsError } from '../../shared/ports/intake.js';
 import type { CliContext } from '../context.js';
 import { UnreachableError, UsageError } from '../errors.js';
@@ -38,6 +40,16 @@ const withAdmin = async <T>(
   }
 };
 
+/** `--grace` in seconds; a bad value is a usage error (exit 2). */
+const parseGrace = (raw: string): number => {
+  try {
+    return parseGracePeriod(raw, '--grace');
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(error.message);
+    throw error;
+  }
+};
+
 export const registerPlatform = (program: Command, run: ActionRunner) => {
   const platform = program
     .command('platform')
@@ -69,12 +81,20 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     );
   platform
     .command('rotate-secret')
-    .description('issue a new signing secret; the previous one stays valid until the next rotation')
+    .description(
+      'issue a new signing secret; the previous one stays valid for the grace period, then expires (--grace 0: revoked at once, for a leaked secret)',
+    )
     .argument('<platformId>')
+    .option(
+      '--grace <duration>',
+      'how long the previous secret stays valid: 0, 90s, 30m, 24h, 7d',
+      '24h',
+    )
     .action(
-      run(async (ctx: CliContext, platformId: string) => {
+      run(async (ctx: CliContext, platformId: string, options: { grace: string }) => {
+        const graceSeconds = parseGrace(options.grace);
         const { platform: rotated, secret } = await withAdmin(ctx, (admin) =>
-          admin.rotateSecret(platformId),
+          admin.rotateSecret(platformId, graceSeconds),
         );
         const { describeRotated, platformSummary } = await platformAdmin();
         ctx.printJson({ ...platformSummary(rotated), secret });
@@ -82,9 +102,24 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
       }),
     );
   platform
+    .command('revoke-secret')
+    .description(
+      'revoke one signing secret at once (a leaked one): requests signed with it are refused from now on',
+    )
+    .argument('<platformId>')
+    .argument('<secretId>', 'the sec_… id "platform list" shows (never the secret itself)')
+    .action(
+      run(async (ctx: CliContext, platformId: string, secretId: string) => {
+        const revoked = await withAdmin(ctx, (admin) => admin.revokeSecret(platformId, secretId));
+        const { describeRevoked, platformSummary } = await platformAdmin();
+        ctx.printJson({ ...platformSummary(revoked), revoked: secretId });
+        if (!ctx.json) ctx.io.stdout.write(describeRevoked(revoked, secretId));
+      }),
+    );
+  platform
     .command('list')
     .description(
-      'every platform with its daily limit and number of active secrets (never the secrets)',
+      'every platform with its daily limit and active secrets: ids and expiry, never the secrets',
     )
     .action(
       run(async (ctx: CliContext) => {

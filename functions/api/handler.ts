@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -19,6 +20,7 @@ import {
 import { type AcceptTipResult, acceptTip, type IntakeDeps } from '../../shared/app/accept-tip.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { parsePayoutCsv, parsePayoutJson } from '../../shared/domain/payout-file.js';
+import { activeSecrets } from '../../shared/domain/platform-secrets.js';
 import {
   parseSummaryWindow,
   summarizeTips,
@@ -27,6 +29,9 @@ import {
 import { parseNodePubkey } from '../../shared/domain/pubkey.js';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  IDEMPOTENCY_KEY_HEADER,
+  PLATFORM_HEADER,
+  SIGNATURE_HEADER,
   signedTarget,
   verifyRequestSignature,
 } from '../../shared/domain/request-signature.js';
@@ -69,12 +74,15 @@ const header = (event: APIGatewayProxyEventV2, name: string) => {
   return undefined;
 };
 
+/** Verifies nothing: no platform has it (random per container, never stored). */
+const NO_PLATFORM_SECRET = `tss_none_${randomBytes(32).toString('base64url')}`;
+
 const unauthorized = (type: string, detail: string) =>
   new ProblemError({ status: 401, type, title: 'Request not authenticated', detail });
 
 /**
- * Every request: route, size limit, platform, signature (HMAC over timestamp, method, target and
- * raw body), replay check.
+ * Every request: route, size limit, platform, signature (v2: HMAC over timestamp, platform,
+ * method, target, Idempotency-Key and raw body), replay record.
  */
 const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promise<Request> => {
   const method = event.requestContext?.http?.method ?? 'GET';
@@ -113,48 +121,48 @@ const authenticate = async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promi
       detail: `the body is ${Buffer.byteLength(rawBody, 'utf8')} bytes; ${route.routeKey} accepts at most ${limit}`,
     });
   }
-  const platformId = header(event, 'Tipstream-Platform');
+  const platformId = header(event, PLATFORM_HEADER);
   if (!platformId) {
     throw unauthorized(
       'missing-platform',
-      'send your platform id in the Tipstream-Platform header',
-    );
-  }
-  const platform = await deps.platforms.getPlatform(platformId);
-  if (!platform) {
-    throw unauthorized(
-      'unknown-platform',
-      `no platform "${platformId}" is registered with this Tipstream`,
+      `send your platform id in the ${PLATFORM_HEADER} header`,
     );
   }
   const now = deps.now();
-  const signature = header(event, 'Tipstream-Signature');
+  const platform = await deps.platforms.getPlatform(platformId);
+  const secrets = activeSecrets(platform?.secrets ?? [], now).map((entry) => entry.secret);
+  const idempotencyKey = header(event, IDEMPOTENCY_KEY_HEADER);
   const verified = verifyRequestSignature({
-    header: signature,
+    header: header(event, SIGNATURE_HEADER),
+    platformId,
     method,
     target: signedTarget(path, event.rawQueryString ?? ''),
+    idempotencyKey,
     rawBody,
-    secrets: platform.secrets.map((entry) => entry.secret),
+    // An unknown platform (or one without an active secret) is checked against a secret nobody
+    // has, so it gets the very answer a wrong signature gets: no platform ids learnt unsigned.
+    secrets: secrets.length > 0 ? secrets : [NO_PLATFORM_SECRET],
     now,
   });
   if (!verified.ok)
     throw unauthorized(verified.code.toLowerCase().replaceAll('_', '-'), verified.message);
-  // A captured request must not become a second tip while its timestamp is still fresh: the
-  // signature does not cover the Idempotency-Key, so a signature seen with another key is refused.
-  // Reads change nothing, so only writes are checked.
+  if (!platform || secrets.length === 0) throw new Error('unreachable: no secret verified');
+  // The Idempotency-Key is signed, so a captured request cannot come back as another tip; the
+  // record (keyed on the verified MAC, never the header text) is a second line of defence.
+  // Reads change nothing, so only writes are recorded.
   const seen =
     method === 'GET'
       ? 'fresh'
       : await deps.platforms.rememberSignature(
           platformId,
-          signature ?? '',
-          header(event, 'Idempotency-Key') ?? `${method} ${path}`,
+          verified.macHex,
+          idempotencyKey ?? `${method} ${path}`,
           new Date(now.getTime() + 2 * DEFAULT_SIGNATURE_TOLERANCE_SECONDS * 1000),
         );
   if (seen === 'replay') {
     throw unauthorized(
       'replayed-request',
-      'this signed request was already received with another Idempotency-Key; sign every request anew with the current timestamp (two identical bodies need a second apart, or a distinguishing field such as message)',
+      'this signed request was already received with another Idempotency-Key; sign every request anew',
     );
   }
   return {

@@ -9,7 +9,7 @@ import { makeApiHandler } from '../../functions/api/handler.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { readStackConfig, runPaths } from './config.js';
 import { createQueuePair, localSqsClient } from './elasticmq.js';
 import { startHttpAdapter } from './http-adapter.js';
@@ -52,14 +52,13 @@ await Promise.all(
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'tipstream-platform': platform.platformId,
-          'idempotency-key': randomUUID(),
-          'tipstream-signature': signRequest({
+          ...signedHeaders({
             secret,
-            timestamp: Math.floor(Date.now() / 1000),
+            platformId: platform.platformId,
             method: 'POST',
-            target: '/v1/tips',
-            rawBody,
+            url: '/v1/tips',
+            idempotencyKey: randomUUID(),
+            body: rawBody,
           }),
         },
         body: rawBody,

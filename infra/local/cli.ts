@@ -107,10 +107,10 @@ const start = async (config: StackConfig, progress: Progress) => {
           `           ${service.web.url}/dashboard payouts dashboard; the example platform backend signs for "${service.api?.platformId}"\n\n`
         : '\n') +
       'Send a tip through the API (another terminal, ready to paste):\n' +
-      `  BODY='{"recipientPubkey":"${carol}","amountMsat":21000,"message":"great stream"}'\n` +
+      `  BODY='{"recipientPubkey":"${carol}","amountMsat":21000,"message":"great stream"}' KEY=tip-$(date +%s%N)\n` +
       `  curl -s -X POST ${service.api?.url}/v1/tips -H 'content-type: application/json' \\\n` +
-      `    -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Idempotency-Key: $(date +%s%N)" \\\n` +
-      '    -H "Tipstream-Signature: $(npm run -s sign -- POST /v1/tips "$BODY")" -d "$BODY"\n' +
+      `    -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Idempotency-Key: $KEY" \\\n` +
+      '    -H "Tipstream-Signature: $(npm run -s sign -- POST /v1/tips "$BODY" "$KEY")" -d "$BODY"\n' +
       `  then: curl -s ${service.api?.url}/v1/tips/<tipId> -H 'Tipstream-Platform: ${service.api?.platformId}' -H "Tipstream-Signature: $(npm run -s sign -- GET /v1/tips/<tipId>)"\n` +
       'Or with the CLI:           npx tipstream tip carol 1000 --message "great stream" --wait\n' +
       'Or straight onto the queue: npm run tip -- carol 1000 "great stream"\n' +

@@ -4,9 +4,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { createPlatform, rotatePlatformSecret } from '../../shared/app/platforms.js';
+import {
+  createPlatform,
+  revokePlatformSecret,
+  rotatePlatformSecret,
+} from '../../shared/app/platforms.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
 import { readTableNames } from '../../shared/config/tables.js';
+import { activeSecrets } from '../../shared/domain/platform-secrets.js';
 import type { PlatformRecord, PlatformStore } from '../../shared/ports/intake.js';
 import { readStackConfig, runPaths } from './config.js';
 import { localDynamoDbClient } from './dynamodb-local.js';
@@ -47,7 +52,10 @@ export const openPlatformAdmin = async (env: Env = process.env, projectDir?: str
     store,
     create: (input: { platformId: string; name?: string; dailyLimitSats: number }) =>
       createPlatform(store, input),
-    rotateSecret: (platformId: string) => rotatePlatformSecret(store, platformId),
+    rotateSecret: (platformId: string, graceSeconds?: number) =>
+      rotatePlatformSecret(store, platformId, { graceSeconds }),
+    revokeSecret: (platformId: string, secretId: string) =>
+      revokePlatformSecret(store, platformId, secretId),
     list: () => store.listPlatforms(),
     close: () => dynamodb.destroy(),
   };
@@ -58,20 +66,44 @@ export const describeCreated = (platform: PlatformRecord, secret: string) =>
   `created platform ${platform.platformId} (daily limit ${platform.dailyLimitSats.toLocaleString('en-US')} sats)\n` +
   `signing secret (shown once; store it in the platform's backend):\n${secret}\n`;
 
+/** The active secrets of a platform as `id` or `id (expires <time>)`, never the secrets. */
+const describeSecrets = (platform: PlatformRecord, now = new Date()) =>
+  activeSecrets(platform.secrets, now)
+    .map((entry) =>
+      entry.expiresAt ? `${entry.secretId} (expires ${entry.expiresAt})` : entry.secretId,
+    )
+    .join(', ');
+
 /** What `rotate-secret` prints. */
-export const describeRotated = (platform: PlatformRecord, secret: string) =>
-  `new signing secret for ${platform.platformId} (the previous one stays valid until the next rotation):\n${secret}\n` +
-  `active secrets: ${platform.secrets.map((entry) => entry.secretId).join(', ')}\n`;
+export const describeRotated = (platform: PlatformRecord, secret: string) => {
+  const previous = platform.secrets[1];
+  return (
+    `new signing secret for ${platform.platformId} (${previous?.expiresAt ? `the previous one stays valid until ${previous.expiresAt}` : 'the previous one is revoked'}):\n${secret}\n` +
+    `active secrets: ${describeSecrets(platform)}\n`
+  );
+};
+
+/** What `revoke-secret` prints. */
+export const describeRevoked = (platform: PlatformRecord, secretId: string) =>
+  `revoked ${secretId} of ${platform.platformId}: requests signed with it are refused from now on\n` +
+  `active secrets: ${describeSecrets(platform)}\n`;
 
 /** One line of `list`. */
 export const describePlatform = (platform: PlatformRecord) =>
-  `${platform.platformId.padEnd(24)} ${platform.dailyLimitSats.toLocaleString('en-US').padStart(14)} sats/day  ${platform.secrets.length} active secret(s)  since ${platform.createdAt}\n`;
+  `${platform.platformId.padEnd(24)} ${platform.dailyLimitSats.toLocaleString('en-US').padStart(14)} sats/day  ${activeSecrets(platform.secrets, new Date()).length} active secret(s)  since ${platform.createdAt}\n`;
 
-/** A platform for output: never its secrets, only their ids. */
+/** A platform for output: never its secrets, only the active ones' ids and expiry. */
 export const platformSummary = (platform: PlatformRecord) => ({
   platformId: platform.platformId,
   name: platform.name,
   dailyLimitSats: platform.dailyLimitSats,
   createdAt: platform.createdAt,
-  secretIds: platform.secrets.map((entry) => entry.secretId),
+  secretIds: activeSecrets(platform.secrets, new Date()).map((entry) => entry.secretId),
+  secrets: activeSecrets(platform.secrets, new Date()).map(
+    ({ secretId, createdAt, expiresAt }) => ({
+      secretId,
+      createdAt,
+      ...(expiresAt ? { expiresAt } : {}),
+    }),
+  ),
 });

@@ -1,33 +1,46 @@
 /**
  * Platform administration (the platforms table in DynamoDB):
  *   npm run platform -- create <platformId> [--daily-limit-sats 1000000] [--name "Stream Co"]
- *   npm run platform -- rotate-secret <platformId>
+ *   npm run platform -- rotate-secret <platformId> [--grace 24h]
+ *   npm run platform -- revoke-secret <platformId> <secretId>
  *   npm run platform -- list
  * Talks to the local stack (.tipstream/stack.json); with TIPSTREAM_DYNAMODB_ENDPOINT or real AWS
  * credentials and TIPSTREAM_PLATFORMS_TABLE it administers a deployed Tipstream instead.
  * `tipstream platform …` does the same (infra/local/platform-admin.ts).
  */
 import { parseArgs } from 'node:util';
+import { parseGracePeriod } from '../../shared/domain/platform-secrets.js';
 import {
   describeCreated,
   describePlatform,
+  describeRevoked,
   describeRotated,
   openPlatformAdmin,
 } from './platform-admin.js';
 
 const usage = `usage:
   npm run platform -- create <platformId> [--daily-limit-sats N] [--name NAME]
-  npm run platform -- rotate-secret <platformId>
+  npm run platform -- rotate-secret <platformId> [--grace 24h]   (previous secret valid for the grace period; 0 revokes it)
+  npm run platform -- revoke-secret <platformId> <secretId>
   npm run platform -- list`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { 'daily-limit-sats': { type: 'string' }, name: { type: 'string' } },
+  options: {
+    'daily-limit-sats': { type: 'string' },
+    name: { type: 'string' },
+    grace: { type: 'string' },
+  },
 });
-const [command, platformId] = positionals;
+const [command, platformId, secretId] = positionals;
 
 const main = async () => {
-  if (command !== 'create' && command !== 'rotate-secret' && command !== 'list') {
+  if (
+    command !== 'create' &&
+    command !== 'rotate-secret' &&
+    command !== 'revoke-secret' &&
+    command !== 'list'
+  ) {
     process.stderr.write(`${usage}\n`);
     process.exit(2);
   }
@@ -46,8 +59,18 @@ const main = async () => {
       }
       case 'rotate-secret': {
         if (!platformId) throw new Error(usage);
-        const { platform, secret } = await admin.rotateSecret(platformId);
+        const { platform, secret } = await admin.rotateSecret(
+          platformId,
+          values.grace === undefined ? undefined : parseGracePeriod(values.grace, '--grace'),
+        );
         process.stdout.write(describeRotated(platform, secret));
+        break;
+      }
+      case 'revoke-secret': {
+        if (!platformId || !secretId) throw new Error(usage);
+        process.stdout.write(
+          describeRevoked(await admin.revokeSecret(platformId, secretId), secretId),
+        );
         break;
       }
       case 'list':

@@ -12,6 +12,7 @@ import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { newPlatformSecret } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { tableNameEnv } from '../../shared/config/tables.js';
+import { activeSecrets, rotateSecrets } from '../../shared/domain/platform-secrets.js';
 import { secp } from '../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../shared/ports/intake.js';
 import type { DemoCreator } from '../../web/backend/demo-page.js';
@@ -134,11 +135,18 @@ const startApi = async (stack: StackFile, env: Record<string, string>, port: num
       .catch((error: unknown) => {
         if (!(error instanceof PlatformExistsError)) throw error;
       });
-  } else if (!existing.secrets.some((entry) => entry.secret === secret)) {
-    await deps.platforms.addSecret(
-      LOCAL_PLATFORM_ID,
-      { secretId: 'sec_local', secret, createdAt: new Date().toISOString() },
-      1,
+  } else if (
+    !activeSecrets(existing.secrets, new Date()).some((entry) => entry.secret === secret)
+  ) {
+    // The run dir's secret is the local platform's: it replaces whatever the table had.
+    const now = new Date();
+    await deps.platforms.updateSecrets(LOCAL_PLATFORM_ID, (current) =>
+      rotateSecrets(
+        current,
+        { secretId: 'sec_local', secret, createdAt: now.toISOString() },
+        now,
+        0,
+      ),
     );
   }
   const http = await startHttpAdapter(makeApiHandler(deps), { port });

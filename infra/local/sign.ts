@@ -1,35 +1,43 @@
 /**
  * Prints a Tipstream-Signature header value for a request, signed with the local platform's
- * secret (or TIPSTREAM_PLATFORM_SECRET):  npm run -s sign -- <METHOD> <path[?query]> '<raw body>'
- * e.g. npm run -s sign -- POST /v1/tips "$BODY";  npm run -s sign -- GET /v1/tips/<tipId>
+ * secret (or TIPSTREAM_PLATFORM_SECRET) as the platform `npm start` serves (or TIPSTREAM_PLATFORM_ID):
+ *   npm run -s sign -- <METHOD> <path[?query]> ['<raw body>'] [<Idempotency-Key>]
+ * e.g. npm run -s sign -- POST /v1/tips "$BODY" "$KEY";  npm run -s sign -- GET /v1/tips/<tipId>
+ * The Idempotency-Key is signed: send the very same one.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
+import { readServiceFile } from '../../shared/config/service-file.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { readStackConfig } from './config.js';
 
-const [method, pathAndQuery, rawBody = ''] = process.argv.slice(2);
+const [method, pathAndQuery, rawBody = '', idempotencyKey] = process.argv.slice(2);
 if (!method || !pathAndQuery?.startsWith('/')) {
   process.stderr.write(
-    'usage: npm run -s sign -- <METHOD> <path[?query]> \'<raw body>\'   (e.g. POST /v1/tips "$BODY")\n',
+    'usage: npm run -s sign -- <METHOD> <path[?query]> [\'<raw body>\'] [<Idempotency-Key>]   (e.g. POST /v1/tips "$BODY" "$KEY")\n',
   );
   process.exit(2);
 }
-const url = new URL(pathAndQuery, 'http://tipstream.invalid');
+const { runDir } = readStackConfig();
+const platformId = process.env.TIPSTREAM_PLATFORM_ID ?? (await readServiceFile(runDir))?.platformId;
+if (!platformId) {
+  process.stderr.write('no local service: run "npm start" first, or set TIPSTREAM_PLATFORM_ID\n');
+  process.exit(1);
+}
 const secret =
   process.env.TIPSTREAM_PLATFORM_SECRET ??
-  (await readFile(join(readStackConfig().runDir, 'platform-secret'), 'utf8').catch(() => {
+  (await readFile(join(runDir, 'platform-secret'), 'utf8').catch(() => {
     process.stderr.write(
       'no local platform secret: run "npm start" first, or set TIPSTREAM_PLATFORM_SECRET\n',
     );
     process.exit(1);
   }));
-process.stdout.write(
-  `${signRequest({
-    secret: secret.trim(),
-    timestamp: Math.floor(Date.now() / 1000),
-    method,
-    target: signedTarget(url.pathname, url.search),
-    rawBody,
-  })}\n`,
-);
+const headers = signedHeaders({
+  secret: secret.trim(),
+  platformId,
+  method,
+  url: pathAndQuery,
+  idempotencyKey: idempotencyKey || undefined,
+  body: rawBody,
+});
+process.stdout.write(`${headers['tipstream-signature']}\n`);

@@ -209,7 +209,7 @@ export class ServiceStack extends Stack {
       id: 'AwsSolutions-APIG4',
       reason:
         'Every route authenticates the calling platform itself: an HMAC-SHA256 Tipstream-Signature ' +
-        'over timestamp, method, route and body with the platform secret, checked with replay protection in the ' +
+        '(v2) over timestamp, platform, method, route, Idempotency-Key and body with the platform secret, checked in the ' +
         'handler before anything is read or written. Platforms are servers, not AWS principals or ' +
         'JWT holders, so an IAM or JWT authorizer would not fit.',
     });

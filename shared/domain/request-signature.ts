@@ -5,10 +5,14 @@ import { ValidationError } from './errors.js';
 
 /** HTTP header that carries a platform's request signature. */
 export const SIGNATURE_HEADER = 'Tipstream-Signature';
+/** HTTP header that names the calling platform. */
+export const PLATFORM_HEADER = 'Tipstream-Platform';
+/** HTTP header that makes a write idempotent; signed with the request. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** How far a signature's timestamp may be from the server clock, either way, by default. */
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
-/** Most `v1=` entries one header may carry (one per secret during a rotation is plenty). */
-export const MAX_SIGNATURES_PER_HEADER = 8;
+/** The label that opens every v2 signed string: a MAC of one scheme never verifies as another. */
+export const SIGNATURE_SCHEME_LABEL = 'tipstream-request-v2';
 
 /** Why a request signature was refused. */
 export type SignatureFailureCode =
@@ -19,15 +23,25 @@ export type SignatureFailureCode =
 
 /** Outcome of verifying a request signature. */
 export type SignatureVerification =
-  | { ok: true; timestamp: number; matchedSecretIndex: number }
+  | {
+      ok: true;
+      timestamp: number;
+      matchedSecretIndex: number;
+      /** Hex of the verified MAC: what replay records are keyed on, never the header text. */
+      macHex: string;
+    }
   | { ok: false; code: SignatureFailureCode; message: string };
 
-/** What a signature covers besides the timestamp: the method, the route and the exact body. */
+/** What a v2 signature covers besides the timestamp. */
 export interface SignedRequest {
+  /** The calling platform (the `Tipstream-Platform` header). */
+  platformId: string;
   /** HTTP method, any case (signed upper-case). */
   method: string;
   /** `signedTarget(path, query)`: the path from `/v1/` on, with the raw query string if any. */
   target: string;
+  /** The `Idempotency-Key` header as sent; absent is signed as the empty string. */
+  idempotencyKey?: string | undefined;
   rawBody: string;
 }
 
@@ -51,19 +65,30 @@ export const signedTarget = (path: string, query = ''): string => {
 };
 
 /**
- * Header value `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<METHOD>.<target>.<body>")>`.
- * Method and target are signed so that a captured signature cannot be replayed on another route.
+ * The exact bytes a v2 signature is the HMAC-SHA256 of: the scheme label, platform id, timestamp,
+ * upper-case method, target, Idempotency-Key and raw body, each framed as
+ * `<decimal UTF-8 byte length>:<bytes>\n`. The length prefix makes the split unambiguous: no two
+ * requests share a signed string, whatever dots, colons or newlines their fields hold.
  */
+export const signedString = (timestampText: string, request: SignedRequest): string =>
+  [
+    SIGNATURE_SCHEME_LABEL,
+    request.platformId,
+    timestampText,
+    request.method.toUpperCase(),
+    request.target,
+    request.idempotencyKey ?? '',
+    request.rawBody,
+  ]
+    .map((field) => `${utf8ToBytes(field).length}:${field}\n`)
+    .join('');
+
+/** Header value `t=<unix seconds>,v2=<64 lowercase hex HMAC-SHA256(secret, signedString)>`. */
 export const signRequest = ({
   secret,
   timestamp,
-  method,
-  target,
-  rawBody,
-}: SignedRequest & {
-  secret: string;
-  timestamp: number;
-}): string => {
+  ...request
+}: SignedRequest & { secret: string; timestamp: number }): string => {
   assertSecret(secret, 'secret');
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new ValidationError(
@@ -71,22 +96,60 @@ export const signRequest = ({
       `timestamp ${timestamp} must be whole unix seconds (Math.floor(Date.now() / 1000))`,
     );
   }
-  return `t=${timestamp},v1=${bytesToHex(mac(secret, String(timestamp), { method, target, rawBody }))}`;
+  return `t=${timestamp},v2=${bytesToHex(mac(secret, String(timestamp), request))}`;
 };
 
 /**
- * Verifies a `Tipstream-Signature` header against the method, target and raw body with any of the
- * active secrets (several during a rotation) and rejects timestamps outside the tolerance, past
- * or future.
+ * The authentication headers of one API request, signed now: what every client in this repo
+ * sends (CLI, example backend, scripts, benches, tests). `url` is the full URL or the path with
+ * its query; the Idempotency-Key, when given, is signed and returned as a header too.
+ */
+export const signedHeaders = ({
+  secret,
+  platformId,
+  method,
+  url,
+  idempotencyKey,
+  body = '',
+  now = new Date(),
+}: {
+  secret: string;
+  platformId: string;
+  method: string;
+  url: string;
+  idempotencyKey?: string | undefined;
+  body?: string;
+  now?: Date;
+}): Record<string, string> => {
+  const parsed = new URL(url, 'http://tipstream.invalid');
+  return {
+    [PLATFORM_HEADER.toLowerCase()]: platformId,
+    [SIGNATURE_HEADER.toLowerCase()]: signRequest({
+      secret,
+      timestamp: Math.floor(now.getTime() / 1000),
+      platformId,
+      method,
+      target: signedTarget(parsed.pathname, parsed.search),
+      idempotencyKey,
+      rawBody: body,
+    }),
+    ...(idempotencyKey === undefined
+      ? {}
+      : { [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: idempotencyKey }),
+  };
+};
+
+/**
+ * Verifies a `Tipstream-Signature` header against the request with any of the active secrets
+ * (several during a rotation's grace period) and rejects timestamps outside the tolerance, past
+ * or future. The header has exactly one accepted spelling (`parseSignatureHeader`).
  */
 export const verifyRequestSignature = ({
   header,
-  method,
-  target,
-  rawBody,
   secrets,
   now,
   toleranceSeconds = DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  ...request
 }: SignedRequest & {
   header: string | null | undefined;
   secrets: readonly string[];
@@ -112,28 +175,23 @@ export const verifyRequestSignature = ({
   const nowMs = now.getTime();
   if (Number.isNaN(nowMs)) throw new ValidationError('now', 'now is an invalid Date');
 
-  if (header === undefined || header === null || header.trim() === '') {
-    return failure(
-      'MISSING_SIGNATURE',
-      `${SIGNATURE_HEADER} header is missing: sign the request body and send "${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256>"`,
-    );
-  }
-  const parsed = parseHeader(header);
-  if (!parsed.ok) return failure('MALFORMED_SIGNATURE', parsed.message);
-  const { timestampText, signatures } = parsed;
+  const parsed = parseSignatureHeader(header);
+  if (!parsed.ok) return parsed;
+  const { timestampText, signature } = parsed;
 
   // The signature is checked before the clock: a sender with the wrong secret should hear that,
   // not chase clock skew, and a stale verdict then only ever concerns an authentic request.
-  const expected = secrets.map((secret) => mac(secret, timestampText, { method, target, rawBody }));
+  // Every secret is tried (no early exit), so the time taken does not say which one matched.
   let matchedSecretIndex = -1;
-  expected.forEach((candidate, index) => {
-    const matches = signatures.some((signature) => equalBytes(candidate, signature));
-    if (matches && matchedSecretIndex === -1) matchedSecretIndex = index;
+  secrets.forEach((secret, index) => {
+    if (equalBytes(mac(secret, timestampText, request), signature) && matchedSecretIndex === -1) {
+      matchedSecretIndex = index;
+    }
   });
   if (matchedSecretIndex === -1) {
     return failure(
       'BAD_SIGNATURE',
-      `${SIGNATURE_HEADER} does not match this request with any active secret: sign "<t>.<METHOD>.<target>.<raw body>" with HMAC-SHA256 and your current platform secret, where this request's method and target are "${method.toUpperCase()}" and "${target}"`,
+      `${SIGNATURE_HEADER} does not match this request for this platform with any active secret: sign the v2 string (README "Authentication": label, platform, t, METHOD, target, Idempotency-Key, body, each as <byte length>:<value>\\n) with HMAC-SHA256 and your current platform secret; this request's method is "${request.method.toUpperCase()}", its target "${request.target}" and its Idempotency-Key "${(request.idempotencyKey ?? '').slice(0, 64)}"`,
     );
   }
 
@@ -147,7 +205,7 @@ export const verifyRequestSignature = ({
       `signature timestamp t=${timestamp} is ${direction}; server time is ${serverTime.replace('.000Z', 'Z')} and the tolerance is ${toleranceSeconds} seconds: sign each request when sending it and check the sender's clock`,
     );
   }
-  return { ok: true, timestamp, matchedSecretIndex };
+  return { ok: true, timestamp, matchedSecretIndex, macHex: bytesToHex(signature) };
 };
 
 /** Compares two byte arrays in time that depends only on their lengths, not their contents. */
@@ -160,73 +218,67 @@ export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return difference === 0;
 };
 
-type ParsedHeader =
-  | { ok: true; timestampText: string; signatures: Uint8Array[] }
-  | { ok: false; message: string };
+/** The one accepted spelling of the header: no spaces, `t=` first, one lowercase `v2=`. */
+const CANONICAL_HEADER = /^t=(0|[1-9][0-9]{0,11}),v2=([0-9a-f]{64})$/;
+const FORMAT = `expected exactly "t=<unix seconds>,v2=<64 lowercase hex chars>"`;
 
-const FORMAT = `expected "t=<unix seconds>,v1=<64 hex chars>"`;
+/** A header in its one accepted spelling, or why it is not. */
+export type ParsedSignatureHeader =
+  | { ok: true; timestampText: string; signature: Uint8Array }
+  | { ok: false; code: 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE'; message: string };
 
-const parseHeader = (header: string): ParsedHeader => {
-  let timestampText: string | undefined;
-  const signatures: Uint8Array[] = [];
-  for (const element of header.split(',')) {
-    const separator = element.indexOf('=');
-    if (separator === -1) {
-      return {
-        ok: false,
-        message: `${SIGNATURE_HEADER} element "${element.trim().slice(0, 20)}" has no "=": ${FORMAT}`,
-      };
-    }
-    const key = element.slice(0, separator).trim();
-    const value = element.slice(separator + 1).trim();
-    if (key === 't') {
-      if (timestampText !== undefined) {
-        return {
-          ok: false,
-          message: `${SIGNATURE_HEADER} has more than one t=: send one timestamp`,
-        };
-      }
-      if (!/^[0-9]{1,12}$/.test(value)) {
-        return {
-          ok: false,
-          message: `${SIGNATURE_HEADER} t="${value.slice(0, 20)}" is not unix seconds: send digits only, e.g. t=1767225600`,
-        };
-      }
-      timestampText = value;
-    } else if (key === 'v1') {
-      if (!/^[0-9a-fA-F]{64}$/.test(value)) {
-        return {
-          ok: false,
-          message: `${SIGNATURE_HEADER} v1 must be 64 hex chars (a hex HMAC-SHA256), got ${value.length} chars`,
-        };
-      }
-      signatures.push(hexToBytes(value.toLowerCase()));
-    }
-    // Other keys (future schemes such as v2) are ignored so senders can add them before we do.
-  }
-  if (timestampText === undefined) {
-    return { ok: false, message: `${SIGNATURE_HEADER} has no t= timestamp: ${FORMAT}` };
-  }
-  if (signatures.length === 0) {
-    return { ok: false, message: `${SIGNATURE_HEADER} has no v1= signature: ${FORMAT}` };
-  }
-  if (signatures.length > MAX_SIGNATURES_PER_HEADER) {
+/**
+ * Parses a `Tipstream-Signature` header. Exactly one spelling is accepted (`t=<unix seconds>`
+ * without leading zeros, a comma, `v2=` and 64 lowercase hex chars; nothing else), so one signed
+ * request cannot be sent as several different-looking ones. Anything else is refused with what is
+ * wrong; never throws.
+ */
+export const parseSignatureHeader = (header: string | null | undefined): ParsedSignatureHeader => {
+  if (typeof header !== 'string' || header.trim() === '') {
     return {
       ok: false,
-      message: `${SIGNATURE_HEADER} has ${signatures.length} v1= signatures, more than ${MAX_SIGNATURES_PER_HEADER}: send one per secret you are rotating`,
+      code: 'MISSING_SIGNATURE',
+      message: `${SIGNATURE_HEADER} header is missing: sign the request and send "${SIGNATURE_HEADER}: t=<unix seconds>,v2=<64 lowercase hex HMAC-SHA256>"`,
     };
   }
-  return { ok: true, timestampText, signatures };
+  const canonical = CANONICAL_HEADER.exec(header);
+  if (canonical?.[1] && canonical[2]) {
+    return { ok: true, timestampText: canonical[1], signature: hexToBytes(canonical[2]) };
+  }
+  return { ok: false, code: 'MALFORMED_SIGNATURE', message: describeMalformed(header) };
+};
+
+/** Says what is wrong with a header that is not in the accepted spelling (never accepts). */
+const describeMalformed = (header: string): string => {
+  const quoted = (text: string) => JSON.stringify(text.slice(0, 20));
+  if (/(^|[,\s])v1=/.test(header)) {
+    return `${SIGNATURE_HEADER} v1 signatures are no longer accepted: sign with the v2 scheme (README "Authentication") and send ${FORMAT}`;
+  }
+  if (/\s/.test(header)) return `${SIGNATURE_HEADER} must not contain spaces: ${FORMAT}`;
+  const elements = header.split(',');
+  if (elements.length !== 2) {
+    return `${SIGNATURE_HEADER} has ${elements.length} comma-separated elements; send exactly two, t= then v2=: ${FORMAT}`;
+  }
+  const [first = '', second = ''] = elements;
+  if (!first.startsWith('t=')) {
+    return `${SIGNATURE_HEADER} must start with t=<unix seconds>, got ${quoted(first)}: ${FORMAT}`;
+  }
+  const timestampText = first.slice(2);
+  if (!/^(0|[1-9][0-9]{0,11})$/.test(timestampText)) {
+    return `${SIGNATURE_HEADER} t=${quoted(timestampText)} is not unix seconds: send digits only, without leading zeros, e.g. t=1767225600`;
+  }
+  if (!second.startsWith('v2=')) {
+    return `${SIGNATURE_HEADER} second element must be v2=<64 lowercase hex chars>, got ${quoted(second)}: ${FORMAT}`;
+  }
+  const value = second.slice(3);
+  if (/^[0-9a-fA-F]{64}$/.test(value)) {
+    return `${SIGNATURE_HEADER} v2 must be lowercase hex: send the HMAC as 64 lowercase hex chars`;
+  }
+  return `${SIGNATURE_HEADER} v2 must be 64 lowercase hex chars (a hex HMAC-SHA256), got ${value.length} chars`;
 };
 
 const mac = (secret: string, timestampText: string, request: SignedRequest): Uint8Array =>
-  hmac(
-    sha256,
-    utf8ToBytes(secret),
-    utf8ToBytes(
-      `${timestampText}.${request.method.toUpperCase()}.${request.target}.${request.rawBody}`,
-    ),
-  );
+  hmac(sha256, utf8ToBytes(secret), utf8ToBytes(signedString(timestampText, request)));
 
 const assertSecret = (secret: unknown, field: string): void => {
   if (typeof secret !== 'string' || secret.length === 0) {

@@ -1,9 +1,14 @@
+import type { SigningSecret } from '../domain/platform-secrets.js';
+
 /** A platform that may submit tips, with the secrets its requests are signed with. */
 export interface PlatformRecord {
   platformId: string;
   name: string;
-  /** Active signing secrets, newest first: more than one while a secret is being rotated. */
-  secrets: Array<{ secretId: string; secret: string; createdAt: string }>;
+  /**
+   * Signing secrets, newest first: more than one while a replaced secret is in its grace period
+   * (`expiresAt`); an expired one verifies nothing (`activeSecrets`).
+   */
+  secrets: SigningSecret[];
   /** The platform's daily budget, sats. */
   dailyLimitSats: number;
   createdAt: string;
@@ -13,21 +18,25 @@ export interface PlatformStore {
   getPlatform(platformId: string): Promise<PlatformRecord | undefined>;
   /** Creates a platform; fails with `PlatformExistsError` if the id is taken. */
   createPlatform(platform: PlatformRecord): Promise<void>;
-  /** Puts `secret` first and keeps at most `keep` older secrets active. */
-  addSecret(
+  /**
+   * Replaces the platform's secrets with `change(current)`, applied to the stored list as read
+   * and written only if nobody changed it meanwhile (two rotations cannot interleave).
+   */
+  updateSecrets(
     platformId: string,
-    secret: PlatformRecord['secrets'][number],
-    keep: number,
+    change: (current: SigningSecret[]) => SigningSecret[],
   ): Promise<PlatformRecord>;
   listPlatforms(): Promise<PlatformRecord[]>;
   /**
-   * Records a request signature with the request's Idempotency-Key. `fresh` the first time;
+   * Records a verified signature, keyed on its MAC bytes (hex; never the header text, which a
+   * sender could respell) with the request's Idempotency-Key. `fresh` the first time;
    * `same-request` when it comes again with the same key (a retry: idempotency answers it);
-   * `replay` when it comes with another key (a captured request sent as a new tip).
+   * `replay` when it comes with another key (cannot happen while the key is signed: kept as a
+   * second line of defence).
    */
   rememberSignature(
     platformId: string,
-    signature: string,
+    macHex: string,
     idempotencyKey: string,
     expiresAt: Date,
   ): Promise<'fresh' | 'same-request' | 'replay'>;

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/wait.js';
+import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
+import { revokePlatformSecret, rotatePlatformSecret } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 import {
   apiClient,
   newTestPlatform,
@@ -248,7 +250,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       description: 'an unknown platform',
       request: () => call('POST', '/v1/tips', valid(), { platformId: 'nobody-here' }),
       status: 401,
-      detail: /no platform "nobody-here"/,
+      detail: /does not match this request for this platform/,
     },
     {
       description: 'malformed JSON',
@@ -365,18 +367,120 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     },
   );
 
-  /** A header signed now with the platform's secret for exactly this method, target and body. */
-  const signedAs = (method: string, target: string, rawBody: string) =>
-    signRequest({ secret: platform.secret, timestamp: now(), method, target, rawBody });
+  /** A header signed now with the platform's secret for exactly this request. */
+  const signedAs = (method: string, target: string, rawBody: string, idempotencyKey?: string) =>
+    signedHeaders({
+      secret: platform.secret,
+      platformId: platform.platformId,
+      method,
+      url: target,
+      idempotencyKey,
+      body: rawBody,
+    })['tipstream-signature'] ?? '';
 
-  it('rejects a replayed request: a captured signed request sent again as a new tip', async () => {
+  it('accepts a captured signed tip once: another Idempotency-Key, a respelt header or v1 is refused', async () => {
     const rawBody = JSON.stringify({ ...valid(), message: `replay ${randomUUID()}` });
-    const signature = signedAs('POST', '/v1/tips', rawBody);
-    const first = await call('POST', '/v1/tips', undefined, { rawBody, signature });
-    const replay = await call('POST', '/v1/tips', undefined, { rawBody, signature });
+    const key = randomUUID();
+    const signature = signedAs('POST', '/v1/tips', rawBody, key);
+    const first = await call('POST', '/v1/tips', undefined, {
+      rawBody,
+      signature,
+      idempotencyKey: key,
+    });
     expect(first.status).toBe(202);
-    expect(replay.status).toBe(401);
-    expect(replay.body.detail).toMatch(/already received with another Idempotency-Key/);
+    // The key is signed: the captured header with a new key is a wrong signature, not a new tip.
+    const otherKey = await call('POST', '/v1/tips', undefined, { rawBody, signature });
+    expect(otherKey.status).toBe(401);
+    expect(otherKey.body.type).toMatch(/bad-signature$/);
+    // One spelling only: each respelling of the captured header, with a new key, is refused.
+    const [t, mac] = signature.split(',');
+    const respellings = [
+      `${t}, ${mac}`,
+      `${t},${mac?.toUpperCase().replace('V2', 'v2')}`,
+      `${mac},${t}`,
+      `${t},${mac},${mac}`,
+      `${t},${mac},v9=x`,
+      `${t},v1=${mac?.slice(3)}`,
+      `${t?.replace('t=', 't=0')},${mac}`,
+    ];
+    for (const respelt of respellings) {
+      const response = await call('POST', '/v1/tips', undefined, { rawBody, signature: respelt });
+      expect(response.status, respelt).toBe(401);
+      expect(response.body.type, respelt).toMatch(/malformed-signature$/);
+    }
+    const v1 = await call('POST', '/v1/tips', undefined, {
+      rawBody,
+      signature: `${t},v1=${mac?.slice(3)}`,
+    });
+    expect(v1.body.detail).toMatch(/v1 signatures are no longer accepted: sign with the v2 scheme/);
+    // The identical request with its own key is a retry: answered as the first time.
+    const again = await call('POST', '/v1/tips', undefined, {
+      rawBody,
+      signature,
+      idempotencyKey: key,
+    });
+    expect(again.status).toBe(202);
+    expect(again.body.tipId).toBe(first.body.tipId);
+  });
+
+  it('answers an unknown platform exactly as a wrong signature (no platform ids learnt unsigned)', async () => {
+    const rawBody = JSON.stringify(valid());
+    const options = { rawBody, idempotencyKey: 'same-key-for-both', timestamp: now() };
+    const wrongSecret = await call('POST', '/v1/tips', undefined, {
+      ...options,
+      secret: 'tss_not-the-platform-secret-0123456789',
+    });
+    const unknownPlatform = await call('POST', '/v1/tips', undefined, {
+      ...options,
+      platformId: `nobody-${randomUUID().slice(0, 8)}`,
+      secret: 'tss_not-the-platform-secret-0123456789',
+    });
+    expect(wrongSecret.status).toBe(401);
+    expect(unknownPlatform.status).toBe(401);
+    expect(unknownPlatform.body).toEqual(wrongSecret.body);
+    expect(unknownPlatform.body.type).toMatch(/bad-signature$/);
+  });
+
+  it('rotates and revokes secrets in DynamoDB: the previous secret works for its grace period only, a revoked one at once stops', async () => {
+    const store = createDynamoPlatformStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+    const first = await newTestPlatform(f.clients, 'it-rotate', 1_000_000);
+    const as = (secret: string) => (path: string) =>
+      apiClient(baseUrl, { platformId: first.platformId, secret })('GET', path);
+    const status = async (secret: string) => (await as(secret)('/v1/tips?limit=1')).status;
+
+    // Rotated with the default grace: both secrets verify, the old one until its expiresAt.
+    const second = await rotatePlatformSecret(store, first.platformId);
+    expect(second.platform.secrets[1]?.expiresAt).toBeDefined();
+    expect(await status(first.secret)).toBe(200);
+    expect(await status(second.secret)).toBe(200);
+
+    // The old secret leaked: revoked in one step, refused at once; the new one still works.
+    const oldId = second.platform.secrets[1]?.secretId ?? '';
+    const revoked = await revokePlatformSecret(store, first.platformId, oldId);
+    expect(revoked.secrets.map((entry) => entry.secretId)).toEqual([
+      second.platform.secrets[0]?.secretId,
+    ]);
+    expect(await status(first.secret)).toBe(401);
+    expect(await status(second.secret)).toBe(200);
+    await expect(
+      revokePlatformSecret(store, first.platformId, revoked.secrets[0]?.secretId ?? ''),
+    ).rejects.toThrow(/only active secret: rotate with no grace period instead/);
+
+    // A grace period that has run out: the secret it covered is refused (stored, but expired).
+    const longAgo = new Date(Date.now() - 3 * 86_400_000);
+    const third = await rotatePlatformSecret(store, first.platformId, {
+      graceSeconds: 86_400,
+      now: longAgo,
+    });
+    expect(Date.parse(third.platform.secrets[1]?.expiresAt ?? '')).toBeLessThan(Date.now());
+    expect(await status(second.secret)).toBe(401);
+    expect(await status(third.secret)).toBe(200);
+
+    // --grace 0: a new secret and the current one refused, in one step.
+    const fourth = await rotatePlatformSecret(store, first.platformId, { graceSeconds: 0 });
+    expect(fourth.platform.secrets).toHaveLength(1);
+    expect(await status(third.secret)).toBe(401);
+    expect(await status(fourth.secret)).toBe(200);
   });
 
   it('refuses a signature on any other route, resource, query or method than the one signed', async () => {
@@ -390,28 +494,15 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       expect(reused.body.type, path).toMatch(/bad-signature$/);
     }
     const rawBody = JSON.stringify({ ...valid(), message: `route ${randomUUID()}` });
-    const forTips = signedAs('POST', '/v1/tips', rawBody);
-    const onSplits = await call('POST', '/v1/splits', undefined, { rawBody, signature: forTips });
+    const routeKey = randomUUID();
+    const forTips = signedAs('POST', '/v1/tips', rawBody, routeKey);
+    const onSplits = await call('POST', '/v1/splits', undefined, {
+      rawBody,
+      signature: forTips,
+      idempotencyKey: routeKey,
+    });
     expect(onSplits.status).toBe(401);
-    expect(onSplits.body.detail).toMatch(/"POST" and "\/v1\/splits"/);
-  });
-
-  it('answers the identical request with the same Idempotency-Key as a retry', async () => {
-    const rawBody = JSON.stringify({ ...valid(), message: `retry ${randomUUID()}` });
-    const signature = signedAs('POST', '/v1/tips', rawBody);
-    const key = randomUUID();
-    const a = await call('POST', '/v1/tips', undefined, {
-      rawBody,
-      signature,
-      idempotencyKey: key,
-    });
-    const b = await call('POST', '/v1/tips', undefined, {
-      rawBody,
-      signature,
-      idempotencyKey: key,
-    });
-    expect([a.status, b.status]).toEqual([202, 202]);
-    expect(b.body.tipId).toBe(a.body.tipId);
+    expect(onSplits.body.detail).toMatch(/method is "POST", its target "\/v1\/splits"/);
   });
 
   it('enqueues nothing for rejected requests: no request record, no tip', async () => {

@@ -389,7 +389,7 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
   });
 
   describe('platform', () => {
-    it('creates a platform, lists it, rotates its secret; both secrets sign; npm run platform still works', async () => {
+    it('creates a platform, lists it, rotates its secret (both sign during the grace period), revokes a leaked one at once; npm run platform still works', async () => {
       const id = `it-cli-admin-${randomUUID().slice(0, 8)}`;
       const created = await cli(['platform', 'create', id, '--daily-limit-sats', '1000', '--json']);
       expect(created.code, created.stderr).toBe(0);
@@ -439,6 +439,32 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
         child.on('close', () => resolve(out));
       });
       expect(npmRun).toMatch(new RegExp(`${id}\\s+1,000 sats/day\\s+2 active secret`));
+
+      // The previous secret leaked: revoked in one step, refused at once (exit 4).
+      const [, oldId] = rotated.secretIds as string[];
+      const revoked = await cli(['platform', 'revoke-secret', id, oldId ?? '', '--json']);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(json(revoked)).toMatchObject({ revoked: oldId, secretIds: [rotated.secretIds[0]] });
+      const statusWith = (secret: string) =>
+        cli(['--platform', id, 'status', 'no-such-tip'], '', { TIPSTREAM_PLATFORM_SECRET: secret });
+      expect((await statusWith(first.secret)).code).toBe(4);
+      expect((await statusWith(rotated.secret)).code).toBe(2);
+      // The only active secret is not revoked alone; --grace 0 replaces it in one step.
+      const only = await cli(['platform', 'revoke-secret', id, rotated.secretIds[0]]);
+      expect(only.code).toBe(2);
+      expect(only.stderr).toMatch(/only active secret: rotate with no grace period instead/);
+      const badGrace = await cli(['platform', 'rotate-secret', id, '--grace', '1w']);
+      expect(badGrace.code).toBe(2);
+      expect(badGrace.stderr).toMatch(/--grace "1w" must be a whole number with an optional unit/);
+      const replaced = json(await cli(['platform', 'rotate-secret', id, '--grace', '0', '--json']));
+      expect(replaced.secretIds).toHaveLength(1);
+      expect((await statusWith(rotated.secret)).code).toBe(4);
+      expect((await statusWith(replaced.secret)).code).toBe(2);
+      // The default grace period is a day: the previous secret shows when it expires.
+      const graced = json(await cli(['platform', 'rotate-secret', id, '--json']));
+      const expiresAt = Date.parse(graced.secrets[1].expiresAt);
+      expect(expiresAt - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(86_400_000);
     });
   });
 

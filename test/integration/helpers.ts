@@ -15,7 +15,7 @@ import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
-import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
@@ -113,7 +113,7 @@ export interface ApiCallOptions {
   /** `null` leaves the header out. */
   idempotencyKey?: string | null;
   timestamp?: number;
-  /** A ready header value, or `null` for an unsigned request. */
+  /** A ready header value (instead of the one signed for this request), or `null` for none. */
   signature?: string | null;
   /** Sent as is instead of the JSON of `body` (malformed JSON). */
   rawBody?: string;
@@ -126,24 +126,26 @@ export const apiClient =
     const rawBody =
       options.rawBody ??
       (body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
+    const platformId = options.platformId ?? platform.platformId;
+    const idempotencyKey =
+      method === 'POST' && options.idempotencyKey !== null
+        ? (options.idempotencyKey ?? randomUUID())
+        : undefined;
+    const signed = signedHeaders({
+      secret: options.secret ?? platform.secret,
+      platformId,
+      method,
+      url: new URL(path, baseUrl).href,
+      idempotencyKey,
+      body: rawBody,
+      ...(options.timestamp === undefined ? {} : { now: new Date(options.timestamp * 1000) }),
+    });
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'application/json',
-      'tipstream-platform': options.platformId ?? platform.platformId,
+      ...signed,
     };
-    const signature =
-      options.signature === undefined
-        ? signRequest({
-            secret: options.secret ?? platform.secret,
-            timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
-            method,
-            target: signedTarget(new URL(path, baseUrl).pathname, new URL(path, baseUrl).search),
-            rawBody,
-          })
-        : options.signature;
-    if (signature !== null) headers['tipstream-signature'] = signature;
-    if (method === 'POST' && options.idempotencyKey !== null) {
-      headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
-    }
+    if (options.signature === null) delete headers['tipstream-signature'];
+    else if (options.signature !== undefined) headers['tipstream-signature'] = options.signature;
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,

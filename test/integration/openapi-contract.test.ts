@@ -11,7 +11,7 @@ import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { signRequest } from '../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { apiClient, createTestQueue, type StackClients, stackClients } from './helpers.js';
 
 /**
@@ -440,16 +440,21 @@ describe.runIf(stack.lightning.network === 'regtest')(
         body: text ? JSON.parse(text) : undefined,
       };
     };
-    const signed = (rawBody: string, options: { timestamp?: number; secret?: string } = {}) => ({
+    /** Headers of a POST /v1/tips signed for `rawBody` and a new Idempotency-Key (`null`: none). */
+    const signed = (
+      rawBody: string,
+      options: { timestamp?: number; secret?: string; idempotencyKey?: string | null } = {},
+    ) => ({
       'content-type': 'application/json',
-      'tipstream-platform': platform.platformId,
-      'tipstream-signature': signRequest({
+      ...signedHeaders({
         secret: options.secret ?? platform.secret,
-        timestamp: options.timestamp ?? now(),
-        // Every request this builds is a POST /v1/tips.
+        platformId: platform.platformId,
         method: 'POST',
-        target: '/v1/tips',
-        rawBody,
+        url: '/v1/tips',
+        idempotencyKey:
+          options.idempotencyKey === null ? undefined : (options.idempotencyKey ?? randomUUID()),
+        body: rawBody,
+        ...(options.timestamp === undefined ? {} : { now: new Date(options.timestamp * 1000) }),
       }),
     });
 
@@ -595,7 +600,10 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
       it('answers 400 without an Idempotency-Key and for malformed JSON', async () => {
         const rawBody = JSON.stringify({ recipientPubkey: carol(), amountMsat: 1_000 });
-        const noKey = await send('POST', '/v1/tips', { rawBody, headers: signed(rawBody) });
+        const noKey = await send('POST', '/v1/tips', {
+          rawBody,
+          headers: signed(rawBody, { idempotencyKey: null }),
+        });
         expect(noKey.status).toBe(400);
         expect(expectConforms<Problem>('POST', '/v1/tips', noKey).type).toMatch(
           /missing-idempotency-key$/,
@@ -606,7 +614,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
         expect(expectConforms<Problem>('POST', '/v1/tips', broken).type).toMatch(/malformed-json$/);
       });
 
-      it('answers 401 to unsigned, wrongly signed, stale, unknown-platform and replayed requests', async () => {
+      it('answers 401 to unsigned, wrongly signed, stale, malformed, v1, unknown-platform and re-keyed requests', async () => {
         const rawBody = JSON.stringify({ recipientPubkey: carol(), amountMsat: 1_000 });
         const unsigned = await fetch(`${baseUrl}/v1/tips`, {
           method: 'POST',
@@ -638,8 +646,16 @@ describe.runIf(stack.lightning.network === 'regtest')(
             type: 'malformed-signature',
           },
           {
+            headers: {
+              ...signed(rawBody),
+              'tipstream-signature': `t=${now()},v1=${'0'.repeat(64)}`,
+            },
+            type: 'malformed-signature',
+          },
+          {
+            // The same answer as a wrong secret: platform ids are not learnt unsigned.
             headers: { ...signed(rawBody), 'tipstream-platform': 'nobody-here' },
-            type: 'unknown-platform',
+            type: 'bad-signature',
           },
           {
             headers: Object.fromEntries(
@@ -649,35 +665,28 @@ describe.runIf(stack.lightning.network === 'regtest')(
           },
         ];
         for (const { headers, type } of cases) {
-          const response = await send('POST', '/v1/tips', {
-            rawBody,
-            headers: { ...headers, 'idempotency-key': randomUUID() },
-          });
+          const response = await send('POST', '/v1/tips', { rawBody, headers });
           expect(response.status, type).toBe(401);
           expect(expectConforms<Problem>('POST', '/v1/tips', response).type).toMatch(
             new RegExp(`/${type}$`),
           );
         }
 
+        // A captured request sent again with another Idempotency-Key: the key is signed.
         const replayBody = JSON.stringify({
           recipientPubkey: carol(),
           amountMsat: 1_000,
           message: `replay ${randomUUID()}`,
         });
         const headers = signed(replayBody);
-        const first = await send('POST', '/v1/tips', {
-          rawBody: replayBody,
-          headers: { ...headers, 'idempotency-key': randomUUID() },
-        });
+        const first = await send('POST', '/v1/tips', { rawBody: replayBody, headers });
         expectConforms('POST', '/v1/tips', first);
         const replay = await send('POST', '/v1/tips', {
           rawBody: replayBody,
           headers: { ...headers, 'idempotency-key': randomUUID() },
         });
         expect(replay.status).toBe(401);
-        expect(expectConforms<Problem>('POST', '/v1/tips', replay).type).toMatch(
-          /replayed-request$/,
-        );
+        expect(expectConforms<Problem>('POST', '/v1/tips', replay).type).toMatch(/bad-signature$/);
 
         const unsignedRead = await send('GET', '/v1/tips/anything', {
           headers: { 'tipstream-platform': platform.platformId },
@@ -842,7 +851,6 @@ describe.runIf(stack.lightning.network === 'regtest')(
       });
 
       it('pays the valid rows of a CSV file with allowPartial=true (202, skipped)', async () => {
-        // Another body than the refused file's: the same signed body with another key is a replay.
         const response = await call('POST', '/v1/payouts?allowPartial=true', `${csv()}\n`, {
           contentType: 'text/csv',
         });

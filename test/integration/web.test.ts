@@ -279,13 +279,26 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const again = await post(tip);
       expect(first.status).toBe(202);
       expect(again.body.tipId).toBe(first.body.tipId);
-      // Two identical tips within one second (Tipstream sees a replayed signature): both accepted.
+      // Two identical tips within one second are two tips (each signed with its own key).
       const twin = await post({ ...tip, idempotencyKey: `twin-${randomUUID()}` });
       expect(twin.status).toBe(202);
       expect(twin.body.tipId).not.toBe(first.body.tipId);
 
-      const unknown = await fetch(`${web}/tip/${encodeURIComponent('nobody:0000')}`);
-      expect(unknown.status).toBe(404);
+      // The status is shown only through the link the backend handed out: a tip id (guessable,
+      // e.g. a batch row's) or a forged token opens nothing, even for a tip of this platform.
+      const statusUrl = String(first.body.statusUrl);
+      expect(statusUrl).not.toBe(`/tip/${encodeURIComponent(String(first.body.tipId))}`);
+      expect((await fetch(`${web}${statusUrl}`)).status).toBe(200);
+      const token = decodeURIComponent(statusUrl.slice('/tip/'.length));
+      for (const guess of [
+        String(first.body.tipId),
+        `${String(twin.body.tipId)}~${token.slice(token.lastIndexOf('~') + 1)}`,
+        `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+        'nobody:0000',
+      ]) {
+        const refused = await fetch(`${web}/tip/${encodeURIComponent(guess)}`);
+        expect(refused.status, guess).toBe(404);
+      }
 
       // Only JSON is read: another site can POST text/plain or a form here without a preflight.
       const plain = await fetch(`${web}/tip`, {

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TIP_ID_PATTERN } from '../../shared/domain/ids.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
-import { signedTarget, signRequest } from '../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../shared/domain/request-signature.js';
 
 /**
  * An example of the small backend a streaming platform runs next to its pages: the tip button and
@@ -13,7 +12,8 @@ import { signedTarget, signRequest } from '../../shared/domain/request-signature
  * Routes (all JSON; errors are `{ title, detail }` with a 4xx/5xx status):
  *
  * - `POST /tip` `{ recipientPubkey, amountSats, message?, idempotencyKey }` → 202 `{ tipId, status, statusUrl }`
- * - `GET /tip/{tipId}` → the tip's status from Tipstream, plus `verification` of its receipt
+ * - `GET /tip/{statusToken}` (the `statusUrl` above) → the tip's status from Tipstream, plus
+ *   `verification` of its receipt; only tips this backend handed a token out for are shown
  * - `GET /api/dashboard/summary?window=24h|7d|30d` → Tipstream's summary, plus creator `names`
  * - `GET /api/dashboard/tips?limit&cursor` → the platform's recent tips, plus creator `names`
  *
@@ -32,9 +32,14 @@ export interface ExampleBackendConfig {
   operatorReceiptPubkey?: string;
   /** Largest tip a viewer may send, sats. */
   maxTipSats?: number;
+  /**
+   * Key of the tip status tokens (`statusUrl`); unset: random per process (links from before a
+   * restart then answer 404). A real platform keeps one in its secrets store.
+   */
+  statusTokenKey?: Uint8Array;
 }
 
-/** Where the widget's routes live: POST here, GET `<TIP_PATH>/<tipId>` for the status. */
+/** Where the widget's routes live: POST here, GET `<TIP_PATH>/<statusToken>` for the status. */
 export const TIP_PATH = '/tip';
 /** Where the dashboard's data routes live (`/summary`, `/tips`). */
 export const DASHBOARD_API_PATH = '/api/dashboard';
@@ -105,12 +110,25 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
   const maxTipSats = config.maxTipSats ?? 100_000;
   const creators = new Map(config.creators.map((c) => [c.pubkey.toLowerCase(), c.name]));
   const names = Object.fromEntries(creators);
+  const tokenKey = config.statusTokenKey ?? randomBytes(32);
 
   /**
-   * One signed call to Tipstream. The signature covers timestamp, method, route and body, so two
-   * identical tips within a second look like a replay to Tipstream: signed again a second later,
-   * once.
+   * A tip's status token: its id and an HMAC of it under this backend's key. Tip ids are not
+   * secret (batch rows are `<batchId>-1…N`), so `GET /tip/…` shows only tips whose token this
+   * backend handed out: to the viewer who sent the tip, or to staff on the dashboard.
    */
+  const statusToken = (tipId: string) =>
+    `${tipId}~${createHmac('sha256', tokenKey).update(`tip-status\n${tipId}`).digest('base64url')}`;
+  /** The tip id a token stands for; undefined for anything this backend did not hand out. */
+  const tipIdOfToken = (token: string): string | undefined => {
+    const tipId = token.slice(0, Math.max(0, token.lastIndexOf('~')));
+    if (!TIP_ID_PATTERN.test(tipId)) return undefined;
+    const expected = Buffer.from(statusToken(tipId));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? tipId : undefined;
+  };
+
+  /** One signed call to Tipstream; every request is its own (the Idempotency-Key is signed). */
   const tipstream = async (
     method: 'GET' | 'POST',
     path: string,
@@ -118,53 +136,39 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     idempotencyKey?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const rawBody = body === undefined ? '' : JSON.stringify(body);
-    for (let attempt = 1; ; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(`${config.tipstreamUrl}${path}`, {
-          method,
-          headers: {
-            'content-type': 'application/json',
-            'tipstream-platform': config.platformId,
-            'tipstream-signature': signRequest({
-              secret: config.secret,
-              timestamp: Math.floor(Date.now() / 1000),
-              method,
-              target: signedTarget(
-                new URL(path, 'http://tipstream.invalid').pathname,
-                new URL(path, 'http://tipstream.invalid').search,
-              ),
-              rawBody,
-            }),
-            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-          },
-          body: method === 'GET' ? undefined : rawBody,
-          signal: AbortSignal.timeout(15_000),
-        });
-      } catch (error) {
-        throw new BackendError(
-          502,
-          'Tipstream unreachable',
-          `the platform could not reach Tipstream (${(error as Error).message}); try again`,
-        );
-      }
-      const text = await response.text();
-      let parsed: Record<string, unknown> = {};
-      try {
-        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      } catch {
-        parsed = {};
-      }
-      if (
-        attempt === 1 &&
-        response.status === 401 &&
-        String(parsed.type ?? '').endsWith('/replayed-request')
-      ) {
-        await sleep(1_000 - (Date.now() % 1_000) + 10);
-        continue;
-      }
-      return { status: response.status, body: parsed };
+    let response: Response;
+    try {
+      response = await fetch(`${config.tipstreamUrl}${path}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...signedHeaders({
+            secret: config.secret,
+            platformId: config.platformId,
+            method,
+            url: path,
+            idempotencyKey,
+            body: rawBody,
+          }),
+        },
+        body: method === 'GET' ? undefined : rawBody,
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new BackendError(
+        502,
+        'Tipstream unreachable',
+        `the platform could not reach Tipstream (${(error as Error).message}); try again`,
+      );
     }
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = {};
+    }
+    return { status: response.status, body: parsed };
   };
 
   /** Tipstream's answer for the browser: data as it is, problems as `{title, detail}`. */
@@ -254,13 +258,22 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     const tipId = String(result.body.tipId);
     return {
       status: 202,
-      body: { tipId, status: 'ACCEPTED', statusUrl: `${TIP_PATH}/${encodeURIComponent(tipId)}` },
+      body: {
+        tipId,
+        status: 'ACCEPTED',
+        statusUrl: `${TIP_PATH}/${encodeURIComponent(statusToken(tipId))}`,
+      },
     };
   };
 
-  const tipStatus = async (tipId: string) => {
-    if (!TIP_ID_PATTERN.test(tipId)) {
-      throw new BackendError(404, 'No such tip', 'the tip id is not one this platform handed out');
+  const tipStatus = async (token: string) => {
+    const tipId = tipIdOfToken(token);
+    if (!tipId) {
+      throw new BackendError(
+        404,
+        'No such tip',
+        'this is not a tip status link this platform handed out',
+      );
     }
     const result = await tipstream('GET', `/v1/tips/${encodeURIComponent(tipId)}`);
     if (result.status !== 200 || !result.body.receipt) return relay(result);
@@ -283,13 +296,13 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     const method = request.method ?? 'GET';
     if (url.pathname === TIP_PATH && method === 'POST') return createTip(request);
     if (url.pathname.startsWith(`${TIP_PATH}/`) && method === 'GET') {
-      let tipId: string;
+      let token: string;
       try {
-        tipId = decodeURIComponent(url.pathname.slice(TIP_PATH.length + 1));
+        token = decodeURIComponent(url.pathname.slice(TIP_PATH.length + 1));
       } catch {
-        tipId = '';
+        token = '';
       }
-      return tipStatus(tipId);
+      return tipStatus(token);
     }
     if (url.pathname === `${DASHBOARD_API_PATH}/summary` && method === 'GET') {
       const window = url.searchParams.get('window') ?? '24h';
@@ -307,6 +320,15 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
       const next = typeof result.body.next === 'string' ? result.body.next : undefined;
       return relay(result, {
         names,
+        // Staff may open any of the platform's tips: each row gets its status token.
+        ...(Array.isArray(result.body.tips)
+          ? {
+              tips: (result.body.tips as Array<Record<string, unknown>>).map((tip) => ({
+                ...tip,
+                statusToken: statusToken(String(tip.tipId)),
+              })),
+            }
+          : {}),
         // Tipstream's `next` is its own path; the browser pages through this backend.
         next: next ? `${DASHBOARD_API_PATH}/tips${next.slice(next.indexOf('?'))}` : undefined,
       });

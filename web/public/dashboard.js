@@ -55,8 +55,9 @@ const badge = (status) => {
   const [text, tone] = STATUS[status] ?? [status, 'busy'];
   return `<span class="badge ${tone}" data-status="${escapeHtml(status)}">${escapeHtml(text)}</span>`;
 };
+// The backend's status token of the tip (its id alone opens nothing there).
 const tipLink = (tip) =>
-  `<a href="${escapeHtml(new URL(encodeURIComponent(tip.tipId), tipStatusBase).href)}">${tip.status === 'SUCCEEDED' ? 'receipt' : 'status'}<span class="visually-hidden"> of tip ${escapeHtml(tip.tipId)}</span></a>`;
+  `<a href="${escapeHtml(new URL(encodeURIComponent(tip.statusToken), tipStatusBase).href)}">${tip.status === 'SUCCEEDED' ? 'receipt' : 'status'}<span class="visually-hidden"> of tip ${escapeHtml(tip.tipId)}</span></a>`;
 const empty = (columns, text) =>
   `<tr><td colspan="${columns}" class="empty">${escapeHtml(text)}</td></tr>`;
 

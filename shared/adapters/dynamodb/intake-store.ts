@@ -58,12 +58,11 @@ export const createDynamoPlatformStore = (
       }
     },
 
-    async addSecret(platformId, secret, keep) {
+    async updateSecrets(platformId, change) {
       // Read-modify-write guarded by the current secret list, so two rotations cannot interleave.
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const current = await this.getPlatform(platformId);
         if (!current) throw new Error(`no platform ${platformId}`);
-        const secrets = [secret, ...current.secrets].slice(0, keep + 1);
         try {
           const { Attributes } = await doc.send(
             new UpdateCommand({
@@ -71,7 +70,10 @@ export const createDynamoPlatformStore = (
               Key: { platformId },
               UpdateExpression: 'SET secrets = :secrets',
               ConditionExpression: 'secrets = :previous',
-              ExpressionAttributeValues: { ':secrets': secrets, ':previous': current.secrets },
+              ExpressionAttributeValues: {
+                ':secrets': change(current.secrets),
+                ':previous': current.secrets,
+              },
               ReturnValues: 'ALL_NEW',
             }),
           );
@@ -80,7 +82,7 @@ export const createDynamoPlatformStore = (
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }
       }
-      throw new Error(`platform ${platformId} kept changing; try the rotation again`);
+      throw new Error(`platform ${platformId} kept changing; try again`);
     },
 
     async listPlatforms() {
@@ -88,8 +90,9 @@ export const createDynamoPlatformStore = (
       return Items as PlatformRecord[];
     },
 
-    async rememberSignature(platformId, signature, idempotencyKey, expiresAt) {
-      const budgetKey = `signature#${platformId}#${signature}`;
+    async rememberSignature(platformId, macHex, idempotencyKey, expiresAt) {
+      // Keyed on the verified MAC: every spelling of one signature is one record.
+      const budgetKey = `signature-v2#${platformId}#${macHex}`;
       try {
         await doc.send(
           new PutCommand({

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import {
   equalBytes,
+  parseSignatureHeader,
+  signedHeaders,
+  signedString,
   signedTarget,
   signRequest,
   verifyRequestSignature,
@@ -16,20 +19,27 @@ const BODY = '{"tipId":"stream.example:tip-1","amountMsat":21000}';
 const NOW = new Date(T * 1000);
 
 /** The request every case signs unless it says otherwise. */
-const REQ = { method: 'POST', target: '/v1/tips' };
+const REQ = { platformId: 'streamco', method: 'POST', target: '/v1/tips', idempotencyKey: 'k-7' };
 
-/** Independent reference: node:crypto's HMAC, not the module under test. */
+/**
+ * Independent reference: the documented v2 framing written out here (each field as
+ * `<UTF-8 byte length>:<value>\n`) and node:crypto's HMAC, not the module under test.
+ */
 const referenceHex = (
   secret: string,
   timestamp: number | string,
   body: string,
-  { method, target } = REQ,
-): string =>
-  createHmac('sha256', secret)
-    .update(`${timestamp}.${method}.${target}.${body}`, 'utf8')
-    .digest('hex');
+  request: { platformId: string; method: string; target: string; idempotencyKey: string } = REQ,
+): string => {
+  const { platformId, method, target, idempotencyKey } = request;
+  const fields = ['tipstream-request-v2', platformId, String(timestamp), method, target];
+  const framed = [...fields, idempotencyKey, body]
+    .map((field) => `${Buffer.byteLength(field, 'utf8')}:${field}\n`)
+    .join('');
+  return createHmac('sha256', secret).update(framed, 'utf8').digest('hex');
+};
 const header = (secret = SECRET, timestamp = T, body = BODY) =>
-  `t=${timestamp},v1=${referenceHex(secret, timestamp, body)}`;
+  `t=${timestamp},v2=${referenceHex(secret, timestamp, body)}`;
 const at = (offsetSeconds: number) => new Date((T + offsetSeconds) * 1000);
 
 describe('signRequest', () => {
@@ -37,20 +47,38 @@ describe('signRequest', () => {
     { description: 'a JSON body', args: { secret: SECRET, timestamp: T, ...REQ, rawBody: BODY } },
     { description: 'an empty body', args: { secret: SECRET, timestamp: T, ...REQ, rawBody: '' } },
     {
-      description: 'a body with non-ASCII text (signed as UTF-8)',
+      description: 'a body with non-ASCII text (length in UTF-8 bytes)',
       args: { secret: 'clé-secrète', timestamp: 0, ...REQ, rawBody: '{"message":"merci ⚡ 🎙️"}' },
     },
     {
-      description: 'a body with newlines and a dot',
-      args: { secret: SECRET, timestamp: 42, ...REQ, rawBody: 'a.b\nc\r\n' },
+      description: 'a body with newlines, colons and dots',
+      args: { secret: SECRET, timestamp: 42, ...REQ, rawBody: 'a.b\nc\r\n3:x\n' },
     },
-  ])('matches node:crypto HMAC-SHA256 for $description', ({ args }) => {
+  ])('matches node:crypto HMAC-SHA256 of the framed fields for $description', ({ args }) => {
     expect(signRequest(args)).toBe(
-      `t=${args.timestamp},v1=${referenceHex(args.secret, args.timestamp, args.rawBody)}`,
+      `t=${args.timestamp},v2=${referenceHex(args.secret, args.timestamp, args.rawBody)}`,
     );
   });
 
-  it('gives a header that verifies', () => {
+  it('matches the test vector in README.md and openapi.yaml', () => {
+    const vector = {
+      secret: 'tss_example_secret',
+      timestamp: 1_767_225_600,
+      platformId: 'streamco',
+      method: 'POST',
+      target: '/v1/tips',
+      idempotencyKey: 'order-42',
+      rawBody: '{"recipientPubkey":"02ab","amountMsat":21000}',
+    };
+    expect(signedString(String(vector.timestamp), vector)).toBe(
+      '20:tipstream-request-v2\n8:streamco\n10:1767225600\n4:POST\n8:/v1/tips\n8:order-42\n45:{"recipientPubkey":"02ab","amountMsat":21000}\n',
+    );
+    expect(signRequest(vector)).toBe(
+      't=1767225600,v2=5e61677e45f68d3b85e751d72d3f1c835c344d5f08c768234066ccfdb2e9402c',
+    );
+  });
+
+  it('gives a header that verifies, with the MAC the replay record is keyed on', () => {
     const signed = signRequest({ secret: SECRET, timestamp: T, ...REQ, rawBody: BODY });
     expect(
       verifyRequestSignature({
@@ -60,7 +88,12 @@ describe('signRequest', () => {
         secrets: [SECRET],
         now: NOW,
       }),
-    ).toEqual({ ok: true, timestamp: T, matchedSecretIndex: 0 });
+    ).toEqual({
+      ok: true,
+      timestamp: T,
+      matchedSecretIndex: 0,
+      macHex: referenceHex(SECRET, T, BODY),
+    });
   });
 
   it.each([
@@ -91,6 +124,86 @@ describe('signRequest', () => {
   });
 });
 
+describe('signedString: length framing, so no two requests share a signed string', () => {
+  const string = (fields: Partial<typeof REQ> & { rawBody?: string }) =>
+    signedString(String(T), { ...REQ, rawBody: '', ...fields });
+
+  it.each([
+    {
+      description: 'a dot moved from the target into the body (the same v1 string)',
+      a: { method: 'GET', target: '/v1/tips/a.b', rawBody: '' },
+      b: { method: 'GET', target: '/v1/tips/a', rawBody: 'b.' },
+    },
+    {
+      description: 'a character moved from the Idempotency-Key into the body',
+      a: { idempotencyKey: 'ab', rawBody: 'c' },
+      b: { idempotencyKey: 'a', rawBody: 'bc' },
+    },
+    {
+      description: 'a framed field smuggled into the key',
+      a: { idempotencyKey: 'k\n2:{}', rawBody: '' },
+      b: { idempotencyKey: 'k', rawBody: '{}' },
+    },
+    {
+      description: 'no Idempotency-Key and an empty one',
+      a: { idempotencyKey: '' },
+      b: { idempotencyKey: ' ' },
+    },
+    {
+      description: 'another platform',
+      a: { platformId: 'streamco' },
+      b: { platformId: 'streamc' },
+    },
+  ])('$description', ({ a, b }) => {
+    expect(string(a)).not.toBe(string(b));
+  });
+
+  it('signs an absent Idempotency-Key as the empty field', () => {
+    expect(string({ idempotencyKey: undefined })).toBe(string({ idempotencyKey: '' }));
+  });
+});
+
+describe('signedHeaders: what every client sends', () => {
+  it('signs the path and query of a URL, the key and the body, and returns the headers', () => {
+    const headers = signedHeaders({
+      secret: SECRET,
+      platformId: 'streamco',
+      method: 'post',
+      url: 'https://api.example/prod/v1/tips?x=1',
+      idempotencyKey: 'k-7',
+      body: BODY,
+      now: new Date(T * 1000 + 999),
+    });
+    expect(headers).toEqual({
+      'tipstream-platform': 'streamco',
+      'tipstream-signature': `t=${T},v2=${referenceHex(SECRET, T, BODY, { ...REQ, target: '/v1/tips?x=1' })}`,
+      'idempotency-key': 'k-7',
+    });
+  });
+
+  it('leaves the Idempotency-Key header out when there is none (signed as empty)', () => {
+    const headers = signedHeaders({
+      secret: SECRET,
+      platformId: 'streamco',
+      method: 'GET',
+      url: '/v1/tips/t-1',
+      now: NOW,
+    });
+    expect(Object.keys(headers)).toEqual(['tipstream-platform', 'tipstream-signature']);
+    expect(
+      verifyRequestSignature({
+        header: headers['tipstream-signature'],
+        platformId: 'streamco',
+        method: 'GET',
+        target: '/v1/tips/t-1',
+        rawBody: '',
+        secrets: [SECRET],
+        now: NOW,
+      }).ok,
+    ).toBe(true);
+  });
+});
+
 describe('verifyRequestSignature accepts', () => {
   it.each([
     {
@@ -103,37 +216,8 @@ describe('verifyRequestSignature accepts', () => {
       args: { header: header(OLD_SECRET), secrets: [SECRET, OLD_SECRET] },
       matchedSecretIndex: 1,
     },
-    {
-      description: 'a header with two v1 entries, one per secret being rotated',
-      args: {
-        header: `${header(OLD_SECRET)},v1=${referenceHex(SECRET, T, BODY)}`,
-        secrets: [SECRET],
-      },
-      matchedSecretIndex: 0,
-    },
-    {
-      description: 'the first matching secret when both match',
-      args: {
-        header: `${header(OLD_SECRET)},v1=${referenceHex(SECRET, T, BODY)}`,
-        secrets: [OLD_SECRET, SECRET],
-      },
-      matchedSecretIndex: 0,
-    },
-    {
-      description: 'spaces around elements and uppercase hex',
-      args: {
-        header: ` t=${T} , v1=${referenceHex(SECRET, T, BODY).toUpperCase()} `,
-        secrets: [SECRET],
-      },
-      matchedSecretIndex: 0,
-    },
-    {
-      description: 'unknown schemes next to v1 (ignored)',
-      args: { header: `t=${T},v0=deadbeef,v1=${referenceHex(SECRET, T, BODY)}`, secrets: [SECRET] },
-      matchedSecretIndex: 0,
-    },
   ])('$description', ({ args, matchedSecretIndex }) => {
-    expect(verifyRequestSignature({ ...args, ...REQ, rawBody: BODY, now: NOW })).toEqual({
+    expect(verifyRequestSignature({ ...args, ...REQ, rawBody: BODY, now: NOW })).toMatchObject({
       ok: true,
       timestamp: T,
       matchedSecretIndex,
@@ -162,7 +246,7 @@ describe('verifyRequestSignature rejects', () => {
       description: 'no header',
       args: { header: undefined },
       code: 'MISSING_SIGNATURE',
-      error: /^Tipstream-Signature header is missing: sign the request body and send/,
+      error: /^Tipstream-Signature header is missing: sign the request and send/,
     },
     {
       description: 'a null header',
@@ -183,83 +267,125 @@ describe('verifyRequestSignature rejects', () => {
       error: /missing/,
     },
     {
+      description: 'a v1 signature',
+      args: { header: `t=${T},v1=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /v1 signatures are no longer accepted: sign with the v2 scheme/,
+    },
+    {
+      description: 'a v1 entry next to a valid v2 entry',
+      args: { header: `${header()},v1=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /v1 signatures are no longer accepted/,
+    },
+    {
       description: 'a bare hex signature',
       args: { header: valid },
       code: 'MALFORMED_SIGNATURE',
-      error: /element ".+" has no "=": expected "t=<unix seconds>,v1=<64 hex chars>"/,
+      error: /has 1 comma-separated elements; send exactly two, t= then v2=/,
+    },
+    {
+      description: 'spaces after the comma',
+      args: { header: `t=${T}, v2=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /must not contain spaces/,
+    },
+    {
+      description: 'spaces around the header',
+      args: { header: ` ${header()} ` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /must not contain spaces/,
+    },
+    {
+      description: 'uppercase hex',
+      args: { header: `t=${T},v2=${valid.toUpperCase()}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /v2 must be lowercase hex/,
+    },
+    {
+      description: 'the elements in the other order',
+      args: { header: `v2=${valid},t=${T}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /must start with t=<unix seconds>, got "v2=/,
+    },
+    {
+      description: 'the v2 entry twice',
+      args: { header: `${header()},v2=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /has 3 comma-separated elements; send exactly two/,
+    },
+    {
+      description: 'an unknown element',
+      args: { header: `t=${T},v0=deadbeef,v2=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /has 3 comma-separated elements/,
+    },
+    {
+      description: 'an unknown element instead of v2',
+      args: { header: `t=${T},v3=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /second element must be v2=<64 lowercase hex chars>, got "v3=/,
+    },
+    {
+      description: 'a trailing comma',
+      args: { header: `${header()},` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /has 3 comma-separated elements/,
     },
     {
       description: 'no timestamp',
-      args: { header: `v1=${valid}` },
+      args: { header: `v2=${valid}` },
       code: 'MALFORMED_SIGNATURE',
-      error: /has no t= timestamp/,
+      error: /has 1 comma-separated elements/,
     },
     {
-      description: 'no v1 signature',
+      description: 'no signature',
       args: { header: `t=${T}` },
       code: 'MALFORMED_SIGNATURE',
-      error: /has no v1= signature/,
-    },
-    {
-      description: 'only an unknown scheme',
-      args: { header: `t=${T},v2=${valid}` },
-      code: 'MALFORMED_SIGNATURE',
-      error: /has no v1= signature/,
+      error: /has 1 comma-separated elements/,
     },
     {
       description: 'a timestamp in ISO form',
-      args: { header: `t=2026-01-01T00:00:00Z,v1=${valid}` },
+      args: { header: `t=2026-01-01T00:00:00Z,v2=${valid}` },
       code: 'MALFORMED_SIGNATURE',
       error: /t="2026-01-01T00:00:00Z" is not unix seconds: send digits only/,
     },
     {
+      description: 'a timestamp with a leading zero (another spelling of the same number)',
+      args: { header: `t=0${T},v2=${valid}` },
+      code: 'MALFORMED_SIGNATURE',
+      error: /without leading zeros/,
+    },
+    {
       description: 'a negative timestamp',
-      args: { header: `t=-1,v1=${valid}` },
+      args: { header: `t=-1,v2=${valid}` },
       code: 'MALFORMED_SIGNATURE',
       error: /t="-1" is not unix seconds/,
     },
     {
       description: 'an empty timestamp',
-      args: { header: `t=,v1=${valid}` },
+      args: { header: `t=,v2=${valid}` },
       code: 'MALFORMED_SIGNATURE',
       error: /t="" is not unix seconds/,
     },
     {
-      description: 'two timestamps',
-      args: { header: `t=${T},t=${T},v1=${valid}` },
-      code: 'MALFORMED_SIGNATURE',
-      error: /has more than one t=/,
-    },
-    {
       description: 'a truncated signature',
-      args: { header: `t=${T},v1=${valid.slice(0, 63)}` },
+      args: { header: `t=${T},v2=${valid.slice(0, 63)}` },
       code: 'MALFORMED_SIGNATURE',
-      error: /v1 must be 64 hex chars \(a hex HMAC-SHA256\), got 63 chars/,
+      error: /v2 must be 64 lowercase hex chars \(a hex HMAC-SHA256\), got 63 chars/,
     },
     {
       description: 'a base64 signature',
-      args: { header: `t=${T},v1=${Buffer.from(valid, 'hex').toString('base64')}` },
+      args: { header: `t=${T},v2=${Buffer.from(valid, 'hex').toString('base64')}` },
       code: 'MALFORMED_SIGNATURE',
-      error: /v1 must be 64 hex chars/,
-    },
-    {
-      description: 'a non-hex signature of the right length',
-      args: { header: `t=${T},v1=${'z'.repeat(64)}` },
-      code: 'MALFORMED_SIGNATURE',
-      error: /v1 must be 64 hex chars/,
-    },
-    {
-      description: 'more than 8 signatures',
-      args: { header: `t=${T}${`,v1=${valid}`.repeat(9)}` },
-      code: 'MALFORMED_SIGNATURE',
-      error: /has 9 v1= signatures, more than 8/,
+      error: /v2 must be 64 lowercase hex chars/,
     },
     {
       description: 'a signature made with another secret',
       args: { header: header('not-the-secret') },
       code: 'BAD_SIGNATURE',
       error:
-        /does not match this request with any active secret: sign "<t>.<METHOD>.<target>.<raw body>".*"POST" and "\/v1\/tips"/,
+        /does not match this request for this platform with any active secret: sign the v2 string .*method is "POST", its target "\/v1\/tips" and its Idempotency-Key "k-7"/,
     },
     {
       description: 'a signature made with a retired secret',
@@ -280,14 +406,32 @@ describe('verifyRequestSignature rejects', () => {
       error: /does not match/,
     },
     {
+      description: 'another Idempotency-Key (a captured request sent as a new tip)',
+      args: { idempotencyKey: 'k-8' },
+      code: 'BAD_SIGNATURE',
+      error: /does not match/,
+    },
+    {
+      description: 'no Idempotency-Key where one was signed',
+      args: { idempotencyKey: undefined },
+      code: 'BAD_SIGNATURE',
+      error: /does not match/,
+    },
+    {
+      description: 'another platform',
+      args: { platformId: 'otherco' },
+      code: 'BAD_SIGNATURE',
+      error: /does not match/,
+    },
+    {
       description: 'a timestamp changed after signing (replay with a fresh t)',
-      args: { header: `t=${T + 1},v1=${valid}` },
+      args: { header: `t=${T + 1},v2=${valid}` },
       code: 'BAD_SIGNATURE',
       error: /does not match/,
     },
     {
       description: 'a signature with one bit flipped',
-      args: { header: `t=${T},v1=${valid.slice(0, 63)}${valid.endsWith('0') ? '1' : '0'}` },
+      args: { header: `t=${T},v2=${valid.slice(0, 63)}${valid.endsWith('0') ? '1' : '0'}` },
       code: 'BAD_SIGNATURE',
       error: /does not match/,
     },
@@ -341,6 +485,14 @@ describe('verifyRequestSignature rejects', () => {
       now: at(10_000),
     });
     expect(result).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+});
+
+describe('parseSignatureHeader', () => {
+  it('gives the timestamp text and the MAC bytes of the one accepted spelling', () => {
+    const parsed = parseSignatureHeader(`t=0,v2=${'ab'.repeat(32)}`);
+    expect(parsed).toEqual({ ok: true, timestampText: '0', signature: expect.any(Uint8Array) });
+    if (parsed.ok) expect(Buffer.from(parsed.signature).toString('hex')).toBe('ab'.repeat(32));
   });
 });
 
@@ -423,14 +575,20 @@ describe('equalBytes', () => {
 });
 
 describe('the signature covers method and route', () => {
-  const signedFor = (method: string, target: string, rawBody = '') =>
-    signRequest({ secret: SECRET, timestamp: T, method, target, rawBody });
-  const verifyAs = (header: string, method: string, target: string, rawBody = '') =>
-    verifyRequestSignature({ header, method, target, rawBody, secrets: [SECRET], now: NOW });
+  const request = (method: string, target: string) => ({
+    platformId: REQ.platformId,
+    method,
+    target,
+    rawBody: '',
+  });
+  const signedFor = (method: string, target: string) =>
+    signRequest({ secret: SECRET, timestamp: T, ...request(method, target) });
+  const verifyAs = (header: string, method: string, target: string) =>
+    verifyRequestSignature({ header, ...request(method, target), secrets: [SECRET], now: NOW });
 
   it('matches the reference with the method upper-cased', () => {
     expect(signedFor('get', '/v1/tips/t-1')).toBe(
-      `t=${T},v1=${referenceHex(SECRET, T, '', { method: 'GET', target: '/v1/tips/t-1' })}`,
+      `t=${T},v2=${referenceHex(SECRET, T, '', { ...REQ, method: 'GET', target: '/v1/tips/t-1', idempotencyKey: '' })}`,
     );
   });
 
@@ -442,7 +600,8 @@ describe('the signature covers method and route', () => {
   ])('refuses a GET /v1/tips/t-1 signature reused on $description', ({ method, target }) => {
     const result = verifyAs(signedFor('GET', '/v1/tips/t-1'), method, target);
     expect(result).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
-    if (!result.ok) expect(result.message).toContain(`"${method}" and "${target}"`);
+    if (!result.ok)
+      expect(result.message).toContain(`method is "${method}", its target "${target}"`);
   });
 
   it('accepts the same method and target, whatever case the method is sent in', () => {
