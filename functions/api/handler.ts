@@ -17,7 +17,12 @@ import {
   acceptBatch,
   type BatchRow,
 } from '../../shared/app/accept-batch.js';
-import { type AcceptTipResult, acceptTip, type IntakeDeps } from '../../shared/app/accept-tip.js';
+import {
+  type AcceptTipResult,
+  acceptTip,
+  budgetReservations,
+  type IntakeDeps,
+} from '../../shared/app/accept-tip.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { parsePayoutCsv, parsePayoutJson } from '../../shared/domain/payout-file.js';
 import { activeSecrets } from '../../shared/domain/platform-secrets.js';
@@ -615,9 +620,12 @@ const routes: Partial<
     }
     const platformId = request.platform.platformId;
     const window = summaryWindow(name, deps.now());
-    const [{ tips, truncated }, batches] = await Promise.all([
+    const [today] = budgetReservations(request.platform, deps.policy, deps.now());
+    if (!today) throw new Error('no platform budget window');
+    const [{ tips, truncated }, batches, budgetUsed] = await Promise.all([
       deps.activity.tipsSince(platformId, window.from, window.to),
       deps.activity.batchesSince(platformId, window.from),
+      deps.intake.getBudgetUsed(today.key),
     ]);
     const summary = summarizeTips(tips, window);
     return json(200, {
@@ -637,6 +645,11 @@ const routes: Partial<
         .map(batchProgress)
         .filter((batch) => batch.status === 'IN_PROGRESS')
         .slice(0, 20),
+      budget: {
+        limitMsat: today.limitMsat.toString(),
+        usedMsat: budgetUsed.toString(),
+        resetsAt: today.resetsAt.toISOString(),
+      },
       truncated,
     });
   },

@@ -127,6 +127,8 @@ export interface IntakeStore {
    */
   accept(request: AcceptedRequest, budgets: BudgetReservation[]): Promise<AcceptResult>;
   getRequest(tipId: string): Promise<AcceptedRequest | undefined>;
+  /** What is reserved on a budget counter now (0 for one never used). */
+  getBudgetUsed(key: string): Promise<bigint>;
 }
 
 /** Sends tip requests to the payer's queue. */

@@ -144,6 +144,12 @@ describe.runIf(stack.lightning.network === 'regtest')(
         reason: expect.stringMatching(/keysend/),
       });
       expect(body.runningBatches).toEqual([]);
+      // Today's budget counts the paid tips with the fees they paid; the failed one is released.
+      expect(body.budget).toEqual({
+        limitMsat: '10000000000',
+        usedMsat: String(39_000 + Number(body.totals.succeeded.feeMsat)),
+        resetsAt: expect.stringMatching(/T00:00:00\.000Z$/),
+      });
       expect(body.truncated).toBe(false);
     });
 

@@ -71,6 +71,10 @@ const renderSummary = (summary) => {
   $('total-pending').textContent =
     `${formatCount(totals.pending.count)} (${formatMsat(totals.pending.msat)})`;
   $('total-fees').textContent = formatMsat(totals.succeeded.feeMsat);
+  // Fees come out of the budget too: paid tips count their fee, tips in flight their fee limit.
+  $('budget-today').textContent = summary.budget
+    ? `${formatMsat(summary.budget.usedMsat)} of ${formatMsat(summary.budget.limitMsat)}, fees included`
+    : '…';
 
   const bucket = summary.window.bucket;
   const per = bucket === 'hour' ? 'hour' : 'day';

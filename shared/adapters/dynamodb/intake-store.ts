@@ -299,6 +299,17 @@ export const createDynamoIntakeStore = (
       return result;
     },
 
+    async getBudgetUsed(key) {
+      const { Item } = await doc.send(
+        new GetCommand({
+          TableName: tables.budgets,
+          Key: { budgetKey: key },
+          ConsistentRead: true,
+        }),
+      );
+      return BigInt(Number(Item?.reservedMsat ?? 0));
+    },
+
     async listBatchRequests(batchId) {
       const rows: AcceptedRequest[] = [];
       let cursor: Record<string, unknown> | undefined;
