@@ -45,7 +45,7 @@ describe('parseTipRequest (queue message), fuzzed', () => {
         if (!fromText.ok) throw fromText.error;
         expect(tipJson(fromText.tip)).toBe(tipJson(result.tip));
       }),
-      1_500,
+      1_000,
     );
   });
 
