@@ -12,6 +12,9 @@ export type AmountPolicy = {
 
 const MSAT_PER_SAT = 1000n;
 
+/** An amount for an error message: a decimal string can be any length, the message cannot. */
+const shown = (amount: bigint): string => preview(amount.toString(), 40);
+
 /** Parses a positive msat amount from a safe-integer JSON number or a decimal string. */
 export const parseAmountMsat = (
   raw: unknown,
@@ -20,7 +23,10 @@ export const parseAmountMsat = (
 ): MilliSats => {
   const amount = toBigInt(raw, field);
   if (amount < 0n) {
-    throw new ValidationError(field, `${field} ${amount} is negative: send a positive amount`);
+    throw new ValidationError(
+      field,
+      `${field} ${shown(amount)} is negative: send a positive amount`,
+    );
   }
   if (amount === 0n) {
     throw new ValidationError(
@@ -31,13 +37,13 @@ export const parseAmountMsat = (
   if (amount > policy.maxMsat) {
     throw new AmountAboveMaximumError(
       field,
-      `${field} ${amount} is above the per-tip maximum of ${policy.maxMsat} msat: send a smaller amount or split it`,
+      `${field} ${shown(amount)} is above the per-tip maximum of ${policy.maxMsat} msat: send a smaller amount or split it`,
     );
   }
   if (!policy.allowMsat && amount % MSAT_PER_SAT !== 0n) {
     throw new ValidationError(
       field,
-      `${field} ${amount} must be a whole number of sats (a multiple of 1000 msat)`,
+      `${field} ${shown(amount)} must be a whole number of sats (a multiple of 1000 msat)`,
     );
   }
   return amount as MilliSats;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { preview } from './bytes.js';
 import { ValidationError } from './errors.js';
 
 /** Names a received value for an error message ("null", "the string \"abc\"", "number 12.5"). */
@@ -32,7 +33,8 @@ export const parseShape = <T>(
   const path = issue.path.map(String).join('.');
   const at = [field, path].filter(Boolean).join('.');
   if (issue.code === 'unrecognized_keys') {
-    const [key] = issue.keys;
+    // A key can be as long as the input: name it by its start.
+    const key = preview(issue.keys[0] ?? '', 70);
     const accepted = 'shape' in schema ? Object.keys(schema.shape as object).join(', ') : '';
     return fail(
       `${at}.${key}`,

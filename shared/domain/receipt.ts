@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { assertBytes } from './bytes.js';
+import { assertBytes, preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';
 import { PLATFORM_ID_PATTERN, PLATFORM_ID_RULE, TIP_ID_PATTERN, TIP_ID_RULE } from './ids.js';
@@ -146,7 +146,8 @@ const describeIssues = (error: z.ZodError): string => {
   const [issue] = error.issues;
   if (!issue) return error.message;
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field ${[...issue.path, issue.keys[0]].map(String).join('.')}`;
+    // A key can be as long as the receipt: name it by its start.
+    return `unknown field ${preview([...issue.path, issue.keys[0]].map(String).join('.'), 70)}`;
   }
   return `${issue.path.map(String).join('.') || 'signed receipt'} ${issue.message}`;
 };

@@ -3,6 +3,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { parseAmountMsat } from './amounts.js';
 import type { MilliSats, NodePubkey, PlatformId, TipId } from './brands.js';
+import { preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { TipValidationError, ValidationError } from './errors.js';
 import {
@@ -42,7 +43,12 @@ const idString = (why = '') =>
   z
     .string(`must be a string of ${TIP_ID_RULE}${why}`)
     .regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}${why}` });
-const text = z.string('must be a string');
+/** Half of a UTF-16 surrogate pair on its own: UTF-8 cannot carry it (it would arrive as U+FFFD). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const text = z.string('must be a string').refine((value) => !LONE_SURROGATE.test(value), {
+  error:
+    'must be valid Unicode text: it has half of a UTF-16 surrogate pair, which UTF-8 cannot carry',
+});
 /** A record value sent on the wire: LND cannot carry an empty TLV value in a payment. */
 const nonEmptyText = text.min(1, { error: 'must not be empty: omit it instead' });
 const wholeNumber = z.number('must be a number').int('must be a whole number').nonnegative({
@@ -217,7 +223,7 @@ const parseShape = (raw: unknown): TipRequest => {
   if (version !== TIP_REQUEST_VERSION) {
     throw new TipValidationError(
       'version',
-      `schema version ${JSON.stringify(version)} is not supported; this payer understands version ${TIP_REQUEST_VERSION}`,
+      `schema version ${describeVersion(version)} is not supported; this payer understands version ${TIP_REQUEST_VERSION}`,
     );
   }
   const parsed = TipRequestSchema.safeParse(input);
@@ -229,7 +235,8 @@ const parseShape = (raw: unknown): TipRequest => {
 const issueToError = (issue: z.core.$ZodIssue, input: unknown): TipValidationError => {
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    const field = [path, issue.keys[0]].filter(Boolean).join('.');
+    // A key can be as long as the message: name it by its start.
+    const field = preview([path, issue.keys[0]].filter(Boolean).join('.'), 70);
     const allowed = ALLOWED_KEYS[path] ?? [];
     return new TipValidationError(
       field,
@@ -306,6 +313,8 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
       field: 'customRecord',
       record: { type, value: utf8ToBytes(customRecord.value) },
     });
+    // "0696969" is type 696969: the tip says so in the one form its record is sent in.
+    tip.customRecord = { ...customRecord, type: type.toString() };
   }
   checkBudget(sources, policy.customRecordsBudgetBytes);
   tip.records = sources
@@ -321,7 +330,7 @@ const withSenderName = (boostagram: Boostagram, senderName: string | undefined):
   if (boostagram.sender_name !== undefined && boostagram.sender_name !== senderName) {
     throw new TipValidationError(
       'senderName',
-      `senderName "${senderName}" differs from boostagram.sender_name "${boostagram.sender_name}": send one of them`,
+      `senderName "${senderName}" differs from boostagram.sender_name "${preview(boostagram.sender_name, 70)}": send one of them`,
     );
   }
   return { ...boostagram, sender_name: senderName };
@@ -339,6 +348,14 @@ const checkBudget = (sources: { field: string; record: TlvRecord }[], budget: nu
     `custom records take ${total} bytes of the onion, ${total - budget} over the ${budget}-byte budget: shorten ${sized.map(({ field, bytes }) => `${field} (${bytes} bytes)`).join(', ')}`,
   );
 };
+
+/** A version as sent (`2`, `"1"`), or its kind: a nested value may be too deep to print. */
+const describeVersion = (version: unknown): string =>
+  typeof version === 'number' || typeof version === 'boolean'
+    ? String(version)
+    : typeof version === 'string'
+      ? JSON.stringify(preview(version, 40))
+      : describe(version);
 
 const describe = (value: unknown): string => {
   if (value === null) return 'null';
