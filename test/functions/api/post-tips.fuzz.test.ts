@@ -8,7 +8,7 @@ import {
 } from '../../../functions/api/handler.js';
 import type { PayoutHistory } from '../../../shared/adapters/dynamodb/payout-history.js';
 import type { PlatformActivity } from '../../../shared/adapters/dynamodb/platform-activity.js';
-import { signedTarget, signRequest } from '../../../shared/domain/request-signature.js';
+import { signedHeaders } from '../../../shared/domain/request-signature.js';
 import {
   parseTipRequest,
   type TipPolicy,
@@ -60,7 +60,7 @@ const harness = (policy: TipPolicy) => {
   const platforms: PlatformStore = {
     getPlatform: async (id) => (id === PLATFORM.platformId ? PLATFORM : undefined),
     createPlatform: async () => {},
-    addSecret: async () => PLATFORM,
+    updateSecrets: async () => PLATFORM,
     listPlatforms: async () => [PLATFORM],
     rememberSignature: async () => 'fresh',
   };
@@ -74,6 +74,7 @@ const harness = (policy: TipPolicy) => {
     getBatch: unused,
     listBatchRequests: unused,
     getRequest: unused,
+    getBudgetUsed: unused,
   };
   const deps: ApiDeps = {
     intake,
@@ -83,6 +84,8 @@ const harness = (policy: TipPolicy) => {
       maxTipMsat: policy.maxMsat,
       allowMsat: policy.allowMsat,
       customRecordsBudgetBytes: policy.customRecordsBudgetBytes,
+      feePpm: 5_000,
+      minFeeSats: 10,
       globalHourlyLimitMsat: 10n ** 20n,
     },
     now: () => NOW,
@@ -98,7 +101,6 @@ let requestCount = 0;
 
 /** A signed POST /v1/tips event carrying `rawBody`, with a fresh Idempotency-Key. */
 const postTip = (rawBody: string): APIGatewayProxyEventV2 => {
-  const timestamp = Math.floor(NOW.getTime() / 1000);
   requestCount += 1;
   return {
     version: '2.0',
@@ -107,14 +109,14 @@ const postTip = (rawBody: string): APIGatewayProxyEventV2 => {
     rawQueryString: '',
     headers: {
       'content-type': 'application/json',
-      'tipstream-platform': PLATFORM.platformId,
-      'idempotency-key': `fuzz-${requestCount}`,
-      'tipstream-signature': signRequest({
+      ...signedHeaders({
         secret: PLATFORM.secrets[0]?.secret ?? '',
-        timestamp,
+        platformId: PLATFORM.platformId,
         method: 'POST',
-        target: signedTarget('/v1/tips'),
-        rawBody,
+        url: '/v1/tips',
+        idempotencyKey: `fuzz-${requestCount}`,
+        body: rawBody,
+        now: NOW,
       }),
     },
     body: rawBody,
