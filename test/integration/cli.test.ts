@@ -172,7 +172,7 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
       });
     });
 
-    it('sends two identical tips started at once as two tips (the same signed body is re-signed, not refused)', async () => {
+    it('sends two identical tips started at once as two tips (each signs its own Idempotency-Key, so neither is a replay)', async () => {
       const [a, b] = await Promise.all([
         cli(['tip', 'dave', '3', '--json']),
         cli(['tip', 'dave', '3', '--json']),
