@@ -55,6 +55,28 @@ export type NewTip = Pick<
   | 'splitId'
 >;
 
+/**
+ * A tip as the ledger first records it: RECEIVED, to be paid (in the reconciler's view from the
+ * start), or FAILED at once with `failure` when the payer refuses it.
+ */
+export const firstRecord = (
+  tip: NewTip,
+  now: Date,
+  failure?: { code: PermanentFailureCode; reason: string },
+): TipRecord => {
+  const at = now.toISOString();
+  const times = { attempt: 0, createdAt: at, updatedAt: at };
+  return failure
+    ? {
+        ...tip,
+        ...times,
+        state: 'FAILED',
+        failureCode: failure.code,
+        failureReason: failure.reason,
+      }
+    : { ...tip, ...times, state: 'RECEIVED', sendingSince: at };
+};
+
 export interface Rejection {
   /** The SQS message id: a rejected message may have no usable tip id. */
   messageId: string;

@@ -9,12 +9,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LedgerConflictError } from '../../ports/errors.js';
 import type { OnionRecord } from '../../ports/lightning-node.js';
-import type {
-  NewTip,
-  RecipientTotals,
-  Rejection,
-  TipLedger,
-  TipRecord,
+import {
+  firstRecord,
+  type NewTip,
+  type RecipientTotals,
+  type Rejection,
+  type TipLedger,
+  type TipRecord,
 } from '../../ports/tip-ledger.js';
 import { inChunks } from '../in-chunks.js';
 import {
@@ -212,20 +213,20 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     ...(await settleBudget(tip, 0n)),
   ];
 
+  /** A create refused because the tip exists: what is stored instead. */
+  const storedInstead = async (tipId: string, wanted: string, error: unknown) => {
+    if (!isConditionFailure(error)) throw error;
+    const existing = await getTip(tipId);
+    if (!existing) throw conflict(tipId, wanted, error);
+    return existing;
+  };
+
   return {
     getTip,
     getTips,
 
     async createTip(tip: NewTip, now: Date) {
-      const at = now.toISOString();
-      const record: TipRecord = {
-        ...tip,
-        state: 'RECEIVED',
-        attempt: 0,
-        createdAt: at,
-        updatedAt: at,
-        sendingSince: at,
-      };
+      const record = firstRecord(tip, now);
       try {
         await doc.send(
           new PutCommand({
@@ -238,10 +239,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         );
         return { created: true, record };
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const existing = await getTip(tip.tipId);
-        if (!existing) throw conflict(tip.tipId, 'create', error);
-        return { created: false, record: existing };
+        return { created: false, record: await storedInstead(tip.tipId, 'create', error) };
       }
     },
 
@@ -344,16 +342,8 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     },
 
     async createRefusedTip(tip, failure, now) {
-      const at = now.toISOString();
-      const record: TipRecord = {
-        ...tip,
-        state: 'FAILED',
-        attempt: 0,
-        createdAt: at,
-        updatedAt: at,
-        failureCode: failure.code,
-        failureReason: failure.reason,
-      };
+      const record = firstRecord(tip, now, failure);
+      const at = record.createdAt;
       try {
         await transactWithRetry(doc, [
           {
@@ -368,10 +358,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         ]);
         return { created: true, record };
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const existing = await getTip(tip.tipId);
-        if (!existing) throw conflict(tip.tipId, 'create refused', error);
-        return { created: false, record: existing };
+        return { created: false, record: await storedInstead(tip.tipId, 'create refused', error) };
       }
     },
 

@@ -25,12 +25,13 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../../shared/ports/lightning-node.js';
-import type {
-  NewTip,
-  RecipientTotals,
-  Rejection,
-  TipLedger,
-  TipRecord,
+import {
+  firstRecord,
+  type NewTip,
+  type RecipientTotals,
+  type Rejection,
+  type TipLedger,
+  type TipRecord,
 } from '../../../shared/ports/tip-ledger.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -76,15 +77,7 @@ export class FakeTipLedger implements TipLedger {
     await this.io();
     const existing = this.#tips.get(tip.tipId);
     if (existing) return { created: false, record: copy(existing) };
-    const at = now.toISOString();
-    const record: TipRecord = {
-      ...tip,
-      state: 'RECEIVED',
-      attempt: 0,
-      createdAt: at,
-      updatedAt: at,
-      sendingSince: at,
-    };
+    const record = firstRecord(tip, now);
     // Like the adapter (removeUndefinedValues), absent optional fields are not stored.
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
     return { created: true, record: copy(record) };
@@ -98,23 +91,9 @@ export class FakeTipLedger implements TipLedger {
     await this.io();
     const existing = this.#tips.get(tip.tipId);
     if (existing) return { created: false, record: copy(existing) };
-    const at = now.toISOString();
-    const record: TipRecord = {
-      ...tip,
-      state: 'FAILED',
-      attempt: 0,
-      createdAt: at,
-      updatedAt: at,
-      failureCode: failure.code,
-      failureReason: failure.reason,
-    };
+    const record = firstRecord(tip, now, failure);
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
-    this.failedWrites += 1;
-    if (tip.batchId) {
-      const batch = this.#batch(tip.batchId);
-      batch.failedCount += 1;
-      batch.failedMsat += tip.amountMsat;
-    }
+    this.#countFailure(record);
     return { created: true, record: copy(record) };
   }
 
@@ -219,6 +198,11 @@ export class FakeTipLedger implements TipLedger {
       failureReason: failure.reason,
       updatedAt: now.toISOString(),
     });
+    this.#countFailure(tip);
+  }
+
+  /** The effects of a failure besides the tip, in the adapter's same transaction. */
+  #countFailure(tip: TipRecord) {
     this.failedWrites += 1;
     if (tip.batchId) {
       const batch = this.#batch(tip.batchId);
