@@ -177,7 +177,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         ConsistentRead: true,
       }),
     );
-    if (!accepted || accepted.released !== false) return [];
+    if (accepted?.released !== false) return [];
     const reservedMsat = BigInt(accepted.amountMsat) + BigInt(accepted.feeLimitMsat ?? 0);
     const release = reservedMsat - keptMsat;
     return [
