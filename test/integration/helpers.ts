@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { afterAll, beforeAll } from 'vitest';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { type ApiDeps, makeApiHandler } from '../../functions/api/handler.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
 import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { connectLnd } from '../../infra/local/lnd.js';
-import { type LocalServiceOptions, startLocalService } from '../../infra/local/service.js';
+import {
+  type LocalServiceOptions,
+  localServiceEnv,
+  startLocalService,
+} from '../../infra/local/service.js';
 import { waitFor } from '../../infra/local/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
@@ -179,6 +187,46 @@ export const startParkedApi = async (
       deps.close();
     },
   };
+};
+
+/**
+ * The HTTP API alone on the stack (no payer, no reconciler), its tips going to `queueUrl`;
+ * `configure` may replace deps, e.g. an adapter wrapped to inject a fault.
+ */
+export const startApiOnly = async (
+  stack: StackFile,
+  queueUrl: string,
+  configure: (deps: ApiDeps) => ApiDeps = (deps) => deps,
+) => {
+  const deps = createApiDeps(await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: queueUrl }));
+  const http = await startHttpAdapter(makeApiHandler(configure(deps)));
+  return {
+    url: http.url,
+    async close() {
+      await http.close();
+      deps.close();
+    },
+  };
+};
+
+/**
+ * Every message waiting on a queue (each received once: they stay invisible for 5 minutes), read
+ * until a receive comes back empty.
+ */
+export const receiveAll = async (clients: StackClients, queueUrl: string) => {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: bodies.length === 0 ? 1 : 0,
+      }),
+    );
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((message) => message.Body ?? ''));
+  }
 };
 
 /**
