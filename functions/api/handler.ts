@@ -374,6 +374,7 @@ const routes: Partial<
       maxMsat: deps.policy.maxTipMsat,
       allowMsat: deps.policy.allowMsat,
       maxRows: 10_000,
+      customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
     };
     let allowPartial = request.query.get('allowPartial') === 'true';
     let file: ReturnType<typeof parsePayoutCsv>;

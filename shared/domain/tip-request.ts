@@ -307,7 +307,7 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
       record: { type, value: utf8ToBytes(customRecord.value) },
     });
   }
-  checkBudget(sources, policy.customRecordsBudgetBytes);
+  checkRecordsBudget(sources, policy.customRecordsBudgetBytes);
   tip.records = sources
     .map(({ record }) => record)
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
@@ -327,7 +327,14 @@ const withSenderName = (boostagram: Boostagram, senderName: string | undefined):
   return { ...boostagram, sender_name: senderName };
 };
 
-const checkBudget = (sources: { field: string; record: TlvRecord }[], budget: number): void => {
+/**
+ * Throws if the custom records a tip carries (each named by the input field it comes from) take
+ * more than `budget` bytes of the onion; the message names the largest and every other source.
+ */
+export const checkRecordsBudget = (
+  sources: { field: string; record: TlvRecord }[],
+  budget: number,
+): void => {
   const sized = sources
     .map(({ field, record }) => ({ field, bytes: encodedRecordsSize([record]) }))
     .sort((a, b) => b.bytes - a.bytes);
