@@ -1,13 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  apiClient,
-  createTestQueue,
-  newTestPlatform,
-  type StackClients,
-  stackClients,
-  startApiOnly,
-} from './helpers.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiClient, newTestPlatform, useApiOnly } from './helpers.js';
 import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
@@ -17,21 +9,12 @@ const stack = inject('stack');
  * the queue, nothing is paid): a 422 that says what to fix, never a 500.
  */
 describe('POST /v1/splits and /v1/payouts with hostile input', () => {
-  let clients: StackClients;
-  let api: Awaited<ReturnType<typeof startApiOnly>>;
+  const f = useApiOnly(stack, 'hostile-input');
   let call: ReturnType<typeof apiClient>;
   const [alice = '', bob = ''] = fakeRecipients(2, 'hostile-input');
 
   beforeAll(async () => {
-    clients = await stackClients(stack);
-    const { queueUrl } = await createTestQueue(clients, `hostile-${randomUUID().slice(0, 8)}`);
-    api = await startApiOnly(stack, queueUrl);
-    call = apiClient(api.url, await newTestPlatform(clients, 'it-hostile', 1_000_000));
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    clients?.destroy();
+    call = apiClient(f.url, await newTestPlatform(f.clients, 'it-hostile', 1_000_000));
   });
 
   const xmlBlock = (doctype: string, name: string) =>

@@ -6,15 +6,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
-import {
-  apiClient,
-  createTestQueue,
-  newTestPlatform,
-  receiveAll,
-  type StackClients,
-  stackClients,
-  startApiOnly,
-} from './helpers.js';
+import { apiClient, newTestPlatform, receiveAll, useApiOnly } from './helpers.js';
 import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
@@ -25,8 +17,7 @@ const stack = inject('stack');
  * Everything else is the real adapter on the real DynamoDB Local; nothing reads the queue.
  */
 describe('a payout whose row writes were interrupted, retried with the same Idempotency-Key', () => {
-  let clients: StackClients;
-  let queueUrl: string;
+  const f = useApiOnly(stack, 'batch-repair');
   let platform: { platformId: string; secret: string };
   /** Row-writing calls (batch writes or transactions to the requests table) still allowed. */
   let rowWritesLeft = Number.POSITIVE_INFINITY;
@@ -47,27 +38,18 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     },
     { step: 'initialize', name: 'interruptRowWrites' },
   );
-  let faulty: Awaited<ReturnType<typeof startApiOnly>>;
-  let healthy: Awaited<ReturnType<typeof startApiOnly>>;
+  /** The same API on the same queue, its intake adapter on the faulty client. */
+  let faultyUrl: string;
 
   beforeAll(async () => {
-    clients = await stackClients(stack);
-    queueUrl = (await createTestQueue(clients, `batch-repair-${randomUUID().slice(0, 8)}`))
-      .queueUrl;
-    platform = await newTestPlatform(clients, 'it-repair', 10_000_000);
-    faulty = await startApiOnly(stack, queueUrl, (deps) => ({
+    platform = await newTestPlatform(f.clients, 'it-repair', 10_000_000);
+    faultyUrl = await f.serve((deps) => ({
       ...deps,
       intake: createDynamoIntakeStore(faultyDynamoDb, LOCAL_TABLE_NAMES),
     }));
-    healthy = await startApiOnly(stack, queueUrl);
   });
 
-  afterAll(async () => {
-    await faulty?.close();
-    await healthy?.close();
-    faultyDynamoDb.destroy();
-    clients?.destroy();
-  });
+  afterAll(() => faultyDynamoDb.destroy());
 
   it('shows the batch INCOMPLETE, and the retry records every row exactly once and enqueues every tip once', async () => {
     // Made-up recipients: nothing is paid (and no payer reads this queue).
@@ -79,17 +61,17 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     const totalMsat = lines.reduce((sum, _, i) => sum + (1 + (i % 7)) * 1000, 0);
     const csv = ['pubkey,amount_sats,memo', ...lines].join('\n');
     const key = randomUUID();
-    const send = (api: { url: string }) =>
-      apiClient(api.url, platform)('POST', '/v1/payouts', csv, {
+    const send = (url: string) =>
+      apiClient(url, platform)('POST', '/v1/payouts', csv, {
         contentType: 'text/csv',
         idempotencyKey: key,
       });
-    const get = (path: string) => apiClient(healthy.url, platform)('GET', path);
+    const get = (path: string) => apiClient(f.url, platform)('GET', path);
     const batchId = tipIdFor(platform.platformId, `payout:${key}`).replace(':', '-');
 
     // Rows go 100 to a call: the first call lands, the other two die.
     rowWritesLeft = 1;
-    const first = await send(faulty);
+    const first = await send(faultyUrl);
     expect(first.status, JSON.stringify(first.body)).toBe(500);
     expect(first.body.detail).toMatch(/retry with the same Idempotency-Key/);
 
@@ -105,7 +87,7 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     );
     expect(broken.body.rows).toBeUndefined();
 
-    const retried = await send(healthy);
+    const retried = await send(f.url);
     expect(retried.status, JSON.stringify(retried.body)).toBe(202);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(retried.body).toMatchObject({ batchId, rows: 250, totalMsat: String(totalMsat) });
@@ -118,21 +100,21 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     expect(repaired.body.incomplete).toBeUndefined();
 
     // Every row once (rows are keyed by tip id: once each by construction; all present).
-    const intake = createDynamoIntakeStore(clients.dynamodb, LOCAL_TABLE_NAMES);
+    const intake = createDynamoIntakeStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
     const rows = await intake.listBatchRequests(batchId);
     const expectedTipIds = lines.map((_, i) => `${batchId}-${i + 2}`);
     expect(rows.map((row) => row.tipId)).toEqual(expectedTipIds);
     expect(rows.every((row) => row.budgetKeys.length === 2)).toBe(true);
 
     // Every tip enqueued exactly once: the first request died before enqueueing anything.
-    const messages = await receiveAll(clients, queueUrl);
+    const messages = await receiveAll(f.clients, f.queueUrl);
     const enqueued = messages.map((body) => (JSON.parse(body) as { tipId: string }).tipId);
     expect(enqueued.sort()).toEqual([...expectedTipIds].sort());
 
     // The budget was reserved once, by the first request, for the whole batch.
     const batch = await intake.getBatch(batchId);
     expect(batch?.rowsWritten).toBe(true);
-    const doc = documentClient(clients.dynamodb);
+    const doc = documentClient(f.clients.dynamodb);
     const platformDay = batch?.budgetKeys.find((budgetKey) => budgetKey.startsWith('platform#'));
     const { Item } = await doc.send(
       new GetCommand({ TableName: LOCAL_TABLE_NAMES.budgets, Key: { budgetKey: platformDay } }),

@@ -190,23 +190,42 @@ export const startParkedApi = async (
 };
 
 /**
- * The HTTP API alone on the stack (no payer, no reconciler), its tips going to `queueUrl`;
- * `configure` may replace deps, e.g. an adapter wrapped to inject a fault.
+ * Registers the hooks that connect to the stack, make a private queue that no payer reads, and
+ * serve the HTTP API alone on it (no payer, no reconciler); stops them after the file. `serve`
+ * starts another API on the same queue whose deps `configure` may replace (an adapter wrapped to
+ * inject a fault). The returned object is filled before the first test runs.
  */
-export const startApiOnly = async (
-  stack: StackFile,
-  queueUrl: string,
-  configure: (deps: ApiDeps) => ApiDeps = (deps) => deps,
-) => {
-  const deps = createApiDeps(await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: queueUrl }));
-  const http = await startHttpAdapter(makeApiHandler(configure(deps)));
-  return {
-    url: http.url,
-    async close() {
+export const useApiOnly = (stack: StackFile, name: string) => {
+  const closers: Array<() => Promise<void>> = [];
+  const serve = async (configure: (deps: ApiDeps) => ApiDeps = (deps) => deps) => {
+    const deps = createApiDeps(
+      await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: fixture.queueUrl }),
+    );
+    const http = await startHttpAdapter(makeApiHandler(configure(deps)));
+    closers.push(async () => {
       await http.close();
       deps.close();
-    },
+    });
+    return http.url;
   };
+  const fixture = { serve } as {
+    clients: StackClients;
+    queueUrl: string;
+    url: string;
+    serve: typeof serve;
+  };
+  beforeAll(async () => {
+    fixture.clients = await stackClients(stack);
+    fixture.queueUrl = (
+      await createTestQueue(fixture.clients, `${name}-${randomUUID().slice(0, 8)}`)
+    ).queueUrl;
+    fixture.url = await serve();
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    fixture.clients?.destroy();
+  });
+  return fixture;
 };
 
 /**

@@ -1,13 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  apiClient,
-  createTestQueue,
-  newTestPlatform,
-  type StackClients,
-  stackClients,
-  startApiOnly,
-} from './helpers.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiClient, newTestPlatform, useApiOnly } from './helpers.js';
 import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
@@ -17,8 +10,7 @@ const stack = inject('stack');
  * through the real ledger adapter (as the payer records them) to a made-up node: no payment.
  */
 describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one recipient', () => {
-  let clients: StackClients;
-  let api: Awaited<ReturnType<typeof startApiOnly>>;
+  const f = useApiOnly(stack, 'recipient-payouts');
   const platforms: Record<'a' | 'b', { platformId: string; secret: string }> = {
     a: { platformId: '', secret: '' },
     b: { platformId: '', secret: '' },
@@ -37,7 +29,7 @@ describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one reci
     settledAt: string,
   ): Promise<string> => {
     const tipId = `${platformId}:history-${randomUUID()}`;
-    const { record } = await clients.ledger.createTip(
+    const { record } = await f.clients.ledger.createTip(
       {
         tipId,
         fingerprint: createHash('sha256').update(tipId).digest('hex'),
@@ -50,8 +42,13 @@ describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one reci
       },
       new Date(),
     );
-    const sending = await clients.ledger.markSending(tipId, 'RECEIVED', record.attempt, new Date());
-    await clients.ledger.markSucceeded(
+    const sending = await f.clients.ledger.markSending(
+      tipId,
+      'RECEIVED',
+      record.attempt,
+      new Date(),
+    );
+    await f.clients.ledger.markSucceeded(
       sending,
       { receipt: JSON.stringify({ tipId }), feeMsat: 1000n, settledAt },
       new Date(),
@@ -60,11 +57,8 @@ describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one reci
   };
 
   beforeAll(async () => {
-    clients = await stackClients(stack);
-    const { queueUrl } = await createTestQueue(clients, `history-${randomUUID().slice(0, 8)}`);
-    api = await startApiOnly(stack, queueUrl);
-    platforms.a = await newTestPlatform(clients, 'it-history-a', 1_000_000);
-    platforms.b = await newTestPlatform(clients, 'it-history-b', 1_000_000);
+    platforms.a = await newTestPlatform(f.clients, 'it-history-a', 1_000_000);
+    platforms.b = await newTestPlatform(f.clients, 'it-history-b', 1_000_000);
     // Interleaved in time: a page read before filtering would mix the platforms.
     const owners = ['a', 'b', 'b', 'a', 'b', 'a', 'b'] as const;
     const base = Date.now() - 60_000;
@@ -78,12 +72,7 @@ describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one reci
     await settle(platforms.a.platformId, otherRecipient, 5000n, new Date(base).toISOString());
   });
 
-  afterAll(async () => {
-    await api?.close();
-    clients?.destroy();
-  });
-
-  const call = (owner: 'a' | 'b') => apiClient(api.url, platforms[owner]);
+  const call = (owner: 'a' | 'b') => apiClient(f.url, platforms[owner]);
   const history = (owner: 'a' | 'b', query: string, to = recipient) =>
     call(owner)('GET', `/v1/recipients/${to}/payouts${query}`);
 
