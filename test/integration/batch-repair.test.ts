@@ -86,6 +86,10 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
       /incomplete: 150 of 250 rows not recorded.*retry the request with the same Idempotency-Key/,
     );
     expect(broken.body.rows).toBeUndefined();
+    const summary = await get('/v1/summary?window=24h');
+    expect(summary.body.runningBatches).toEqual([
+      expect.objectContaining({ batchId, status: 'INCOMPLETE' }),
+    ]);
 
     const retried = await send(f.url);
     expect(retried.status, JSON.stringify(retried.body)).toBe(202);
