@@ -5,8 +5,10 @@ import { formatCount, formatDuration, plainSats, satsLabel } from './format.js';
 export interface BatchStatus {
   batchId: string;
   kind: 'payout' | 'split';
-  status: 'IN_PROGRESS' | 'DONE';
+  status: 'IN_PROGRESS' | 'INCOMPLETE' | 'DONE';
   acceptedAt: string;
+  /** Only while INCOMPLETE: rows its submission did not record, and what to do. */
+  incomplete?: { unrecordedRows: number; detail: string };
   counts: { total: number; succeeded: number; failed: number; pending: number };
   msat: { total: string; succeeded: string; failed: string; pending: string; fees: string };
   rows?: BatchRowResult[];

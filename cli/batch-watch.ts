@@ -17,8 +17,23 @@ import { ApiProblemError, CliError, UnreachableError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { describeNode, formatCount, formatDuration, renderTable, satsLabel } from './format.js';
 
-export const getBatch = async (api: ApiClient, batchId: string): Promise<BatchStatus> =>
-  (await api.get<BatchStatus>(`/v1/payouts/${encodeURIComponent(batchId)}`)).body;
+/**
+ * A batch's status. An INCOMPLETE batch never finishes by waiting (its submission died before
+ * every row was recorded): refused with what to do instead of being watched for ever.
+ */
+export const getBatch = async (api: ApiClient, batchId: string): Promise<BatchStatus> => {
+  const { body } = await api.get<BatchStatus>(`/v1/payouts/${encodeURIComponent(batchId)}`);
+  if (body.status === 'INCOMPLETE') {
+    throw new CliError(
+      `batch ${batchId} is ${body.incomplete?.detail ?? 'incomplete: some rows were not recorded'}`,
+      EXIT.USAGE,
+      {
+        hint: 'run the same `tipstream payout <file>` (or `split`) command again: it sends the same Idempotency-Key, and the API records and pays only the missing rows',
+      },
+    );
+  }
+  return body;
+};
 
 export interface WatchOptions {
   intervalMs: number;

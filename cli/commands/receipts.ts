@@ -54,7 +54,7 @@ export const receiptsCommand = async (
   const names = await ctx.nodeNames();
   ctx.print(`recipient  ${describeNode(pubkey, names)}`);
   ctx.print(
-    `all-time   ${satsLabel(totals.paidMsat)} in ${formatCount(totals.tipCount)} payouts (every platform), fees ${satsLabel(totals.feeMsat)}${totals.lastPaidAt ? `, last ${totals.lastPaidAt}` : ''}`,
+    `all-time   ${satsLabel(totals.paidMsat)} in ${formatCount(totals.tipCount)} payouts from this platform, fees ${satsLabel(totals.feeMsat)}${totals.lastPaidAt ? `, last ${totals.lastPaidAt}` : ''}`,
   );
   if (payouts.length === 0) {
     ctx.print(`\nno settled payouts from platform ${(await ctx.apiTarget()).platformId} yet`);

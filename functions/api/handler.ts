@@ -302,13 +302,16 @@ const answerBatch = (
   }
 };
 
-/** A batch's counts and msat by outcome; DONE once every row has succeeded or failed. */
+/**
+ * A batch's counts and msat by outcome; DONE once every row has succeeded or failed, INCOMPLETE
+ * while some rows are not recorded (never DONE then: those rows would be holes).
+ */
 const batchProgress = (batch: BatchSummary) => {
   const pending = batch.rowCount - batch.succeededCount - batch.failedCount;
   return {
     batchId: batch.batchId,
     kind: batch.kind,
-    status: pending <= 0 ? 'DONE' : 'IN_PROGRESS',
+    status: !batch.rowsWritten ? 'INCOMPLETE' : pending <= 0 ? 'DONE' : 'IN_PROGRESS',
     acceptedAt: batch.acceptedAt,
     counts: {
       total: batch.rowCount,
@@ -384,6 +387,7 @@ const routes: Partial<
       maxMsat: deps.policy.maxTipMsat,
       allowMsat: deps.policy.allowMsat,
       maxRows: 10_000,
+      customRecordsBudgetBytes: deps.policy.customRecordsBudgetBytes,
     };
     let allowPartial = request.query.get('allowPartial') === 'true';
     let file: ReturnType<typeof parsePayoutCsv>;
@@ -534,6 +538,14 @@ const routes: Partial<
       });
     }
     const body: Record<string, unknown> = batchProgress(batch);
+    if (body.status === 'INCOMPLETE') {
+      const recorded = (await deps.intake.listBatchRequests(batchId)).length;
+      const unrecorded = Math.max(0, batch.rowCount - recorded);
+      body.incomplete = {
+        unrecordedRows: unrecorded,
+        detail: `incomplete: ${unrecorded} of ${batch.rowCount} rows not recorded (the request that submitted this ${batch.kind} did not finish, or is still running); retry the request with the same Idempotency-Key and body: the retry records and pays only what is missing`,
+      };
+    }
     if (body.status === 'DONE') {
       const requests = await deps.intake.listBatchRequests(batchId);
       const tips = await deps.ledger.getTips(requests.map((row) => row.tipId));
@@ -565,16 +577,13 @@ const routes: Partial<
     }
     const query = request.query;
     const limit = pageLimit(query);
+    const platformId = request.platform.platformId;
     const page = await deps.history
-      .list(pubkey, {
-        limit,
-        cursor: query.get('cursor') ?? undefined,
-        platformId: request.platform.platformId,
-      })
+      .list(platformId, pubkey, { limit, cursor: query.get('cursor') ?? undefined })
       .catch(cursorProblem);
     return json(200, {
       recipient: pubkey,
-      totals: await deps.history.totals(pubkey),
+      totals: await deps.history.totals(platformId, pubkey),
       payouts: page.payouts,
       ...(page.cursor
         ? { next: `/v1/recipients/${pubkey}/payouts?limit=${limit}&cursor=${page.cursor}` }
@@ -643,7 +652,7 @@ const routes: Partial<
       })),
       runningBatches: batches
         .map(batchProgress)
-        .filter((batch) => batch.status === 'IN_PROGRESS')
+        .filter((batch) => batch.status !== 'DONE')
         .slice(0, 20),
       budget: {
         limitMsat: today.limitMsat.toString(),

@@ -91,24 +91,32 @@ export const acceptBatch = async (
     budgetKeys: reservations.map((reservation) => reservation.key),
     acceptedAt: now.toISOString(),
   };
-  const requests: AcceptedRequest[] = parsedRows.map((row) => ({
-    tipId: row.tipId,
-    platformId,
-    fingerprint: row.fingerprint,
-    message: row.message,
-    amountMsat: row.amountMsat,
-    feeLimitMsat: row.feeLimitMsat,
-    budgetKeys: batch.budgetKeys,
-    acceptedAt: batch.acceptedAt,
-    batchId,
-    line: row.row.line,
-  }));
-  const result = await deps.intake.acceptBatch(batch, requests, reservations);
-  const tipIds = requests.map((request) => request.tipId);
+  // Rows point at the budget keys the batch reserved (released on failure): on a retry, those of
+  // the first request, which may have reserved another day's counters.
+  const requestsOf = (accepted: Pick<AcceptedBatch, 'budgetKeys' | 'acceptedAt'>) =>
+    parsedRows.map(
+      (row): AcceptedRequest => ({
+        tipId: row.tipId,
+        platformId,
+        fingerprint: row.fingerprint,
+        message: row.message,
+        amountMsat: row.amountMsat,
+        feeLimitMsat: row.feeLimitMsat,
+        budgetKeys: accepted.budgetKeys,
+        acceptedAt: accepted.acceptedAt,
+        batchId,
+        line: row.row.line,
+      }),
+    );
+  const tipIds = parsedRows.map((row) => row.tipId);
+  const result = await deps.intake.acceptBatch(batch, reservations);
   switch (result.status) {
-    case 'accepted':
+    case 'accepted': {
+      const requests = requestsOf(batch);
+      await deps.intake.recordBatchRows(batchId, requests);
       await deps.queue.send(requests.map((request) => request.message));
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: false };
+    }
     case 'duplicate': {
       if (result.existing.fingerprint !== batch.fingerprint) {
         return {
@@ -116,8 +124,11 @@ export const acceptBatch = async (
           message: `Idempotency-Key "${input.idempotencyKey}" was already used for a different ${input.kind}; send a new key`,
         };
       }
-      // The first attempt may have died before enqueueing: send again what the payer lacks.
-      const known = await deps.ledger.getTips(requests.map((request) => request.tipId));
+      // The first attempt may have died while recording the rows (their budget would leak and the
+      // batch show holes) or before enqueueing: record what is missing, send what the payer lacks.
+      const requests = requestsOf(result.existing);
+      if (!result.existing.rowsWritten) await deps.intake.recordBatchRows(batchId, requests);
+      const known = await deps.ledger.getTips(tipIds);
       const missing = requests
         .filter((request) => !known.has(request.tipId))
         .map((request) => request.message);

@@ -6,9 +6,13 @@ import type { MilliSats, NodePubkey } from './brands.js';
 import { preview } from './bytes.js';
 import { ValidationError } from './errors.js';
 import { describeValue, parseShape } from './input-shape.js';
-import { TEXT_MESSAGE_RECORD_TYPE, validateCustomRecordType } from './keysend-records.js';
+import {
+  DEFAULT_CUSTOM_RECORDS_BUDGET_BYTES,
+  TEXT_MESSAGE_RECORD_TYPE,
+  validateCustomRecordType,
+} from './keysend-records.js';
 import { parseNodePubkey } from './pubkey.js';
-import { MAX_MESSAGE_BYTES } from './tip-request.js';
+import { checkRecordsBudget, MAX_MESSAGE_BYTES } from './tip-request.js';
 
 /** One creator payout of a batch file, validated and ready to become a tip. */
 export type PayoutRow = {
@@ -23,7 +27,11 @@ export type PayoutRow = {
 };
 
 /** Amount limits of one payout, plus the most rows one file may hold. */
-export type PayoutPolicy = AmountPolicy & { maxRows: number };
+export type PayoutPolicy = AmountPolicy & {
+  maxRows: number;
+  /** Custom record bytes per tip (memo and custom value together); the default when absent. */
+  customRecordsBudgetBytes?: number;
+};
 
 /** A problem in a payout file; `line` is 0 when it concerns the file as a whole. */
 export type PayoutFileError = { line: number; message: string };
@@ -317,6 +325,31 @@ const buildRow = (
       `${names.customValue} is set but ${names.customKey} is empty: add the TLV type it is sent in, or remove ${names.customValue}`,
     );
   }
+  // The memo and the custom value share the onion's records budget, as in the tip they become.
+  checkRecordsBudget(
+    [
+      ...(row.memo === undefined
+        ? []
+        : [
+            {
+              field: names.memo,
+              record: { type: TEXT_MESSAGE_RECORD_TYPE, value: utf8ToBytes(row.memo) },
+            },
+          ]),
+      ...(row.customRecord === undefined
+        ? []
+        : [
+            {
+              field: names.customValue,
+              record: {
+                type: BigInt(row.customRecord.type),
+                value: utf8ToBytes(row.customRecord.value),
+              },
+            },
+          ]),
+    ],
+    policy.customRecordsBudgetBytes ?? DEFAULT_CUSTOM_RECORDS_BUDGET_BYTES,
+  );
   return row;
 };
 

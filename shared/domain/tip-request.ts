@@ -316,7 +316,7 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     // "0696969" is type 696969: the tip says so in the one form its record is sent in.
     tip.customRecord = { ...customRecord, type: type.toString() };
   }
-  checkBudget(sources, policy.customRecordsBudgetBytes);
+  checkRecordsBudget(sources, policy.customRecordsBudgetBytes);
   tip.records = sources
     .map(({ record }) => record)
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
@@ -336,7 +336,14 @@ const withSenderName = (boostagram: Boostagram, senderName: string | undefined):
   return { ...boostagram, sender_name: senderName };
 };
 
-const checkBudget = (sources: { field: string; record: TlvRecord }[], budget: number): void => {
+/**
+ * Throws if the custom records a tip carries (each named by the input field it comes from) take
+ * more than `budget` bytes of the onion; the message names the largest and every other source.
+ */
+export const checkRecordsBudget = (
+  sources: { field: string; record: TlvRecord }[],
+  budget: number,
+): void => {
   const sized = sources
     .map(({ field, record }) => ({ field, bytes: encodedRecordsSize([record]) }))
     .sort((a, b) => b.bytes - a.bytes);

@@ -31,6 +31,8 @@ export type ValueSplit = { parts: ValuePart[]; belowMinimum: ValuePart[] };
 // add up to 100"); they become exact integer weights in millionths of a share.
 const SHARE_SCALE = 1_000_000;
 const PERCENT = 100n * BigInt(SHARE_SCALE);
+/** Largest split: a share count whose weight stays an exact integer in a double. */
+const MAX_SPLIT = 1_000_000_000;
 
 /**
  * Splits `totalMsat` as the podcast:value spec says: fee=true recipients take `split`% off the
@@ -95,6 +97,14 @@ export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
   if (typeof xml !== 'string' || xml.trim() === '') {
     throw new ValidationError('value', 'value block XML is empty: send a <podcast:value> element');
   }
+  // A value block needs no document type: refusing it keeps entity declarations (and their
+  // expansion, a billion laughs) out of the parser altogether.
+  if (/<!DOCTYPE/i.test(xml)) {
+    throw new ValidationError(
+      'value',
+      'value block has a <!DOCTYPE …>: a podcast:value element needs no document type or entity declarations; remove it (write &amp; &lt; &gt; &quot; &apos; or character references like &#233; for special characters)',
+    );
+  }
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
@@ -103,17 +113,31 @@ export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
       `value block is not well-formed XML at line ${line}, column ${col}: ${msg}`,
     );
   }
-  const document = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    // The namespace prefix is whatever the feed declared ("podcast:" by convention).
-    removeNSPrefix: true,
-    parseAttributeValue: false,
-    parseTagValue: false,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    isArray: (name) => name === 'valueRecipient',
-  }).parse(xml) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      // The namespace prefix is whatever the feed declared ("podcast:" by convention).
+      removeNSPrefix: true,
+      parseAttributeValue: false,
+      parseTagValue: false,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      // No entity processing in the parser; `attribute` decodes the predefined ones itself.
+      processEntities: false,
+      htmlEntities: false,
+      // Attribute values as written, as the JSON shapes take them (a customValue is a wallet id).
+      trimValues: false,
+      isArray: (name) => name === 'valueRecipient',
+    }).parse(xml) as Record<string, unknown>;
+  } catch (error) {
+    throw new ValidationError(
+      'value',
+      `value block is not XML this parser can read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   const roots = Object.keys(document);
   // An element with neither attributes nor children parses to its (empty) text.
   const block = typeof document.value === 'string' ? {} : document.value;
@@ -280,6 +304,12 @@ const validateRecipients = (recipients: readonly ValueRecipient[]): bigint[] => 
       throw new ValidationError(
         field,
         `${where} split must be a positive number of shares, got ${describeValue(split)}`,
+      );
+    }
+    if (split > MAX_SPLIT) {
+      throw new ValidationError(
+        field,
+        `${where} split ${split} is above the largest split of ${MAX_SPLIT.toLocaleString('en-US')} shares: scale the splits down (only their ratios matter)`,
       );
     }
     const weight = BigInt(Math.round(split * SHARE_SCALE));
@@ -471,8 +501,44 @@ const nameOf = (item: unknown): string | undefined =>
 
 const attribute = (element: Record<string, unknown>, name: string): string | undefined => {
   const value = element[name];
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' ? decodeReferences(value, name) : undefined;
 };
+
+const PREDEFINED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
+
+/**
+ * The five predefined entities and character references, decoded in one pass (no expansion can
+ * grow: a reference becomes one character); any other `&name;` stays as written.
+ */
+const decodeReferences = (value: string, name: string): string =>
+  value.replace(
+    /&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|([a-z]{2,4}));/g,
+    (whole, hex, dec, entity) => {
+      if (entity !== undefined) return PREDEFINED_ENTITIES[entity] ?? whole;
+      const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      // XML 1.0's Char production: what a character reference may stand for.
+      const allowed =
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff);
+      if (!allowed) {
+        throw new ValidationError(
+          name,
+          `${name} has the character reference ${whole}, which is not a character XML allows: remove it`,
+        );
+      }
+      return String.fromCodePoint(code);
+    },
+  );
 
 const formatShares = (weight: bigint): string => String(Number(weight) / SHARE_SCALE);
 

@@ -102,22 +102,33 @@ export interface BatchProgress extends AcceptedBatch {
   succeededMsat: bigint;
   failedMsat: bigint;
   feeMsat: bigint;
+  /**
+   * Whether every row is recorded. False from the budget transaction until the last row is
+   * written: a request that died in between left rows unrecorded, and its retry completes them.
+   */
+  rowsWritten: boolean;
 }
 
 export interface IntakeStore {
   /**
-   * One transaction records the batch and reserves its total on every budget counter; then every
-   * row's request is recorded (rows point at the batch's budget keys, for release on failure).
+   * One transaction records the batch (rows not yet written) and reserves its total on every
+   * budget counter, each conditional on staying within its limit; `duplicate` if the batch exists.
    */
   acceptBatch(
     batch: AcceptedBatch,
-    rows: AcceptedRequest[],
     budgets: BudgetReservation[],
   ): Promise<
     | { status: 'accepted' }
-    | { status: 'duplicate'; existing: AcceptedBatch }
+    | { status: 'duplicate'; existing: BatchProgress }
     | { status: 'over-budget'; reservation: BudgetReservation; usedMsat: bigint }
   >;
+  /**
+   * Records the batch's row requests (rows point at the batch's budget keys, for release on
+   * failure), each only if its tip id is not recorded yet, so a row the payer has since changed is
+   * never overwritten; then marks the batch's rows written. Safe to run again after it died
+   * part-way, or concurrently with another run for the same batch.
+   */
+  recordBatchRows(batchId: string, rows: AcceptedRequest[]): Promise<void>;
   getBatch(batchId: string): Promise<BatchProgress | undefined>;
   /** The batch's row requests, by line. */
   listBatchRequests(batchId: string): Promise<AcceptedRequest[]>;

@@ -161,6 +161,31 @@ describe('a payout sent in parts, one part refused', () => {
   });
 });
 
+describe('payout status', () => {
+  it('refuses an INCOMPLETE batch with what to do, instead of reporting or watching it', async () => {
+    api = await fakeApi(() => ({
+      status: 200,
+      body: {
+        batchId: 'b7',
+        kind: 'payout',
+        status: 'INCOMPLETE',
+        acceptedAt: '2026-11-30T00:00:00.000Z',
+        incomplete: {
+          unrecordedRows: 3,
+          detail:
+            'incomplete: 3 of 5 rows not recorded (…); retry the request with the same Idempotency-Key and body',
+        },
+        counts: { total: 5, succeeded: 0, failed: 0, pending: 5 },
+        msat: { total: '5000', succeeded: '0', failed: '0', pending: '5000', fees: '0' },
+      },
+    }));
+    const run = await cli(api.url, ['payout', 'status', 'b7', '--no-watch']);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toContain('batch b7 is incomplete: 3 of 5 rows not recorded');
+    expect(run.stderr).toContain('run the same `tipstream payout <file>`');
+  });
+});
+
 describe('--secret-file', () => {
   const accepted = (): Answer => ({
     status: 202,

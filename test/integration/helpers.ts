@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { afterAll, beforeAll } from 'vitest';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { type ApiDeps, makeApiHandler } from '../../functions/api/handler.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
 import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { connectLnd } from '../../infra/local/lnd.js';
-import { type LocalServiceOptions, startLocalService } from '../../infra/local/service.js';
+import {
+  type LocalServiceOptions,
+  localServiceEnv,
+  startLocalService,
+} from '../../infra/local/service.js';
 import { waitFor } from '../../infra/local/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
@@ -188,6 +196,65 @@ export const startApiOn = async (
       deps.close();
     },
   };
+};
+
+/**
+ * Registers the hooks that connect to the stack, make a private queue that no payer reads, and
+ * serve the HTTP API alone on it (no payer, no reconciler); stops them after the file. `serve`
+ * starts another API on the same queue whose deps `configure` may replace (an adapter wrapped to
+ * inject a fault). The returned object is filled before the first test runs.
+ */
+export const useApiOnly = (stack: StackFile, name: string) => {
+  const closers: Array<() => Promise<void>> = [];
+  const serve = async (configure: (deps: ApiDeps) => ApiDeps = (deps) => deps) => {
+    const deps = createApiDeps(
+      await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: fixture.queueUrl }),
+    );
+    const http = await startHttpAdapter(makeApiHandler(configure(deps)));
+    closers.push(async () => {
+      await http.close();
+      deps.close();
+    });
+    return http.url;
+  };
+  const fixture = { serve } as {
+    clients: StackClients;
+    queueUrl: string;
+    url: string;
+    serve: typeof serve;
+  };
+  beforeAll(async () => {
+    fixture.clients = await stackClients(stack);
+    fixture.queueUrl = (
+      await createTestQueue(fixture.clients, `${name}-${randomUUID().slice(0, 8)}`)
+    ).queueUrl;
+    fixture.url = await serve();
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    fixture.clients?.destroy();
+  });
+  return fixture;
+};
+
+/**
+ * Every message waiting on a queue (each received once: they stay invisible for 5 minutes), read
+ * until a receive comes back empty.
+ */
+export const receiveAll = async (clients: StackClients, queueUrl: string) => {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: bodies.length === 0 ? 1 : 0,
+      }),
+    );
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((message) => message.Body ?? ''));
+  }
 };
 
 /**

@@ -66,12 +66,38 @@ export class InvalidCursorError extends Error {
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 
-/** Back to an ExclusiveStartKey; a cursor this API did not hand out is refused. */
-export const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined => {
+/**
+ * Back to an ExclusiveStartKey. With `expected` (cursors a client sends back), a cursor this API
+ * did not hand out for this query is refused before it reaches DynamoDB: exactly the `keys`
+ * attributes, each a non-empty string, and the `fixed` ones (the query's partition) equal, so a
+ * crafted cursor can neither read another platform's items nor become a DynamoDB error (a 500).
+ */
+export const decodeCursor = (
+  cursor: string | undefined,
+  expected?: { keys: readonly string[]; fixed: Record<string, string>; what: string },
+): Record<string, unknown> | undefined => {
   if (cursor === undefined) return undefined;
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null) return value;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {}
-  throw new InvalidCursorError('cursor is not one this API returned; use the `next` link as given');
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const key = value as Record<string, unknown>;
+    if (!expected) return key;
+    const names = Object.keys(key).sort();
+    const wanted = [...expected.keys].sort();
+    if (
+      names.join('\n') === wanted.join('\n') &&
+      names.every((name) => {
+        const item = key[name];
+        return typeof item === 'string' && item.length > 0 && item.length <= 1024;
+      }) &&
+      Object.entries(expected.fixed).every(([name, item]) => key[name] === item)
+    ) {
+      return key;
+    }
+  }
+  throw new InvalidCursorError(
+    `cursor is not one this API returned${expected ? ` for ${expected.what}` : ''}; use the \`next\` link as given`,
+  );
 };

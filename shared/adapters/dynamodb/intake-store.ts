@@ -4,7 +4,6 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -22,7 +21,7 @@ import {
   type PlatformStore,
 } from '../../ports/intake.js';
 import { inChunks } from '../in-chunks.js';
-import { documentClient, transactWithRetry, untilProcessed } from './common.js';
+import { documentClient, transactWithRetry } from './common.js';
 import { BATCH_INDEX, type TableNames } from './tables.js';
 
 /** Platforms and their secrets in DynamoDB; replayed signatures remembered in the budgets table. */
@@ -225,25 +224,42 @@ export const createDynamoIntakeStore = (
       succeededMsat: BigInt(Item.succeededMsat ?? 0),
       failedMsat: BigInt(Item.failedMsat ?? 0),
       feeMsat: BigInt(Item.feeMsat ?? 0),
+      // Batches from before the marker existed were written whole by one request.
+      rowsWritten: Item.rowsWritten !== false,
     };
   };
 
-  // BatchWriteItem calls in flight at once: a 10,000-row payout is 400 of them.
-  const writeRows = (rows: AcceptedRequest[]) =>
-    inChunks(rows, 25, (chunk) =>
-      untilProcessed(
-        chunk.map((row) => ({
-          PutRequest: { Item: { ...toRequestItem(row), released: false } },
-        })),
-        async (pending) => {
-          const { UnprocessedItems } = await doc.send(
-            new BatchWriteCommand({ RequestItems: { [tables.requests]: pending } }),
+  /**
+   * Puts each row unless its tip id exists, up to 100 in one transaction (100 per call, as many
+   * calls as `inChunks` runs at once): a row already there (written by an earlier, interrupted
+   * request, and perhaps released by the payer since) cancels its transaction and is dropped from
+   * the retry, so it is never overwritten.
+   */
+  const putRowsIfAbsent = (rows: AcceptedRequest[]) =>
+    inChunks(rows, 100, async (chunk) => {
+      let pending = chunk;
+      while (pending.length > 0) {
+        try {
+          await transactWithRetry(
+            doc,
+            pending.map((row) => ({
+              Put: {
+                TableName: tables.requests,
+                Item: { ...toRequestItem(row), released: false },
+                ConditionExpression: 'attribute_not_exists(tipId)',
+              },
+            })),
           );
-          return (UnprocessedItems?.[tables.requests] ?? []) as typeof pending;
-        },
-        'the batch rows',
-      ),
-    );
+          return;
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          const reasons = error.CancellationReasons ?? [];
+          const absent = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
+          if (absent.length === pending.length) throw error;
+          pending = absent;
+        }
+      }
+    });
 
   return {
     getRequest,
@@ -265,7 +281,7 @@ export const createDynamoIntakeStore = (
       return { status: 'duplicate', existing };
     },
 
-    async acceptBatch(batch, rows, budgets) {
+    async acceptBatch(batch, budgets) {
       const result = await reserve(
         {
           table: tables.batches,
@@ -285,17 +301,6 @@ export const createDynamoIntakeStore = (
         if (!existing) throw new Error(`batch ${batch.batchId} vanished`);
         return { status: 'duplicate', existing };
       }
-      if (result.status === 'accepted') {
-        await writeRows(rows);
-        await doc.send(
-          new UpdateCommand({
-            TableName: tables.batches,
-            Key: { batchId: batch.batchId },
-            UpdateExpression: 'SET rowsWritten = :yes',
-            ExpressionAttributeValues: { ':yes': true },
-          }),
-        );
-      }
       return result;
     },
 
@@ -308,6 +313,18 @@ export const createDynamoIntakeStore = (
         }),
       );
       return BigInt(Number(Item?.reservedMsat ?? 0));
+    },
+
+    async recordBatchRows(batchId, rows) {
+      await putRowsIfAbsent(rows);
+      await doc.send(
+        new UpdateCommand({
+          TableName: tables.batches,
+          Key: { batchId },
+          UpdateExpression: 'SET rowsWritten = :yes',
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
     },
 
     async listBatchRequests(batchId) {

@@ -3,7 +3,7 @@ import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SummaryTip } from '../../domain/platform-summary.js';
 import type { BatchProgress } from '../../ports/intake.js';
 import type { TipState } from '../../ports/tip-ledger.js';
-import { decodeCursor, documentClient, encodeCursor, InvalidCursorError } from './common.js';
+import { decodeCursor, documentClient, encodeCursor } from './common.js';
 import { PLATFORM_BATCHES_INDEX, PLATFORM_TIPS_INDEX, type TableNames } from './tables.js';
 
 /** One tip of a platform as the platform index carries it (no records, no receipt). */
@@ -89,21 +89,12 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
       platformId: string,
       page: { limit: number; cursor?: string },
     ): Promise<{ tips: PlatformTipEntry[]; cursor?: string }> {
-      const start = decodeCursor(page.cursor);
-      // A cursor is the last key read; one naming another platform would read that platform's tips,
-      // and one of another shape would reach DynamoDB as an invalid start key (a 500, not a 422).
-      const keys = start ? Object.keys(start).sort().join(',') : '';
-      if (
-        start &&
-        (start.platformId !== platformId ||
-          keys !== 'createdAt,platformId,tipId' ||
-          typeof start.createdAt !== 'string' ||
-          typeof start.tipId !== 'string')
-      ) {
-        throw new InvalidCursorError(
-          'cursor is not one this API returned for this platform; use the `next` link as given',
-        );
-      }
+      // A cursor is the last key read; one naming another platform would read that platform's tips.
+      const start = decodeCursor(page.cursor, {
+        keys: ['createdAt', 'platformId', 'tipId'],
+        fixed: { platformId },
+        what: 'this platform',
+      });
       const { Items = [], LastEvaluatedKey } = await doc.send(
         new QueryCommand({
           TableName: tables.tips,
@@ -189,7 +180,7 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
               [tables.batches]: {
                 Keys: pending,
                 ProjectionExpression:
-                  'batchId, platformId, kind, rowCount, totalMsat, feeLimitMsat, acceptedAt, succeededCount, failedCount, succeededMsat, failedMsat, feeMsat',
+                  'batchId, platformId, kind, rowCount, totalMsat, feeLimitMsat, acceptedAt, succeededCount, failedCount, succeededMsat, failedMsat, feeMsat, rowsWritten',
               },
             },
           }),
@@ -213,6 +204,7 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
             succeededMsat: BigInt(Number(item.succeededMsat ?? 0)),
             failedMsat: BigInt(Number(item.failedMsat ?? 0)),
             feeMsat: BigInt(Number(item.feeMsat ?? 0)),
+            rowsWritten: item.rowsWritten !== false,
           }),
         )
         .sort((a, b) => (a.acceptedAt === b.acceptedAt ? 0 : a.acceptedAt > b.acceptedAt ? -1 : 1));

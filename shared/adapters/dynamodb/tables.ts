@@ -13,7 +13,7 @@ import {
 export interface TableNames {
   /** Tips and their state machine, receipts; rejected messages. */
   tips: string;
-  /** Per-recipient payout totals. */
+  /** Payout totals per recipient, and per platform and recipient. */
   payouts: string;
   /** Payout batches and their progress counters. */
   batches: string;
@@ -46,8 +46,33 @@ export const LOCAL_TABLE_NAMES: TableNames = {
 /** Sparse index of tips in SENDING: only they carry `inFlight`, so the reconciler reads only them. */
 export const IN_FLIGHT_INDEX = 'inFlight-sendingSince';
 
-/** A recipient's settled payouts, newest first (only SUCCEEDED tips carry settledAt). */
+/**
+ * A recipient's settled payouts of every platform, newest first (only SUCCEEDED tips carry
+ * settledAt). Read by nothing since the per-platform index below replaced it; kept for one
+ * release because CloudFormation creates or deletes only one index of a table per update.
+ */
 export const RECIPIENT_INDEX = 'recipient-settledAt';
+/**
+ * One platform's settled payouts to one recipient, newest first: `platformRecipient` (see
+ * `platformRecipientKey`) and settledAt are written together when a tip succeeds, so the index
+ * holds settled tips only, and a platform's page is never filled or emptied by other platforms.
+ */
+export const PLATFORM_RECIPIENT_INDEX = 'platformRecipient-settledAt';
+/** What a payout history page shows besides the index keys. */
+export const PLATFORM_RECIPIENT_ATTRIBUTES = [
+  'platformId',
+  'amountMsat',
+  'feeMsat',
+  'paymentHash',
+  'batchId',
+] as const;
+/**
+ * `<platformId>#<recipient>`: the partition of a platform's payouts to a recipient in the tips
+ * table's index and the key of its totals in the payouts table (beside the recipient's totals of
+ * every platform, keyed by the bare pubkey). Platform ids cannot contain `#`.
+ */
+export const platformRecipientKey = (platformId: string, recipient: string) =>
+  `${platformId}#${recipient}`;
 /** The requests of one payout batch, by line. */
 export const BATCH_INDEX = 'batchId-line';
 
@@ -88,6 +113,7 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'settledAt', AttributeType: 'S' },
       { AttributeName: 'platformId', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'S' },
+      { AttributeName: 'platformRecipient', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -116,6 +142,17 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
         Projection: {
           ProjectionType: 'INCLUDE',
           NonKeyAttributes: [...PLATFORM_TIPS_ATTRIBUTES],
+        },
+      },
+      {
+        IndexName: PLATFORM_RECIPIENT_INDEX,
+        KeySchema: [
+          { AttributeName: 'platformRecipient', KeyType: 'HASH' },
+          { AttributeName: 'settledAt', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: [...PLATFORM_RECIPIENT_ATTRIBUTES],
         },
       },
     ],

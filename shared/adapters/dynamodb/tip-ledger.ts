@@ -26,7 +26,7 @@ import {
   transactWithRetry,
   untilProcessed,
 } from './common.js';
-import { IN_FLIGHT_INDEX, type TableNames } from './tables.js';
+import { IN_FLIGHT_INDEX, platformRecipientKey, type TableNames } from './tables.js';
 
 /** Stored shape: msat as decimal strings (exact), records as type/hex pairs. */
 interface TipItem extends Omit<TipRecord, 'amountMsat' | 'records' | 'feeMsat'> {
@@ -34,6 +34,8 @@ interface TipItem extends Omit<TipRecord, 'amountMsat' | 'records' | 'feeMsat'> 
   records: Array<{ type: string; value: string }>;
   feeMsat?: string;
   inFlight?: string;
+  /** Index key of a settled tip (`platformRecipientKey`). */
+  platformRecipient?: string;
 }
 
 const toItem = (record: TipRecord): TipItem => ({
@@ -49,7 +51,7 @@ const encodeRecord = (record: OnionRecord) => ({
 });
 
 const fromItem = (item: Record<string, unknown>): TipRecord => {
-  const { inFlight: _inFlight, ...rest } = item as unknown as TipItem;
+  const { inFlight: _inFlight, platformRecipient: _index, ...rest } = item as unknown as TipItem;
   return {
     ...rest,
     amountMsat: BigInt(rest.amountMsat),
@@ -297,21 +299,25 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
           receipt: outcome.receipt,
           feeMsat: outcome.feeMsat.toString(),
           settledAt: outcome.settledAt,
+          platformRecipient: platformRecipientKey(tip.platformId, tip.recipient),
         }),
-        {
-          Update: {
-            TableName: tables.payouts,
-            Key: { recipient: tip.recipient },
-            UpdateExpression:
-              'ADD paidMsat :amount, feeMsat :fee, tipCount :one SET lastPaidAt = :at',
-            ExpressionAttributeValues: {
-              ':amount': Number(tip.amountMsat),
-              ':fee': Number(outcome.feeMsat),
-              ':one': 1,
-              ':at': at,
+        // The recipient's totals of every platform, and of this tip's platform.
+        ...[tip.recipient, platformRecipientKey(tip.platformId, tip.recipient)].map(
+          (recipient): TransactItem => ({
+            Update: {
+              TableName: tables.payouts,
+              Key: { recipient },
+              UpdateExpression:
+                'ADD paidMsat :amount, feeMsat :fee, tipCount :one SET lastPaidAt = :at',
+              ExpressionAttributeValues: {
+                ':amount': Number(tip.amountMsat),
+                ':fee': Number(outcome.feeMsat),
+                ':one': 1,
+                ':at': at,
+              },
             },
-          },
-        },
+          }),
+        ),
       ];
       if (tip.batchId) {
         items.push(

@@ -75,6 +75,7 @@ const harness = (policy: TipPolicy) => {
     listBatchRequests: unused,
     getRequest: unused,
     getBudgetUsed: unused,
+    recordBatchRows: unused,
   };
   const deps: ApiDeps = {
     intake,

@@ -20,6 +20,14 @@ import {
   TransientPaymentError,
 } from '../../../shared/ports/errors.js';
 import type {
+  AcceptedBatch,
+  AcceptedRequest,
+  AcceptResult,
+  BudgetReservation,
+  IntakeStore,
+  TipQueue,
+} from '../../../shared/ports/intake.js';
+import type {
   KeysendPayment,
   LightningNode,
   PaymentLookup,
@@ -659,3 +667,132 @@ export const recordIntent = async (harness: PayerHarness, body: TipBody = tipBod
   const leaseUntil = new Date(now.getTime() + harness.deps.remainingMs());
   return harness.ledger.markSending(String(body.tipId), 'RECEIVED', 0, now, leaseUntil);
 };
+
+// ---------------------------------------------------------------------------------------------
+// Intake (API requests, batches, budgets) and the tips queue
+
+/** Thrown by FakeIntakeStore's row writes to stand for a request dying part-way. */
+export class RowWriteFault extends Error {
+  override name = 'RowWriteFault';
+}
+
+/**
+ * In-memory IntakeStore with the DynamoDB adapter's conditions: a request or batch is recorded
+ * once, budget counters never pass their limit, batch rows are put only where absent.
+ */
+export class FakeIntakeStore implements IntakeStore {
+  readonly #requests = new Map<string, AcceptedRequest & { released: boolean }>();
+  readonly #batches = new Map<string, BatchProgressRecord>();
+  readonly #budgets = new Map<string, bigint>();
+  /** Row puts that wrote a row (a put that found its row already there is not counted). */
+  rowPuts = 0;
+  /** Set: row writes throw `RowWriteFault` once this many rows were written by this call. */
+  failRowWritesAfter: number | undefined;
+
+  async accept(request: AcceptedRequest, budgets: BudgetReservation[]): Promise<AcceptResult> {
+    const existing = this.#requests.get(request.tipId);
+    if (existing) return { status: 'duplicate', existing: copy(existing) };
+    const over = this.#reserve(request.amountMsat + request.feeLimitMsat, budgets);
+    if (over) return over;
+    this.#requests.set(request.tipId, { ...copy(request), released: false });
+    return { status: 'accepted' };
+  }
+
+  async getRequest(tipId: string) {
+    const request = this.#requests.get(tipId);
+    return request && copy(request);
+  }
+
+  async acceptBatch(batch: AcceptedBatch, budgets: BudgetReservation[]) {
+    const existing = this.#batches.get(batch.batchId);
+    if (existing) return { status: 'duplicate' as const, existing: copy(existing) };
+    const over = this.#reserve(batch.totalMsat + batch.feeLimitMsat, budgets);
+    if (over) return over;
+    this.#batches.set(batch.batchId, {
+      ...copy(batch),
+      succeededCount: 0,
+      failedCount: 0,
+      succeededMsat: 0n,
+      failedMsat: 0n,
+      feeMsat: 0n,
+      rowsWritten: false,
+    });
+    return { status: 'accepted' as const };
+  }
+
+  async recordBatchRows(batchId: string, rows: AcceptedRequest[]) {
+    let written = 0;
+    for (const row of rows) {
+      if (this.failRowWritesAfter !== undefined && written >= this.failRowWritesAfter) {
+        throw new RowWriteFault(`row writes of ${batchId} died after ${written} rows`);
+      }
+      if (this.#requests.has(row.tipId)) continue;
+      this.#requests.set(row.tipId, { ...copy(row), released: false });
+      this.rowPuts += 1;
+      written += 1;
+    }
+    const batch = this.#batches.get(batchId);
+    if (batch) batch.rowsWritten = true;
+  }
+
+  async getBatch(batchId: string) {
+    const batch = this.#batches.get(batchId);
+    return batch && copy(batch);
+  }
+
+  async listBatchRequests(batchId: string) {
+    return [...this.#requests.values()]
+      .filter((request) => request.batchId === batchId)
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+      .map(({ released: _released, ...request }) => copy(request));
+  }
+
+  /** Test view: the payer released a row's budget (its tip FAILED). */
+  release(tipId: string): void {
+    const request = this.#requests.get(tipId);
+    if (!request || request.released) throw new Error(`fake: ${tipId} is not held`);
+    request.released = true;
+    for (const key of request.budgetKeys) {
+      const reserved = request.amountMsat + request.feeLimitMsat;
+      this.#budgets.set(key, (this.#budgets.get(key) ?? 0n) - reserved);
+    }
+  }
+
+  /** Test view: a request with its released flag. */
+  peekRequest(tipId: string) {
+    const request = this.#requests.get(tipId);
+    return request && copy(request);
+  }
+
+  async getBudgetUsed(key: string) {
+    return this.#budgets.get(key) ?? 0n;
+  }
+
+  /** Test view: msat reserved on a budget counter. */
+  reserved(key: string): bigint {
+    return this.#budgets.get(key) ?? 0n;
+  }
+
+  #reserve(amountMsat: bigint, budgets: BudgetReservation[]) {
+    for (const reservation of budgets) {
+      const usedMsat = this.#budgets.get(reservation.key) ?? 0n;
+      if (usedMsat + amountMsat > reservation.limitMsat) {
+        return { status: 'over-budget' as const, reservation, usedMsat };
+      }
+    }
+    for (const reservation of budgets) {
+      this.#budgets.set(reservation.key, (this.#budgets.get(reservation.key) ?? 0n) + amountMsat);
+    }
+    return undefined;
+  }
+}
+
+type BatchProgressRecord = Awaited<ReturnType<IntakeStore['getBatch']>> & object;
+
+/** A TipQueue that keeps every message sent, in order. */
+export class FakeTipQueue implements TipQueue {
+  readonly sent: string[] = [];
+  async send(messages: string[]) {
+    this.sent.push(...messages);
+  }
+}

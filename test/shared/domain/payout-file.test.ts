@@ -66,6 +66,15 @@ describe('parsePayoutCsv accepts', () => {
 describe('parsePayoutCsv rejects', () => {
   it.each([
     {
+      description: 'a memo and custom value together over the custom records budget',
+      text: csv(HEADER, `${P1},21,${'m'.repeat(400)},696969,${'w'.repeat(200)}`),
+      error: {
+        line: 2,
+        message:
+          /^line 2: custom records take \d+ bytes of the onion, \d+ over the 600-byte budget: shorten memo \(\d+ bytes\), custom_value \(\d+ bytes\)$/,
+      },
+    },
+    {
       description: 'a pubkey off the curve',
       text: csv(HEADER, `${OFF_CURVE},21,hi`),
       error: { line: 2, message: /^line 2: pubkey 02.+ is not a point on secp256k1/ },
@@ -379,6 +388,17 @@ describe('parsePayoutJson', () => {
     ],
   });
   it.each([
+    {
+      description: 'a custom value over the custom records budget',
+      args: {
+        payouts: [{ pubkey: P1, amountSats: 1, customKey: 696969, customValue: 'w'.repeat(700) }],
+      },
+      error: {
+        line: 1,
+        message:
+          /^row 1: custom records take \d+ bytes of the onion, \d+ over the 600-byte budget: shorten customValue/,
+      },
+    },
     {
       description: 'null',
       args: null,

@@ -359,12 +359,53 @@ describe('parseValueBlockXml', () => {
       xml: `<!-- channel value --><pc:value type="lightning" method="keysend"><pc:valueRecipient type="node" address="${B}" split="1"/><pc:valueTimeSplit startTime="60" duration="30" remotePercentage="90"/></pc:value>`,
       expected: [{ type: 'node', address: B, split: 1, fee: false }],
     },
+    {
+      description: 'character references, and attribute values kept as written (spaces too)',
+      xml: xmlBlock(
+        xmlRecipient(
+          `name="&#x41;l &#233;&#x1F399;" type="node" address="${B}" split="1" customKey="696969" customValue=" w 1 "`,
+        ),
+      ),
+      expected: [
+        {
+          type: 'node',
+          name: 'Al é🎙',
+          address: B,
+          split: 1,
+          fee: false,
+          customKey: '696969',
+          customValue: ' w 1 ',
+        },
+      ],
+    },
   ])('parses $description', ({ xml, expected }) => {
     expect(parseValueBlockXml(xml)).toEqual(expected);
   });
 
   it.each([
     { description: 'an empty string', xml: '', error: /^value block XML is empty/ },
+    {
+      description: 'a DOCTYPE whose entities expand past the parser limit (billion laughs)',
+      xml: `<!DOCTYPE value [<!ENTITY big "${'x'.repeat(9_000)}">]>${xmlBlock(
+        xmlRecipient(`name="${'&big;'.repeat(20)}" type="node" address="${A}" split="1"`),
+      )}`,
+      error: /^value block has a <!DOCTYPE …>: a podcast:value element needs no document type/,
+    },
+    {
+      description: 'a DOCTYPE declaring more entities than the parser allows',
+      xml: `<!DOCTYPE value [${Array.from({ length: 1_001 }, (_, i) => `<!ENTITY e${i} "x">`).join('')}]>${xmlBlock(xmlRecipient(`type="node" address="${A}" split="1"`))}`,
+      error: /^value block has a <!DOCTYPE …>/,
+    },
+    {
+      description: 'a character reference to a character XML does not allow',
+      xml: xmlBlock(xmlRecipient(`name="a&#0;b" type="node" address="${A}" split="1"`)),
+      error: /^name has the character reference &#0;, which is not a character XML allows/,
+    },
+    {
+      description: 'a split too large for exact shares',
+      xml: xmlBlock(xmlRecipient(`type="node" address="${A}" split="1000000001"`)),
+      error: /^recipient 1 split 1000000001 is above the largest split of 1,000,000,000 shares/,
+    },
     {
       description: 'XML that is not well-formed',
       xml: '<podcast:value type="lightning">\n<podcast:valueRecipient split="1">\n</podcast:value>',
@@ -610,6 +651,11 @@ describe('parseValueBlockJson', () => {
   });
   it.each([
     {
+      description: 'a split that overflows to Infinity in shares (1e303)',
+      args: withRecipient({ type: 'node', address: C, split: 1e303 }),
+      error: /^recipient 2 split 1e\+303 is above the largest split of 1,000,000,000 shares/,
+    },
+    {
       description: 'null',
       args: null,
       error:
@@ -747,6 +793,11 @@ describe('parseSplitList', () => {
       description: 'a missing split',
       args: [{ pubkey: A }],
       error: /^recipient 1 split is required$/,
+    },
+    {
+      description: 'a split that overflows to Infinity in shares (1e303)',
+      args: [{ pubkey: A, split: 1e303 }],
+      error: /^recipient 1 split 1e\+303 is above the largest split/,
     },
     {
       description: 'a numeric customKey (this API takes digits as a string)',
