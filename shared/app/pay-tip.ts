@@ -47,8 +47,11 @@ export type PayOutcome =
   | { kind: 'failed'; tip: TipRecord; code: string; reason: string }
   | { kind: 'already-failed'; tip: TipRecord }
   | { kind: 'in-flight'; tip: TipRecord }
-  /** Another invocation holds the attempt's lease: only it may decide the attempt until `until`. */
-  | { kind: 'leased'; tip: TipRecord; until: string }
+  /**
+   * LND's answer cannot decide the attempt yet: its send may still reach LND until `until` (the
+   * lease plus its grace). A redelivery or the reconciler decides after that.
+   */
+  | { kind: 'leased'; tip: TipRecord; until: string; reason: string }
   | { kind: 'rejected'; reason: string }
   | { kind: 'conflict'; reason: string };
 
@@ -95,9 +98,7 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
   if (outcome.kind === 'leased') {
     // SQS brings the message back after its visibility timeout (in AWS 6× the function timeout,
     // so past the lease): the owner has finished it by then, or the redelivery decides.
-    throw new TransientPaymentError(
-      `tip ${tip.tipId}: attempt ${outcome.tip.attempt} belongs to another invocation until ${outcome.until}; retrying later`,
-    );
+    throw new TransientPaymentError(outcome.reason);
   }
   return outcome;
 };
@@ -240,12 +241,28 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
       return { kind: 'in-flight', tip };
     case 'failed':
     case 'not_found':
-      if (owned) return { kind: 'leased', tip, until: tip.leaseUntil as string };
+      if (owned) {
+        return leased(
+          tip,
+          deps,
+          `tip ${tip.tipId}: attempt ${tip.attempt} belongs to another invocation until its lease ends; retrying later`,
+        );
+      }
       // LND never took it, or canceled it: pay again, same hash, next attempt.
       if (lookup.status === 'not_found') return pay(await startAttempt(tip, 'SENDING', deps), deps);
       return decideFailure(tip, lookup, deps);
   }
 };
+
+/** The attempt's send may still reach LND until its lease and grace have passed. */
+const leased = (tip: TipRecord, deps: PayerDeps, reason: string): PayOutcome => ({
+  kind: 'leased',
+  tip,
+  until: new Date(
+    Date.parse(tip.leaseUntil ?? deps.now().toISOString()) + deps.policy.leaseGraceMs,
+  ).toISOString(),
+  reason,
+});
 
 /** Failures that an interruption can cause although a route exists (a node restart, a lost stream). */
 const RETRY_AFTER_INTERRUPTION = new Set<PermanentFailureCode>([
@@ -267,7 +284,9 @@ const decideFailure = async (
   lookup: { code: PermanentFailureCode; message: string },
   deps: PayerDeps,
 ): Promise<PayOutcome> => {
-  if (RETRY_AFTER_INTERRUPTION.has(lookup.code) && tip.attempt < MAX_ATTEMPTS) {
+  // Attempts whose send never reached LND (the lease was given up) are not tries.
+  const sends = tip.attempt - (tip.unsentAttempts ?? 0);
+  if (RETRY_AFTER_INTERRUPTION.has(lookup.code) && sends < MAX_ATTEMPTS) {
     deps.log?.('interrupted attempt failed in LND, trying again', {
       tipId: tip.tipId,
       attempt: tip.attempt,
@@ -341,17 +360,17 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     }
     if (error instanceof AmbiguousPaymentError) {
       deps.log?.('payment outcome unknown, asking LND', { tipId: tip.tipId, error: error.message });
-      // Our one send for this attempt has ended and older ones are fenced by their leases: LND's
-      // answer now is final for every send of this hash so far.
       const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
       if (lookup.status === 'succeeded') return finish(tip, lookup, deps);
-      if (lookup.status === 'failed') return decideFailure(tip, lookup, deps);
       if (lookup.status === 'in_flight') return { kind: 'in-flight', tip };
-      throw new TransientPaymentError(
-        `LND has no payment for tip ${tip.tipId} after: ${error.message}`,
-        {
-          cause: error,
-        },
+      // "Failed" or "not found" may predate our own send, which may still be on its way to LND
+      // (the wait ran out before LND registered it; a dropped stream may have carried it). Keep
+      // the lease: once it has passed, every send of this attempt has landed and the next
+      // delivery or the reconciler decides from what LND says then.
+      return leased(
+        tip,
+        deps,
+        `LND has ${lookup.status === 'failed' ? `only an earlier failure (${lookup.code})` : 'no payment'} for tip ${tip.tipId} after: ${error.message}; decided once attempt ${tip.attempt}'s lease has passed`,
       );
     }
     throw error;

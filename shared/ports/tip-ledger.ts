@@ -31,6 +31,8 @@ export interface TipRecord {
    * attempt's and must not decide this one. Fixed when the attempt is recorded, never extended.
    */
   leaseUntil?: string;
+  /** Attempts whose lease was given up because their send never reached LND: not tries. */
+  unsentAttempts?: number;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
   /** The signed receipt (JSON) once SUCCEEDED. */
@@ -113,8 +115,9 @@ export interface TipLedger {
     leaseUntil: Date,
   ): Promise<TipRecord>;
   /**
-   * Gives up the lease of `tip`'s attempt (its owner will not send for it), if the tip is still
-   * SENDING at that attempt; does nothing otherwise.
+   * Gives up the lease of `tip`'s attempt (its send never reached LND, and its owner will not send
+   * for it) and counts the attempt as unsent, if the tip is still SENDING at that attempt; does
+   * nothing otherwise.
    */
   releaseLease(tip: TipRecord): Promise<void>;
   /**

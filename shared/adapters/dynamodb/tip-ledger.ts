@@ -281,10 +281,16 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
           new UpdateCommand({
             TableName: tables.tips,
             Key: { tipId: tip.tipId },
-            UpdateExpression: 'REMOVE leaseUntil',
-            ConditionExpression: '#state = :sending AND attempt = :attempt',
+            UpdateExpression: 'REMOVE leaseUntil ADD unsentAttempts :one',
+            // Only while the lease is still there: a second release must not count twice.
+            ConditionExpression:
+              '#state = :sending AND attempt = :attempt AND attribute_exists(leaseUntil)',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':sending': 'SENDING', ':attempt': tip.attempt },
+            ExpressionAttributeValues: {
+              ':sending': 'SENDING',
+              ':attempt': tip.attempt,
+              ':one': 1,
+            },
           }),
         );
       } catch (error) {

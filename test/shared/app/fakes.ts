@@ -3,6 +3,7 @@
  * DynamoDB adapter's conditions (shared/adapters/dynamodb/tip-ledger.ts) exactly: a use case that
  * is wrong about a condition fails here the way it would against DynamoDB.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { schnorr } from '@noble/secp256k1';
 import type { PayerPolicy } from '../../../shared/config/payer-config.js';
 import '../../../shared/domain/secp.js';
@@ -147,7 +148,10 @@ export class FakeTipLedger implements TipLedger {
   async releaseLease(tip: TipRecord) {
     await this.io();
     const stored = this.#tips.get(tip.tipId);
-    if (stored?.state === 'SENDING' && stored.attempt === tip.attempt) delete stored.leaseUntil;
+    if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) return;
+    if (stored.leaseUntil === undefined) return;
+    delete stored.leaseUntil;
+    stored.unsentAttempts = (stored.unsentAttempts ?? 0) + 1;
   }
 
   async markSucceeded(
@@ -510,6 +514,15 @@ export const PREIMAGE_KEY_V2 = new Uint8Array(32).fill(0x43);
 export const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
 export const RECEIPT_PUBLIC_KEY = hex(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY));
 export const START = new Date('2026-01-02T03:00:00.000Z');
+
+/** The preimage (hex) as DESIGN.md specifies it, computed without the code under test. */
+export const specPreimage = (tipId: string, key = PREIMAGE_KEY_V1) =>
+  createHmac('sha256', key).update(`tipstream:v1:${tipId}`).digest('hex');
+/** The payment hash (hex) of `specPreimage`. */
+export const specHash = (tipId: string, key = PREIMAGE_KEY_V1) =>
+  createHash('sha256')
+    .update(Buffer.from(specPreimage(tipId, key), 'hex'))
+    .digest('hex');
 
 export const POLICY: PayerPolicy = {
   maxTipMsat: 10_000_000_000n,

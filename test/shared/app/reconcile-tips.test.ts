@@ -1,4 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { driveTip, type PayerDeps } from '../../../shared/app/pay-tip.js';
 import { reconcileStuckTips } from '../../../shared/app/reconcile-tips.js';
@@ -10,17 +9,15 @@ import {
   makePayer,
   type PayerHarness,
   POLICY,
-  PREIMAGE_KEY_V1,
   RECEIPT_PUBLIC_KEY,
   recordIntent,
+  specHash,
+  specPreimage,
   tipBody,
   tipMessage,
 } from './fakes.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-const specPreimage = (tipId: string) =>
-  createHmac('sha256', PREIMAGE_KEY_V1).update(`tipstream:v1:${tipId}`).digest();
-const specHash = (tipId: string) => createHash('sha256').update(specPreimage(tipId)).digest('hex');
 
 const MINUTE = 60_000;
 const options = { stuckAfterMs: POLICY.stuckAfterMs, limit: 100 };
@@ -47,7 +44,10 @@ describe('reconcileStuckTips', () => {
 
     h.lightning
       .scriptLookupFor(specHash('err'), { status: 'throw', error: new Error('LND timed out') })
-      .scriptLookupFor(specHash('done'), { status: 'succeeded', preimage: specPreimage('done') })
+      .scriptLookupFor(specHash('done'), {
+        status: 'succeeded',
+        preimage: Buffer.from(specPreimage('done'), 'hex'),
+      })
       .scriptLookupFor(specHash('lost'), {
         status: 'failed',
         code: 'REJECTED_BY_DESTINATION',
@@ -80,7 +80,9 @@ describe('reconcileStuckTips', () => {
 
     // Oldest first; the fresh tip is never looked up; only hashes LND never saw are paid (a
     // RECEIVED tip has no payment to look up).
-    expect(h.lightning.lookupCalls).toEqual(['err', 'done', 'lost', 'never', 'slow'].map(specHash));
+    expect(h.lightning.lookupCalls).toEqual(
+      ['err', 'done', 'lost', 'never', 'slow'].map((tipId) => specHash(tipId)),
+    );
     expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([
       specHash('never'),
       specHash('received'),
