@@ -115,7 +115,8 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     const enqueued = messages.map((body) => (JSON.parse(body) as { tipId: string }).tipId);
     expect(enqueued.sort()).toEqual([...expectedTipIds].sort());
 
-    // The budget was reserved once, by the first request, for the whole batch.
+    // The budget was reserved once, by the first request, for the whole batch: every row's
+    // amount and its routing-fee limit (the 10-sat minimum for rows this small).
     const batch = await intake.getBatch(batchId);
     expect(batch?.rowsWritten).toBe(true);
     const doc = documentClient(f.clients.dynamodb);
@@ -123,6 +124,7 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     const { Item } = await doc.send(
       new GetCommand({ TableName: LOCAL_TABLE_NAMES.budgets, Key: { budgetKey: platformDay } }),
     );
-    expect(Number(Item?.reservedMsat)).toBe(totalMsat);
+    expect(Number(Item?.reservedMsat)).toBe(totalMsat + 250 * 10_000);
+    expect(batch?.feeLimitMsat).toBe(250n * 10_000n);
   });
 });
