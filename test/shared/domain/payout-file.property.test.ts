@@ -18,10 +18,11 @@ import {
   parsePayoutJson,
 } from '../../../shared/domain/payout-file.js';
 import { parseTipRequest } from '../../../shared/domain/tip-request.js';
+import { fcParams } from '../../support/fast-check.js';
 import { G, pubkeyHex } from './helpers.js';
 
 // A failure's shrinking stops after a minute: long strings shrink slowly.
-const RUNS = { seed: 20_261_130, numRuns: 3_000, interruptAfterTimeLimit: 60_000 } as const;
+const RUNS = { ...fcParams(3_000), interruptAfterTimeLimit: 60_000 };
 const POLICY: PayoutPolicy = { maxMsat: 1_000_000_000n, allowMsat: false, maxRows: 20 };
 
 /** The tip request the API builds of a row (functions/api/handler.ts, shared/app/accept-batch.ts). */
