@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ValidationError } from '../shared/domain/errors.js';
+import { QueueChoiceError } from '../shared/ports/errors.js';
 import type { ActionRunner } from './commands/common.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerPayout } from './commands/payout.js';
@@ -132,7 +133,7 @@ export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode 
     code = error.exitCode;
     message = error.message;
     hint = error.hint;
-  } else if (error instanceof ValidationError) {
+  } else if (error instanceof ValidationError || error instanceof QueueChoiceError) {
     code = EXIT.USAGE;
     message = error.message;
   } else if (isUnreachable(error)) {

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
 import { readStackConfig, runPaths } from './config.js';
-import { localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
 import { waitFor } from './wait.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { PayerPolicy } from '../config/payer-config.js';
 import { budgetWindows, describeBudgetExceeded } from '../domain/budget-window.js';
 import { AmountAboveMaximumError } from '../domain/errors.js';
 import { type FeePolicy, maxFeeMsat } from '../domain/fee-limit.js';
+import type { PayerPolicy } from '../domain/payer-policy.js';
 import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type {
   AcceptedRequest,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** One lnd node of the local stack (or the operator's hosted node). */
@@ -96,6 +97,21 @@ export const readStackFile = async (path: string): Promise<StackFile | undefined
   }
   return parsed.data;
 };
+
+type Env = Record<string, string | undefined>;
+
+/** The run folder: `TIPSTREAM_RUN_DIR` (default `.tipstream`), relative to the project folder. */
+export const resolveRunDir = (env: Env = process.env, projectDir = process.cwd()): string =>
+  resolve(projectDir, env.TIPSTREAM_RUN_DIR || '.tipstream');
+
+/** Where a running stack records itself in its run folder. */
+export const stackFilePath = (runDir: string): string => join(runDir, 'stack.json');
+
+/** The stack.json of the local stack started in `projectDir`, if one was. */
+export const readLocalStack = (
+  env: Env = process.env,
+  projectDir = process.cwd(),
+): Promise<StackFile | undefined> => readStackFile(stackFilePath(resolveRunDir(env, projectDir)));
 
 /** Finds a node by name, with an error that lists the names there are. */
 export const stackNode = (stack: StackFile, name: string): LightningNode => {

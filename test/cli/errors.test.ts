@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summariseDeadLetter } from '../../cli/dead-letters.js';
 import { ApiProblemError, exitCodeForStatus } from '../../cli/errors.js';
 import { EXIT } from '../../cli/exit-codes.js';
+import { summariseDeadLetter } from '../../shared/adapters/sqs/dead-letter-queue.js';
 
 describe('exitCodeForStatus', () => {
   it.each([

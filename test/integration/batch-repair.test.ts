@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { apiClient, newTestPlatform, receiveAll, useApiOnly } from './helpers.js';
 import { fakeRecipients } from './seed-tips.js';
 

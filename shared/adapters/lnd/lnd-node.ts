@@ -1,5 +1,6 @@
 import {
   type AuthenticatedLnd,
+  authenticatedLndGrpc,
   type GetPaymentResult,
   getNode,
   getPayment,
@@ -292,3 +293,9 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
     getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
   };
 };
+
+/** The operator's node over gRPC: socket, TLS cert and macaroon (both base64). */
+export const connectLndNode = (
+  credentials: { socket: string; cert: string; macaroon: string },
+  options: LndNodeOptions,
+): LightningNode => createLndNode(authenticatedLndGrpc(credentials).lnd, options);

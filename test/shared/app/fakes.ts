@@ -4,14 +4,9 @@
  * is wrong about a condition fails here the way it would against DynamoDB.
  */
 import { schnorr } from '@noble/secp256k1';
-import type { PayerPolicy } from '../../../shared/config/payer-config.js';
 import '../../../shared/domain/secp.js';
-import {
-  type PayerDeps,
-  type PayerKeys,
-  type PayerStep,
-  payTipMessage,
-} from '../../../shared/app/pay-tip.js';
+import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
+import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -33,6 +28,7 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../../shared/ports/lightning-node.js';
+import type { PayerKeys } from '../../../shared/ports/payer-keys.js';
 import {
   firstRecord,
   type NewTip,

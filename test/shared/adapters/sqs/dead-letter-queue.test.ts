@@ -8,7 +8,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { listDeadLetters, redriveDeadLetters } from '../../cli/dead-letters.js';
+import {
+  listDeadLetters,
+  redriveDeadLetters,
+} from '../../../../shared/adapters/sqs/dead-letter-queue.js';
 
 const DLQ = 'http://sqs.local/dlq';
 const QUEUE = 'http://sqs.local/tips';
