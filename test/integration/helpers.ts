@@ -26,6 +26,7 @@ import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
+import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
 /** Clients on the real local stack for the payer's integration tests. */
@@ -50,14 +51,14 @@ export const tipRequest = <T extends Record<string, unknown> = Record<never, nev
   stack: StackFile,
   recipient: string,
   overrides: T = {} as T,
-) => ({
-  version: 1,
-  tipId: `it-${randomUUID()}`,
-  platformId: 'integration-tests',
-  recipientPubkey: stackNode(stack, recipient).pubkey,
-  amountMsat: 1_000_000,
-  ...overrides,
-});
+) =>
+  buildTipRequest({
+    tipId: `it-${randomUUID()}`,
+    platformId: 'integration-tests',
+    recipientPubkey: stackNode(stack, recipient).pubkey,
+    amountMsat: 1_000_000,
+    ...overrides,
+  });
 
 /**
  * A private queue (with its own DLQ) on the stack's ElasticMQ, so a test's messages reach only
