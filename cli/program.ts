@@ -25,7 +25,7 @@ Output: people-friendly text; --json prints one JSON document on stdout (progres
 go to stderr). A progress bar is drawn only when stderr is a terminal.`;
 
 /** Builds the `tipstream` program; `run` gives each action its context and records its exit code. */
-export const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command => {
+const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command => {
   const program = new Command('tipstream')
     .description(
       'Tipstream operator CLI: Lightning keysend tips, payouts and splits through the Tipstream API',
@@ -125,7 +125,7 @@ const findCause = <T>(
 };
 
 /** Prints an error (and with --json, an error document on stdout) and returns its exit code. */
-export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode => {
+const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode => {
   let code: ExitCode;
   let message: string;
   let hint: string | undefined;

@@ -116,10 +116,7 @@ export const loadStack = (
  * The secret in `--secret-file`. An empty file is an error (not a silent fall back to another
  * secret); a file other users may read is used, with a warning that says how to close it.
  */
-export const readSecretFile = async (
-  path: string,
-  warn: (text: string) => void,
-): Promise<string> => {
+const readSecretFile = async (path: string, warn: (text: string) => void): Promise<string> => {
   const fail = (error: NodeJS.ErrnoException): never => {
     throw new UsageError(`cannot read --secret-file ${path}: ${error.code ?? error.message}`);
   };

@@ -29,7 +29,7 @@ const deadLetters = async () => ({
   ...(await import('../../shared/adapters/sqs/dead-letter-queue.js')),
 });
 
-export const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { max: string }) => {
+const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { max: string }) => {
   const max = parsePositiveInt(options.max, '--max');
   const { listDeadLetters, openDeadLetterQueue, queueDepth } = await deadLetters();
   const { sqs, dlqUrl } = openDeadLetterQueue(options, ctx.env, await ctx.stack());
@@ -57,10 +57,7 @@ export const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { ma
   }
 };
 
-export const dlqRedriveCommand = async (
-  ctx: CliContext,
-  options: QueueFlags & { max?: string },
-) => {
+const dlqRedriveCommand = async (ctx: CliContext, options: QueueFlags & { max?: string }) => {
   const max = options.max === undefined ? undefined : parsePositiveInt(options.max, '--max');
   const { openDeadLetterQueue, redriveDeadLetters, redriveTarget } = await deadLetters();
   const { sqs, dlqUrl, configuredQueue } = openDeadLetterQueue(options, ctx.env, await ctx.stack());

@@ -20,7 +20,7 @@ export const LND_BUILD_TAGS = [
   'routerrpc',
 ];
 
-export interface ExternalLnd {
+interface ExternalLnd {
   socket: string;
   certPath: string;
   macaroonPath: string;

@@ -30,10 +30,10 @@ interface LocalKeys {
 }
 
 /** The platform `npm start` registers so a newcomer can call the API at once. */
-export const LOCAL_PLATFORM_ID = 'local-dev';
+const LOCAL_PLATFORM_ID = 'local-dev';
 
 /** The local platform's signing secret, kept beside the keys (never committed). */
-export const ensureLocalPlatformSecret = async (runDir: string): Promise<string> => {
+const ensureLocalPlatformSecret = async (runDir: string): Promise<string> => {
   const path = join(runDir, 'platform-secret');
   await writeFile(path, newPlatformSecret(new Date()).secret, { mode: 0o600, flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {

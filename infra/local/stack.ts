@@ -23,7 +23,7 @@ import type { Progress } from './progress.js';
 import { NODES, startRegtestNetwork } from './regtest-network.js';
 import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './supervisor.js';
 
-export class StackError extends Error {
+class StackError extends Error {
   override name = 'StackError';
 }
 

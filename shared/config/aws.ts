@@ -7,7 +7,7 @@ type Env = Record<string, string | undefined>;
  * ElasticMQ) and explicit keys when `env` carries them (the local stack); otherwise the SDK's
  * default chain (the Lambda role).
  */
-export const awsClientConfig = (env: Env, endpoint: string | undefined) => ({
+const awsClientConfig = (env: Env, endpoint: string | undefined) => ({
   region: env.TIPSTREAM_AWS_REGION ?? env.AWS_REGION ?? 'us-east-1',
   ...(endpoint ? { endpoint } : {}),
   ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

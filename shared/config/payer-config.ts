@@ -30,7 +30,7 @@ const EnvSchema = z.object({
   TIPSTREAM_LEASE_GRACE_MS: intFrom(30_000, 0),
 });
 
-export class PayerConfigError extends Error {
+class PayerConfigError extends Error {
   override name = 'PayerConfigError';
 }
 

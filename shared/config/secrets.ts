@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { secp } from '../domain/secp.js';
 import type { PayerKeys } from '../ports/payer-keys.js';
 
-export class SecretsConfigError extends Error {
+class SecretsConfigError extends Error {
   override name = 'SecretsConfigError';
 }
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** One lnd node of the local stack (or the operator's hosted node). */
-export const LightningNodeSchema = z.object({
+const LightningNodeSchema = z.object({
   name: z.string(),
   role: z.enum(['operator', 'router', 'creator']),
   pubkey: z.string().regex(/^0[23][0-9a-f]{64}$/),
@@ -29,7 +29,7 @@ const ProcessRecordSchema = z.object({
  * `.tipstream/stack.json`: where every part of the running stack is. Written by `npm run
  * stack:up`, read by `npm start`, the tests and the local service.
  */
-export const StackFileSchema = z.object({
+const StackFileSchema = z.object({
   version: z.literal(1),
   startedAt: z.string(),
   runDir: z.string(),
@@ -76,7 +76,7 @@ export const StackFileSchema = z.object({
 });
 export type StackFile = z.infer<typeof StackFileSchema>;
 
-export class StackFileError extends Error {
+class StackFileError extends Error {
   override name = 'StackFileError';
 }
 

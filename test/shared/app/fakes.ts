@@ -503,9 +503,9 @@ export class FakeLightningNode implements LightningNode {
 
 export const PREIMAGE_KEY_V1 = new Uint8Array(32).fill(0x42);
 export const PREIMAGE_KEY_V2 = new Uint8Array(32).fill(0x43);
-export const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
+const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
 export const RECEIPT_PUBLIC_KEY = hex(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY));
-export const START = new Date('2026-01-02T03:00:00.000Z');
+const START = new Date('2026-01-02T03:00:00.000Z');
 
 export const POLICY: PayerPolicy = {
   maxTipMsat: 10_000_000_000n,
@@ -627,7 +627,7 @@ export const tipMessage = (body: TipBody | string = tipBody(), messageId?: strin
 // Scenarios
 
 /** Thrown by a checkpoint to stand for the worker dying at that step. */
-export class CrashError extends Error {
+class CrashError extends Error {
   override name = 'CrashError';
 }
 
