@@ -115,14 +115,16 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     const enqueued = messages.map((body) => (JSON.parse(body) as { tipId: string }).tipId);
     expect(enqueued.sort()).toEqual([...expectedTipIds].sort());
 
-    // The budget was reserved once, by the first request, for the whole batch.
+    // The budget was reserved once, by the first request, for the whole batch: its amounts and
+    // their fee limits (each row's at least the 10-sat minimum fee here).
     const batch = await intake.getBatch(batchId);
+    expect(batch?.feeLimitMsat).toBe(250n * 10_000n);
     expect(batch?.rowsWritten).toBe(true);
     const doc = documentClient(f.clients.dynamodb);
     const platformDay = batch?.budgetKeys.find((budgetKey) => budgetKey.startsWith('platform#'));
     const { Item } = await doc.send(
       new GetCommand({ TableName: LOCAL_TABLE_NAMES.budgets, Key: { budgetKey: platformDay } }),
     );
-    expect(Number(Item?.reservedMsat)).toBe(totalMsat);
+    expect(Number(Item?.reservedMsat)).toBe(totalMsat + Number(batch?.feeLimitMsat));
   });
 });
