@@ -105,7 +105,7 @@ export const partKey = (base: string, index: number, count: number): string =>
   count === 1 ? base : `${base}-part${index + 1}of${count}`;
 
 /** One payout row as a CSV record the shared parser reads back to the same row. */
-export const payoutRowCsv = (row: PayoutRow): string => {
+const payoutRowCsv = (row: PayoutRow): string => {
   const fields = [row.recipient, (row.amountMsat / 1000n).toString(), row.memo ?? ''];
   if (row.customRecord) fields.push(row.customRecord.type, row.customRecord.value);
   // Text fields always quoted (an empty memo stays an empty field, not a missing one).

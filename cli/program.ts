@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ValidationError } from '../shared/domain/errors.js';
+import { QueueChoiceError } from '../shared/ports/errors.js';
 import type { ActionRunner } from './commands/common.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerPayout } from './commands/payout.js';
@@ -24,7 +25,7 @@ Output: people-friendly text; --json prints one JSON document on stdout (progres
 go to stderr). A progress bar is drawn only when stderr is a terminal.`;
 
 /** Builds the `tipstream` program; `run` gives each action its context and records its exit code. */
-export const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command => {
+const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command => {
   const program = new Command('tipstream')
     .description(
       'Tipstream operator CLI: Lightning keysend tips, payouts and splits through the Tipstream API',
@@ -124,7 +125,7 @@ const findCause = <T>(
 };
 
 /** Prints an error (and with --json, an error document on stdout) and returns its exit code. */
-export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode => {
+const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode => {
   let code: ExitCode;
   let message: string;
   let hint: string | undefined;
@@ -132,7 +133,7 @@ export const reportError = (io: CliIo, error: unknown, json: boolean): ExitCode 
     code = error.exitCode;
     message = error.message;
     hint = error.hint;
-  } else if (error instanceof ValidationError) {
+  } else if (error instanceof ValidationError || error instanceof QueueChoiceError) {
     code = EXIT.USAGE;
     message = error.message;
   } else if (isUnreachable(error)) {

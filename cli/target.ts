@@ -1,8 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { readStackConfig, runPaths } from '../infra/local/config.js';
 import { readServiceFile, type ServiceFile } from '../shared/config/service-file.js';
-import { readStackFile, type StackFile } from '../shared/config/stack-file.js';
+import { readLocalStack, resolveRunDir, type StackFile } from '../shared/config/stack-file.js';
 import { UnreachableError, UsageError } from './errors.js';
 
 /** The API the CLI talks to, and as which platform. */
@@ -108,23 +107,16 @@ export const resolveTarget = ({
 /** The project folder (where `.tipstream` lives), whatever the working directory. */
 export const projectDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** The run folder (`TIPSTREAM_RUN_DIR`, default `.tipstream` in the project). */
-export const runDir = (env: Record<string, string | undefined> = process.env): string =>
-  readStackConfig(env, projectDir).runDir;
-
 /** The local stack's stack.json, if a stack was started here. */
-export const loadStack = async (
+export const loadStack = (
   env: Record<string, string | undefined> = process.env,
-): Promise<StackFile | undefined> => readStackFile(runPaths(runDir(env)).stackFile);
+): Promise<StackFile | undefined> => readLocalStack(env, projectDir);
 
 /**
  * The secret in `--secret-file`. An empty file is an error (not a silent fall back to another
  * secret); a file other users may read is used, with a warning that says how to close it.
  */
-export const readSecretFile = async (
-  path: string,
-  warn: (text: string) => void,
-): Promise<string> => {
+const readSecretFile = async (path: string, warn: (text: string) => void): Promise<string> => {
   const fail = (error: NodeJS.ErrnoException): never => {
     throw new UsageError(`cannot read --secret-file ${path}: ${error.code ?? error.message}`);
   };
@@ -147,7 +139,7 @@ export const loadTarget = async (
   env: Record<string, string | undefined> = process.env,
   warn: (text: string) => void = () => {},
 ): Promise<ApiTarget> => {
-  const dir = runDir(env);
+  const dir = resolveRunDir(env, projectDir);
   const secretFromFile =
     flags.secretFile === undefined ? undefined : await readSecretFile(flags.secretFile, warn);
   const service = await readServiceFile(dir).catch(() => undefined);

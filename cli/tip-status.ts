@@ -20,7 +20,7 @@ export interface TipStatus {
   receipt?: SignedReceipt;
 }
 
-export const isFinal = (tip: TipStatus) => tip.status === 'SUCCEEDED' || tip.status === 'FAILED';
+const isFinal = (tip: TipStatus) => tip.status === 'SUCCEEDED' || tip.status === 'FAILED';
 
 export const getTip = async (api: ApiClient, tipId: string): Promise<TipStatus> =>
   (await api.get<TipStatus>(`/v1/tips/${encodeURIComponent(tipId)}`)).body;

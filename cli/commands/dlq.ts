@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { DeadLetter } from '../../shared/adapters/sqs/dead-letter-queue.js';
 import type { CliContext } from '../context.js';
 import { onCtrlC } from '../ctrl-c.js';
-import type { DeadLetter, QueueFlags } from '../dead-letters.js';
+import type { QueueFlags } from '../dead-letters.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNode, formatCount, renderTable, satsLabel, shortKey } from '../format.js';
 import { type ActionRunner, parsePositiveInt } from './common.js';
@@ -23,9 +24,12 @@ const stackNames = async (ctx: CliContext) =>
   new Map((await ctx.stack())?.lightning.nodes.map((node) => [node.pubkey, node.name]) ?? []);
 
 /** The SQS code, loaded only by the dlq commands (it costs every other command start-up time). */
-const deadLetters = () => import('../dead-letters.js');
+const deadLetters = async () => ({
+  ...(await import('../dead-letters.js')),
+  ...(await import('../../shared/adapters/sqs/dead-letter-queue.js')),
+});
 
-export const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { max: string }) => {
+const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { max: string }) => {
   const max = parsePositiveInt(options.max, '--max');
   const { listDeadLetters, openDeadLetterQueue, queueDepth } = await deadLetters();
   const { sqs, dlqUrl } = openDeadLetterQueue(options, ctx.env, await ctx.stack());
@@ -53,10 +57,7 @@ export const dlqListCommand = async (ctx: CliContext, options: QueueFlags & { ma
   }
 };
 
-export const dlqRedriveCommand = async (
-  ctx: CliContext,
-  options: QueueFlags & { max?: string },
-) => {
+const dlqRedriveCommand = async (ctx: CliContext, options: QueueFlags & { max?: string }) => {
   const max = options.max === undefined ? undefined : parsePositiveInt(options.max, '--max');
   const { openDeadLetterQueue, redriveDeadLetters, redriveTarget } = await deadLetters();
   const { sqs, dlqUrl, configuredQueue } = openDeadLetterQueue(options, ctx.env, await ctx.stack());

@@ -72,7 +72,7 @@ const watchOptions = (ctx: CliContext, flags: WatchFlags, batchIds: string[], ou
  * batches when the file is over the API's per-request limits), watch, summarise, write the
  * result CSV.
  */
-export const payoutCommand = async (ctx: CliContext, file: string, options: PayoutOptions) => {
+const payoutCommand = async (ctx: CliContext, file: string, options: PayoutOptions) => {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read payout file ${file}: ${error.code ?? error.message}`);
   });
@@ -237,7 +237,7 @@ const submitPlans = async (
 };
 
 /** `tipstream payout status <batchId…>`: resume watching (and write the result CSV). */
-export const payoutStatusCommand = async (
+const payoutStatusCommand = async (
   ctx: CliContext,
   batchIds: string[],
   options: WatchFlags & { out?: string },

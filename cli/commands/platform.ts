@@ -1,32 +1,40 @@
 import type { Command } from 'commander';
-import type { openPlatformAdmin } from '../../infra/local/platform-admin.js';
-import { PlatformAdminError } from '../../shared/app/platforms.js';
+import {
+  createPlatform,
+  PlatformAdminError,
+  revokePlatformSecret,
+  rotatePlatformSecret,
+} from '../../shared/app/platforms.js';
 import { ValidationError } from '../../shared/domain/errors.js';
-import { parseGracePeriod } from '../../shared/domain/platform-secrets.js';
-import { PlatformExistsError } from '../../shared/ports/intake.js';
+import { activeSecrets, parseGracePeriod } from '../../shared/domain/platform-secrets.js';
+import {
+  PlatformExistsError,
+  type PlatformRecord,
+  type PlatformStore,
+} from '../../shared/ports/intake.js';
 import type { CliContext } from '../context.js';
 import { UnreachableError, UsageError } from '../errors.js';
 import { projectDir } from '../target.js';
 import { type ActionRunner, parsePositiveInt } from './common.js';
 
-const platformAdmin = () => import('../../infra/local/platform-admin.js');
-
 /** Runs one platform admin step with the DynamoDB client closed after, errors mapped to exit codes. */
 const withAdmin = async <T>(
   ctx: CliContext,
-  step: (admin: Awaited<ReturnType<typeof openPlatformAdmin>>) => Promise<T>,
+  step: (store: PlatformStore) => Promise<T>,
 ): Promise<T> => {
   // The DynamoDB client is loaded only by the platform commands (start-up time of the others).
-  const { NoPlatformTableError, openPlatformAdmin } = await platformAdmin();
-  let admin: Awaited<ReturnType<typeof openPlatformAdmin>>;
+  const { NoPlatformTableError, openPlatformStore } = await import(
+    '../../shared/config/platform-store.js'
+  );
+  let admin: Awaited<ReturnType<typeof openPlatformStore>>;
   try {
-    admin = await openPlatformAdmin(ctx.env, projectDir);
+    admin = await openPlatformStore(ctx.env, projectDir);
   } catch (error) {
     if (error instanceof NoPlatformTableError) throw new UnreachableError(error.message);
     throw error;
   }
   try {
-    return await step(admin);
+    return await step(admin.store);
   } catch (error) {
     if (error instanceof PlatformAdminError) throw new UsageError(error.message);
     if (error instanceof PlatformExistsError) {
@@ -39,6 +47,53 @@ const withAdmin = async <T>(
     admin.close();
   }
 };
+
+/** What `create` prints: the secret is shown once. */
+const describeCreated = (platform: PlatformRecord, secret: string) =>
+  `created platform ${platform.platformId} (daily limit ${platform.dailyLimitSats.toLocaleString('en-US')} sats)\n` +
+  `signing secret (shown once; store it in the platform's backend):\n${secret}\n`;
+
+/** The active secrets of a platform as `id` or `id (expires <time>)`, never the secrets. */
+const describeSecrets = (platform: PlatformRecord, now = new Date()) =>
+  activeSecrets(platform.secrets, now)
+    .map((entry) =>
+      entry.expiresAt ? `${entry.secretId} (expires ${entry.expiresAt})` : entry.secretId,
+    )
+    .join(', ');
+
+/** What `rotate-secret` prints. */
+const describeRotated = (platform: PlatformRecord, secret: string) => {
+  const previous = platform.secrets[1];
+  return (
+    `new signing secret for ${platform.platformId} (${previous?.expiresAt ? `the previous one stays valid until ${previous.expiresAt}` : 'the previous one is revoked'}):\n${secret}\n` +
+    `active secrets: ${describeSecrets(platform)}\n`
+  );
+};
+
+/** What `revoke-secret` prints. */
+const describeRevoked = (platform: PlatformRecord, secretId: string) =>
+  `revoked ${secretId} of ${platform.platformId}: requests signed with it are refused from now on\n` +
+  `active secrets: ${describeSecrets(platform)}\n`;
+
+/** One line of `list`. */
+const describePlatform = (platform: PlatformRecord) =>
+  `${platform.platformId.padEnd(24)} ${platform.dailyLimitSats.toLocaleString('en-US').padStart(14)} sats/day  ${activeSecrets(platform.secrets, new Date()).length} active secret(s)  since ${platform.createdAt}\n`;
+
+/** A platform for output: never its secrets, only the active ones' ids and expiry. */
+const platformSummary = (platform: PlatformRecord) => ({
+  platformId: platform.platformId,
+  name: platform.name,
+  dailyLimitSats: platform.dailyLimitSats,
+  createdAt: platform.createdAt,
+  secretIds: activeSecrets(platform.secrets, new Date()).map((entry) => entry.secretId),
+  secrets: activeSecrets(platform.secrets, new Date()).map(
+    ({ secretId, createdAt, expiresAt }) => ({
+      secretId,
+      createdAt,
+      ...(expiresAt ? { expiresAt } : {}),
+    }),
+  ),
+});
 
 /** `--grace` in seconds; a bad value is a usage error (exit 2). */
 const parseGrace = (raw: string): number => {
@@ -70,10 +125,9 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
           options: { dailyLimitSats: string; name?: string },
         ) => {
           const dailyLimitSats = parsePositiveInt(options.dailyLimitSats, '--daily-limit-sats');
-          const { platform: created, secret } = await withAdmin(ctx, (admin) =>
-            admin.create({ platformId, name: options.name, dailyLimitSats }),
+          const { platform: created, secret } = await withAdmin(ctx, (store) =>
+            createPlatform(store, { platformId, name: options.name, dailyLimitSats }),
           );
-          const { describeCreated, platformSummary } = await platformAdmin();
           ctx.printJson({ ...platformSummary(created), secret });
           if (!ctx.json) ctx.io.stdout.write(describeCreated(created, secret));
         },
@@ -93,10 +147,9 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     .action(
       run(async (ctx: CliContext, platformId: string, options: { grace: string }) => {
         const graceSeconds = parseGrace(options.grace);
-        const { platform: rotated, secret } = await withAdmin(ctx, (admin) =>
-          admin.rotateSecret(platformId, graceSeconds),
+        const { platform: rotated, secret } = await withAdmin(ctx, (store) =>
+          rotatePlatformSecret(store, platformId, { graceSeconds }),
         );
-        const { describeRotated, platformSummary } = await platformAdmin();
         ctx.printJson({ ...platformSummary(rotated), secret });
         if (!ctx.json) ctx.io.stdout.write(describeRotated(rotated, secret));
       }),
@@ -110,8 +163,9 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     .argument('<secretId>', 'the sec_… id "platform list" shows (never the secret itself)')
     .action(
       run(async (ctx: CliContext, platformId: string, secretId: string) => {
-        const revoked = await withAdmin(ctx, (admin) => admin.revokeSecret(platformId, secretId));
-        const { describeRevoked, platformSummary } = await platformAdmin();
+        const revoked = await withAdmin(ctx, (store) =>
+          revokePlatformSecret(store, platformId, secretId),
+        );
         ctx.printJson({ ...platformSummary(revoked), revoked: secretId });
         if (!ctx.json) ctx.io.stdout.write(describeRevoked(revoked, secretId));
       }),
@@ -123,8 +177,7 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     )
     .action(
       run(async (ctx: CliContext) => {
-        const platforms = await withAdmin(ctx, (admin) => admin.list());
-        const { describePlatform, platformSummary } = await platformAdmin();
+        const platforms = await withAdmin(ctx, (store) => store.listPlatforms());
         ctx.printJson({ platforms: platforms.map(platformSummary) });
         if (!ctx.json) for (const entry of platforms) ctx.io.stdout.write(describePlatform(entry));
       }),

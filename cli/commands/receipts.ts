@@ -25,7 +25,7 @@ interface PayoutHistoryPage {
 }
 
 /** `tipstream receipts <recipient>`: the recipient's settled payouts, newest first, page by page. */
-export const receiptsCommand = async (
+const receiptsCommand = async (
   ctx: CliContext,
   recipient: string,
   options: { limit: string; all?: boolean },
@@ -80,7 +80,7 @@ export const receiptsCommand = async (
 };
 
 /** `tipstream verify-receipt <file|->`: the offline BIP-340 check of a signed receipt. */
-export const verifyReceiptCommand = async (
+const verifyReceiptCommand = async (
   ctx: CliContext,
   file: string,
   options: { pubkey?: string },

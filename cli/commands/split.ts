@@ -59,12 +59,7 @@ const confirm = async (ctx: CliContext, question: string): Promise<boolean> => {
 };
 
 /** `tipstream split <value-block> <sats>`: preview the exact split, confirm, send it. */
-export const splitCommand = async (
-  ctx: CliContext,
-  file: string,
-  sats: string,
-  options: SplitOptions,
-) => {
+const splitCommand = async (ctx: CliContext, file: string, sats: string, options: SplitOptions) => {
   const totalMsat = parseSats(sats, 'sats') * 1000n;
   const minPartMsat = parseSats(options.minPart, '--min-part') * 1000n;
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {

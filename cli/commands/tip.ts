@@ -15,7 +15,7 @@ interface TipOptions {
 }
 
 /** `tipstream tip <recipient> <sats>`: one tip through POST /v1/tips, optionally followed. */
-export const tipCommand = async (
+const tipCommand = async (
   ctx: CliContext,
   recipient: string,
   sats: string,

@@ -4,14 +4,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import {
-  InvalidCursorError,
-  type PayoutHistory,
-} from '../../shared/adapters/dynamodb/payout-history.js';
-import type {
-  BatchSummary,
-  PlatformActivity,
-} from '../../shared/adapters/dynamodb/platform-activity.js';
+import { InvalidCursorError } from '../../shared/adapters/dynamodb/payout-history.js';
+import type { BatchSummary } from '../../shared/adapters/dynamodb/platform-activity.js';
 import {
   type AcceptBatchResult,
   acceptBatch,
@@ -21,7 +15,6 @@ import {
   type AcceptTipResult,
   acceptTip,
   budgetReservations,
-  type IntakeDeps,
 } from '../../shared/app/accept-tip.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { parsePayoutCsv, parsePayoutJson } from '../../shared/domain/payout-file.js';
@@ -47,20 +40,10 @@ import {
   splitValue,
   type ValueRecipient,
 } from '../../shared/domain/value-split.js';
-import type { PlatformRecord, PlatformStore } from '../../shared/ports/intake.js';
+import type { PlatformRecord } from '../../shared/ports/intake.js';
 import { json, ProblemError, problem } from './http.js';
 import { matchRoute, type RouteKey } from './routes.js';
-
-export interface ApiDeps extends IntakeDeps {
-  platforms: PlatformStore;
-  history: PayoutHistory;
-  /** A platform's recent tips and batches (dashboard lists and summaries). */
-  activity: PlatformActivity;
-  /** Largest request body, bytes, per route (payout files are larger than tips). */
-  maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
-}
-
-export const DEFAULT_MAX_BODY_BYTES = { default: 16 * 1024, 'POST /v1/payouts': 2 * 1024 * 1024 };
+import type { ApiDeps } from './runtime.js';
 
 interface Request {
   routeKey: RouteKey;

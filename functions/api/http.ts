@@ -12,7 +12,7 @@ export interface Problem {
   headers?: Record<string, string>;
 }
 
-export const PROBLEM_TYPE_BASE = 'https://tipstream.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://tipstream.dev/problems/';
 
 export const problem = (p: Problem): APIGatewayProxyStructuredResultV2 => ({
   statusCode: p.status,

@@ -1,18 +1,35 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import {
   createDynamoIntakeStore,
   createDynamoPlatformStore,
 } from '../../shared/adapters/dynamodb/intake-store.js';
-import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
-import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
+import {
+  createDynamoPayoutHistory,
+  type PayoutHistory,
+} from '../../shared/adapters/dynamodb/payout-history.js';
+import {
+  createDynamoPlatformActivity,
+  type PlatformActivity,
+} from '../../shared/adapters/dynamodb/platform-activity.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
-import { awsClientConfig } from '../../shared/config/aws.js';
+import type { IntakeDeps } from '../../shared/app/accept-tip.js';
+import { dynamoDbFromEnv, sqsFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
-import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from './handler.js';
+import type { PlatformStore } from '../../shared/ports/intake.js';
+import type { RouteKey } from './routes.js';
+
+export interface ApiDeps extends IntakeDeps {
+  platforms: PlatformStore;
+  history: PayoutHistory;
+  /** A platform's recent tips and batches (dashboard lists and summaries). */
+  activity: PlatformActivity;
+  /** Largest request body, bytes, per route (payout files are larger than tips). */
+  maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
+}
+
+export const DEFAULT_MAX_BODY_BYTES = { default: 16 * 1024, 'POST /v1/payouts': 2 * 1024 * 1024 };
 
 type Env = Record<string, string | undefined>;
 
@@ -30,8 +47,8 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
     .parse(env.TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS || undefined);
   const { policy } = readPayerConfig(env);
   const tables = readTableNames(env);
-  const dynamodb = new DynamoDBClient(awsClientConfig(env, env.TIPSTREAM_DYNAMODB_ENDPOINT));
-  const sqs = new SQSClient(awsClientConfig(env, env.TIPSTREAM_SQS_ENDPOINT));
+  const dynamodb = dynamoDbFromEnv(env);
+  const sqs = sqsFromEnv(env);
   return {
     platforms: createDynamoPlatformStore(dynamodb, tables),
     history: createDynamoPayoutHistory(dynamodb, tables),

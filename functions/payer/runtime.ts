@@ -1,11 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { authenticatedLndGrpc } from 'lightning';
+import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
-import { createLndNode } from '../../shared/adapters/lnd/lnd-node.js';
+import { connectLndNode } from '../../shared/adapters/lnd/lnd-node.js';
 import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
-import { awsClientConfig } from '../../shared/config/aws.js';
+import { dynamoDbFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
 
@@ -24,9 +23,8 @@ export const createPayerRuntime = (
   service = 'payer',
 ): PayerRuntime => {
   const { policy, tables } = readPayerConfig(env);
-  const credentials = readLndCredentials(env);
-  const { lnd } = authenticatedLndGrpc(credentials);
-  const dynamodb = new DynamoDBClient(awsClientConfig(env, env.TIPSTREAM_DYNAMODB_ENDPOINT));
+  const lightning = connectLndNode(readLndCredentials(env), { rpcTimeoutMs: 10_000 });
+  const dynamodb = dynamoDbFromEnv(env);
 
   const logger = new Logger({
     serviceName: `tipstream-${service}`,
@@ -36,7 +34,7 @@ export const createPayerRuntime = (
   return {
     deps: {
       ledger: createDynamoTipLedger(dynamodb, tables),
-      lightning: createLndNode(lnd, { rpcTimeoutMs: 10_000 }),
+      lightning,
       keys: readPayerKeys(env),
       policy,
       now: () => new Date(),

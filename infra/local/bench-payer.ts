@@ -10,9 +10,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
+import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import { readStackConfig, runPaths } from './config.js';
-import { localDynamoDbClient } from './dynamodb-local.js';
 import { createQueuePair, localSqsClient } from './elasticmq.js';
 import { startLocalService } from './service.js';
 import { waitFor } from './wait.js';
@@ -57,14 +58,15 @@ for (const service of services) {
 }
 
 const recipients = ['carol', 'dave'].map((name) => stackNode(stack, name).pubkey);
-const tips = Array.from({ length: tipCount }, (_, i) => ({
-  version: 1,
-  tipId: `bench-${randomUUID()}`,
-  platformId: 'bench',
-  recipientPubkey: recipients[i % 2],
-  amountMsat: 10_000 + (i % 50) * 1000,
-  message: `bench tip ${i}`,
-}));
+const tips = Array.from({ length: tipCount }, (_, i) =>
+  buildTipRequest({
+    tipId: `bench-${randomUUID()}`,
+    platformId: 'bench',
+    recipientPubkey: recipients[i % 2],
+    amountMsat: 10_000 + (i % 50) * 1000,
+    message: `bench tip ${i}`,
+  }),
+);
 const enqueuedAt = new Map<string, number>();
 const started = Date.now();
 for (let i = 0; i < tips.length; i += 10) {

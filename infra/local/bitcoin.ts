@@ -6,7 +6,7 @@ import type { RunningProcess, Supervisor } from './supervisor.js';
 export const BTCD_RPC_USER = 'tipstream';
 export const BTCD_RPC_PASS = 'tipstream-regtest';
 
-export class BitcoinRpcError extends Error {
+class BitcoinRpcError extends Error {
   override name = 'BitcoinRpcError';
 }
 

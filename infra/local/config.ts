@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { resolveRunDir, stackFilePath } from '../../shared/config/stack-file.js';
 
 /** Pinned versions of the local stack's parts; changing one rebuilds/refetches that part's cache. */
 export const PINNED = {
@@ -19,7 +20,7 @@ export const LND_BUILD_TAGS = [
   'routerrpc',
 ];
 
-export interface ExternalLnd {
+interface ExternalLnd {
   socket: string;
   certPath: string;
   macaroonPath: string;
@@ -110,7 +111,7 @@ export const readStackConfig = (
   }
   return {
     projectDir: root,
-    runDir: resolve(root, env.TIPSTREAM_RUN_DIR || '.tipstream'),
+    runDir: resolveRunDir(env, root),
     cacheDir: resolve(env.TIPSTREAM_CACHE_DIR || defaultCacheDir(env)),
     region: env.TIPSTREAM_AWS_REGION || env.AWS_REGION || 'us-east-1',
     dynamodbEndpoint: env.TIPSTREAM_DYNAMODB_ENDPOINT || undefined,
@@ -129,7 +130,7 @@ export const readStackConfig = (
 
 /** Paths inside the run folder. */
 export const runPaths = (runDir: string) => ({
-  stackFile: join(runDir, 'stack.json'),
+  stackFile: stackFilePath(runDir),
   lockFile: join(runDir, 'stack.lock'),
   logs: join(runDir, 'logs'),
   bitcoin: join(runDir, 'bitcoin'),

@@ -1,15 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
-
-/** Local credentials; DynamoDB Local 3.x accepts only letters and digits in the key id. */
-export const LOCAL_CREDENTIALS = {
-  accessKeyId: 'tipstreamlocal',
-  secretAccessKey: 'tipstreamlocal',
-};
-
-export const localDynamoDbClient = (endpoint: string, region: string) =>
-  new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
 
 /**
  * Starts DynamoDB Local with its data on disk (`-dbPath`), so a restart keeps the tables, and

@@ -6,7 +6,7 @@ import {
   GetQueueUrlCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LOCAL_CREDENTIALS } from './dynamodb-local.js';
+import { LOCAL_CREDENTIALS } from '../../shared/config/aws.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
 
 export const TIPS_QUEUE = 'tipstream-tips';

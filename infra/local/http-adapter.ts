@@ -33,10 +33,7 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   });
 
 /** An HTTP request as API Gateway's HTTP API (payload format 2.0) hands it to Lambda. */
-export const toApiGatewayEvent = (
-  request: IncomingMessage,
-  body: string,
-): APIGatewayProxyEventV2 => {
+const toApiGatewayEvent = (request: IncomingMessage, body: string): APIGatewayProxyEventV2 => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.headers)) {

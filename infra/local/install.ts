@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LND_BUILD_TAGS, PINNED, type StackConfig } from './config.js';
 import type { Progress } from './progress.js';
 
-export class InstallError extends Error {
+class InstallError extends Error {
   override name = 'InstallError';
 }
 
@@ -62,7 +62,7 @@ export interface LightningBinaries {
 }
 
 /** The wrapper module that pins lnd (and through it btcd) with lnd's own `replace` lines. */
-export const goModuleDir = (config: StackConfig) => join(config.projectDir, 'infra', 'local', 'go');
+const goModuleDir = (config: StackConfig) => join(config.projectDir, 'infra', 'local', 'go');
 
 const goPackages = {
   lnd: 'github.com/lightningnetwork/lnd/cmd/lnd',

@@ -43,7 +43,7 @@ export interface LndStartOptions {
 }
 
 /** Data paths lnd uses under --lnddir on regtest. */
-export const lndPaths = (dir: string) => ({
+const lndPaths = (dir: string) => ({
   certPath: join(dir, 'tls.cert'),
   macaroonPath: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
 });

@@ -44,7 +44,7 @@ const queueArn = (queueUrl: string, region: string) => {
 };
 
 /** Shapes an SQS message as Lambda's SQS event source delivers it. */
-export const toSqsRecord = (message: Message, arn: string, region: string): SQSRecord => ({
+const toSqsRecord = (message: Message, arn: string, region: string): SQSRecord => ({
   messageId: message.MessageId ?? '',
   receiptHandle: message.ReceiptHandle ?? '',
   body: message.Body ?? '',

@@ -5,7 +5,7 @@ export interface Progress {
   step<T>(label: string, work: () => Promise<T>, options?: StepOptions): Promise<T>;
 }
 
-export interface StepOptions {
+interface StepOptions {
   /** Extra words for the heartbeat line, e.g. "312 packages compiled". */
   detail?: () => string;
   /** Said once at the start, e.g. "first run only, about 5 minutes". */

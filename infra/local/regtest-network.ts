@@ -19,7 +19,7 @@ import type { Progress } from './progress.js';
 import type { Supervisor } from './supervisor.js';
 import { waitFor } from './wait.js';
 
-export type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank';
+type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank';
 
 export interface NodeSpec {
   name: NodeName;
@@ -41,7 +41,7 @@ export const NODES: readonly NodeSpec[] = [
   { name: 'frank', role: 'creator', acceptKeysend: true },
 ];
 
-export interface ChannelSpec {
+interface ChannelSpec {
   from: NodeName;
   to: NodeName;
   capacitySats: number;
@@ -50,7 +50,7 @@ export interface ChannelSpec {
 }
 
 /** Below lnd's non-wumbo limit (16,777,215 sats); bob → creators bounds what a tip can carry. */
-export const CHANNELS: readonly ChannelSpec[] = [
+const CHANNELS: readonly ChannelSpec[] = [
   { from: 'alice', to: 'bob', capacitySats: 16_000_000 },
   { from: 'bob', to: 'carol', capacitySats: 5_000_000 },
   { from: 'bob', to: 'dave', capacitySats: 5_000_000 },
@@ -67,7 +67,7 @@ const INITIAL_BLOCKS = 500;
 const ANNOUNCE_CONFIRMATIONS = 6;
 const CHAIN_FEE_RATE = 2; // sat/vbyte; regtest has no fee market to estimate from
 
-export interface LightningNodeInfo extends LndConnection {
+interface LightningNodeInfo extends LndConnection {
   name: NodeName;
   role: NodeSpec['role'];
   pubkey: string;
@@ -77,7 +77,7 @@ export interface LightningNodeInfo extends LndConnection {
   dir: string;
 }
 
-export interface BitcoinInfo {
+interface BitcoinInfo {
   rpcHost: string;
   certPath: string;
   p2pSocket: string;

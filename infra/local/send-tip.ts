@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
+import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import { readStackConfig, runPaths } from './config.js';
-import { localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
 import { waitFor } from './wait.js';
 
@@ -26,14 +27,13 @@ if (!stack) {
 }
 const pubkey = stack.lightning.nodes.find((node) => node.name === recipient)?.pubkey ?? recipient;
 const tipId = `cli-${randomUUID()}`;
-const request = {
-  version: 1,
+const request = buildTipRequest({
   tipId,
   platformId: 'local-cli',
   recipientPubkey: pubkey,
   amountMsat: Number(sats) * 1000,
   ...(words.length > 0 ? { message: words.join(' ') } : {}),
-};
+});
 const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
 await sqs.send(
   new SendMessageCommand({

@@ -10,13 +10,13 @@ import { makeReconcilerHandler } from '../../functions/reconciler/handler.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { newPlatformSecret } from '../../shared/app/platforms.js';
+import { LOCAL_CREDENTIALS, localDynamoDbClient } from '../../shared/config/aws.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { tableNameEnv } from '../../shared/config/tables.js';
 import { activeSecrets, rotateSecrets } from '../../shared/domain/platform-secrets.js';
 import { secp } from '../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../shared/ports/intake.js';
 import type { DemoCreator } from '../../web/backend/demo-page.js';
-import { LOCAL_CREDENTIALS, localDynamoDbClient } from './dynamodb-local.js';
 import { localSqsClient } from './elasticmq.js';
 import { startHttpAdapter } from './http-adapter.js';
 import { lambdaContext, startPoller } from './poller.js';
@@ -30,10 +30,10 @@ interface LocalKeys {
 }
 
 /** The platform `npm start` registers so a newcomer can call the API at once. */
-export const LOCAL_PLATFORM_ID = 'local-dev';
+const LOCAL_PLATFORM_ID = 'local-dev';
 
 /** The local platform's signing secret, kept beside the keys (never committed). */
-export const ensureLocalPlatformSecret = async (runDir: string): Promise<string> => {
+const ensureLocalPlatformSecret = async (runDir: string): Promise<string> => {
   const path = join(runDir, 'platform-secret');
   await writeFile(path, newPlatformSecret(new Date()).secret, { mode: 0o600, flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {

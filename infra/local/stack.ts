@@ -5,9 +5,10 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { getWalletInfo } from 'lightning';
 import { withTimeout } from '../../shared/adapters/with-timeout.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
 import { runPaths, type StackConfig } from './config.js';
-import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
 import { localSqsClient, startElasticMq } from './elasticmq.js';
 import {
   checkJava,
@@ -22,7 +23,7 @@ import type { Progress } from './progress.js';
 import { NODES, startRegtestNetwork } from './regtest-network.js';
 import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './supervisor.js';
 
-export class StackError extends Error {
+class StackError extends Error {
   override name = 'StackError';
 }
 

@@ -27,7 +27,7 @@ export class ProcessStartError extends Error {
 }
 
 /** Last lines of a log file, for error messages that show why a part did not start. */
-export const tailFile = (path: string, lines = 25): string => {
+const tailFile = (path: string, lines = 25): string => {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

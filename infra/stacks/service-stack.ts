@@ -19,7 +19,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { StatefulStack } from './stateful-stack.js';
 
-export interface ServiceSettings {
+interface ServiceSettings {
   payerTimeout: Duration;
   /** Messages per payer invocation. */
   payerBatchSize: number;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { maxFeeMsat } from '../domain/fee-limit.js';
-import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
+import { buildTipRequest, parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
 import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
 
@@ -46,13 +46,12 @@ export const acceptBatch = async (
   }> = [];
   for (const row of input.rows) {
     const tipId = `${batchId}-${row.line}`;
-    const message: Record<string, unknown> = {
-      version: 1,
+    const message: Record<string, unknown> = buildTipRequest({
       tipId,
       platformId,
       batchId,
       ...row.body,
-    };
+    });
     if (row.part) message.splitOf = { splitId: batchId, ...row.part };
     const parsed = parseTipRequest(message, {
       maxMsat: deps.policy.maxTipMsat,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { PayerPolicy } from '../config/payer-config.js';
 import { budgetWindows, describeBudgetExceeded } from '../domain/budget-window.js';
 import { AmountAboveMaximumError } from '../domain/errors.js';
 import { type FeePolicy, maxFeeMsat } from '../domain/fee-limit.js';
-import { parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
+import type { PayerPolicy } from '../domain/payer-policy.js';
+import { buildTipRequest, parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type {
   AcceptedRequest,
   BudgetReservation,
@@ -102,7 +102,7 @@ export const acceptTip = async (
   deps: IntakeDeps,
 ): Promise<AcceptTipResult> => {
   const tipId = tipIdFor(input.platform.platformId, input.idempotencyKey);
-  const message = { version: 1, tipId, platformId: input.platform.platformId, ...input.body };
+  const message = buildTipRequest({ tipId, platformId: input.platform.platformId, ...input.body });
   const parsed = parseTipRequest(message, {
     maxMsat: deps.policy.maxTipMsat,
     allowMsat: deps.policy.allowMsat,

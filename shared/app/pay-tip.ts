@@ -1,6 +1,6 @@
-import type { PayerPolicy } from '../config/payer-config.js';
 import type { TipId } from '../domain/brands.js';
 import { maxFeeMsat } from '../domain/fee-limit.js';
+import type { PayerPolicy } from '../domain/payer-policy.js';
 import { derivePreimage, parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';
@@ -12,17 +12,8 @@ import {
   TransientPaymentError,
 } from '../ports/errors.js';
 import type { LightningNode, SettledPayment } from '../ports/lightning-node.js';
+import type { PayerKeys } from '../ports/payer-keys.js';
 import type { NewTip, TipLedger, TipRecord } from '../ports/tip-ledger.js';
-
-/** The operator's secrets the payer needs. */
-export interface PayerKeys {
-  currentPreimageKeyVersion: number;
-  /** Old versions stay available for as long as tips that used them can be retried. */
-  preimageKey(version: number): Uint8Array;
-  receiptPrivateKey: Uint8Array;
-  /** x-only (BIP-340) public key of the receipt key, hex: what creators verify receipts with. */
-  receiptPublicKey: string;
-}
 
 /** Steps of the state machine where a crash test may kill the worker. */
 export type PayerStep = 'before-intent' | 'after-intent' | 'lnd-in-flight' | 'after-lnd-success';

@@ -1,4 +1,4 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { readJsonSecret } from '../adapters/secrets-manager.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -12,24 +12,23 @@ const SECRET_MAX_AGE_SECONDS = 300;
  *   TIPSTREAM_LND_SECRET_ARN  → { socket, cert (base64), macaroon (base64) }
  *   TIPSTREAM_KEYS_SECRET_ARN → { preimageKeys: "1:<hex>,2:<hex>", preimageKeyVersion, receiptPrivateKey }
  */
-export const withSecrets = async (env: Env): Promise<Env> => {
+const withSecrets = async (env: Env): Promise<Env> => {
   const merged: Env = { ...env };
   if (env.TIPSTREAM_LND_SECRET_ARN) {
-    const lnd = (await getSecret(env.TIPSTREAM_LND_SECRET_ARN, {
-      transform: 'json',
-      maxAge: SECRET_MAX_AGE_SECONDS,
-    })) as { socket?: string; cert?: string; macaroon?: string } | undefined;
+    const lnd = await readJsonSecret<{ socket?: string; cert?: string; macaroon?: string }>(
+      env.TIPSTREAM_LND_SECRET_ARN,
+      SECRET_MAX_AGE_SECONDS,
+    );
     merged.TIPSTREAM_LND_SOCKET = lnd?.socket;
     merged.TIPSTREAM_LND_CERT = lnd?.cert;
     merged.TIPSTREAM_LND_MACAROON = lnd?.macaroon;
   }
   if (env.TIPSTREAM_KEYS_SECRET_ARN) {
-    const keys = (await getSecret(env.TIPSTREAM_KEYS_SECRET_ARN, {
-      transform: 'json',
-      maxAge: SECRET_MAX_AGE_SECONDS,
-    })) as
-      | { preimageKeys?: string; preimageKeyVersion?: number; receiptPrivateKey?: string }
-      | undefined;
+    const keys = await readJsonSecret<{
+      preimageKeys?: string;
+      preimageKeyVersion?: number;
+      receiptPrivateKey?: string;
+    }>(env.TIPSTREAM_KEYS_SECRET_ARN, SECRET_MAX_AGE_SECONDS);
     merged.TIPSTREAM_PREIMAGE_KEYS = keys?.preimageKeys;
     merged.TIPSTREAM_PREIMAGE_KEY_VERSION =
       keys?.preimageKeyVersion === undefined ? undefined : String(keys.preimageKeyVersion);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { PayerKeys } from '../app/pay-tip.js';
 import { secp } from '../domain/secp.js';
+import type { PayerKeys } from '../ports/payer-keys.js';
 
-export class SecretsConfigError extends Error {
+class SecretsConfigError extends Error {
   override name = 'SecretsConfigError';
 }
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * `.tipstream/service.json`: where the running local service (`npm start`) answers. Written when
  * the service is up, removed when it stops; read by the `tipstream` CLI to find the local API.
  */
-export const ServiceFileSchema = z.object({
+const ServiceFileSchema = z.object({
   /** Base URL of the HTTP API, without `/v1`. */
   apiUrl: z.url(),
   /** The platform `npm start` registers; its secret is in `.tipstream/platform-secret`. */
@@ -18,7 +18,7 @@ export const ServiceFileSchema = z.object({
 });
 export type ServiceFile = z.infer<typeof ServiceFileSchema>;
 
-export const serviceFilePath = (runDir: string) => join(runDir, 'service.json');
+const serviceFilePath = (runDir: string) => join(runDir, 'service.json');
 
 export const writeServiceFile = async (runDir: string, service: ServiceFile) =>
   writeFile(

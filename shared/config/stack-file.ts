@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** One lnd node of the local stack (or the operator's hosted node). */
-export const LightningNodeSchema = z.object({
+const LightningNodeSchema = z.object({
   name: z.string(),
   role: z.enum(['operator', 'router', 'creator']),
   pubkey: z.string().regex(/^0[23][0-9a-f]{64}$/),
@@ -28,7 +29,7 @@ const ProcessRecordSchema = z.object({
  * `.tipstream/stack.json`: where every part of the running stack is. Written by `npm run
  * stack:up`, read by `npm start`, the tests and the local service.
  */
-export const StackFileSchema = z.object({
+const StackFileSchema = z.object({
   version: z.literal(1),
   startedAt: z.string(),
   runDir: z.string(),
@@ -75,7 +76,7 @@ export const StackFileSchema = z.object({
 });
 export type StackFile = z.infer<typeof StackFileSchema>;
 
-export class StackFileError extends Error {
+class StackFileError extends Error {
   override name = 'StackFileError';
 }
 
@@ -96,6 +97,21 @@ export const readStackFile = async (path: string): Promise<StackFile | undefined
   }
   return parsed.data;
 };
+
+type Env = Record<string, string | undefined>;
+
+/** The run folder: `TIPSTREAM_RUN_DIR` (default `.tipstream`), relative to the project folder. */
+export const resolveRunDir = (env: Env = process.env, projectDir = process.cwd()): string =>
+  resolve(projectDir, env.TIPSTREAM_RUN_DIR || '.tipstream');
+
+/** Where a running stack records itself in its run folder. */
+export const stackFilePath = (runDir: string): string => join(runDir, 'stack.json');
+
+/** The stack.json of the local stack started in `projectDir`, if one was. */
+export const readLocalStack = (
+  env: Env = process.env,
+  projectDir = process.cwd(),
+): Promise<StackFile | undefined> => readStackFile(stackFilePath(resolveRunDir(env, projectDir)));
 
 /** Finds a node by name, with an error that lists the names there are. */
 export const stackNode = (stack: StackFile, name: string): LightningNode => {

@@ -1,4 +1,4 @@
-import type { MilliSats, Sats } from './brands.js';
+import type { MilliSats } from './brands.js';
 import { preview } from './bytes.js';
 import { AmountAboveMaximumError, ValidationError } from './errors.js';
 
@@ -48,28 +48,6 @@ export const parseAmountMsat = (
   }
   return amount as MilliSats;
 };
-
-/** Parses a non-negative whole number of sats. */
-export const parseSats = (raw: number, field = 'sats'): Sats => {
-  if (!Number.isSafeInteger(raw) || raw < 0) {
-    throw new ValidationError(field, `${field} ${raw} must be a non-negative whole number of sats`);
-  }
-  return raw as Sats;
-};
-
-/** Converts msat to sats; throws when the amount is not a whole number of sats. */
-export const msatToSats = (amountMsat: MilliSats, field = 'amountMsat'): Sats => {
-  if (amountMsat % MSAT_PER_SAT !== 0n) {
-    throw new ValidationError(
-      field,
-      `${field} ${amountMsat} must be a whole number of sats (a multiple of 1000 msat)`,
-    );
-  }
-  return parseSats(Number(amountMsat / MSAT_PER_SAT), field);
-};
-
-/** Converts sats to msat. */
-export const satsToMsat = (sats: Sats): MilliSats => (BigInt(sats) * MSAT_PER_SAT) as MilliSats;
 
 const toBigInt = (raw: unknown, field: string): bigint => {
   if (typeof raw === 'bigint') return raw;

@@ -7,8 +7,6 @@
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
-/** Whole satoshis. A `number`: 21e6 BTC in sats (2.1e15) is below 2^53. */
-export type Sats = Brand<number, 'Sats'>;
 /** Millisatoshis. A `bigint` so msat arithmetic is exact at any amount. */
 export type MilliSats = Brand<bigint, 'MilliSats'>;
 /** sha256 of a preimage: the 32 bytes a Lightning payment locks to. */

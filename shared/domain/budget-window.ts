@@ -1,7 +1,7 @@
 import { ValidationError } from './errors.js';
 
 /** A budget period: the key its spend is recorded under, and when the next one starts. */
-export type BudgetWindow = { key: string; resetsAt: Date };
+type BudgetWindow = { key: string; resetsAt: Date };
 
 /** The budget windows `now` falls in: the platform's UTC day and the global UTC hour. */
 export type BudgetWindows = { platformDay: BudgetWindow; globalHour: BudgetWindow };

@@ -1,6 +1,3 @@
-import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Preimage } from './brands.js';
-import { assertBytes } from './bytes.js';
 import { ValidationError } from './errors.js';
 
 /** Keysend: the final hop reads the 32-byte preimage from this record and settles. */
@@ -29,11 +26,8 @@ export const MAX_RECORD_TYPE = 2n ** 64n - 1n;
  */
 export const DEFAULT_CUSTOM_RECORDS_BUDGET_BYTES = 600;
 
-/** One TLV record of the final hop's onion payload. */
+/** One TLV record of the final hop's onion payload (a custom record, or keysend's preimage). */
 export type TlvRecord = { type: bigint; value: Uint8Array };
-
-/** A record as the `lightning` npm library takes it: decimal type, hex value. */
-export type LightningMessage = { type: string; value: string };
 
 /** Bytes of a BOLT-1 BigSize encoding of `n`. */
 export const bigSizeLength = (n: bigint): number => {
@@ -72,32 +66,3 @@ export const validateCustomRecordType = (type: bigint, field = 'customRecord.typ
     );
   }
 };
-
-/** Final-hop records of a keysend payment: the preimage record plus the custom records, by type. */
-export const buildKeysendRecords = ({
-  preimage,
-  records,
-}: {
-  preimage: Preimage;
-  records: readonly TlvRecord[];
-}): TlvRecord[] => {
-  assertBytes(preimage, 32, 'preimage');
-  for (const record of records) validateCustomRecordType(record.type, 'record type');
-  // A TLV stream must have strictly increasing types (BOLT 1); a node rejects a duplicate.
-  const sorted = [{ type: KEYSEND_RECORD_TYPE, value: preimage }, ...records].sort((a, b) =>
-    a.type < b.type ? -1 : a.type > b.type ? 1 : 0,
-  );
-  sorted.forEach((record, index) => {
-    if (index > 0 && sorted[index - 1]?.type === record.type) {
-      throw new ValidationError(
-        'record type',
-        `record type ${record.type} appears twice: a TLV stream may carry each type once`,
-      );
-    }
-  });
-  return sorted;
-};
-
-/** Records in the `messages` shape of `lightning`'s payViaPaymentDetails. */
-export const toLightningMessages = (records: readonly TlvRecord[]): LightningMessage[] =>
-  records.map(({ type, value }) => ({ type: type.toString(), value: bytesToHex(value) }));

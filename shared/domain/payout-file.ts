@@ -40,13 +40,7 @@ export type PayoutFileError = { line: number; message: string };
 export type PayoutFile = { rows: PayoutRow[]; errors: PayoutFileError[] };
 
 /** CSV columns, in order; the last two are optional together. */
-export const PAYOUT_CSV_COLUMNS = [
-  'pubkey',
-  'amount_sats',
-  'memo',
-  'custom_key',
-  'custom_value',
-] as const;
+const PAYOUT_CSV_COLUMNS = ['pubkey', 'amount_sats', 'memo', 'custom_key', 'custom_value'] as const;
 /** Longest memo, in UTF-8 bytes (it travels as a keysend text message). */
 export const MAX_MEMO_BYTES = MAX_MESSAGE_BYTES;
 

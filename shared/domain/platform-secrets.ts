@@ -12,10 +12,10 @@ export interface SigningSecret {
 /** How long a replaced secret keeps verifying by default: a day to switch every server over. */
 export const DEFAULT_SECRET_GRACE_SECONDS = 24 * 60 * 60;
 /** Older secrets a rotation keeps in their grace period (a second rotation retires the oldest). */
-export const MAX_PREVIOUS_SECRETS = 1;
+const MAX_PREVIOUS_SECRETS = 1;
 
 /** Whether `secret` still verifies requests at `now`. */
-export const isSecretActive = (secret: SigningSecret, now: Date): boolean =>
+const isSecretActive = (secret: SigningSecret, now: Date): boolean =>
   secret.expiresAt === undefined || Date.parse(secret.expiresAt) > now.getTime();
 
 /** The secrets that verify requests at `now`, newest first; expired ones are ignored. */

@@ -13,7 +13,7 @@ export const SUMMARY_WINDOWS = {
   '30d': { buckets: 30, bucket: 'day' },
 } as const;
 export type SummaryWindowName = keyof typeof SUMMARY_WINDOWS;
-export type SummaryBucket = 'hour' | 'day';
+type SummaryBucket = 'hour' | 'day';
 
 export interface SummaryWindow {
   name: SummaryWindowName;
@@ -67,7 +67,7 @@ export interface SummaryTip {
   batchId?: string;
 }
 
-export interface RecipientSummary {
+interface RecipientSummary {
   recipient: string;
   paidMsat: bigint;
   feeMsat: bigint;
@@ -77,7 +77,7 @@ export interface RecipientSummary {
   lastPaidAt?: string;
 }
 
-export interface FailureSummary {
+interface FailureSummary {
   tipId: string;
   recipient: string;
   amountMsat: bigint;

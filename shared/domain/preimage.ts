@@ -7,7 +7,7 @@ import { ByteLengthError } from './errors.js';
 import { secp } from './secp.js';
 
 /** Smallest preimage key: HMAC-SHA256 is only as strong as a key of at least its output size. */
-export const MIN_PREIMAGE_KEY_BYTES = 32;
+const MIN_PREIMAGE_KEY_BYTES = 32;
 
 /**
  * Preimage of a tip: HMAC-SHA256(key, "tipstream:v1:" + tipId). Deterministic, so every retry of
@@ -52,7 +52,3 @@ export const paymentHashOf = (preimage: Preimage): PaymentHash =>
 /** Brands 32 bytes as a preimage (e.g. read back from LND or a receipt). */
 export const parsePreimage = (bytes: Uint8Array): Preimage =>
   assertBytes(bytes, 32, 'preimage') as Preimage;
-
-/** Brands 32 bytes as a payment hash. */
-export const parsePaymentHash = (bytes: Uint8Array): PaymentHash =>
-  assertBytes(bytes, 32, 'paymentHash') as PaymentHash;

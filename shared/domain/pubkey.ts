@@ -41,8 +41,5 @@ export const parseNodePubkey = (raw: unknown, field = 'pubkey'): NodePubkey => {
   return hex as NodePubkey;
 };
 
-/** The 33 bytes of a node pubkey, for ECDH. */
-export const nodePubkeyBytes = (pubkey: NodePubkey): Uint8Array => secp.etc.hexToBytes(pubkey);
-
 const typeName = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;

@@ -19,7 +19,7 @@ const nodePubkey = z
   .regex(/^0[23][0-9a-f]{64}$/, { error: 'must be a node pubkey as 66 lowercase hex chars' });
 
 /** A paid tip, as the operator attests to it. Amounts are decimal msat strings (exact). */
-export const ReceiptSchema = z.strictObject(
+const ReceiptSchema = z.strictObject(
   {
     version: z.literal(1, 'must be 1'),
     tipId: z.string().regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}` }),
@@ -47,7 +47,7 @@ export const ReceiptSchema = z.strictObject(
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
 /** A receipt with the operator's BIP-340 signature. */
-export const SignedReceiptSchema = z.strictObject(
+const SignedReceiptSchema = z.strictObject(
   {
     receipt: ReceiptSchema,
     signature: z.string('must be a 64-byte signature as 128 hex chars').regex(/^[0-9a-f]{128}$/, {

@@ -12,10 +12,10 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** How far a signature's timestamp may be from the server clock, either way, by default. */
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 /** The label that opens every v2 signed string: a MAC of one scheme never verifies as another. */
-export const SIGNATURE_SCHEME_LABEL = 'tipstream-request-v2';
+const SIGNATURE_SCHEME_LABEL = 'tipstream-request-v2';
 
 /** Why a request signature was refused. */
-export type SignatureFailureCode =
+type SignatureFailureCode =
   | 'MISSING_SIGNATURE'
   | 'MALFORMED_SIGNATURE'
   | 'STALE_TIMESTAMP'

@@ -25,11 +25,19 @@ import {
 import { parseNodePubkey } from './pubkey.js';
 
 /** The only queue message schema version this payer understands. */
-export const TIP_REQUEST_VERSION = 1;
+const TIP_REQUEST_VERSION = 1;
+
+/**
+ * The queue message of one tip, as every producer builds it: the schema version, then the tip's
+ * ids and fields (unvalidated: `parseTipRequest` decides, on the way in and in the payer).
+ */
+export const buildTipRequest = <T extends { tipId: string; platformId: string }>(
+  fields: T,
+): { version: typeof TIP_REQUEST_VERSION } & T => ({ version: TIP_REQUEST_VERSION, ...fields });
 /** Longest text message, in UTF-8 bytes. */
 export const MAX_MESSAGE_BYTES = 500;
 /** Longest sender name, in characters. */
-export const MAX_SENDER_NAME_CHARS = 64;
+const MAX_SENDER_NAME_CHARS = 64;
 
 /** What the operator allows a tip to be. */
 export type TipPolicy = {
@@ -56,7 +64,7 @@ const wholeNumber = z.number('must be a number').int('must be a whole number').n
 });
 
 /** bLIP-10 boostagram (record 7629169), restricted to the fields Tipstream passes on. */
-export const BoostagramSchema = z.strictObject(
+const BoostagramSchema = z.strictObject(
   {
     action: z.enum(['boost', 'stream', 'auto'], 'must be "boost", "stream" or "auto"'),
     app_name: text.optional(),
@@ -76,10 +84,10 @@ export const BoostagramSchema = z.strictObject(
   },
   'must be an object',
 );
-export type Boostagram = z.infer<typeof BoostagramSchema>;
+type Boostagram = z.infer<typeof BoostagramSchema>;
 
 /** A podcast:value recipient's customKey/customValue. */
-export const CustomRecordRequestSchema = z.strictObject(
+const CustomRecordRequestSchema = z.strictObject(
   {
     type: z
       .string('must be a string of digits, e.g. "696969"')
@@ -88,10 +96,10 @@ export const CustomRecordRequestSchema = z.strictObject(
   },
   'must be an object',
 );
-export type CustomRecordRequest = z.infer<typeof CustomRecordRequestSchema>;
+type CustomRecordRequest = z.infer<typeof CustomRecordRequestSchema>;
 
 /** Marks a tip as part `index` of `count` of one split payment. */
-export const SplitOfSchema = z.strictObject(
+const SplitOfSchema = z.strictObject(
   {
     splitId: idString(),
     index: wholeNumber,
@@ -101,10 +109,10 @@ export const SplitOfSchema = z.strictObject(
   },
   'must be an object',
 );
-export type SplitOf = z.infer<typeof SplitOfSchema>;
+type SplitOf = z.infer<typeof SplitOfSchema>;
 
 /** The tips queue message, version 1. */
-export const TipRequestSchema = z.strictObject({
+const TipRequestSchema = z.strictObject({
   version: z.literal(TIP_REQUEST_VERSION),
   tipId: idString(' (it is the idempotency key)'),
   platformId: z.string(`must be a string of ${PLATFORM_ID_RULE}`).regex(PLATFORM_ID_PATTERN, {
@@ -125,7 +133,7 @@ export const TipRequestSchema = z.strictObject({
     .max(MAX_SENDER_NAME_CHARS, { error: `must be at most ${MAX_SENDER_NAME_CHARS} characters` })
     .optional(),
 });
-export type TipRequest = z.infer<typeof TipRequestSchema>;
+type TipRequest = z.infer<typeof TipRequestSchema>;
 
 /** A validated tip, ready to pay: branded ids, checked amount and its final-hop custom records. */
 export type Tip = {

@@ -22,7 +22,7 @@ export type ValueRecipient = {
 };
 
 /** One recipient's part of a split payment; `index` is its position in the recipient list. */
-export type ValuePart = { recipient: ValueRecipient; amountMsat: MilliSats; index: number };
+type ValuePart = { recipient: ValueRecipient; amountMsat: MilliSats; index: number };
 
 /** A split: payable parts, and parts too small to pay (both in recipient order). */
 export type ValueSplit = { parts: ValuePart[]; belowMinimum: ValuePart[] };

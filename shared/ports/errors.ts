@@ -43,3 +43,11 @@ export class AmbiguousPaymentError extends Error {
 export class LedgerConflictError extends Error {
   override name = 'LedgerConflictError';
 }
+
+/**
+ * The queue named cannot be used as asked (a source queue given as a dead-letter queue, or a
+ * dead-letter queue whose source is unclear): the caller must name the right queue.
+ */
+export class QueueChoiceError extends Error {
+  override name = 'QueueChoiceError';
+}

@@ -1,10 +1,5 @@
+import type { TlvRecord } from '../domain/keysend-records.js';
 import type { PermanentFailureCode } from './errors.js';
-
-/** A custom TLV record of the final hop's onion payload. */
-export interface OnionRecord {
-  type: bigint;
-  value: Uint8Array;
-}
 
 export interface KeysendPayment {
   /** Recipient node, 33-byte compressed pubkey as lowercase hex. */
@@ -14,7 +9,7 @@ export interface KeysendPayment {
   /** Sent in the keysend record (5482373484) so the recipient can settle. */
   preimage: Uint8Array;
   /** Custom records besides the keysend record (message, boostagram, custom key…). */
-  records: OnionRecord[];
+  records: TlvRecord[];
   /** Fee limit: always set, never unlimited. */
   maxFeeMsat: bigint;
   /** Blocks from the current height the HTLC may be locked for. */

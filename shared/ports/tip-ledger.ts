@@ -1,5 +1,5 @@
+import type { TlvRecord } from '../domain/keysend-records.js';
 import type { PermanentFailureCode } from './errors.js';
-import type { OnionRecord } from './lightning-node.js';
 
 /** RECEIVED → SENDING → SUCCEEDED | FAILED; every transition is a conditional write. */
 export type TipState = 'RECEIVED' | 'SENDING' | 'SUCCEEDED' | 'FAILED';
@@ -13,7 +13,7 @@ export interface TipRecord {
   platformId: string;
   recipient: string;
   amountMsat: bigint;
-  records: OnionRecord[];
+  records: TlvRecord[];
   /** Fixed at creation: every attempt of this tip pays this hash (LND refuses a second send). */
   paymentHash: string;
   /** Version of the preimage key the hash was derived with. */

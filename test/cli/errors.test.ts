@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { summariseDeadLetter } from '../../cli/dead-letters.js';
 import { ApiProblemError, exitCodeForStatus } from '../../cli/errors.js';
 import { EXIT } from '../../cli/exit-codes.js';
 
@@ -38,39 +37,5 @@ describe('ApiProblemError', () => {
     const error = new ApiProblemError(429, { title: 'Over budget', detail: 'x' }, 42);
     expect(error.exitCode).toBe(EXIT.BUDGET);
     expect(error.hint).toBe('retry in 42 s');
-  });
-});
-
-describe('summariseDeadLetter', () => {
-  it('reads a tip request and the receives before this look', () => {
-    expect(
-      summariseDeadLetter({
-        MessageId: 'm1',
-        Body: JSON.stringify({
-          version: 1,
-          tipId: 't1',
-          platformId: 'p',
-          recipientPubkey: '02ab',
-          amountMsat: 21000,
-        }),
-        Attributes: { SentTimestamp: '1795514194372', ApproximateReceiveCount: '6' },
-      }),
-    ).toEqual({
-      messageId: 'm1',
-      sentAt: new Date(1795514194372).toISOString(),
-      receiveCount: 5,
-      tipId: 't1',
-      platformId: 'p',
-      recipient: '02ab',
-      amountMsat: '21000',
-      body: expect.any(String),
-    });
-  });
-
-  it('still lists a body that is not a tip request', () => {
-    expect(summariseDeadLetter({ MessageId: 'm2', Body: 'not json' })).toEqual({
-      messageId: 'm2',
-      body: 'not json',
-    });
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's Chromium: the browser tests drive it through playwright-core (no browser download). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** Screenshots and timings of the browser tests (git-ignored). */
 export const ARTIFACTS_DIR = join(import.meta.dirname, '../../test-artifacts/web');
@@ -36,7 +36,7 @@ const run = (command: string, args: string[]) =>
  * Installs Debian's `chromium` package when /usr/bin/chromium is missing (as root, with apt-get;
  * a fresh CI machine gets it on its first run), and says what to do when it cannot.
  */
-export const ensureChromium = async (): Promise<string> => {
+const ensureChromium = async (): Promise<string> => {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
   const cannot = (why: string) =>
     new Error(

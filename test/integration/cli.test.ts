@@ -430,7 +430,7 @@ describe.runIf(stack.lightning.network === 'regtest')('the tipstream CLI on the 
       expect(wrong.stderr).toMatch(/bad-signature[\s\S]*TIPSTREAM_PLATFORM_SECRET/);
 
       const npmRun = await new Promise<string>((resolve, reject) => {
-        const child = spawn(NODE, ['node_modules/.bin/tsx', 'infra/local/platform-cli.ts', 'list']);
+        const child = spawn('npm', ['run', '-s', 'platform', '--', 'list']);
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();

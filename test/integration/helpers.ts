@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { afterAll, beforeAll } from 'vitest';
-import { type ApiDeps, makeApiHandler } from '../../functions/api/handler.js';
+import { makeApiHandler } from '../../functions/api/handler.js';
+import type { ApiDeps } from '../../functions/api/runtime.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
-import { localDynamoDbClient } from '../../infra/local/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
 import { startHttpAdapter } from '../../infra/local/http-adapter.js';
 import { connectLnd } from '../../infra/local/lnd.js';
@@ -22,9 +22,11 @@ import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createPlatform } from '../../shared/app/platforms.js';
+import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
+import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
 /** Clients on the real local stack for the payer's integration tests. */
@@ -49,14 +51,14 @@ export const tipRequest = <T extends Record<string, unknown> = Record<never, nev
   stack: StackFile,
   recipient: string,
   overrides: T = {} as T,
-) => ({
-  version: 1,
-  tipId: `it-${randomUUID()}`,
-  platformId: 'integration-tests',
-  recipientPubkey: stackNode(stack, recipient).pubkey,
-  amountMsat: 1_000_000,
-  ...overrides,
-});
+) =>
+  buildTipRequest({
+    tipId: `it-${randomUUID()}`,
+    platformId: 'integration-tests',
+    recipientPubkey: stackNode(stack, recipient).pubkey,
+    amountMsat: 1_000_000,
+    ...overrides,
+  });
 
 /**
  * A private queue (with its own DLQ) on the stack's ElasticMQ, so a test's messages reach only

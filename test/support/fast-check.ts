@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { vi } from 'vitest';
 
 /** The seed of this run: `FC_SEED` when set (an integer), else a fixed one. */
-export const FC_SEED = (() => {
+const FC_SEED = (() => {
   const raw = process.env.FC_SEED;
   if (raw === undefined || raw === '') return 20_261_130;
   const seed = Number(raw);
@@ -34,10 +34,10 @@ const NUM_RUNS_OVERRIDE = (() => {
 if (NUM_RUNS_OVERRIDE !== undefined) vi.setConfig({ testTimeout: 3_600_000 });
 
 /** Default runs per property: enough to find edge cases, few enough for a fast unit run. */
-export const DEFAULT_NUM_RUNS = 2_000;
+const DEFAULT_NUM_RUNS = 2_000;
 
 /** fast-check parameters for one property: the run's seed and `numRuns` (or FC_NUM_RUNS). */
-export const fcParams = <T>(numRuns = DEFAULT_NUM_RUNS): fc.Parameters<T> => ({
+const fcParams = <T>(numRuns = DEFAULT_NUM_RUNS): fc.Parameters<T> => ({
   seed: FC_SEED,
   numRuns: NUM_RUNS_OVERRIDE ?? numRuns,
   // The counterexample, not the 100 shrink steps that led to it.
@@ -93,13 +93,13 @@ export const loneSurrogate = (): fc.Arbitrary<string> =>
   fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
 
 /** Unicode digits other than ASCII 0-9 (Arabic-Indic, Devanagari, fullwidth, bold, …). */
-export const UNICODE_DIGITS = ['٣', '۴', '७', '০', '๙', '２', '𝟙', '⁵', '₅', '①', 'Ⅻ'] as const;
+const UNICODE_DIGITS = ['٣', '۴', '७', '০', '๙', '２', '𝟙', '⁵', '₅', '①', 'Ⅻ'] as const;
 
 /** White space that `trim()` and JSON treat differently (NBSP, line separators, BOM, …). */
-export const WHITESPACE = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u2028', '\ufeff'];
+const WHITESPACE = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u2028', '\ufeff'];
 
 /** One character from everywhere: ASCII, any code point, lone surrogates, digits, white space. */
-export const hostileChar = (): fc.Arbitrary<string> =>
+const hostileChar = (): fc.Arbitrary<string> =>
   fc.oneof(
     { weight: 4, arbitrary: fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }) },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
@@ -200,7 +200,7 @@ export const deeplyNestedJson = (depth: number, kind: 'array' | 'object' = 'arra
     : `${'{"a":'.repeat(depth)}null${'}'.repeat(depth)}`;
 
 /** A value parsed from JSON nested `depth` levels deep (too deep to stringify recursively). */
-export const deeplyNested = (depth: number, kind: 'array' | 'object' = 'array'): unknown => {
+const deeplyNested = (depth: number, kind: 'array' | 'object' = 'array'): unknown => {
   const value: object = JSON.parse(deeplyNestedJson(depth, kind));
   // fast-check prints a counterexample recursively: name this one instead.
   Object.defineProperty(value, fc.toStringMethod, {

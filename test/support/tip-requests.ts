@@ -40,19 +40,19 @@ import {
 // The valid domain
 // ---------------------------------------------------------------------------------------------
 
-export const KEYS = [G, ...Array.from({ length: 7 }, (_, index) => pubkeyHex(index + 1))];
+const KEYS = [G, ...Array.from({ length: 7 }, (_, index) => pubkeyHex(index + 1))];
 
 /** Text a sender may write: any code points (never half a surrogate pair), emoji, ASCII. */
-export const anyText = (maxLength: number) =>
+const anyText = (maxLength: number) =>
   fc.oneof(
     fc.string({ unit: 'binary', minLength: 1, maxLength }),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength }),
     fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength }),
   );
 
-export const shortText = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
+const shortText = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
 
-export const boostagramArb = fc.record(
+const boostagramArb = fc.record(
   {
     action: fc.constantFrom('boost', 'stream', 'auto'),
     app_name: shortText,
@@ -73,7 +73,7 @@ export const boostagramArb = fc.record(
 );
 
 /** Custom record types, sometimes written with leading zeros (up to the 20 digits allowed). */
-export const customTypeText = fc
+const customTypeText = fc
   .tuple(
     fc.oneof(
       fc.bigInt({ min: MIN_CUSTOM_RECORD_TYPE, max: MAX_RECORD_TYPE }),
@@ -160,7 +160,7 @@ export const policyArb: fc.Arbitrary<TipPolicy> = fc.record({
 // Hostile input
 // ---------------------------------------------------------------------------------------------
 
-export const FIELDS = [
+const FIELDS = [
   'version',
   'tipId',
   'platformId',
@@ -175,7 +175,7 @@ export const FIELDS = [
 ] as const;
 
 /** Values aimed at one field: wrong types, non-canonical numbers, lone surrogates, huge text. */
-export const hostileFieldValue = fc.oneof(
+const hostileFieldValue = fc.oneof(
   { weight: 4, arbitrary: hostileJsonValue() },
   { weight: 2, arbitrary: numericLooking() },
   { weight: 1, arbitrary: fc.tuple(hostileString(), loneSurrogate()).map(([a, b]) => a + b) },
@@ -209,7 +209,7 @@ export const mutatedRequest = fc
   });
 
 /** JSON texts: encodings of hostile objects, broken JSON, deep nesting where a field should be. */
-export const hostileText = fc.oneof(
+const hostileText = fc.oneof(
   { weight: 4, arbitrary: mutatedRequest.map((request) => JSON.stringify(request)) },
   { weight: 2, arbitrary: fc.json() },
   { weight: 2, arbitrary: hostileString({ maxLength: 200 }) },
@@ -292,7 +292,7 @@ const isCustomType = (type: bigint) =>
  * The canonical request of a tip: what a producer that knows the tip would send. Numbers and
  * record types in canonical decimal, the pubkey lowercase, optional fields only when set.
  */
-export const canonicalRequest = (tip: Tip): Record<string, unknown> => ({
+const canonicalRequest = (tip: Tip): Record<string, unknown> => ({
   version: 1,
   tipId: tip.tipId,
   platformId: tip.platformId,

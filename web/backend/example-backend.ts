@@ -40,9 +40,9 @@ export interface ExampleBackendConfig {
 }
 
 /** Where the widget's routes live: POST here, GET `<TIP_PATH>/<statusToken>` for the status. */
-export const TIP_PATH = '/tip';
+const TIP_PATH = '/tip';
 /** Where the dashboard's data routes live (`/summary`, `/tips`). */
-export const DASHBOARD_API_PATH = '/api/dashboard';
+const DASHBOARD_API_PATH = '/api/dashboard';
 
 const MAX_BODY_BYTES = 4 * 1024;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -362,5 +362,3 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     },
   };
 };
-
-export type ExampleBackend = ReturnType<typeof createExampleBackend>;

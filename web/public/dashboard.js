@@ -8,7 +8,7 @@ import {
   formatCount,
   formatMsat,
   formatTime,
-  msatToSats,
+  msatToChartSats,
   shortPubkey,
 } from './format.js';
 
@@ -81,7 +81,7 @@ const renderSummary = (summary) => {
   $('chart-heading').textContent = `Sats paid per ${per}, ${WINDOWS[summary.window.name]}`;
   const points = summary.series.map((point) => ({
     label: bucketLabel(point.start, bucket),
-    value: msatToSats(point.paidMsat),
+    value: msatToChartSats(point.paidMsat),
     title: `${bucketLabel(point.start, bucket)}: ${formatMsat(point.paidMsat)} in ${formatCount(point.tips)} tip${point.tips === 1 ? '' : 's'}`,
   }));
   const peak = points.reduce((best, point) => (point.value > best.value ? point : best), {

@@ -12,8 +12,8 @@ export const formatMsat = (msat) => {
   return `${negative ? '-' : ''}${text} sat${abs === 1000n ? '' : 's'}`;
 };
 
-/** msat as a number of sats, for charts (precision beyond 2^53 msat is not needed there). */
-export const msatToSats = (msat) => Number(BigInt(msat ?? 0)) / 1000;
+/** msat as a (fractional) number of sats, for chart scales only (precision beyond 2^53 msat is not needed there). */
+export const msatToChartSats = (msat) => Number(BigInt(msat ?? 0)) / 1000;
 
 /** "1,234" with thousands separators. */
 export const formatCount = (n) => Number(n).toLocaleString('en-US');

@@ -100,7 +100,8 @@ a { color: #3d24a3; }
   const withMessage = data.message !== 'false';
   const uid = `ts${Math.random().toString(36).slice(2, 9)}`;
   const sats = (n) => `${Number(n).toLocaleString('en-US')} sat${Number(n) === 1 ? '' : 's'}`;
-  const msatToSats = (msat) => {
+  // msat as exact sats text ("1.5"), like format.js's formatMsat: this script loads alone, no modules.
+  const feeSatsText = (msat) => {
     const value = BigInt(msat);
     const whole = (value / 1000n).toLocaleString('en-US');
     const rest = value % 1000n;
@@ -279,7 +280,7 @@ a { color: #3d24a3; }
           const fee = tip.receipt?.receipt?.feeMsat ?? '0';
           show(
             'paid',
-            `Paid: ${sats(amount)} reached ${name} (routing fee ${msatToSats(fee)} sats).`,
+            `Paid: ${sats(amount)} reached ${name} (routing fee ${feeSatsText(fee)} sats).`,
             'ok',
           );
           await showReceipt(tip, statusUrl);

@@ -51,7 +51,7 @@ export const IN_FLIGHT_INDEX = 'inFlight-sendingSince';
  * settledAt). Read by nothing since the per-platform index below replaced it; kept for one
  * release because CloudFormation creates or deletes only one index of a table per update.
  */
-export const RECIPIENT_INDEX = 'recipient-settledAt';
+const RECIPIENT_INDEX = 'recipient-settledAt';
 /**
  * One platform's settled payouts to one recipient, newest first: `platformRecipient` (see
  * `platformRecipientKey`) and settledAt are written together when a tip succeeds, so the index
@@ -59,7 +59,7 @@ export const RECIPIENT_INDEX = 'recipient-settledAt';
  */
 export const PLATFORM_RECIPIENT_INDEX = 'platformRecipient-settledAt';
 /** What a payout history page shows besides the index keys. */
-export const PLATFORM_RECIPIENT_ATTRIBUTES = [
+const PLATFORM_RECIPIENT_ATTRIBUTES = [
   'platformId',
   'amountMsat',
   'feeMsat',

@@ -7,8 +7,8 @@ import {
   type TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { TlvRecord } from '../../domain/keysend-records.js';
 import { LedgerConflictError } from '../../ports/errors.js';
-import type { OnionRecord } from '../../ports/lightning-node.js';
 import {
   firstRecord,
   type NewTip,
@@ -45,7 +45,7 @@ const toItem = (record: TipRecord): TipItem => ({
   feeMsat: record.feeMsat?.toString(),
 });
 
-const encodeRecord = (record: OnionRecord) => ({
+const encodeRecord = (record: TlvRecord) => ({
   type: record.type.toString(),
   value: Buffer.from(record.value).toString('hex'),
 });

@@ -1,11 +1,13 @@
 import {
   type AuthenticatedLnd,
+  authenticatedLndGrpc,
   type GetPaymentResult,
   getNode,
   getPayment,
   getWalletInfo,
   subscribeToPayViaDetails,
 } from 'lightning';
+import { KEYSEND_RECORD_TYPE } from '../../domain/keysend-records.js';
 import {
   AmbiguousPaymentError,
   type PermanentFailureCode,
@@ -20,8 +22,6 @@ import type {
 } from '../../ports/lightning-node.js';
 import { withTimeout } from '../with-timeout.js';
 
-/** bLIP/keysend: the preimage travels in this final-hop TLV record. */
-const KEYSEND_RECORD_TYPE = '5482373484';
 /** How long a recipient's "is it in the graph" answer is reused. */
 const ANNOUNCED_CACHE_MS = 5 * 60_000;
 /** var_onion_optin: an unannounced recipient has no graph features, so TLV onions must be asked for. */
@@ -111,7 +111,7 @@ export interface LndNodeOptions {
 }
 
 /** The only place that speaks `lightning`: keysend, lookups, and error classification. */
-export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): LightningNode => {
+const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): LightningNode => {
   const rpc = <T>(what: string, call: Promise<T>) =>
     withTimeout(
       call,
@@ -219,7 +219,7 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
         pathfinding_timeout: payment.pathfindingTimeoutMs,
         features: announced ? undefined : [TLV_ONION_FEATURE],
         messages: [
-          { type: KEYSEND_RECORD_TYPE, value: hex(payment.preimage) },
+          { type: KEYSEND_RECORD_TYPE.toString(), value: hex(payment.preimage) },
           ...payment.records.map((record) => ({
             type: record.type.toString(),
             value: hex(record.value),
@@ -292,3 +292,9 @@ export const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): L
     getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
   };
 };
+
+/** The operator's node over gRPC: socket, TLS cert and macaroon (both base64). */
+export const connectLndNode = (
+  credentials: { socket: string; cert: string; macaroon: string },
+  options: LndNodeOptions,
+): LightningNode => createLndNode(authenticatedLndGrpc(credentials).lnd, options);

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TipQueue } from '../../ports/intake.js';
 import { inChunks } from '../in-chunks.js';
 
-export class QueueSendError extends Error {
+class QueueSendError extends Error {
   override name = 'QueueSendError';
 }
 

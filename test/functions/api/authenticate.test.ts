@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { type ApiDeps, makeApiHandler } from '../../../functions/api/handler.js';
+import { makeApiHandler } from '../../../functions/api/handler.js';
+import type { ApiDeps } from '../../../functions/api/runtime.js';
 import type { SigningSecret } from '../../../shared/domain/platform-secrets.js';
 import { signedHeaders } from '../../../shared/domain/request-signature.js';
 import type { PlatformRecord, PlatformStore } from '../../../shared/ports/intake.js';

@@ -1,11 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type ApiDeps,
-  DEFAULT_MAX_BODY_BYTES,
-  makeApiHandler,
-} from '../../../functions/api/handler.js';
+import { makeApiHandler } from '../../../functions/api/handler.js';
+import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from '../../../functions/api/runtime.js';
 import type { PayoutHistory } from '../../../shared/adapters/dynamodb/payout-history.js';
 import type { PlatformActivity } from '../../../shared/adapters/dynamodb/platform-activity.js';
 import { signedHeaders } from '../../../shared/domain/request-signature.js';

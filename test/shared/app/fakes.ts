@@ -5,14 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { schnorr } from '@noble/secp256k1';
-import type { PayerPolicy } from '../../../shared/config/payer-config.js';
 import '../../../shared/domain/secp.js';
-import {
-  type PayerDeps,
-  type PayerKeys,
-  type PayerStep,
-  payTipMessage,
-} from '../../../shared/app/pay-tip.js';
+import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
+import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -34,6 +29,7 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../../shared/ports/lightning-node.js';
+import type { PayerKeys } from '../../../shared/ports/payer-keys.js';
 import {
   firstRecord,
   type NewTip,
@@ -511,9 +507,9 @@ export class FakeLightningNode implements LightningNode {
 
 export const PREIMAGE_KEY_V1 = new Uint8Array(32).fill(0x42);
 export const PREIMAGE_KEY_V2 = new Uint8Array(32).fill(0x43);
-export const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
+const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
 export const RECEIPT_PUBLIC_KEY = hex(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY));
-export const START = new Date('2026-01-02T03:00:00.000Z');
+const START = new Date('2026-01-02T03:00:00.000Z');
 
 /** The preimage (hex) as DESIGN.md specifies it, computed without the code under test. */
 export const specPreimage = (tipId: string, key = PREIMAGE_KEY_V1) =>
@@ -644,7 +640,7 @@ export const tipMessage = (body: TipBody | string = tipBody(), messageId?: strin
 // Scenarios
 
 /** Thrown by a checkpoint to stand for the worker dying at that step. */
-export class CrashError extends Error {
+class CrashError extends Error {
   override name = 'CrashError';
 }
 

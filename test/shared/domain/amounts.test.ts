@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  msatToSats,
-  parseAmountMsat,
-  parseSats,
-  satsToMsat,
-} from '../../../shared/domain/amounts.js';
-import type { MilliSats } from '../../../shared/domain/brands.js';
+import { parseAmountMsat } from '../../../shared/domain/amounts.js';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import { thrown } from './helpers.js';
 
@@ -131,30 +125,5 @@ describe('parseAmountMsat', () => {
     expect(thrown(() => parseAmountMsat(0, sats, 'splits.0.amountMsat'))).toMatchObject({
       field: 'splits.0.amountMsat',
     });
-  });
-});
-
-describe('sats and msat', () => {
-  it('converts whole sats both ways', () => {
-    expect(msatToSats(21_000n as MilliSats)).toBe(21);
-    expect(satsToMsat(parseSats(21))).toBe(21_000n);
-    expect(msatToSats(satsToMsat(parseSats(2_100_000_000_000_000)))).toBe(2_100_000_000_000_000);
-  });
-
-  it('refuses to drop msat when converting to sats', () => {
-    expect(thrown(() => msatToSats(1500n as MilliSats)).message).toMatch(
-      /must be a whole number of sats \(a multiple of 1000 msat\)/,
-    );
-  });
-
-  it.each([
-    { description: 'negative', args: -1 },
-    { description: 'fractional', args: 0.5 },
-    { description: 'unsafe', args: 2 ** 53 },
-    { description: 'NaN', args: Number.NaN },
-  ])('parseSats rejects $description', ({ args }) => {
-    expect(thrown(() => parseSats(args)).message).toMatch(
-      /must be a non-negative whole number of sats/,
-    );
   });
 });

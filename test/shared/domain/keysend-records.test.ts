@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Preimage } from '../../../shared/domain/brands.js';
-import { ByteLengthError, ValidationError } from '../../../shared/domain/errors.js';
+import { ValidationError } from '../../../shared/domain/errors.js';
 import {
   BOOSTAGRAM_RECORD_TYPE,
   bigSizeLength,
-  buildKeysendRecords,
   DEFAULT_CUSTOM_RECORDS_BUDGET_BYTES,
   encodedRecordsSize,
   KEYSEND_RECORD_TYPE,
@@ -14,12 +12,10 @@ import {
   SIGNATURE_RECORD_TYPE,
   TEXT_MESSAGE_RECORD_TYPE,
   type TlvRecord,
-  toLightningMessages,
   validateCustomRecordType,
 } from '../../../shared/domain/keysend-records.js';
 import { thrown } from './helpers.js';
 
-const preimage = new Uint8Array(32).fill(7) as Preimage;
 const bytes = (length: number) => new Uint8Array(length).fill(0xab);
 
 describe('record types', () => {
@@ -129,82 +125,5 @@ describe('validateCustomRecordType', () => {
     2n ** 64n - 1n,
   ])('accepts %s', (type) => {
     expect(() => validateCustomRecordType(type)).not.toThrow();
-  });
-});
-
-describe('buildKeysendRecords', () => {
-  it.each([
-    {
-      description: 'a preimage of 31 bytes',
-      args: { preimage: new Uint8Array(31) as Preimage, records: [] },
-      error: /preimage must be exactly 32 bytes, got 31 bytes/,
-      type: ByteLengthError,
-    },
-    {
-      description: 'a record below the custom range',
-      args: { preimage, records: [{ type: 5n, value: bytes(1) }] },
-      error: /record type 5 is below 65536/,
-      type: ValidationError,
-    },
-    {
-      description: 'a second keysend record',
-      args: { preimage, records: [{ type: KEYSEND_RECORD_TYPE, value: bytes(32) }] },
-      error: /is the keysend preimage record/,
-      type: ValidationError,
-    },
-    {
-      description: 'a duplicate custom record',
-      args: {
-        preimage,
-        records: [
-          { type: PODCAST_DEFAULT_CUSTOM_KEY, value: bytes(1) },
-          { type: TEXT_MESSAGE_RECORD_TYPE, value: bytes(1) },
-          { type: PODCAST_DEFAULT_CUSTOM_KEY, value: bytes(2) },
-        ],
-      },
-      error: /record type 696969 appears twice: a TLV stream may carry each type once/,
-      type: ValidationError,
-    },
-  ])('rejects $description', ({ args, error, type }) => {
-    const e = thrown(() => buildKeysendRecords(args));
-    expect(e).toBeInstanceOf(type);
-    expect(e.message).toMatch(error);
-  });
-
-  it('adds the preimage record and orders all records by type', () => {
-    const message = { type: TEXT_MESSAGE_RECORD_TYPE, value: bytes(3) };
-    const boost = { type: BOOSTAGRAM_RECORD_TYPE, value: bytes(4) };
-    const custom = { type: PODCAST_DEFAULT_CUSTOM_KEY, value: bytes(5) };
-    expect(buildKeysendRecords({ preimage, records: [message, custom, boost] })).toEqual([
-      custom,
-      boost,
-      message,
-      { type: KEYSEND_RECORD_TYPE, value: preimage },
-    ]);
-  });
-
-  it('is just the preimage record when there are no custom records', () => {
-    expect(buildKeysendRecords({ preimage, records: [] })).toEqual([
-      { type: KEYSEND_RECORD_TYPE, value: preimage },
-    ]);
-  });
-});
-
-describe('toLightningMessages', () => {
-  it('gives decimal types and hex values, in order', () => {
-    const records = buildKeysendRecords({
-      preimage,
-      records: [{ type: TEXT_MESSAGE_RECORD_TYPE, value: new TextEncoder().encode('hi ⚡') }],
-    });
-    expect(toLightningMessages(records)).toEqual([
-      { type: '34349334', value: '686920e29aa1' },
-      { type: '5482373484', value: '07'.repeat(32) },
-    ]);
-  });
-
-  it('keeps an empty value as an empty hex string', () => {
-    expect(toLightningMessages([{ type: 65536n, value: new Uint8Array() }])).toEqual([
-      { type: '65536', value: '' },
-    ]);
   });
 });

@@ -8,7 +8,6 @@ import {
   derivePreimage,
   deriveSharedSecretPreimage,
   lndSharedSecret,
-  parsePaymentHash,
   parsePreimage,
   paymentHashOf,
 } from '../../../shared/domain/preimage.js';
@@ -78,7 +77,7 @@ describe('paymentHashOf', () => {
   });
 });
 
-describe('parsePreimage and parsePaymentHash', () => {
+describe('parsePreimage', () => {
   it.each([
     {
       description: 'preimage of 0 bytes',
@@ -93,16 +92,10 @@ describe('parsePreimage and parsePaymentHash', () => {
       error: /got 64 bytes/,
     },
     {
-      description: 'hash of 31 bytes',
-      fn: parsePaymentHash,
-      args: new Uint8Array(31),
-      error: /^paymentHash must be exactly 32 bytes, got 31 bytes$/,
-    },
-    {
-      description: 'hash as an array of numbers',
-      fn: parsePaymentHash,
+      description: 'preimage as an array of numbers',
+      fn: parsePreimage,
       args: Array(32).fill(0),
-      error: /paymentHash must be a Uint8Array of 32 bytes, got object/,
+      error: /preimage must be a Uint8Array of 32 bytes, got object/,
     },
   ])('rejects $description', ({ fn, args, error }) => {
     expect(thrown(() => fn(args as Uint8Array)).message).toMatch(error);
@@ -111,7 +104,6 @@ describe('parsePreimage and parsePaymentHash', () => {
   it('brands 32 bytes unchanged', () => {
     const bytes = randomBytes(32);
     expect(parsePreimage(bytes)).toBe(bytes);
-    expect(parsePaymentHash(bytes)).toBe(bytes);
   });
 });
 

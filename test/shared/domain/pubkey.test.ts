@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
-import { nodePubkeyBytes, parseNodePubkey } from '../../../shared/domain/pubkey.js';
+import { parseNodePubkey } from '../../../shared/domain/pubkey.js';
 import { G, pubkeyHex, thrown } from './helpers.js';
 
 // x = 5: 5^3 + 7 = 132 is not a square mod p, so no point has this x.
@@ -71,9 +71,5 @@ describe('parseNodePubkey', () => {
     const keys = [1, 2, 3, 4, 5, 6].map(pubkeyHex);
     expect(new Set(keys.map((key) => key.slice(0, 2)))).toEqual(new Set(['02', '03']));
     for (const key of keys) expect(parseNodePubkey(key)).toBe(key);
-  });
-
-  it('gives the 33 key bytes', () => {
-    expect(Buffer.from(nodePubkeyBytes(parseNodePubkey(G))).toString('hex')).toBe(G);
   });
 });

@@ -8,7 +8,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { listDeadLetters, redriveDeadLetters } from '../../cli/dead-letters.js';
+import {
+  listDeadLetters,
+  redriveDeadLetters,
+  summariseDeadLetter,
+} from '../../../../shared/adapters/sqs/dead-letter-queue.js';
 
 const DLQ = 'http://sqs.local/dlq';
 const QUEUE = 'http://sqs.local/tips';
@@ -184,5 +188,39 @@ describe('listDeadLetters', () => {
     const letters = await listDeadLetters(fake.sqs, DLQ, { max: 10 });
     expect(letters.map((letter) => letter.tipId)).toEqual(['t0', 't1', 't2']);
     expect(fake.dlq.map((message) => message.visible)).toEqual([true, true, true]);
+  });
+});
+
+describe('summariseDeadLetter', () => {
+  it('reads a tip request and the receives before this look', () => {
+    expect(
+      summariseDeadLetter({
+        MessageId: 'm1',
+        Body: JSON.stringify({
+          version: 1,
+          tipId: 't1',
+          platformId: 'p',
+          recipientPubkey: '02ab',
+          amountMsat: 21000,
+        }),
+        Attributes: { SentTimestamp: '1795514194372', ApproximateReceiveCount: '6' },
+      }),
+    ).toEqual({
+      messageId: 'm1',
+      sentAt: new Date(1795514194372).toISOString(),
+      receiveCount: 5,
+      tipId: 't1',
+      platformId: 'p',
+      recipient: '02ab',
+      amountMsat: '21000',
+      body: expect.any(String),
+    });
+  });
+
+  it('still lists a body that is not a tip request', () => {
+    expect(summariseDeadLetter({ MessageId: 'm2', Body: 'not json' })).toEqual({
+      messageId: 'm2',
+      body: 'not json',
+    });
   });
 });
