@@ -37,7 +37,7 @@ if (NUM_RUNS_OVERRIDE !== undefined) vi.setConfig({ testTimeout: 3_600_000 });
 const DEFAULT_NUM_RUNS = 2_000;
 
 /** fast-check parameters for one property: the run's seed and `numRuns` (or FC_NUM_RUNS). */
-const fcParams = <T>(numRuns = DEFAULT_NUM_RUNS): fc.Parameters<T> => ({
+export const fcParams = <T>(numRuns = DEFAULT_NUM_RUNS): fc.Parameters<T> => ({
   seed: FC_SEED,
   numRuns: NUM_RUNS_OVERRIDE ?? numRuns,
   // The counterexample, not the 100 shrink steps that led to it.

@@ -640,7 +640,7 @@ export const tipMessage = (body: TipBody | string = tipBody(), messageId?: strin
 // Scenarios
 
 /** Thrown by a checkpoint to stand for the worker dying at that step. */
-class CrashError extends Error {
+export class CrashError extends Error {
   override name = 'CrashError';
 }
 
