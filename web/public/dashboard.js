@@ -118,7 +118,12 @@ const renderSummary = (summary) => {
         const id = `batch-${escapeHtml(batch.batchId)}`;
         return `<li data-batch="${escapeHtml(batch.batchId)}"><span id="${id}">${escapeHtml(batch.kind)} <code>${escapeHtml(batch.batchId)}</code>, accepted ${escapeHtml(formatTime(batch.acceptedAt))}</span>
 <progress max="${batch.counts.total}" value="${done}" aria-labelledby="${id}"></progress>
-<span>${formatCount(done)} of ${formatCount(batch.counts.total)} done: ${formatCount(batch.counts.succeeded)} paid (${escapeHtml(formatMsat(batch.msat.succeeded))}), ${formatCount(batch.counts.failed)} failed, ${formatCount(batch.counts.pending)} pending</span></li>`;
+<span>${formatCount(done)} of ${formatCount(batch.counts.total)} done: ${formatCount(batch.counts.succeeded)} paid (${escapeHtml(formatMsat(batch.msat.succeeded))}), ${formatCount(batch.counts.failed)} failed, ${formatCount(batch.counts.pending)} pending</span>${
+          // Rows the submitting request did not record: only a retry of that request adds them.
+          batch.status === 'INCOMPLETE'
+            ? ` <span class="badge bad" data-status="INCOMPLETE">incomplete</span> <span class="note">${escapeHtml(batch.incomplete?.detail ?? 'rows not recorded: retry the request with the same Idempotency-Key')}</span>`
+            : ''
+        }</li>`;
       })
       .join('') || '<li class="empty">No batch is being paid right now.</li>';
 
