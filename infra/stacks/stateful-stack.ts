@@ -1,12 +1,13 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   TABLE_KEYS,
   type TableNames,
   tableDefinitions,
 } from '../../shared/adapters/dynamodb/tables.js';
+import { TipsQueue } from '../constructs/tips-queue.js';
 
 export interface StatefulStackProps extends StackProps {
   /** Receives before a tip message moves to the dead-letter queue. */
@@ -43,8 +44,8 @@ export class StatefulStack extends Stack {
   readonly tables: Record<keyof TableNames, dynamodb.TableV2>;
   /** Each table's GSI names, so grants can name the indexes instead of `index/*`. */
   readonly indexNames: Record<keyof TableNames, string[]>;
-  readonly tipsQueue: sqs.Queue;
-  readonly tipsDlq: sqs.Queue;
+  readonly tipsQueue: TipsQueue;
+  readonly tipsDlq: Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -93,18 +94,12 @@ export class StatefulStack extends Stack {
     this.tables = tables;
     this.indexNames = indexNames;
 
-    this.tipsDlq = new sqs.Queue(this, 'TipsDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.tipsQueue = new TipsQueue(this, 'TipsQueue', {
+      deadLetterQueueId: 'TipsDeadLetterQueue',
+      maxReceiveCount: props.maxReceiveCount,
+      consumerTimeout: props.payerTimeout,
     });
-    this.tipsQueue = new sqs.Queue(this, 'TipsQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.payerTimeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.tipsDlq, maxReceiveCount: props.maxReceiveCount },
-    });
+    this.tipsDlq = this.tipsQueue.deadLetters;
 
     // What the operator needs after a deploy (README, "Deploying to AWS"): queue URLs for the DLQ
     // redrive and the table names the `tipstream` CLI reads for platform management.

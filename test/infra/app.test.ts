@@ -171,16 +171,115 @@ describe('CDK app: service stack', () => {
     expect(readers).toHaveLength(2);
     for (const policy of readers) {
       expect(JSON.stringify(policy.Properties.Roles)).toMatch(/Payer|Reconciler/);
-      expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toMatch(/"Resource":"\*"/);
+      const secretReads = (
+        policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]
+      ).filter((statement) => JSON.stringify(statement.Action).includes('secretsmanager:'));
+      expect(secretReads).toHaveLength(2);
+      for (const statement of secretReads) expect(statement.Resource).not.toBe('*');
     }
   });
 
   it('serves the HTTP API with access logs and throttling, and schedules the reconciler', () => {
+    const stages = service.findResources('AWS::ApiGatewayV2::Stage');
+    expect(Object.keys(stages)).toHaveLength(1);
+    const [logGroup] = Object.keys(service.findResources('AWS::Logs::LogGroup')).filter((id) =>
+      id.startsWith('TipApiAccessLogs'),
+    );
     service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+        Format: JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          method: '$context.httpMethod',
+          path: '$context.path',
+          status: '$context.status',
+          latency: '$context.responseLatency',
+          platform: '$context.requestHeader.tipstream-platform',
+        }),
+      },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
     service.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+  });
+
+  it('throttles the stage as the context says', () => {
+    synth({
+      'tipstream:apiRateLimit': 7,
+      'tipstream:apiBurstLimit': 9,
+    }).service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
+    });
+  });
+
+  it('traces every function with X-Ray (active tracing, and the role may write segments)', () => {
+    const functions = Object.entries(service.findResources('AWS::Lambda::Function')).filter(
+      ([, fn]) => fn.Properties.Handler === 'index.handler',
+    );
+    expect(functions).toHaveLength(3);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      service.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: role }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+              Effect: 'Allow',
+              Resource: '*',
+            },
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('CDK app: logical IDs', () => {
+  // infra/constructs only group code: CloudFormation must see the same resources, or a deploy
+  // would replace them (queued tips lost, a new API URL, a second event source mapping on the
+  // queue, the alarm email to confirm again). These are the IDs deployed before the constructs.
+  const { template, service } = synth({ 'tipstream:alarmEmail': 'ops@example.com' });
+  const ids = (t: Template, type: string) => Object.keys(t.findResources(type)).sort();
+
+  it('keeps the stateful resources and the service identities where they were', () => {
+    expect(ids(template, 'AWS::SQS::Queue')).toEqual([
+      'TipsDeadLetterQueue1B449EA6',
+      'TipsQueue0E36C819',
+    ]);
+    expect(ids(service, 'AWS::SecretsManager::Secret')).toEqual([
+      'LndConnection028DC1F2',
+      'PayerKeysEEFA8906',
+    ]);
+    expect(ids(service, 'AWS::ApiGatewayV2::Api')).toEqual(['TipApiB99C9BBB']);
+    expect(ids(service, 'AWS::ApiGatewayV2::Stage')).toEqual(['TipApiDefaultStage5FD43A22']);
+    expect(ids(service, 'AWS::ApiGatewayV2::Route')).toEqual(['TipApiDefaultRoute02163C5C']);
+    expect(ids(service, 'AWS::Lambda::EventSourceMapping')).toEqual([
+      'PayerSqsEventSourceTipstreamStatefulTipsQueue08AD6438CA3A619E',
+    ]);
+    expect(ids(service, 'AWS::Lambda::Function')).toEqual([
+      'ApiF70053CD',
+      'Payer31197FFF',
+      'Reconciler066B3B2B',
+    ]);
+    expect(ids(service, 'AWS::Logs::LogGroup')).toEqual([
+      'ApiLogs3D05D88B',
+      'PayerLogs87F02485',
+      'ReconcilerLogs12D6B32A',
+      'TipApiAccessLogsB868209F',
+    ]);
+    expect(ids(service, 'AWS::SNS::Topic')).toEqual(['Alarms04B5A0BF']);
+    expect(ids(service, 'AWS::SNS::Subscription')).toHaveLength(1);
+    expect(ids(service, 'AWS::CloudWatch::Dashboard')).toEqual(['Dashboard9E4231ED']);
+    expect(ids(service, 'AWS::CloudWatch::Alarm')).toEqual([
+      'DeadLettersBBF8BAAB',
+      'FailureRate39B4954E',
+      'OldestTipWaitingD401BA33',
+      'PayerErrors148ECAAC',
+    ]);
   });
 });
 
