@@ -4,7 +4,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import pLimit from 'p-limit';
 import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
-import { createPayerRuntime, type PayerRuntime, reportOutcome } from './runtime.js';
+import {
+  createObservability,
+  createPayerRuntime,
+  observeInvocation,
+  type PayerRuntime,
+  reportOutcome,
+} from './runtime.js';
 
 /**
  * The payer: pays each tip message of an SQS batch by keysend, exactly once. Records that must be
@@ -38,18 +44,20 @@ export const makePayerHandler = (
         });
         reportOutcome(runtime, outcome);
       });
-    try {
-      return await processPartialResponse(event, handleRecord, processor, {
+    return observeInvocation(runtime, context, () =>
+      processPartialResponse(event, handleRecord, processor, {
         context,
         throwOnFullBatchFailure: false,
-      });
-    } finally {
-      runtime.metrics.publishStoredMetrics();
-    }
+      }),
+    );
   };
 };
 
-const currentHandler = buildOnSecretChange((env) => makePayerHandler(createPayerRuntime(env)));
+// Logs, metrics and traces outlive a runtime rebuilt after a rotation: one cold start per container.
+const observability = createObservability('payer');
+const currentHandler = buildOnSecretChange((env) =>
+  makePayerHandler(createPayerRuntime(env, observability)),
+);
 
 /** Lambda entry point: clients built once per container, and again after a secret rotation. */
 export const handler = async (event: SQSEvent, context: Context) =>

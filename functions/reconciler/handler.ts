@@ -2,12 +2,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { reconcileStuckTips } from '../../shared/app/reconcile-tips.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
-import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
+import {
+  createObservability,
+  createPayerRuntime,
+  observeInvocation,
+  type PayerRuntime,
+} from '../payer/runtime.js';
 
 /** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
 export const makeReconcilerHandler =
-  (runtime: PayerRuntime) => async (_event: unknown, context: Context) => {
-    try {
+  (runtime: PayerRuntime) => async (_event: unknown, context: Context) =>
+    observeInvocation(runtime, context, async () => {
       const summary = await reconcileStuckTips(
         { ...runtime.deps, remainingMs: () => context.getRemainingTimeInMillis() },
         { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100 },
@@ -15,13 +20,12 @@ export const makeReconcilerHandler =
       runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
       if (summary.examined > 0) runtime.logger.info('reconciled stuck tips', { ...summary });
       return summary;
-    } finally {
-      runtime.metrics.publishStoredMetrics();
-    }
-  };
+    });
 
+// Logs, metrics and traces outlive a runtime rebuilt after a rotation: one cold start per container.
+const observability = createObservability('reconciler');
 const currentHandler = buildOnSecretChange((env) =>
-  makeReconcilerHandler(createPayerRuntime(env, 'reconciler')),
+  makeReconcilerHandler(createPayerRuntime(env, observability)),
 );
 
 /** Lambda entry point (EventBridge schedule); rebuilt after a secret rotation. */

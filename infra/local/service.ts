@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { makeApiHandler } from '../../functions/api/handler.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { makePayerHandler } from '../../functions/payer/handler.js';
-import { createPayerRuntime } from '../../functions/payer/runtime.js';
+import { createObservability, createPayerRuntime } from '../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../functions/reconciler/handler.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
@@ -81,6 +81,8 @@ export const localServiceEnv = async (
     TIPSTREAM_PREIMAGE_KEY_VERSION: String(keys.preimageKeyVersion),
     TIPSTREAM_RECEIPT_PRIVATE_KEY: keys.receiptPrivateKey,
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // Tracer is off outside Lambda by itself; say so, so a copied environment stays quiet too.
+    POWERTOOLS_TRACE_ENABLED: 'false',
     ...overrides,
   };
 };
@@ -191,8 +193,9 @@ const demoCreators = (stack: StackFile): DemoCreator[] =>
 
 export const startLocalService = async (stack: StackFile, options: LocalServiceOptions = {}) => {
   const env = await localServiceEnv(stack, options.env);
-  // EMF metrics are for CloudWatch; locally they would only flood the terminal.
+  // EMF metrics are for CloudWatch; locally they would only flood the terminal. No X-Ray either.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
   await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
   dynamodb.destroy();
@@ -241,7 +244,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),
   });
 
-  const reconcilerRuntime = createPayerRuntime(env, 'reconciler');
+  const reconcilerRuntime = createPayerRuntime(env, createObservability('reconciler', env));
   const reconciler = makeReconcilerHandler(reconcilerRuntime);
   const reconcileEveryMs = options.reconcileEveryMs ?? 30_000;
   // Like an EventBridge schedule with one run at a time: a tick while a run is going is skipped.

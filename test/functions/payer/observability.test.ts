@@ -1,0 +1,136 @@
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makePayerHandler } from '../../../functions/payer/handler.js';
+import {
+  createObservability,
+  type Observability,
+  type PayerRuntime,
+} from '../../../functions/payer/runtime.js';
+import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
+import type { PayerDeps } from '../../../shared/app/pay-tip.js';
+import { readPayerConfig } from '../../../shared/config/payer-config.js';
+
+/**
+ * Powertools' own test affordance: with POWERTOOLS_DEV set, Logger and Metrics write through the
+ * global console (metrics enabled again by POWERTOOLS_METRICS_DISABLED=false), so a test reads
+ * the very lines CloudWatch would get. Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE (Powertools
+ * counts cold starts of on-demand containers only); tracing is off outside Lambda.
+ */
+const lines: Record<string, unknown>[] = [];
+beforeEach(() => {
+  lines.length = 0;
+  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((line: unknown) => {
+      lines.push(JSON.parse(String(line)));
+    });
+  }
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const context = (requestId: string) =>
+  ({
+    functionName: 'TipstreamService-Payer',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:TipstreamService-Payer',
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    getRemainingTimeInMillis: () => 60_000,
+  }) as Context;
+
+/** Hand-written fakes: the paths here (a malformed message, no stuck tips) touch only these. */
+const runtime = (observability: Observability): PayerRuntime => ({
+  ...observability,
+  dynamodb: undefined as never,
+  deps: {
+    ledger: {
+      recordRejection: async () => {},
+      listStuckSending: async () => ({ tips: [] }),
+    } as unknown as PayerDeps['ledger'],
+    lightning: undefined as never,
+    keys: undefined as never,
+    policy: readPayerConfig({}).policy,
+    now: () => new Date(),
+  },
+});
+
+const malformed: SQSEvent = {
+  Records: [
+    {
+      messageId: 'm-1',
+      receiptHandle: 'r-1',
+      body: '{"not":"a tip"}',
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:tips',
+      awsRegion: 'eu-west-1',
+    } as SQSEvent['Records'][number],
+  ],
+};
+
+const coldStarts = () => lines.filter((line) => '_aws' in line && 'ColdStart' in line);
+const logLines = () => lines.filter((line) => 'message' in line);
+
+describe('payer handler: Powertools conventions', () => {
+  it('logs with the Lambda context and counts the cold start once per container', async () => {
+    const observability = createObservability('payer');
+    const handler = makePayerHandler(runtime(observability));
+    await handler(malformed, context('req-1'));
+    await handler(malformed, context('req-2'));
+
+    const rejected = logLines().filter((line) => line.message === 'tip rejected');
+    expect(rejected).toHaveLength(2);
+    expect(rejected[0]).toMatchObject({
+      service: 'tipstream-payer',
+      function_name: 'TipstreamService-Payer',
+      function_request_id: 'req-1',
+      cold_start: true,
+    });
+    expect(rejected[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+
+    expect(coldStarts()).toHaveLength(1);
+    expect(coldStarts()[0]).toMatchObject({
+      ColdStart: 1,
+      service: 'tipstream-payer',
+      function_name: 'TipstreamService-Payer',
+    });
+    // The handler's own metrics still reach CloudWatch, once per invocation.
+    expect(lines.filter((line) => 'TipsRejected' in line)).toHaveLength(2);
+  });
+
+  it('keeps one cold start when the runtime is rebuilt after a secret rotation', async () => {
+    const observability = createObservability('payer');
+    await makePayerHandler(runtime(observability))(malformed, context('req-1'));
+    await makePayerHandler(runtime(observability))(malformed, context('req-2'));
+    expect(coldStarts()).toHaveLength(1);
+  });
+});
+
+describe('reconciler handler: Powertools conventions', () => {
+  it('logs with the Lambda context and counts the cold start once per container', async () => {
+    const observability = createObservability('reconciler');
+    const handler = makeReconcilerHandler(runtime(observability));
+    await handler({}, context('req-1'));
+    observability.logger.info('probe');
+    await handler({}, context('req-2'));
+    observability.logger.info('probe');
+
+    const probes = logLines().filter((line) => line.message === 'probe');
+    expect(probes[0]).toMatchObject({
+      service: 'tipstream-reconciler',
+      function_request_id: 'req-1',
+      cold_start: true,
+    });
+    expect(probes[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+    expect(coldStarts()).toHaveLength(1);
+    expect(coldStarts()[0]).toMatchObject({ service: 'tipstream-reconciler' });
+    expect(lines.filter((line) => 'TipsReconciled' in line)).toHaveLength(2);
+  });
+});
