@@ -3,20 +3,15 @@ import {
   createDynamoIntakeStore,
   createDynamoPlatformStore,
 } from '../../shared/adapters/dynamodb/intake-store.js';
-import {
-  createDynamoPayoutHistory,
-  type PayoutHistory,
-} from '../../shared/adapters/dynamodb/payout-history.js';
-import {
-  createDynamoPlatformActivity,
-  type PlatformActivity,
-} from '../../shared/adapters/dynamodb/platform-activity.js';
+import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
+import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
 import type { IntakeDeps } from '../../shared/app/accept-tip.js';
 import { dynamoDbFromEnv, sqsFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
+import type { PayoutHistory, PlatformActivity } from '../../shared/ports/activity.js';
 import type { PlatformStore } from '../../shared/ports/intake.js';
 import type { RouteKey } from './routes.js';
 
