@@ -1,5 +1,7 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { type ApiEnv, authenticate } from './authenticate.js';
+import { correlateLogs } from './logging.js';
 import { mapError, ProblemError, problemResponse } from './problems.js';
 import { getPayout } from './routes/get-payout.js';
 import { getTip } from './routes/get-tip.js';
@@ -30,7 +32,10 @@ export const createApi = (deps: ApiDeps) => {
       }
     },
   });
-  app.onError(mapError);
+  const logger = deps.logger ?? new Logger({ serviceName: 'tipstream-api' });
+  app.onError((error) =>
+    mapError(error, (unexpected) => logger.error('request failed', { error: unexpected })),
+  );
   // authenticate answers 404 for paths outside the API; this covers a path it let through.
   app.notFound((c) =>
     problemResponse({
@@ -40,6 +45,7 @@ export const createApi = (deps: ApiDeps) => {
       detail: `${c.req.method} ${new URL(c.req.url).pathname} is not part of the Tipstream API (see openapi.yaml)`,
     }),
   );
+  app.use('*', correlateLogs(logger));
   app.use('*', authenticate(deps));
   for (const register of [
     postTip,

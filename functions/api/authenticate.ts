@@ -24,16 +24,29 @@ export interface ApiEnv {
   };
 }
 
+/** What `hono/aws-lambda` binds: the API Gateway event (absent when served locally). */
+interface ApiBindings {
+  event?: { rawPath?: string; rawQueryString?: string };
+}
+
 /** Verifies nothing: no platform has it (random per container, never stored). */
 const NO_PLATFORM_SECRET = `tss_none_${randomBytes(32).toString('base64url')}`;
+
+const UTF8_WITH_BOM = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const unauthorized = (type: string, detail: string) =>
   new ProblemError({ status: 401, type, title: 'Request not authenticated', detail });
 
-/** The request's path and raw query string, as the client signed them. */
-const target = (url: string) => {
+/**
+ * The request's path and raw query string, as the client signed them: on Lambda the event's own
+ * `rawPath` and `rawQueryString` (a URL would re-encode them), locally the request URL's.
+ */
+const target = (url: string, event: { rawPath?: string; rawQueryString?: string } | undefined) => {
   const parsed = new URL(url);
-  return { path: parsed.pathname, query: parsed.search.slice(1) };
+  return {
+    path: event?.rawPath ?? parsed.pathname,
+    query: event?.rawQueryString ?? parsed.search.slice(1),
+  };
 };
 
 /**
@@ -45,7 +58,7 @@ export const authenticate =
   (deps: ApiDeps): MiddlewareHandler<ApiEnv> =>
   async (c, next) => {
     const method = c.req.method;
-    const { path, query } = target(c.req.url);
+    const { path, query } = target(c.req.url, (c.env as ApiBindings | undefined)?.event);
     // One routing table for AWS and local runs: the HTTP API sends everything to `$default`.
     const route = matchRoute(method, path);
     if (!('routeKey' in route)) {
@@ -66,7 +79,8 @@ export const authenticate =
             },
       );
     }
-    const rawBody = await c.req.text();
+    // The bytes as signed: a leading byte order mark stays (Request.text() would drop it).
+    const rawBody = UTF8_WITH_BOM.decode(await c.req.arrayBuffer());
     const size = Buffer.byteLength(rawBody, 'utf8');
     const limit = deps.maxBodyBytes[route.routeKey] ?? deps.maxBodyBytes.default;
     if (size > limit) {

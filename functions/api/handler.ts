@@ -7,12 +7,23 @@ import { handle } from 'hono/aws-lambda';
 import { createApi } from './app.js';
 import type { ApiDeps } from './runtime.js';
 
+/**
+ * A fetch Request cannot carry a body on GET or HEAD (API Gateway passes one on): it is dropped
+ * as the local server drops it, so such a request is answered, not refused as malformed.
+ */
+const withoutReadBody = (event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 => {
+  const method = event.requestContext?.http?.method?.toUpperCase();
+  return event.body && (method === 'GET' || method === 'HEAD')
+    ? { ...event, body: undefined }
+    : event;
+};
+
 /** The API handler: API Gateway HTTP API (payload v2) events in, JSON or problem+json out. */
 export const makeApiHandler = (deps: ApiDeps) => {
   const lambda = handle(createApi(deps));
   return (event: APIGatewayProxyEventV2, context?: Context) =>
     lambda(
-      event as unknown as Parameters<typeof lambda>[0],
+      withoutReadBody(event) as unknown as Parameters<typeof lambda>[0],
       context as Context,
     ) as Promise<APIGatewayProxyStructuredResultV2>;
 };

@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import {
   BatchNotFoundError,
   InvalidRequestError,
@@ -71,11 +70,14 @@ const toProblem = (error: unknown): Problem | undefined => {
   return undefined;
 };
 
-/** The one error mapper (Hono's onError): domain and use case errors become problems. */
-export const mapError = (error: unknown, _c?: Context): Response => {
+/**
+ * The one error mapper (Hono's onError): domain and use case errors become problems; anything
+ * else is logged (with its cause) and answered 500, never with its message.
+ */
+export const mapError = (error: unknown, log: (error: unknown) => void): Response => {
   const known = toProblem(error);
   if (known) return problemResponse(known);
-  console.error(error);
+  log(error);
   return problemResponse({
     status: 500,
     type: 'internal-error',

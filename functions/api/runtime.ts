@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import {
   createDynamoIntakeStore,
@@ -20,6 +21,8 @@ export interface ApiDeps extends IntakeDeps {
   history: PayoutHistory;
   /** A platform's recent tips and batches (dashboard lists and summaries). */
   activity: PlatformActivity;
+  /** Where the API logs (Powertools; a default `tipstream-api` logger when absent). */
+  logger?: Logger;
   /** Largest request body, bytes, per route (payout files are larger than tips). */
   maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
 }
@@ -61,6 +64,10 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
     },
     now: () => new Date(),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    logger: new Logger({
+      serviceName: 'tipstream-api',
+      logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
+    }),
     close() {
       dynamodb.destroy();
       sqs.destroy();
