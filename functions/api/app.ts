@@ -34,7 +34,11 @@ export const createApi = (deps: ApiDeps) => {
   });
   const logger = deps.logger ?? new Logger({ serviceName: 'tipstream-api' });
   app.onError((error) =>
-    mapError(error, (unexpected) => logger.error('request failed', { error: unexpected })),
+    mapError(error, (unexpected) =>
+      unexpected instanceof Error
+        ? logger.error('request failed', unexpected)
+        : logger.error('request failed', { error: String(unexpected) }),
+    ),
   );
   // authenticate answers 404 for paths outside the API; this covers a path it let through.
   app.notFound((c) =>
