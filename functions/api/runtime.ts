@@ -1,22 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import {
   createDynamoIntakeStore,
   createDynamoPlatformStore,
 } from '../../shared/adapters/dynamodb/intake-store.js';
-import {
-  createDynamoPayoutHistory,
-  type PayoutHistory,
-} from '../../shared/adapters/dynamodb/payout-history.js';
-import {
-  createDynamoPlatformActivity,
-  type PlatformActivity,
-} from '../../shared/adapters/dynamodb/platform-activity.js';
+import { createDynamoPayoutHistory } from '../../shared/adapters/dynamodb/payout-history.js';
+import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { createSqsTipQueue } from '../../shared/adapters/sqs/tip-queue.js';
 import type { IntakeDeps } from '../../shared/app/accept-tip.js';
 import { dynamoDbFromEnv, sqsFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
+import type { PayoutHistory, PlatformActivity } from '../../shared/ports/activity.js';
 import type { PlatformStore } from '../../shared/ports/intake.js';
 import type { RouteKey } from './routes.js';
 
@@ -25,6 +21,8 @@ export interface ApiDeps extends IntakeDeps {
   history: PayoutHistory;
   /** A platform's recent tips and batches (dashboard lists and summaries). */
   activity: PlatformActivity;
+  /** Where the API logs (Powertools; a default `tipstream-api` logger when absent). */
+  logger?: Logger;
   /** Largest request body, bytes, per route (payout files are larger than tips). */
   maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
 }
@@ -66,6 +64,10 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
     },
     now: () => new Date(),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    logger: new Logger({
+      serviceName: 'tipstream-api',
+      logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
+    }),
     close() {
       dynamodb.destroy();
       sqs.destroy();

@@ -5,7 +5,7 @@
  * Tips go to a private queue that nothing consumes: this measures intake alone.
  */
 import { randomUUID } from 'node:crypto';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApi } from '../../functions/api/app.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
@@ -31,7 +31,7 @@ const { platform, secret } = await createPlatform(deps.platforms, {
   platformId: `bench-${randomUUID().slice(0, 8)}`,
   dailyLimitSats: 1_000_000_000,
 });
-const http = await startHttpAdapter(makeApiHandler(deps));
+const http = await startHttpAdapter(createApi(deps));
 const carol = stackNode(stack, 'carol').pubkey;
 
 const statuses = new Map<number, number>();

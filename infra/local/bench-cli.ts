@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApi } from '../../functions/api/app.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
@@ -41,7 +41,7 @@ const { platform, secret } = await createPlatform(deps.platforms, {
   platformId: `bench-cli-${randomUUID().slice(0, 8)}`,
   dailyLimitSats: 1_000_000_000,
 });
-const http = await startHttpAdapter(makeApiHandler(deps));
+const http = await startHttpAdapter(createApi(deps));
 const dir = await mkdtemp(join(tmpdir(), 'tipstream-bench-cli-'));
 
 try {

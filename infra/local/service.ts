@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApi } from '../../functions/api/app.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { makePayerHandler } from '../../functions/payer/handler.js';
 import { createObservability, createPayerRuntime } from '../../functions/payer/runtime.js';
@@ -151,7 +151,7 @@ const startApi = async (stack: StackFile, env: Record<string, string>, port: num
       ),
     );
   }
-  const http = await startHttpAdapter(makeApiHandler(deps), { port });
+  const http = await startHttpAdapter(createApi(deps), { port });
   return {
     url: http.url,
     secret,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type AuthenticatedLnd, getInvoices } from 'lightning';
 import { afterAll, beforeAll } from 'vitest';
-import { makeApiHandler } from '../../functions/api/handler.js';
+import { createApi } from '../../functions/api/app.js';
 import type { ApiDeps } from '../../functions/api/runtime.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
 import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
@@ -190,7 +190,7 @@ export const startApiOn = async (
   env: Record<string, string> = {},
 ) => {
   const deps = createApiDeps({ ...f.service.env, ...env, TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
-  const http = await startHttpAdapter(makeApiHandler(deps));
+  const http = await startHttpAdapter(createApi(deps));
   return {
     call: apiClient(http.url, platform),
     async close() {
@@ -212,7 +212,7 @@ export const useApiOnly = (stack: StackFile, name: string) => {
     const deps = createApiDeps(
       await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: fixture.queueUrl }),
     );
-    const http = await startHttpAdapter(makeApiHandler(configure(deps)));
+    const http = await startHttpAdapter(createApi(configure(deps)));
     closers.push(async () => {
       await http.close();
       deps.close();

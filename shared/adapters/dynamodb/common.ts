@@ -4,6 +4,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { InvalidCursorError } from '../../ports/activity.js';
 
 /** The document client every adapter uses: optional attributes left out, never stored as null. */
 export const documentClient = (client: DynamoDBClient) =>
@@ -57,10 +58,6 @@ export const untilProcessed = async <T>(
     pending = await call(pending);
   }
 };
-
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
 
 /** A query's LastEvaluatedKey as an opaque page cursor. */
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>

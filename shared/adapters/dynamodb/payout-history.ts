@@ -1,20 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { PayoutHistory, PayoutHistoryEntry } from '../../ports/activity.js';
 import { decodeCursor, documentClient, encodeCursor } from './common.js';
 
-export { InvalidCursorError } from './common.js';
-
 import { PLATFORM_RECIPIENT_INDEX, platformRecipientKey, type TableNames } from './tables.js';
-
-export interface PayoutHistoryEntry {
-  tipId: string;
-  platformId: string;
-  amountMsat: string;
-  feeMsat?: string;
-  settledAt: string;
-  paymentHash: string;
-  batchId?: string;
-}
 
 /** The key attributes of the platform+recipient index: what a history cursor holds. */
 const CURSOR_KEYS = ['platformRecipient', 'settledAt', 'tipId'] as const;
@@ -24,7 +13,10 @@ const CURSOR_KEYS = ['platformRecipient', 'settledAt', 'tipId'] as const;
  * all-time totals for the recipient. Other platforms' payouts are in other partitions of the
  * index, so they never show, fill or empty a page.
  */
-export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableNames) => {
+export const createDynamoPayoutHistory = (
+  client: DynamoDBClient,
+  tables: TableNames,
+): PayoutHistory => {
   const doc = documentClient(client);
   return {
     /**
@@ -94,5 +86,3 @@ export const createDynamoPayoutHistory = (client: DynamoDBClient, tables: TableN
     },
   };
 };
-
-export type PayoutHistory = ReturnType<typeof createDynamoPayoutHistory>;

@@ -1,29 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SummaryTip } from '../../domain/platform-summary.js';
-import type { BatchProgress } from '../../ports/intake.js';
-import type { TipState } from '../../ports/tip-ledger.js';
+import type { BatchSummary, PlatformTipEntry } from '../../ports/activity.js';
 import { decodeCursor, documentClient, encodeCursor } from './common.js';
 import { PLATFORM_BATCHES_INDEX, PLATFORM_TIPS_INDEX, type TableNames } from './tables.js';
-
-/** One tip of a platform as the platform index carries it (no records, no receipt). */
-export interface PlatformTipEntry {
-  tipId: string;
-  state: TipState;
-  recipient: string;
-  amountMsat: string;
-  feeMsat?: string;
-  createdAt: string;
-  updatedAt: string;
-  settledAt?: string;
-  failureCode?: string;
-  failureReason?: string;
-  batchId?: string;
-  attempt: number;
-}
-
-/** A batch's progress without its idempotency and budget bookkeeping. */
-export type BatchSummary = Omit<BatchProgress, 'fingerprint' | 'budgetKeys'>;
 
 /** The summary's attributes: everything it aggregates, nothing more (`state` is reserved). */
 const SUMMARY_PROJECTION =
@@ -211,5 +191,3 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
     },
   };
 };
-
-export type PlatformActivity = ReturnType<typeof createDynamoPlatformActivity>;

@@ -147,6 +147,25 @@ describe('API authentication', () => {
     ]);
   });
 
+  it('answers a GET that carries a body (API Gateway passes it on) as the same GET without it', async () => {
+    const { handle } = handlerWith([CURRENT]);
+    const request = signed('GET', '/v1/tips/t-1');
+    const result = parsed(await handle({ ...request, body: 'ignored' }));
+    expect(result.status).toBe(404);
+    expect(result.body.type).toMatch(/tip-not-found$/);
+  });
+
+  it('verifies the body byte for byte: a leading byte order mark is part of what was signed', async () => {
+    const { handle, remembered } = handlerWith([CURRENT]);
+    await handle(
+      signed('POST', '/v1/payouts', {
+        idempotencyKey: 'k-bom',
+        body: '\uFEFFpubkey,amount_sats,memo\r\n',
+      }),
+    );
+    expect(remembered.map((entry) => entry.idempotencyKey)).toEqual(['k-bom']);
+  });
+
   it.each([
     { description: 'spaces', respell: (h: string) => h.replace(',', ', ') },
     {

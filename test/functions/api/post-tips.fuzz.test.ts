@@ -3,14 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../../functions/api/handler.js';
 import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from '../../../functions/api/runtime.js';
-import type { PayoutHistory } from '../../../shared/adapters/dynamodb/payout-history.js';
-import type { PlatformActivity } from '../../../shared/adapters/dynamodb/platform-activity.js';
 import { signedHeaders } from '../../../shared/domain/request-signature.js';
 import {
   parseTipRequest,
   type TipPolicy,
   tipFingerprint,
 } from '../../../shared/domain/tip-request.js';
+import type { PayoutHistory, PlatformActivity } from '../../../shared/ports/activity.js';
 import type {
   AcceptedRequest,
   IntakeStore,

@@ -6,8 +6,17 @@
 import { createHash, createHmac } from 'node:crypto';
 import { schnorr } from '@noble/secp256k1';
 import '../../../shared/domain/secp.js';
+import type { IntakeDeps } from '../../../shared/app/accept-tip.js';
 import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
+import {
+  type BatchSummary,
+  InvalidCursorError,
+  type PayoutHistory,
+  type PayoutHistoryEntry,
+  type PlatformActivity,
+  type PlatformTipEntry,
+} from '../../../shared/ports/activity.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -21,6 +30,7 @@ import type {
   AcceptResult,
   BudgetReservation,
   IntakeStore,
+  PlatformRecord,
   TipQueue,
 } from '../../../shared/ports/intake.js';
 import type {
@@ -805,3 +815,103 @@ export class FakeTipQueue implements TipQueue {
     this.sent.push(...messages);
   }
 }
+
+/** A PayoutHistory over a list of entries, newest first; a cursor is the next entry's offset. */
+export class FakePayoutHistory implements PayoutHistory {
+  constructor(readonly entries: Array<PayoutHistoryEntry & { recipient: string }> = []) {}
+
+  async list(platformId: string, recipient: string, page: { limit: number; cursor?: string }) {
+    const mine = this.entries.filter(
+      (entry) => entry.platformId === platformId && entry.recipient === recipient,
+    );
+    const start = page.cursor === undefined ? 0 : Number(page.cursor.replace(/^at/, ''));
+    if (page.cursor !== undefined && !/^at[0-9]+$/.test(page.cursor)) {
+      throw new InvalidCursorError('cursor was not made for this platform and recipient');
+    }
+    const payouts = mine
+      .slice(start, start + page.limit)
+      .map(({ recipient: _recipient, ...entry }) => entry);
+    const more = start + page.limit < mine.length;
+    return { payouts, ...(more ? { cursor: `at${start + page.limit}` } : {}) };
+  }
+
+  async totals(platformId: string, recipient: string) {
+    const mine = this.entries.filter(
+      (entry) => entry.platformId === platformId && entry.recipient === recipient,
+    );
+    return {
+      paidMsat: String(mine.reduce((sum, entry) => sum + BigInt(entry.amountMsat), 0n)),
+      feeMsat: String(mine.reduce((sum, entry) => sum + BigInt(entry.feeMsat ?? 0), 0n)),
+      tipCount: mine.length,
+      lastPaidAt: mine[0]?.settledAt,
+    };
+  }
+}
+
+/** A PlatformActivity over fixed tips and batches (newest first); a cursor is an offset. */
+export class FakePlatformActivity implements PlatformActivity {
+  constructor(
+    readonly tips: PlatformTipEntry[] = [],
+    readonly batches: BatchSummary[] = [],
+  ) {}
+
+  async listTips(_platformId: string, page: { limit: number; cursor?: string }) {
+    if (page.cursor !== undefined && !/^at[0-9]+$/.test(page.cursor)) {
+      throw new InvalidCursorError('cursor was not made for this platform');
+    }
+    const start = page.cursor === undefined ? 0 : Number(page.cursor.slice(2));
+    const more = start + page.limit < this.tips.length;
+    return {
+      tips: this.tips.slice(start, start + page.limit),
+      ...(more ? { cursor: `at${start + page.limit}` } : {}),
+    };
+  }
+
+  async tipsSince(_platformId: string, from: Date, to: Date) {
+    const tips = this.tips
+      .filter((tip) => tip.createdAt >= from.toISOString() && tip.createdAt <= to.toISOString())
+      .map((tip) => ({
+        ...tip,
+        amountMsat: BigInt(tip.amountMsat),
+        feeMsat: tip.feeMsat === undefined ? undefined : BigInt(tip.feeMsat),
+      }));
+    return { tips, truncated: false };
+  }
+
+  async batchesSince(_platformId: string, from: Date) {
+    return this.batches.filter((batch) => batch.acceptedAt >= from.toISOString());
+  }
+}
+
+/** A platform for the API's use cases. */
+export const API_PLATFORM: PlatformRecord = {
+  platformId: 'stream.example',
+  name: 'Stream',
+  secrets: [],
+  dailyLimitSats: 1_000_000,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+/** The intake's ports in memory, with the default intake policy (whole sats). */
+export const makeIntake = (policy: Partial<IntakeDeps['policy']> = {}) => {
+  const intake = new FakeIntakeStore();
+  const queue = new FakeTipQueue();
+  const ledger = new FakeTipLedger();
+  const clock = new FakeClock();
+  const deps: IntakeDeps = {
+    intake,
+    queue,
+    ledger,
+    policy: {
+      maxTipMsat: 10_000_000n,
+      allowMsat: false,
+      customRecordsBudgetBytes: 600,
+      feePpm: 5_000,
+      minFeeSats: 10,
+      globalHourlyLimitMsat: 1_000_000_000n,
+      ...policy,
+    },
+    now: clock.now,
+  };
+  return { intake, queue, ledger, clock, deps };
+};
