@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { text as readStream } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { type ReceiptVerification, verifyReceipt } from '../../shared/domain/receipt.js';
+import type { PayoutHistoryEntry } from '../../shared/ports/activity.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,15 +13,7 @@ import { type ActionRunner, parsePositiveInt } from './common.js';
 interface PayoutHistoryPage {
   recipient: string;
   totals: { paidMsat: string; feeMsat: string; tipCount: number; lastPaidAt?: string };
-  payouts: Array<{
-    tipId: string;
-    platformId: string;
-    amountMsat: string;
-    feeMsat?: string;
-    settledAt: string;
-    paymentHash: string;
-    batchId?: string;
-  }>;
+  payouts: PayoutHistoryEntry[];
   next?: string;
 }
 

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acceptBatch, type BatchRow } from '../../../shared/app/accept-batch.js';
 import { type IntakeDeps, tipIdFor } from '../../../shared/app/accept-tip.js';
 import type { PlatformRecord } from '../../../shared/ports/intake.js';
-import {
-  FakeClock,
-  FakeIntakeStore,
-  FakeTipLedger,
-  FakeTipQueue,
-  G,
-  HOP,
-  RowWriteFault,
-} from './fakes.js';
+import { G, HOP, makeIntake, RowWriteFault } from './fakes.js';
 
 const PLATFORM: PlatformRecord = {
   platformId: 'stream.example',
@@ -20,27 +12,7 @@ const PLATFORM: PlatformRecord = {
   createdAt: '2026-01-01T00:00:00.000Z',
 };
 
-const harness = () => {
-  const intake = new FakeIntakeStore();
-  const queue = new FakeTipQueue();
-  const ledger = new FakeTipLedger();
-  const clock = new FakeClock();
-  const deps: IntakeDeps = {
-    intake,
-    queue,
-    ledger,
-    policy: {
-      maxTipMsat: 10_000_000n,
-      allowMsat: false,
-      customRecordsBudgetBytes: 600,
-      feePpm: 5_000,
-      minFeeSats: 10,
-      globalHourlyLimitMsat: 1_000_000_000n,
-    },
-    now: clock.now,
-  };
-  return { intake, queue, ledger, clock, deps };
-};
+const harness = () => makeIntake();
 
 /** A payout of `count` rows (lines 2…count+1, as under a CSV header), 1 sat more each line. */
 const payoutRows = (count: number): BatchRow[] =>

@@ -699,7 +699,7 @@ export class RowWriteFault extends Error {
  * In-memory IntakeStore with the DynamoDB adapter's conditions: a request or batch is recorded
  * once, budget counters never pass their limit, batch rows are put only where absent.
  */
-export class FakeIntakeStore implements IntakeStore {
+class FakeIntakeStore implements IntakeStore {
   readonly #requests = new Map<string, AcceptedRequest & { released: boolean }>();
   readonly #batches = new Map<string, BatchProgressRecord>();
   readonly #budgets = new Map<string, bigint>();
@@ -809,7 +809,7 @@ export class FakeIntakeStore implements IntakeStore {
 type BatchProgressRecord = Awaited<ReturnType<IntakeStore['getBatch']>> & object;
 
 /** A TipQueue that keeps every message sent, in order. */
-export class FakeTipQueue implements TipQueue {
+class FakeTipQueue implements TipQueue {
   readonly sent: string[] = [];
   async send(messages: string[]) {
     this.sent.push(...messages);
