@@ -210,8 +210,13 @@ const startAttempt = async (
  * its lease (that invocation's deadline) plus the grace for clock skew and the send's way to LND.
  */
 const leaseHeld = (tip: TipRecord, deps: PayerDeps): boolean =>
-  tip.leaseUntil !== undefined &&
-  deps.now().getTime() <= Date.parse(tip.leaseUntil) + deps.policy.leaseGraceMs;
+  deps.now().getTime() <= leaseEnds(tip, deps);
+
+/** When no send of the tip's current attempt can reach LND any more, ms (no lease: long past). */
+const leaseEnds = (tip: TipRecord, deps: PayerDeps): number =>
+  tip.leaseUntil === undefined
+    ? Number.NEGATIVE_INFINITY
+    : Date.parse(tip.leaseUntil) + deps.policy.leaseGraceMs;
 
 /**
  * A tip found SENDING by an invocation that did not record its attempt: a worker died, another is
@@ -222,7 +227,8 @@ const leaseHeld = (tip: TipRecord, deps: PayerDeps): boolean =>
  * before the question, and none can follow it.
  */
 const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
-  const owned = leaseHeld(tip, deps);
+  // Judged before asking LND: only then does the answer cover every send of the attempt.
+  const leaseLive = leaseHeld(tip, deps);
   const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
   switch (lookup.status) {
     case 'succeeded':
@@ -232,7 +238,7 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
       return { kind: 'in-flight', tip };
     case 'failed':
     case 'not_found':
-      if (owned) {
+      if (leaseLive) {
         return leased(
           tip,
           deps,
@@ -249,9 +255,7 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
 const leased = (tip: TipRecord, deps: PayerDeps, reason: string): PayOutcome => ({
   kind: 'leased',
   tip,
-  until: new Date(
-    Date.parse(tip.leaseUntil ?? deps.now().toISOString()) + deps.policy.leaseGraceMs,
-  ).toISOString(),
+  until: new Date(Math.max(leaseEnds(tip, deps), deps.now().getTime())).toISOString(),
   reason,
 });
 
