@@ -72,45 +72,51 @@ const overBudget = (result: { limit: string; message: string; resetsAt?: Date })
       : {},
   });
 
+/**
+ * The accepted result, or the problem that refused it: conflicts and budgets are answered alike
+ * for tips and batches; `invalid` says how this kind of request was invalid.
+ */
+const acceptedOr =
+  <R extends AcceptTipResult | AcceptBatchResult>(
+    invalid: (result: R & { kind: 'invalid' }) => ProblemError,
+  ) =>
+  (result: R): R & { kind: 'accepted' } => {
+    switch (result.kind) {
+      case 'accepted':
+        return result as R & { kind: 'accepted' };
+      case 'invalid':
+        throw invalid(result as R & { kind: 'invalid' });
+      case 'conflict':
+        throw conflict(result.message);
+      case 'over-budget':
+        throw overBudget(result);
+    }
+    throw new Error(`unknown result ${(result as { kind: string }).kind}`);
+  };
+
 /** The accepted tip, or the problem that refused it. */
-export const acceptedTip = (result: AcceptTipResult) => {
-  switch (result.kind) {
-    case 'accepted':
-      return result;
-    case 'invalid':
-      throw new ProblemError({
-        status: 422,
-        type: 'invalid-tip',
-        title: 'The tip is not valid',
-        detail: result.message,
-        errors: [{ field: result.field, message: result.message }],
-      });
-    case 'conflict':
-      throw conflict(result.message);
-    case 'over-budget':
-      throw overBudget(result);
-  }
-};
+export const acceptedTip = acceptedOr<AcceptTipResult>(
+  (result) =>
+    new ProblemError({
+      status: 422,
+      type: 'invalid-tip',
+      title: 'The tip is not valid',
+      detail: result.message,
+      errors: [{ field: result.field, message: result.message }],
+    }),
+);
 
 /** The accepted batch, or the problem that refused it. */
-export const acceptedBatch = (result: AcceptBatchResult) => {
-  switch (result.kind) {
-    case 'accepted':
-      return result;
-    case 'invalid':
-      throw new ProblemError({
-        status: 422,
-        type: 'invalid-rows',
-        title: 'Some rows are not valid',
-        detail: `${result.errors.length} row(s) have problems; nothing was enqueued (fix them, or send allowPartial=true to pay the valid rows)`,
-        errors: result.errors,
-      });
-    case 'conflict':
-      throw conflict(result.message);
-    case 'over-budget':
-      throw overBudget(result);
-  }
-};
+export const acceptedBatch = acceptedOr<AcceptBatchResult>(
+  (result) =>
+    new ProblemError({
+      status: 422,
+      type: 'invalid-rows',
+      title: 'Some rows are not valid',
+      detail: `${result.errors.length} row(s) have problems; nothing was enqueued (fix them, or send allowPartial=true to pay the valid rows)`,
+      errors: result.errors,
+    }),
+);
 
 /** What every accepted batch answers, and its headers. */
 export const batchAnswer = (batch: Extract<AcceptBatchResult, { kind: 'accepted' }>) => {
