@@ -1,3 +1,4 @@
+import { TIP_ID_PATTERN } from '../domain/ids.js';
 import type { BatchSummary } from '../ports/activity.js';
 import type { IntakeStore } from '../ports/intake.js';
 import type { TipLedger } from '../ports/tip-ledger.js';
@@ -45,9 +46,12 @@ export const getBatchStatus = async (
   },
 ) => {
   const { platformId, batchId } = input;
-  const batch = await deps.intake.getBatch(batchId);
+  // Batch ids are tip-id shaped (their rows are `<batchId>-<line>`): any other is missing.
+  const batch = TIP_ID_PATTERN.test(batchId) ? await deps.intake.getBatch(batchId) : undefined;
   if (!batch || batch.platformId !== platformId) {
-    throw new BatchNotFoundError(`platform ${platformId} has no payout batch ${batchId}`);
+    throw new BatchNotFoundError(
+      `platform ${platformId} has no payout batch ${batchId.slice(0, 300)}`,
+    );
   }
   const body: ReturnType<typeof batchProgress> & {
     incomplete?: { unrecordedRows: number; detail: string };

@@ -1,3 +1,4 @@
+import { TIP_ID_PATTERN } from '../domain/ids.js';
 import type { IntakeStore } from '../ports/intake.js';
 import type { TipLedger } from '../ports/tip-ledger.js';
 import { TipNotFoundError } from './errors.js';
@@ -14,6 +15,10 @@ export const getTipStatus = async (
   deps: { intake: Pick<IntakeStore, 'getRequest'>; ledger: Pick<TipLedger, 'getTip'> },
 ) => {
   const { platformId, tipId } = input;
+  // An id no tip can have is missing without asking the stores (which may refuse such a key).
+  if (!TIP_ID_PATTERN.test(tipId)) {
+    throw new TipNotFoundError(`platform ${platformId} has no tip ${tipId.slice(0, 300)}`);
+  }
   const accepted = await deps.intake.getRequest(tipId);
   const tip = await deps.ledger.getTip(tipId);
   const owner = accepted?.platformId ?? tip?.platformId;

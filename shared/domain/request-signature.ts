@@ -48,20 +48,33 @@ export interface SignedRequest {
 /**
  * The request target a signature covers: the percent-decoded URL path from `/v1/` on (so a
  * gateway's base path, stage prefix or path decoding does not matter), then `?` and the raw query
- * string when there is one. Both
- * sides compute it the same way; the query is signed exactly as sent, not re-ordered.
+ * string when there is one. Both sides compute it the same way; the query is signed exactly as
+ * sent, not re-ordered. Escapes of the characters that delimit a target (`%2F` /, `%3F` ?, `%23` #)
+ * and of `%` itself stay escaped (upper-case), so `/v1/tips/a%3Fb` never signs like
+ * `/v1/tips/a?b`, nor `/v1/tips/a%2Fb` like `/v1/tips/a/b`.
  */
 export const signedTarget = (path: string, query = ''): string => {
   // Percent-decoded: a client may send `local-dev%3Atip` or `local-dev:tip`, and a gateway may
   // hand the path over decoded; both sides sign the decoded form (malformed escapes as sent).
-  let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {}
+  const decoded = path
+    .split(DELIMITER_ESCAPE)
+    .map((part, index) => (index % 2 === 1 ? part.toUpperCase() : decodeOrAsSent(part)))
+    .join('');
   const start = decoded.indexOf('/v1/');
   const route = start === -1 ? decoded : decoded.slice(start);
   const rawQuery = query.startsWith('?') ? query.slice(1) : query;
   return rawQuery ? `${route}?${rawQuery}` : route;
+};
+
+/** Escapes kept as they are in a signed target (captured, so `split` keeps them). */
+const DELIMITER_ESCAPE = /(%2F|%3F|%23|%25)/i;
+
+const decodeOrAsSent = (part: string): string => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 };
 
 /**

@@ -618,6 +618,11 @@ describe('the signature covers method and route', () => {
     { path: '/v1/tips/local-dev%3Atip-1', query: '', target: '/v1/tips/local-dev:tip-1' },
     { path: '/v1/tips/local-dev:tip-1', query: '', target: '/v1/tips/local-dev:tip-1' },
     { path: '/v1/tips/bad%zzescape', query: '', target: '/v1/tips/bad%zzescape' },
+    // Escaped delimiters stay escaped: they never sign like the real `?`, `/`, `#` or `%`.
+    { path: '/v1/tips/a%3fb', query: '', target: '/v1/tips/a%3Fb' },
+    { path: '/v1/tips/a%2Fb%3Ac', query: '', target: '/v1/tips/a%2Fb:c' },
+    { path: '/v1/tips/a%23b', query: 'x=1', target: '/v1/tips/a%23b?x=1' },
+    { path: '/v1/tips/a%2541', query: '', target: '/v1/tips/a%2541' },
   ])('signedTarget($path, $query) is $target', ({ path, query, target }) => {
     expect(signedTarget(path, query)).toBe(target);
   });
