@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { formatCount, formatDuration, plainSats, satsLabel } from './format.js';
 
-/** `GET /v1/payouts/{batchId}` (openapi.yaml BatchStatus). */
+/** `GET /v1/payouts/{batchId}` (openapi.json BatchStatus). */
 export interface BatchStatus {
   batchId: string;
   kind: 'payout' | 'split';
@@ -14,7 +14,7 @@ export interface BatchStatus {
   rows?: BatchRowResult[];
 }
 
-/** One row's outcome (openapi.yaml BatchRowResult). */
+/** One row's outcome (openapi.json BatchRowResult). */
 export interface BatchRowResult {
   line: number;
   tipId: string;

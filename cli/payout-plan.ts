@@ -10,7 +10,7 @@ import {
   parsePayoutJson,
 } from '../shared/domain/payout-file.js';
 
-/** What `POST /v1/payouts` accepts in one request (openapi.yaml; the handler's limits). */
+/** What `POST /v1/payouts` accepts in one request (openapi.json; the handler's limits). */
 export const API_PAYOUT_LIMITS = { maxRows: 10_000, maxBytes: 2 * 1024 * 1024 } as const;
 
 export type PayoutFormat = 'csv' | 'json';

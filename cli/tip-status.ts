@@ -7,7 +7,7 @@ import { onCtrlC } from './ctrl-c.js';
 import { EXIT } from './exit-codes.js';
 import { describeNode, satsLabel } from './format.js';
 
-/** `GET /v1/tips/{tipId}` (openapi.yaml TipStatus). */
+/** `GET /v1/tips/{tipId}` (openapi.json TipStatus). */
 export interface TipStatus {
   tipId: string;
   status: 'ACCEPTED' | 'RECEIVED' | 'SENDING' | 'SUCCEEDED' | 'FAILED';

@@ -12,7 +12,7 @@ import {
 } from '../../shared/domain/request-signature.js';
 import type { PlatformRecord } from '../../shared/ports/intake.js';
 import { ProblemError } from './problems.js';
-import { matchRoute } from './routes.js';
+import type { RouteMatch } from './route-match.js';
 import type { ApiDeps } from './runtime.js';
 
 /** What the authentication middleware hands every route. */
@@ -56,7 +56,10 @@ const target = (url: string, event: { rawPath?: string; rawQueryString?: string 
  * unknown platform gets the very answer a bad signature gets.
  */
 export const authenticate =
-  (deps: ApiDeps): MiddlewareHandler<ApiEnv> =>
+  (
+    deps: ApiDeps,
+    matchRoute: (method: string, path: string) => RouteMatch,
+  ): MiddlewareHandler<ApiEnv> =>
   async (c, next) => {
     const method = c.req.method;
     const { path, query } = target(c.req.url, (c.env as ApiBindings | undefined)?.event);
@@ -76,7 +79,7 @@ export const authenticate =
               status: 404,
               type: 'not-found',
               title: 'No such endpoint',
-              detail: `${method} ${path} is not part of the Tipstream API (see openapi.yaml)`,
+              detail: `${method} ${path} is not part of the Tipstream API (see /v1/openapi.json)`,
             },
       );
     }

@@ -4,6 +4,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
+import { createObservability, observeInvocation } from '../observability.js';
 import { createApi } from './app.js';
 import type { ApiDeps } from './runtime.js';
 
@@ -29,10 +30,15 @@ export const makeApiHandler = (deps: ApiDeps) => {
 };
 
 let handlerInstance: ReturnType<typeof makeApiHandler> | undefined;
+const observability = createObservability('api');
 
-/** Lambda entry point (API Gateway HTTP API, payload format 2.0). */
-export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
-  const { createApiDeps } = await import('./runtime.js');
-  handlerInstance ??= makeApiHandler(createApiDeps());
-  return handlerInstance(event, context);
-};
+/**
+ * Lambda entry point (API Gateway HTTP API, payload format 2.0): Lambda context on every log
+ * line, a ColdStart metric and a `## <function>` trace subsegment per invocation (Powertools).
+ */
+export const handler = async (event: APIGatewayProxyEventV2, context: Context) =>
+  observeInvocation(observability, context, async () => {
+    const { createApiDeps } = await import('./runtime.js');
+    handlerInstance ??= makeApiHandler(createApiDeps(process.env, observability));
+    return handlerInstance(event, context);
+  });

@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import {
   createDynamoIntakeStore,
@@ -14,7 +14,7 @@ import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
 import type { PayoutHistory, PlatformActivity } from '../../shared/ports/activity.js';
 import type { PlatformStore } from '../../shared/ports/intake.js';
-import type { RouteKey } from './routes.js';
+import { createObservability, type Observability } from '../observability.js';
 
 export interface ApiDeps extends IntakeDeps {
   platforms: PlatformStore;
@@ -24,15 +24,21 @@ export interface ApiDeps extends IntakeDeps {
   /** Where the API logs (Powertools; a default `tipstream-api` logger when absent). */
   logger?: Logger;
   /** Largest request body, bytes, per route (payout files are larger than tips). */
-  maxBodyBytes: Partial<Record<RouteKey, number>> & { default: number };
+  maxBodyBytes: Partial<Record<string, number>> & { default: number };
 }
 
 export const DEFAULT_MAX_BODY_BYTES = { default: 16 * 1024, 'POST /v1/payouts': 2 * 1024 * 1024 };
 
 type Env = Record<string, string | undefined>;
 
-/** The API's clients and policy from `TIPSTREAM_*` variables; built once per container. */
-export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void } => {
+/**
+ * The API's clients and policy from `TIPSTREAM_*` variables; built once per container. DynamoDB
+ * and SQS calls become subsegments of the invocation's trace (a no-op when tracing is off).
+ */
+export const createApiDeps = (
+  env: Env = process.env,
+  { logger, tracer }: Pick<Observability, 'logger' | 'tracer'> = createObservability('api', env),
+): ApiDeps & { close(): void } => {
   const queueUrl = z
     .string({ error: 'TIPSTREAM_TIPS_QUEUE_URL must be set to the tips queue URL' })
     .min(1)
@@ -45,8 +51,8 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
     .parse(env.TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS || undefined);
   const { policy } = readPayerConfig(env);
   const tables = readTableNames(env);
-  const dynamodb = dynamoDbFromEnv(env);
-  const sqs = sqsFromEnv(env);
+  const dynamodb = tracer.captureAWSv3Client(dynamoDbFromEnv(env));
+  const sqs = tracer.captureAWSv3Client(sqsFromEnv(env));
   return {
     platforms: createDynamoPlatformStore(dynamodb, tables),
     history: createDynamoPayoutHistory(dynamodb, tables),
@@ -64,10 +70,7 @@ export const createApiDeps = (env: Env = process.env): ApiDeps & { close(): void
     },
     now: () => new Date(),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    logger: new Logger({
-      serviceName: 'tipstream-api',
-      logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
-    }),
+    logger,
     close() {
       dynamodb.destroy();
       sqs.destroy();

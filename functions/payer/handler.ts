@@ -4,13 +4,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import pLimit from 'p-limit';
 import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
-import {
-  createObservability,
-  createPayerRuntime,
-  observeInvocation,
-  type PayerRuntime,
-  reportOutcome,
-} from './runtime.js';
+import { createObservability, observeInvocation } from '../observability.js';
+import { createPayerRuntime, type PayerRuntime, reportOutcome } from './runtime.js';
 
 /**
  * The payer: pays each tip message of an SQS batch by keysend, exactly once. Records that must be

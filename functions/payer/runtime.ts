@@ -1,7 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { connectLndNode } from '../../shared/adapters/lnd/lnd-node.js';
@@ -9,30 +6,7 @@ import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
 import { dynamoDbFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
-
-/**
- * Logs, metrics and traces of one function: built once per container and kept when the runtime
- * is rebuilt after a secret rotation, so a container's cold start is logged, counted and traced
- * once (each Powertools instance flags only its first invocation as cold).
- */
-export interface Observability {
-  logger: Logger;
-  metrics: Metrics;
-  tracer: Tracer;
-}
-
-export const createObservability = (
-  service: string,
-  env: Record<string, string | undefined> = process.env,
-): Observability => ({
-  logger: new Logger({
-    serviceName: `tipstream-${service}`,
-    logLevel: (env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
-  }),
-  metrics: new Metrics({ namespace: 'Tipstream', serviceName: `tipstream-${service}` }),
-  // Off outside Lambda by itself; POWERTOOLS_TRACE_ENABLED=false turns it off anywhere.
-  tracer: new Tracer({ serviceName: `tipstream-${service}` }),
-});
+import { createObservability, type Observability } from '../observability.js';
 
 /** Everything a payer or reconciler container builds once and reuses across invocations. */
 export interface PayerRuntime extends Observability {
@@ -63,35 +37,6 @@ export const createPayerRuntime = (
     dynamodb,
     ...observability,
   };
-};
-
-/**
- * Runs one invocation the Powertools way: the Lambda context on every log line, a `ColdStart`
- * metric on a container's first invocation, and a `## <function>` subsegment annotated with the
- * cold start and service; stored metrics are published at the end, whatever happens.
- */
-export const observeInvocation = async <R>(
-  { logger, metrics, tracer }: Observability,
-  context: Context,
-  invoke: () => Promise<R>,
-): Promise<R> => {
-  logger.addContext(context);
-  metrics.captureColdStartMetric(context.functionName);
-  const segment = tracer.getSegment();
-  const subsegment = segment?.addNewSubsegment(`## ${context.functionName}`);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
-  try {
-    return await invoke();
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    throw error;
-  } finally {
-    subsegment?.close();
-    if (segment) tracer.setSegment(segment);
-    metrics.publishStoredMetrics();
-  }
 };
 
 /** Logs and counts one message's outcome (tips paid/failed/retried, fee, latency). */

@@ -2,12 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { reconcileStuckTips } from '../../shared/app/reconcile-tips.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
-import {
-  createObservability,
-  createPayerRuntime,
-  observeInvocation,
-  type PayerRuntime,
-} from '../payer/runtime.js';
+import { createObservability, observeInvocation } from '../observability.js';
+import { createPayerRuntime, type PayerRuntime } from '../payer/runtime.js';
 
 /** Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes. */
 export const makeReconcilerHandler =

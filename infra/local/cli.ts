@@ -101,7 +101,7 @@ const start = async (config: StackConfig, progress: Progress) => {
   process.stdout.write(
     `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
       `Service    payer polling ${result.stack.sqs.tipsQueueUrl}, reconciler every 30 s\n` +
-      `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; openapi.yaml)\n` +
+      `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; ${service.api?.url}/v1/openapi.json)\n` +
       (service.web
         ? `Web        ${service.web.url}/ demo stream page: tip carol and dave with the tip button\n` +
           `           ${service.web.url}/dashboard payouts dashboard; the example platform backend signs for "${service.api?.platformId}"\n\n`

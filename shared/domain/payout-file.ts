@@ -123,7 +123,7 @@ export const parsePayoutCsv = (text: string, policy: PayoutPolicy): PayoutFile =
   return { rows, errors };
 };
 
-const PayoutJsonRowSchema = z.strictObject({
+export const PayoutJsonRowSchema = z.strictObject({
   pubkey: z.string("must be the node's public key as 66 hex chars"),
   amountSats: z.union(
     [z.number(), z.string()],

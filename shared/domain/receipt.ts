@@ -47,7 +47,7 @@ const ReceiptSchema = z.strictObject(
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
 /** A receipt with the operator's BIP-340 signature. */
-const SignedReceiptSchema = z.strictObject(
+export const SignedReceiptSchema = z.strictObject(
   {
     receipt: ReceiptSchema,
     signature: z.string('must be a 64-byte signature as 128 hex chars').regex(/^[0-9a-f]{128}$/, {

@@ -64,7 +64,7 @@ const wholeNumber = z.number('must be a number').int('must be a whole number').n
 });
 
 /** bLIP-10 boostagram (record 7629169), restricted to the fields Tipstream passes on. */
-const BoostagramSchema = z.strictObject(
+export const BoostagramSchema = z.strictObject(
   {
     action: z.enum(['boost', 'stream', 'auto'], 'must be "boost", "stream" or "auto"'),
     app_name: text.optional(),
@@ -87,7 +87,7 @@ const BoostagramSchema = z.strictObject(
 type Boostagram = z.infer<typeof BoostagramSchema>;
 
 /** A podcast:value recipient's customKey/customValue. */
-const CustomRecordRequestSchema = z.strictObject(
+export const CustomRecordRequestSchema = z.strictObject(
   {
     type: z
       .string('must be a string of digits, e.g. "696969"')
@@ -112,7 +112,7 @@ const SplitOfSchema = z.strictObject(
 type SplitOf = z.infer<typeof SplitOfSchema>;
 
 /** The tips queue message, version 1. */
-const TipRequestSchema = z.strictObject({
+export const TipRequestSchema = z.strictObject({
   version: z.literal(TIP_REQUEST_VERSION),
   tipId: idString(' (it is the idempotency key)'),
   platformId: z.string(`must be a string of ${PLATFORM_ID_RULE}`).regex(PLATFORM_ID_PATTERN, {

@@ -172,7 +172,7 @@ export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
   return recipients;
 };
 
-const JsonRecipientSchema = z.object({
+export const JsonRecipientSchema = z.object({
   name: z.string('must be a string').nullish(),
   type: z.string('must be a string such as "node"'),
   address: z.string("must be the node's public key as 66 hex chars"),
@@ -243,7 +243,7 @@ export const parseValueBlockJson = (value: unknown): ValueRecipient[] => {
   return recipients;
 };
 
-const SplitListItemSchema = z.strictObject({
+export const SplitListItemSchema = z.strictObject({
   pubkey: z.string("must be the node's public key as 66 hex chars"),
   split: z.number('must be a number of shares'),
   fee: z.boolean('must be true or false').optional(),

@@ -4,15 +4,17 @@
  */
 
 /** Why LND gave up for good on this hash: recorded as the tip's failure, never retried by SQS. */
-export type PermanentFailureCode =
-  | 'NO_ROUTE'
-  | 'REJECTED_BY_DESTINATION'
-  | 'INSUFFICIENT_BALANCE'
-  | 'PATHFINDING_TIMEOUT'
-  | 'INVALID_PAYMENT'
-  | 'LND_ERROR'
+export const PERMANENT_FAILURE_CODES = [
+  'NO_ROUTE',
+  'REJECTED_BY_DESTINATION',
+  'INSUFFICIENT_BALANCE',
+  'PATHFINDING_TIMEOUT',
+  'INVALID_PAYMENT',
+  'LND_ERROR',
   /** Never sent: beyond the payer's own limits (lowered after the API accepted the tip). */
-  | 'REFUSED_BY_POLICY';
+  'REFUSED_BY_POLICY',
+] as const;
+export type PermanentFailureCode = (typeof PERMANENT_FAILURE_CODES)[number];
 
 /** LND terminally failed the payment: money did not move, the same hash may be sent again later. */
 export class PermanentPaymentError extends Error {

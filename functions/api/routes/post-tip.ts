@@ -1,34 +1,42 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { acceptTip } from '../../../shared/app/accept-tip.js';
 import { tipStatusUrl } from '../../../shared/app/tip-status.js';
-import type { ApiEnv } from '../authenticate.js';
 import { ProblemError } from '../problems.js';
-import type { ApiDeps } from '../runtime.js';
-import { IdempotencyKeyHeader, problem, TipAcceptedSchema, WRITE_PROBLEMS } from '../schemas.js';
+import { TipAcceptedSchema } from '../schemas/answers.js';
+import { IdempotencyKeyHeader, WRITTEN } from '../schemas/headers.js';
+import { problem, TipProblem422, WRITE_PROBLEMS } from '../schemas/problems.js';
+import { TIPSTREAM_FIELDS, TipRequest } from '../schemas/requests.js';
 import { acceptedTip, parseJsonObject, requireIdempotencyKey } from './answers.js';
+import { apiRoute } from './route.js';
 
-/** Fields Tipstream sets on the queue message: a platform may not send them. */
-const TIPSTREAM_FIELDS = ['version', 'tipId', 'platformId', 'batchId', 'splitOf'];
-
-const route = createRoute({
-  method: 'post',
-  path: '/v1/tips',
-  operationId: 'createTip',
-  summary: 'Send a tip',
-  request: { headers: IdempotencyKeyHeader },
-  responses: {
-    202: {
-      description: 'Accepted and enqueued; `Location` is its status.',
-      content: { 'application/json': { schema: TipAcceptedSchema } },
+export const postTip = apiRoute(
+  createRoute({
+    method: 'post',
+    path: '/v1/tips',
+    tags: ['Tips'],
+    operationId: 'createTip',
+    summary: 'Send a tip',
+    description:
+      "Validates the tip, reserves it against the platform's daily budget and the operator's hourly budget, and enqueues it. The tip id is derived from the platform and the `Idempotency-Key`. The body is not checked for a content type: it must be a JSON object.",
+    request: {
+      headers: IdempotencyKeyHeader,
+      body: { required: true, content: { 'application/json': { schema: TipRequest } } },
     },
-    ...WRITE_PROBLEMS,
-    422: problem('The tip is not valid (`invalid-tip`), or above the per-tip maximum.'),
-  },
-});
-
-export const postTip = (app: OpenAPIHono<ApiEnv>, deps: ApiDeps) =>
-  app.openapi(route, async (c) => {
-    const idempotencyKey = requireIdempotencyKey(c.req.valid('header')['idempotency-key']);
+    responses: {
+      202: {
+        description: 'Accepted and enqueued (or a retry of an accepted tip).',
+        headers: WRITTEN,
+        content: { 'application/json': { schema: TipAcceptedSchema } },
+      },
+      ...WRITE_PROBLEMS,
+      422: problem(
+        "The tip is not valid (`invalid-tip`, with `errors[0].field`), or its amount is above the operator's per-tip maximum (`budget-per-tip`, no `errors`).",
+        TipProblem422,
+      ),
+    },
+  }),
+  (deps) => async (c) => {
+    const idempotencyKey = requireIdempotencyKey(c.req.header('idempotency-key'));
     const body = parseJsonObject(c.get('rawBody'));
     for (const field of TIPSTREAM_FIELDS) {
       if (field in body) {
@@ -49,4 +57,5 @@ export const postTip = (app: OpenAPIHono<ApiEnv>, deps: ApiDeps) =>
       location: statusUrl,
       ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
     });
-  });
+  },
+);

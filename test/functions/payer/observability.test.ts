@@ -1,11 +1,8 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createObservability, type Observability } from '../../../functions/observability.js';
 import { makePayerHandler } from '../../../functions/payer/handler.js';
-import {
-  createObservability,
-  type Observability,
-  type PayerRuntime,
-} from '../../../functions/payer/runtime.js';
+import type { PayerRuntime } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
 import type { PayerDeps } from '../../../shared/app/pay-tip.js';
 import { readPayerConfig } from '../../../shared/config/payer-config.js';

@@ -60,7 +60,7 @@ describe('signRequest', () => {
     );
   });
 
-  it('matches the test vector in README.md and openapi.yaml', () => {
+  it('matches the test vector in README.md and the OpenAPI document', () => {
     const vector = {
       secret: 'tss_example_secret',
       timestamp: 1_767_225_600,

@@ -1,0 +1,139 @@
+import { z } from '@hono/zod-openapi';
+import { PayoutJsonRowSchema } from '../../../shared/domain/payout-file.js';
+import {
+  BoostagramSchema,
+  CustomRecordRequestSchema,
+  TipRequestSchema,
+} from '../../../shared/domain/tip-request.js';
+import { JsonRecipientSchema, SplitListItemSchema } from '../../../shared/domain/value-split.js';
+import { NodePubkeyInput, PositiveMsatInput } from './primitives.js';
+
+// The request bodies, for the document. Domain schemas take zod's own `.meta()` (they may be
+// built before `@hono/zod-openapi` adds `.openapi()` to zod).
+//
+// The request bodies, for the document. The use cases validate them with the same domain
+// schemas (and the rules beside them), so a problem names its field or line; these schemas are
+// never a second, different check.
+
+/** Fields of the tip message Tipstream sets itself: a platform may not send them. */
+export const TIPSTREAM_FIELDS = ['version', 'tipId', 'platformId', 'batchId', 'splitOf'] as const;
+
+const Boostagram = BoostagramSchema.meta({
+  id: 'Boostagram',
+  description: 'A bLIP-10 boostagram (keysend record 7629169), restricted to these fields.',
+});
+
+export const TipRequest = TipRequestSchema.omit({
+  version: true,
+  tipId: true,
+  platformId: true,
+  batchId: true,
+  splitOf: true,
+})
+  .extend({
+    recipientPubkey: NodePubkeyInput,
+    amountMsat: PositiveMsatInput,
+    message: TipRequestSchema.shape.message.meta({
+      description: 'Text message (keysend record 34349334), at most 500 bytes of UTF-8.',
+    }),
+    boostagram: Boostagram.optional(),
+    customRecord: CustomRecordRequestSchema.meta({
+      id: 'CustomRecord',
+      description:
+        'One custom keysend record, e.g. a podcast:value `customKey`/`customValue` that routes to a sub-wallet. The type must be at least 65536, at most 2^64-1, and not 5482373484 (keysend).',
+    }).optional(),
+    senderName: TipRequestSchema.shape.senderName.meta({
+      description:
+        "Shown as the boostagram's `sender_name`; must agree with `boostagram.sender_name` if both are set.",
+    }),
+  })
+  .openapi('TipRequest', {
+    description: `One tip. ${TIPSTREAM_FIELDS.join(', ')} are set by Tipstream and refused here (\`422\`). Custom records (message, boostagram, customRecord) together must fit the operator's onion budget.`,
+  });
+
+const ValueBlockRecipient = JsonRecipientSchema.extend({
+  type: z.literal('node'),
+  address: NodePubkeyInput,
+}).openapi('ValueBlockRecipient');
+
+const lightningKeysend = { type: z.literal('lightning'), method: z.literal('keysend') };
+
+const ValueBlockJson = z
+  .union([
+    z.object({ ...lightningKeysend, recipients: z.array(ValueBlockRecipient).min(1) }),
+    z.object({
+      model: z.object(lightningKeysend),
+      destinations: z.array(ValueBlockRecipient).min(1),
+    }),
+  ])
+  .openapi('ValueBlockJson', {
+    description:
+      'A JSON value block: the feed shape `{ type, method, recipients }` or the Podcast Index API shape `{ model: { type, method }, destinations }`. Only type `lightning`, method `keysend`.',
+  });
+
+const splitFields = {
+  amountMsat: PositiveMsatInput.openapi({
+    description:
+      'The whole payment, msat; a positive multiple of 1000 unless the operator allows msat payments. Each part must also be a valid tip (at most the per-tip maximum).',
+  }),
+  valueBlock: z
+    .union([
+      z.string().openapi({
+        description:
+          'A `<podcast:value type="lightning" method="keysend">` element with its `<podcast:valueRecipient>` children. No `<!DOCTYPE>`; attribute values are taken as written, with the predefined entities and character references decoded.',
+      }),
+      ValueBlockJson,
+    ])
+    .optional(),
+  recipients: z
+    .array(
+      SplitListItemSchema.extend({ pubkey: NodePubkeyInput }).openapi('SplitRecipient', {
+        description: '`split`: shares (fee=false), or percent off the top (fee=true).',
+      }),
+    )
+    .min(1)
+    .optional(),
+  boostagram: z.record(z.string(), z.unknown()).optional().openapi({
+    description:
+      "Boostagram fields added to every part's boostagram (`action` defaults to `boost`; `value_msat_total`, `name` and `message` are set by Tipstream). Each part must still be a valid `Boostagram`, else `422 invalid-rows`.",
+  }),
+  message: z.string().optional().openapi({ description: 'The boostagram message of every part.' }),
+  senderName: z.string().min(1).max(64).optional(),
+  minPartMsat: z.number().int().min(0).optional().openapi({
+    description:
+      'Parts smaller than this are not paid (listed in `belowMinimum`); 1000 by default.',
+  }),
+};
+
+export const SplitRequest = z
+  .union([
+    z.strictObject({ ...splitFields, valueBlock: splitFields.valueBlock.unwrap() }),
+    z.strictObject({ ...splitFields, recipients: splitFields.recipients.unwrap() }),
+  ])
+  .openapi('SplitRequest', {
+    description:
+      'One payment to split. Send `valueBlock` (XML string or JSON object) or `recipients`; when both are sent `valueBlock` is used and `recipients` is ignored.',
+  });
+
+export const PayoutCsv = z.string().openapi('PayoutCsv', {
+  description:
+    'UTF-8 CSV, one payout per line: `pubkey,amount_sats,memo[,custom_key,custom_value]`. An optional first line `pubkey,amount_sats,memo[,custom_key,custom_value]` is a header; blank lines are ignored; a leading byte order mark is ignored. Quote a memo that contains commas (`"..."`, `""` for a quote); a record must stay on one line. Amounts are whole sats.',
+});
+
+export const PayoutFileJson = z
+  .object({
+    payouts: z
+      .array(
+        PayoutJsonRowSchema.extend({ pubkey: NodePubkeyInput }).openapi('PayoutRowJson', {
+          description:
+            'One payout; `amountSats` whole sats greater than 0, `memo` at most 500 bytes.',
+        }),
+      )
+      .min(1)
+      .max(10_000),
+    allowPartial: z.boolean().optional(),
+  })
+  .openapi('PayoutFileJson', {
+    description:
+      '`{ payouts: [...] }`. Other top-level fields are ignored (not refused). `allowPartial: true` here has the same effect as the query parameter.',
+  });
