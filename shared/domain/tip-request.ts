@@ -22,6 +22,7 @@ import {
   type TlvRecord,
   validateCustomRecordType,
 } from './keysend-records.js';
+import { PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 import { parseNodePubkey } from './pubkey.js';
 
 /** The only queue message schema version this payer understands. */
@@ -111,6 +112,9 @@ const SplitOfSchema = z.strictObject(
 );
 type SplitOf = z.infer<typeof SplitOfSchema>;
 
+/** How the tip is sent: `keysend` (the default), `amp`, or `auto` (AMP when one path cannot carry it). */
+const PaymentMethodSchema = z.enum(PAYMENT_METHODS, 'must be "keysend", "amp" or "auto"');
+
 /** The tips queue message, version 1. */
 export const TipRequestSchema = z.strictObject({
   version: z.literal(TIP_REQUEST_VERSION),
@@ -132,6 +136,7 @@ export const TipRequestSchema = z.strictObject({
     .min(1, { error: 'must not be empty: omit it instead' })
     .max(MAX_SENDER_NAME_CHARS, { error: `must be at most ${MAX_SENDER_NAME_CHARS} characters` })
     .optional(),
+  method: PaymentMethodSchema.optional(),
 });
 type TipRequest = z.infer<typeof TipRequestSchema>;
 
@@ -149,6 +154,8 @@ export type Tip = {
   batchId?: string;
   splitOf?: SplitOf;
   senderName?: string;
+  /** Absent: keysend. */
+  method?: PaymentMethod;
 };
 
 /** Outcome of parsing a queue message: a tip, or what is wrong with it. */
@@ -195,6 +202,8 @@ export const tipFingerprint = (tip: Tip): string =>
           platformId: tip.platformId,
           batchId: tip.batchId ?? null,
           splitOf: tip.splitOf ?? null,
+          // Only when it is not the default: the fingerprints of keysend tips stay as they were.
+          ...(tip.method && tip.method !== 'keysend' ? { method: tip.method } : {}),
         }),
       ),
     ),

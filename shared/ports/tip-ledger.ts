@@ -1,4 +1,5 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
+import type { SendMethod } from '../domain/payment-method.js';
 import type { PermanentFailureCode } from './errors.js';
 
 /** RECEIVED → SENDING → SUCCEEDED | FAILED; every transition is a conditional write. */
@@ -18,6 +19,15 @@ export interface TipRecord {
   paymentHash: string;
   /** Version of the preimage key the hash was derived with. */
   keyVersion: number;
+  /**
+   * How every attempt is sent, fixed before the first (absent: keysend, as before AMP). An AMP tip
+   * pays to `paymentAddr` (hex) instead of the hash: LND's set ids are random, so the address is
+   * what a lookup searches for before any re-send.
+   */
+  sendMethod?: SendMethod;
+  /** Why this method: asked for, or what `auto` saw (one path, AMP advertised). */
+  methodReason?: string;
+  paymentAddr?: string;
   /** Number of times the tip entered SENDING. */
   attempt: number;
   createdAt: string;
@@ -53,6 +63,9 @@ export type NewTip = Pick<
   | 'records'
   | 'paymentHash'
   | 'keyVersion'
+  | 'sendMethod'
+  | 'methodReason'
+  | 'paymentAddr'
   | 'batchId'
   | 'splitId'
 >;

@@ -98,7 +98,7 @@ describe('parseTipRequest rejects', () => {
       args: { ...base, amount: 21 },
       field: 'amount',
       error:
-        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName\)$/,
+        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, method\)$/,
     },
     {
       description: 'a misspelled field',
