@@ -17,6 +17,18 @@ const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment,
 module.exports = {
   forbidden: [
     forbid(
+      'local-stack-below-emulators',
+      'infra/local/stack (processes, ports, installs) knows nothing of what runs on it: the emulators, scripts and benchmarks build on it, never the other way round.',
+      { path: '^infra/local/stack/' },
+      { path: '^infra/local/(emulators|scripts|bench)/' },
+    ),
+    forbid(
+      'emulators-below-scripts',
+      'infra/local/emulators (what stands in for AWS) are composed by scripts and benchmarks, never import them.',
+      { path: '^infra/local/emulators/' },
+      { path: '^infra/local/(scripts|bench)/' },
+    ),
+    forbid(
       'no-circular',
       'A cycle makes load order decide behaviour (e.g. a handler and its runtime).',
       {},

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/wait.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/wait.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { apiClient, newTestPlatform, receivedBy, useLocalService } from './helpers.js';
 

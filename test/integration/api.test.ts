@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/wait.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';

@@ -1,8 +1,8 @@
 import type { TestProject } from 'vitest/node';
-import { readStackConfig } from '../../infra/local/config.js';
-import { describeError } from '../../infra/local/errors.js';
-import { createProgress } from '../../infra/local/progress.js';
-import { stackUp, stopStarted } from '../../infra/local/stack.js';
+import { readStackConfig } from '../../infra/local/stack/config.js';
+import { describeError } from '../../infra/local/stack/errors.js';
+import { createProgress } from '../../infra/local/stack/progress.js';
+import { stackUp, stopStarted } from '../../infra/local/stack/stack.js';
 import type { StackFile } from '../../shared/config/stack-file.js';
 
 declare module 'vitest' {

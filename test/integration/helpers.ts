@@ -9,15 +9,15 @@ import { afterAll, beforeAll } from 'vitest';
 import { createApi } from '../../functions/api/app.js';
 import type { ApiDeps } from '../../functions/api/runtime.js';
 import { createApiDeps } from '../../functions/api/runtime.js';
-import { createQueuePair, localSqsClient } from '../../infra/local/elasticmq.js';
-import { startHttpAdapter } from '../../infra/local/http-adapter.js';
-import { connectLnd } from '../../infra/local/lnd.js';
+import { startHttpAdapter } from '../../infra/local/emulators/http-adapter.js';
 import {
   type LocalServiceOptions,
   localServiceEnv,
   startLocalService,
-} from '../../infra/local/service.js';
-import { waitFor } from '../../infra/local/wait.js';
+} from '../../infra/local/emulators/service.js';
+import { createQueuePair, localSqsClient } from '../../infra/local/stack/elasticmq.js';
+import { connectLnd } from '../../infra/local/stack/lnd.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { ensureTables, LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';

@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { getInvoices, getNetworkGraph, getWalletInfo, payViaPaymentDetails } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localSqsClient } from '../../infra/local/elasticmq.js';
-import { connectLnd } from '../../infra/local/lnd.js';
+import { localSqsClient } from '../../infra/local/stack/elasticmq.js';
+import { connectLnd } from '../../infra/local/stack/lnd.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 

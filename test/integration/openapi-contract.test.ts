@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalService } from '../../infra/local/service.js';
-import { waitFor } from '../../infra/local/wait.js';
+import { startLocalService } from '../../infra/local/emulators/service.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createPlatform } from '../../shared/app/platforms.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/wait.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
 import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
@@ -27,7 +27,7 @@ const workers: Worker[] = [];
 
 /** A payer worker in its own process, consuming `queueUrl`, optionally dying at `crashAt`. */
 const startWorker = async (queueUrl: string, crashAt?: PayerStep): Promise<Worker> => {
-  const child = spawn(tsx, ['infra/local/payer-worker.ts'], {
+  const child = spawn(tsx, ['infra/local/emulators/payer-worker.ts'], {
     env: {
       ...process.env,
       TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/wait.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { newTestPlatform, receivedBy, startApiOn, useLocalService, waitForTip } from './helpers.js';

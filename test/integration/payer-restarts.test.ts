@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
-import { ensureLocalKeys } from '../../infra/local/service.js';
-import { startStackProcess, stopStackProcess } from '../../infra/local/stack.js';
+import { ensureLocalKeys } from '../../infra/local/emulators/service.js';
+import { startStackProcess, stopStackProcess } from '../../infra/local/stack/stack.js';
 import type { TipId } from '../../shared/domain/brands.js';
 import { derivePreimage, paymentHashOf } from '../../shared/domain/preimage.js';
 import {

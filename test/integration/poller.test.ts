@@ -1,8 +1,8 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type SqsHandler, startPoller } from '../../infra/local/poller.js';
-import { waitFor } from '../../infra/local/wait.js';
+import { type SqsHandler, startPoller } from '../../infra/local/emulators/poller.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createTestQueue, enqueue, type StackClients, stackClients } from './helpers.js';
 
 const stack = inject('stack');

@@ -4,8 +4,8 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { isProcessAlive } from '../../infra/local/supervisor.js';
-import { waitFor } from '../../infra/local/wait.js';
+import { isProcessAlive } from '../../infra/local/stack/supervisor.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
 
 /**
@@ -42,7 +42,7 @@ const processesUsing = async (dir: string): Promise<number[]> => {
 };
 
 const runCli = (command: string, env: NodeJS.ProcessEnv) => {
-  const child = spawn(tsx, ['infra/local/cli.ts', command], {
+  const child = spawn(tsx, ['infra/local/scripts/cli.ts', command], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/web-server.js';
+import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/emulators/web-server.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createPlatform } from '../../shared/app/platforms.js';

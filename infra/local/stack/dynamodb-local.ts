@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { localDynamoDbClient } from '../../shared/config/aws.js';
+import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
 
 /**

@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { removeServiceFile, writeServiceFile } from '../../shared/config/service-file.js';
-import { readStackFile, type StackFile } from '../../shared/config/stack-file.js';
-import { readStackConfig, runPaths, type StackConfig } from './config.js';
-import { describeError } from './errors.js';
+import { removeServiceFile, writeServiceFile } from '../../../shared/config/service-file.js';
+import { readStackFile, type StackFile } from '../../../shared/config/stack-file.js';
+import { startLocalService } from '../emulators/service.js';
+import { readStackConfig, runPaths, type StackConfig } from '../stack/config.js';
+import { describeError } from '../stack/errors.js';
 import {
   DYNAMODB_LOCAL,
   ELASTICMQ,
   ensureJavaArtifact,
   ensureLightningBinaries,
-} from './install.js';
-import { createProgress, type Progress } from './progress.js';
-import { startLocalService } from './service.js';
-import { checkStackHealth, stackDown, stackUp, stopStarted } from './stack.js';
+} from '../stack/install.js';
+import { createProgress, type Progress } from '../stack/progress.js';
+import { checkStackHealth, stackDown, stackUp, stopStarted } from '../stack/stack.js';
 
 const usage = `Tipstream local stack
 

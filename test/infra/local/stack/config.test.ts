@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readStackConfig } from '../../../infra/local/config.js';
+import { ConfigError, readStackConfig } from '../../../../infra/local/stack/config.js';
 
 const project = '/work/project';
 

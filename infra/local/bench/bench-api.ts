@@ -5,15 +5,15 @@
  * Tips go to a private queue that nothing consumes: this measures intake alone.
  */
 import { randomUUID } from 'node:crypto';
-import { createApi } from '../../functions/api/app.js';
-import { createApiDeps } from '../../functions/api/runtime.js';
-import { createPlatform } from '../../shared/app/platforms.js';
-import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
-import { signedHeaders } from '../../shared/domain/request-signature.js';
-import { readStackConfig, runPaths } from './config.js';
-import { createQueuePair, localSqsClient } from './elasticmq.js';
-import { startHttpAdapter } from './http-adapter.js';
-import { localServiceEnv } from './service.js';
+import { createApi } from '../../../functions/api/app.js';
+import { createApiDeps } from '../../../functions/api/runtime.js';
+import { createPlatform } from '../../../shared/app/platforms.js';
+import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
+import { signedHeaders } from '../../../shared/domain/request-signature.js';
+import { startHttpAdapter } from '../emulators/http-adapter.js';
+import { localServiceEnv } from '../emulators/service.js';
+import { readStackConfig, runPaths } from '../stack/config.js';
+import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
 
 const [requestsArg = '1000', concurrencyArg = '16'] = process.argv.slice(2);
 const total = Number(requestsArg);

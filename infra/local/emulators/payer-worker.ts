@@ -4,7 +4,7 @@
  * cleanup, like a Lambda torn down) when the payer reaches that step of the state machine.
  * TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS sets the function timeout (an attempt's lease ends with it).
  */
-import { readStackFile } from '../../shared/config/stack-file.js';
+import { readStackFile } from '../../../shared/config/stack-file.js';
 import { startLocalService } from './service.js';
 
 const stackFile = process.env.TIPSTREAM_STACK_FILE ?? '.tipstream/stack.json';

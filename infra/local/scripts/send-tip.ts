@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
-import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
-import { localDynamoDbClient } from '../../shared/config/aws.js';
-import { readStackFile } from '../../shared/config/stack-file.js';
-import { buildTipRequest } from '../../shared/domain/tip-request.js';
-import { readStackConfig, runPaths } from './config.js';
-import { localSqsClient } from './elasticmq.js';
-import { waitFor } from './wait.js';
+import { LOCAL_TABLE_NAMES } from '../../../shared/adapters/dynamodb/tables.js';
+import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
+import { localDynamoDbClient } from '../../../shared/config/aws.js';
+import { readStackFile } from '../../../shared/config/stack-file.js';
+import { buildTipRequest } from '../../../shared/domain/tip-request.js';
+import { readStackConfig, runPaths } from '../stack/config.js';
+import { localSqsClient } from '../stack/elasticmq.js';
+import { waitFor } from '../stack/wait.js';
 
 const [recipient, sats, ...words] = process.argv.slice(2);
 if (!recipient || !sats) {

@@ -1,14 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
-import { type DemoCreator, renderDemoPage } from '../../web/backend/demo-page.js';
+import { type DemoCreator, renderDemoPage } from '../../../web/backend/demo-page.js';
 import {
   createExampleBackend,
   type ExampleBackendConfig,
-} from '../../web/backend/example-backend.js';
+} from '../../../web/backend/example-backend.js';
 
 /** The static assets a platform deploys as they are (tip button, dashboard). */
-export const WEB_PUBLIC_DIR = join(import.meta.dirname, '../../web/public');
+export const WEB_PUBLIC_DIR = join(import.meta.dirname, '../../../web/public');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

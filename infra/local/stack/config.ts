@@ -1,10 +1,10 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveRunDir, stackFilePath } from '../../shared/config/stack-file.js';
+import { resolveRunDir, stackFilePath } from '../../../shared/config/stack-file.js';
 
 /** Pinned versions of the local stack's parts; changing one rebuilds/refetches that part's cache. */
 export const PINNED = {
-  /** lnd tag from the Go module proxy; the btcd version is whatever that lnd requires (infra/local/go/go.mod). */
+  /** lnd tag from the Go module proxy; the btcd version is whatever that lnd requires (infra/local/stack/go/go.mod). */
   lnd: 'v0.21.3-beta',
   dynamodbLocal: '3.3.1',
   elasticmq: '1.7.1',

@@ -14,14 +14,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
-import { createApi } from '../../functions/api/app.js';
-import { createApiDeps } from '../../functions/api/runtime.js';
-import { createPlatform } from '../../shared/app/platforms.js';
-import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
-import { readStackConfig, runPaths } from './config.js';
-import { createQueuePair, localSqsClient } from './elasticmq.js';
-import { startHttpAdapter } from './http-adapter.js';
-import { localServiceEnv } from './service.js';
+import { createApi } from '../../../functions/api/app.js';
+import { createApiDeps } from '../../../functions/api/runtime.js';
+import { createPlatform } from '../../../shared/app/platforms.js';
+import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
+import { startHttpAdapter } from '../emulators/http-adapter.js';
+import { localServiceEnv } from '../emulators/service.js';
+import { readStackConfig, runPaths } from '../stack/config.js';
+import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
 
 const rows = Number(process.argv[2] ?? '10000');
 if (!Number.isSafeInteger(rows) || rows < 1) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, lightningError } from '../../../infra/local/errors.js';
-import { createProgress } from '../../../infra/local/progress.js';
+import { describeError, lightningError } from '../../../../infra/local/stack/errors.js';
+import { createProgress } from '../../../../infra/local/stack/progress.js';
 
 describe('progress', () => {
   it('prints the start, heartbeats with detail, and the duration of a step', async () => {

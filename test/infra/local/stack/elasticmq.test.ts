@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elasticMqConfig, TIPS_DLQ, TIPS_QUEUE } from '../../../infra/local/elasticmq.js';
+import { elasticMqConfig, TIPS_DLQ, TIPS_QUEUE } from '../../../../infra/local/stack/elasticmq.js';
 
 describe('elasticMqConfig', () => {
   const config = elasticMqConfig(19324, 'eu-west-1', {

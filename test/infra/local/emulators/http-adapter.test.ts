@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHttpAdapter } from '../../../infra/local/http-adapter.js';
+import { startHttpAdapter } from '../../../../infra/local/emulators/http-adapter.js';
 
 /** An app that answers with what it received. */
 const echo = {

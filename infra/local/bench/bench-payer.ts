@@ -8,15 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
-import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
-import { localDynamoDbClient } from '../../shared/config/aws.js';
-import { readStackFile, stackNode } from '../../shared/config/stack-file.js';
-import { buildTipRequest } from '../../shared/domain/tip-request.js';
-import { readStackConfig, runPaths } from './config.js';
-import { createQueuePair, localSqsClient } from './elasticmq.js';
-import { startLocalService } from './service.js';
-import { waitFor } from './wait.js';
+import { LOCAL_TABLE_NAMES } from '../../../shared/adapters/dynamodb/tables.js';
+import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
+import { localDynamoDbClient } from '../../../shared/config/aws.js';
+import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
+import { buildTipRequest } from '../../../shared/domain/tip-request.js';
+import { startLocalService } from '../emulators/service.js';
+import { readStackConfig, runPaths } from '../stack/config.js';
+import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
+import { waitFor } from '../stack/wait.js';
 
 const [tipsArg = '200', concurrencyArg = '8', pollersArg = '1'] = process.argv.slice(2);
 const tipCount = Number(tipsArg);

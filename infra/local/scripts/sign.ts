@@ -7,9 +7,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readServiceFile } from '../../shared/config/service-file.js';
-import { signedHeaders } from '../../shared/domain/request-signature.js';
-import { readStackConfig } from './config.js';
+import { readServiceFile } from '../../../shared/config/service-file.js';
+import { signedHeaders } from '../../../shared/domain/request-signature.js';
+import { readStackConfig } from '../stack/config.js';
 
 const [method, pathAndQuery, rawBody = '', idempotencyKey] = process.argv.slice(2);
 if (!method || !pathAndQuery?.startsWith('/')) {

@@ -2,10 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readStackConfig } from '../../../infra/local/config.js';
-import { silentProgress } from '../../../infra/local/progress.js';
-import { checkStackHealth, stackDown } from '../../../infra/local/stack.js';
-import type { StackFile } from '../../../shared/config/stack-file.js';
+import { readStackConfig } from '../../../../infra/local/stack/config.js';
+import { silentProgress } from '../../../../infra/local/stack/progress.js';
+import { checkStackHealth, stackDown } from '../../../../infra/local/stack/stack.js';
+import type { StackFile } from '../../../../shared/config/stack-file.js';
 
 const deadStack = (runDir: string): StackFile => ({
   version: 1,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, isPortOpen, PortAllocator } from '../../../infra/local/ports.js';
+import { freePort, isPortOpen, PortAllocator } from '../../../../infra/local/stack/ports.js';
 
 const listen = (port: number) =>
   new Promise<ReturnType<typeof createServer>>((done, reject) => {

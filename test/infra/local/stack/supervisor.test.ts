@@ -9,8 +9,8 @@ import {
   ProcessStartError,
   Supervisor,
   stopProcessGroup,
-} from '../../../infra/local/supervisor.js';
-import { waitFor } from '../../../infra/local/wait.js';
+} from '../../../../infra/local/stack/supervisor.js';
+import { waitFor } from '../../../../infra/local/stack/wait.js';
 
 const supervisors: Supervisor[] = [];
 const newSupervisor = () => {
