@@ -38,7 +38,7 @@ const INDEX_SORT: Record<string, string> = {
 export type DynamoFault = 'none' | 'throttle' | 'conflict' | 'lost-answer';
 
 /** A network error after the request was applied: the caller cannot tell whether it was. */
-export class LostAnswerError extends Error {
+class LostAnswerError extends Error {
   override name = 'TimeoutError';
 }
 

@@ -9,11 +9,8 @@ import { loadModules, MUTANTS } from './mutants.js';
 
 vi.mock('../../shared/domain/receipt.js', async (original) => signingOnce(await original()));
 
-/** Mutants that no interleaving of the model can tell from the real code (see MUTANTS). */
-const EQUIVALENT = new Set(['no-fence']);
-
 describe('the simulator catches broken guards', () => {
-  it.each(MUTANTS.filter((mutant) => !EQUIVALENT.has(mutant.name)))(
+  it.each(MUTANTS.filter((mutant) => !mutant.equivalent))(
     '$name: $why',
     async (mutant) => {
       const { failures, runs } = await explore(await loadModules({ mutant }), 1, SIM_RUNS, {

@@ -26,6 +26,12 @@ export interface Mutant {
   file: 'shared/app/pay-tip.ts' | 'shared/adapters/dynamodb/tip-ledger.ts';
   from: string;
   to: string;
+  /**
+   * Set when no interleaving of the model can tell the mutant from the real code: the guard is
+   * defence in depth behind the leases (a dead invocation cannot send or write after its
+   * deadline, and the others wait for its lease and grace). Not asserted; the reason is kept.
+   */
+  equivalent?: string;
 }
 
 export const MUTANTS: Mutant[] = [
@@ -49,6 +55,8 @@ export const MUTANTS: Mutant[] = [
     file: 'shared/app/pay-tip.ts',
     from: 'if (tip.leaseUntil === undefined || deps.now().getTime() >= Date.parse(tip.leaseUntil)) {',
     to: 'if (false) {',
+    equivalent:
+      "the lease is the invocation's deadline and Lambda ends the invocation there: it cannot pass the fence with the lease run out",
   },
   {
     name: 'terminal-any-attempt',
@@ -56,6 +64,8 @@ export const MUTANTS: Mutant[] = [
     file: 'shared/adapters/dynamodb/tip-ledger.ts',
     from: "ConditionExpression: '#state = :sending AND attempt = :attempt',",
     to: "ConditionExpression: '#state = :sending',",
+    equivalent:
+      "a newer attempt starts only after the older one's lease and grace, when its owner is gone; not caught in 10,000 seeds",
   },
   {
     name: 'terminal-twice',
@@ -70,6 +80,8 @@ export const MUTANTS: Mutant[] = [
     file: 'shared/adapters/dynamodb/tip-ledger.ts',
     from: "'#state = :sending AND attempt = :attempt AND attribute_exists(leaseUntil)',",
     to: "'#state = :sending AND attribute_exists(leaseUntil)',",
+    equivalent:
+      'the owner releases before its deadline, so before anyone may start a newer attempt; not caught in 10,000 seeds',
   },
 ];
 

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export const prng = (seed: number) => {
+const prng = (seed: number) => {
   let state = seed | 0;
   return () => {
     state = (state + 0x6d2b79f5) | 0;
@@ -52,7 +52,7 @@ export interface Step {
   orphan?: () => void;
 }
 
-export const START_MS = Date.parse('2026-01-02T03:00:00.000Z');
+const START_MS = Date.parse('2026-01-02T03:00:00.000Z');
 
 export class Scheduler {
   now = START_MS;

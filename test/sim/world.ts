@@ -28,7 +28,7 @@ import { LndModel, type Recipient } from './lnd-model.js';
 import type { SimModules } from './mutants.js';
 import { type Actor, Rng, Scheduler, type Step, settle } from './scheduler.js';
 
-export const POLICY: PayerPolicy = {
+const POLICY: PayerPolicy = {
   maxTipMsat: 10_000_000_000n,
   allowMsat: false,
   feePpm: 5000,
@@ -47,9 +47,7 @@ const PREIMAGE_KEYS: Record<number, Uint8Array> = {
   2: new Uint8Array(32).fill(0x43),
 };
 const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
-export const RECEIPT_PUBLIC_KEY = Buffer.from(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY)).toString(
-  'hex',
-);
+const RECEIPT_PUBLIC_KEY = Buffer.from(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY)).toString('hex');
 
 /** Creators: two accept keysend (fees differ), one does not (its tips must fail, never settle). */
 const CAROL = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
@@ -96,7 +94,7 @@ interface Message {
   state: 'queued' | 'deleted' | 'dead-letter';
 }
 
-export interface Knobs {
+interface Knobs {
   /** Function timeout of a payer invocation. */
   functionTimeoutMs: number;
   /** The queue's visibility timeout: 6× the function timeout, or shorter than it. */
@@ -106,6 +104,8 @@ export interface Knobs {
   /** Picks while faults are on. */
   chaosSteps: number;
   platformDailyLimitSats: number;
+  /** How often an HTLC fails (no route) while faults are on: flaky routes make retries. */
+  routeFailure: number;
 }
 
 export interface SimResult {
@@ -131,7 +131,7 @@ const captureTimers = (sched: Scheduler) => {
     const actor = sched.actor();
     if (!actor || (ms ?? 0) > 1_000) return realSetTimeout(fn, ms, ...args);
     const step = sched.add({
-      label: `${actor.name}'s ${ms ?? 0} ms pause ends`,
+      label: `${actor.name}'s pause ends`,
       actor,
       run: () => fn(...args),
     });
@@ -209,6 +209,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     rotate: rng.chance(0.2),
     chaosSteps: 40 + rng.int(200),
     platformDailyLimitSats: rng.chance(0.15) ? 1_100 : 1_000_000,
+    routeFailure: rng.pick([0.1, 0.5, 0.7]),
   };
   knobs.visibilityMs = rng.chance(0.2) ? rng.pick([10_000, 30_000]) : 6 * knobs.functionTimeoutMs;
   let faults = true;
@@ -442,7 +443,8 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
         choices.push({
           weight: faults ? 0.3 : 1,
           label: `HTLC of ${alias(hash)} resolves`,
-          run: () => lnd.resolve(hash, faults && rng.chance(0.15) ? 'NO_ROUTE' : undefined),
+          run: () =>
+            lnd.resolve(hash, faults && rng.chance(knobs.routeFailure) ? 'NO_ROUTE' : undefined),
         });
       }
       if (retries.length > 0)
@@ -471,7 +473,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
           });
         }
         if (lnd.openStreams() > 0)
-          choices.push({ weight: 0.1, label: 'a stream drop', run: () => lnd.dropStream() });
+          choices.push({ weight: 0.2, label: 'a stream drop', run: () => lnd.dropStream() });
         if (!lnd.down)
           choices.push({
             weight: 0.03,
@@ -570,5 +572,3 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     knobs,
   };
 };
-
-export const recipientName = (pubkey: string) => NAMES.get(pubkey) ?? pubkey.slice(0, 8);
