@@ -65,7 +65,7 @@ export const MUTANTS: Mutant[] = [
     from: "ConditionExpression: '#state = :sending AND attempt = :attempt',",
     to: "ConditionExpression: '#state = :sending',",
     equivalent:
-      "a newer attempt starts only after the older one's lease and grace, when its owner is gone; not caught in 10,000 seeds",
+      "a newer attempt starts only after the older one's lease and grace, when its owner is gone; not caught in 3,000 seeds",
   },
   {
     name: 'terminal-twice',
@@ -81,7 +81,7 @@ export const MUTANTS: Mutant[] = [
     from: "'#state = :sending AND attempt = :attempt AND attribute_exists(leaseUntil)',",
     to: "'#state = :sending AND attribute_exists(leaseUntil)',",
     equivalent:
-      'the owner releases before its deadline, so before anyone may start a newer attempt; not caught in 10,000 seeds',
+      'the owner releases before its deadline, so before anyone may start a newer attempt; not caught in 3,000 seeds',
   },
 ];
 
