@@ -49,6 +49,22 @@ const ReceiptSchema = z.strictObject(
     method: z.enum(['keysend', 'amp'], 'must be "keysend" or "amp"').optional(),
     paymentAddr: hex32('a 32-byte payment address').optional(),
     setId: hex32('a 32-byte AMP set id').optional(),
+    /**
+     * What authenticated the tip (absent on receipts issued before it was recorded): `tip` how the
+     * recipient can tell this operator sent it (`ecdh-shared-secret`: the preimage derives from
+     * the ECDH secret of the two node keys; `none`: plain keysend); `sender` whether the
+     * boostagram's Nostr signature by `nostrPubkey` was verified before paying.
+     */
+    authentication: z
+      .strictObject(
+        {
+          tip: z.enum(['ecdh-shared-secret', 'none'], 'must be "ecdh-shared-secret" or "none"'),
+          sender: z.enum(['nostr-signature', 'none'], 'must be "nostr-signature" or "none"'),
+          nostrPubkey: hex32('an x-only (BIP-340) Nostr public key').optional(),
+        },
+        'must be an object',
+      )
+      .optional(),
   },
   'must be an object',
 );

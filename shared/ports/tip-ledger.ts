@@ -17,7 +17,7 @@ export interface TipRecord {
   records: TlvRecord[];
   /** Fixed at creation: every attempt of this tip pays this hash (LND refuses a second send). */
   paymentHash: string;
-  /** Version of the preimage key the hash was derived with. */
+  /** Version of the preimage key the hash was derived with (`hmac-v1`). */
   keyVersion: number;
   /**
    * How every attempt is sent, fixed before the first (absent: keysend, as before AMP). An AMP tip
@@ -28,6 +28,13 @@ export interface TipRecord {
   /** Why this method: asked for, or what `auto` saw (one path, AMP advertised). */
   methodReason?: string;
   paymentAddr?: string;
+  /**
+   * How the preimage is derived, fixed with the hash: absent (every tip recorded before this
+   * field) is HMAC-SHA256 of the preimage key `keyVersion`; `ecdh-v1` is HMAC-SHA256 of the ECDH
+   * secret of the operator's and the recipient's node keys (`deriveSharedSecretPreimage`). Every
+   * attempt and lookup of the tip uses this derivation, whatever the current settings say.
+   */
+  preimageDerivation?: 'ecdh-v1';
   /** Number of times the tip entered SENDING. */
   attempt: number;
   createdAt: string;
@@ -66,6 +73,7 @@ export type NewTip = Pick<
   | 'sendMethod'
   | 'methodReason'
   | 'paymentAddr'
+  | 'preimageDerivation'
   | 'batchId'
   | 'splitId'
 >;
