@@ -1,9 +1,10 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3]
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2]
  * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
  * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
- * poller, at most `inFlight` tips in hand at once), paying the same recipients (carol, dave) the
+ * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
+ * so at most `inFlight` tips in hand at once), paying the same recipients (carol, dave) the
  * same amounts with the same records. Prints tips/s of both per round, the medians and their
  * ratio (Tipstream ÷ raw), enqueue-to-SUCCEEDED latency and the DynamoDB and SQS requests the
  * payer made per tip. The ratio is what to read: both run on the same loaded machine.
@@ -27,10 +28,12 @@ import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
 import { connectLnd } from '../stack/lnd.js';
 import { waitFor } from '../stack/wait.js';
 
-const [tipsArg = '200', inFlightArg = '8', roundsArg = '3'] = process.argv.slice(2);
+const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = process.argv.slice(2);
 const tipCount = Number(tipsArg);
 const inFlight = Number(inFlightArg);
 const rounds = Number(roundsArg);
+const batchSize = Math.min(10, Number(batchArg), inFlight);
+const invocations = Math.ceil(inFlight / batchSize);
 const stack = await readStackFile(runPaths(readStackConfig().runDir).stackFile);
 if (!stack) {
   process.stderr.write('no stack running: "npm run stack:up" first\n');
@@ -130,22 +133,16 @@ const control = localSqsClient(stack.sqs.endpoint, stack.region);
 const { queueUrl } = await createQueuePair(control, 'bench');
 const dynamoCounts = new Map<string, number>();
 const sqsCounts = new Map<string, number>();
-const [pollers, perPoller] = inFlight <= 10 ? [1, inFlight] : [Math.ceil(inFlight / 10), 10];
-const services = await Promise.all(
-  Array.from({ length: pollers }, () =>
-    startLocalService(stack, {
-      queueUrl,
-      batchSize: 10,
-      reconcileEveryMs: 0,
-      apiPort: false,
-      env: { TIPSTREAM_PAYER_CONCURRENCY: String(perPoller), POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    }),
-  ),
-);
-for (const service of services) {
-  countRequests(service.runtime.dynamodb, dynamoCounts);
-  countRequests(service.sqs, sqsCounts);
-}
+const service = await startLocalService(stack, {
+  queueUrl,
+  batchSize,
+  maxConcurrency: invocations,
+  reconcileEveryMs: 0,
+  apiPort: false,
+  env: { TIPSTREAM_PAYER_CONCURRENCY: String(batchSize), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+});
+countRequests(service.runtime.dynamodb, dynamoCounts);
+countRequests(service.sqs, sqsCounts);
 const ledger = createDynamoTipLedger(
   localDynamoDbClient(stack.dynamodb.endpoint, stack.region),
   LOCAL_TABLE_NAMES,
@@ -211,7 +208,7 @@ for (let round = 1; round <= rounds; round += 1) {
     );
   }
 }
-await Promise.all(services.map((service) => service.stop()));
+await service.stop();
 
 const tipsPaid = tipCount * rounds;
 const perTip = (counts: Map<string, number>) =>
@@ -231,7 +228,7 @@ const summary = {
   inFlight,
   rounds,
   raw: side(raw),
-  tipstream: { ...side(tipstream), pollers, concurrencyPerPoller: perPoller },
+  tipstream: { ...side(tipstream), batchSize, invocations },
   ratio: Number((tipstreamMedian / rawMedian).toFixed(2)),
   dynamodbRequestsPerTip: Number((total(dynamoCounts) / tipsPaid).toFixed(2)),
   dynamodbByCommand: perTip(dynamoCounts),
