@@ -94,8 +94,8 @@ export interface LocalServiceOptions {
   /** Messages per payer invocation (the event source mapping's batch size). */
   batchSize?: number;
   /**
-   * Payer invocations at once (the event source mapping's MaximumConcurrency); default 5, the
-   * deployed `tipstream:payerMaxConcurrency`.
+   * Payer invocations at once (the event source mapping's MaximumConcurrency; deployed default
+   * `tipstream:payerMaxConcurrency` 5); default 1, one batch at a time.
    */
   maxConcurrency?: number;
   /**
@@ -245,7 +245,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     region: stack.region,
     handler: payer,
     batchSize: options.batchSize ?? 10,
-    maxConcurrency: options.maxConcurrency ?? 5,
+    maxConcurrency: options.maxConcurrency ?? 1,
     functionTimeoutMs,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),

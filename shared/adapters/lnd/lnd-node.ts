@@ -2,6 +2,7 @@ import {
   type AuthenticatedLnd,
   authenticatedLndGrpc,
   type GetPaymentResult,
+  type GetWalletInfoResult,
   getNode,
   getPayment,
   getWalletInfo,
@@ -24,6 +25,13 @@ import { withTimeout } from '../with-timeout.js';
 
 /** How long a recipient's "is it in the graph" answer is reused. */
 const ANNOUNCED_CACHE_MS = 5 * 60_000;
+/**
+ * How long the node's "has an active channel" and block height are reused across payments: one
+ * getWalletInfo a second instead of one per payment. A height up to a second old only makes
+ * `max_timeout_height` a block lower at most (stricter), and a node found without active channels
+ * is asked again by the next payment.
+ */
+const WALLET_INFO_CACHE_MS = 1_000;
 /** var_onion_optin: an unannounced recipient has no graph features, so TLV onions must be asked for. */
 const TLV_ONION_FEATURE = { bit: 9 };
 
@@ -137,6 +145,22 @@ const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): Lightnin
     return announced;
   };
 
+  // One question in flight at a time: payments starting together share its answer.
+  let walletInfo: { until: number; answer: Promise<GetWalletInfoResult> } | undefined;
+  const readiness = (): Promise<GetWalletInfoResult> => {
+    if (walletInfo && walletInfo.until > Date.now()) return walletInfo.answer;
+    const answer = rpc('getWalletInfo', getWalletInfo({ lnd }));
+    const entry = { until: Date.now() + WALLET_INFO_CACHE_MS, answer };
+    walletInfo = entry;
+    const forget = () => {
+      if (walletInfo === entry) walletInfo = undefined;
+    };
+    answer.then((info) => {
+      if (info.active_channels_count === 0) forget();
+    }, forget);
+    return answer;
+  };
+
   const lookupPayment = async (paymentHash: Uint8Array): Promise<PaymentLookup> => {
     let result: GetPaymentResult;
     try {
@@ -191,7 +215,7 @@ const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): Lightnin
     let announced: boolean;
     try {
       const [info, isPublic] = await Promise.all([
-        rpc('getWalletInfo', getWalletInfo({ lnd })),
+        readiness(),
         isAnnounced(payment.destination),
       ]);
       // A node that just restarted has no active channels yet: paying now would fail the tip for
