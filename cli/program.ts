@@ -8,6 +8,7 @@ import { registerPlatform } from './commands/platform.js';
 import { registerReceipts } from './commands/receipts.js';
 import { registerSplit } from './commands/split.js';
 import { registerStatus, registerTip } from './commands/tip.js';
+import { registerVerifyIncoming } from './commands/verify-incoming.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { ApiProblemError, CliError } from './errors.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -74,6 +75,7 @@ const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command
   registerReceipts(program, run);
   registerPlatform(program, run);
   registerDlq(program, run);
+  registerVerifyIncoming(program, run);
   acceptGlobalOptionsAnywhere(program);
   return program;
 };

@@ -29,6 +29,7 @@ export const createPayerRuntime = (
     deps: {
       ledger: createDynamoTipLedger(dynamodb, tables),
       lightning,
+      keyAgreement: lightning.keyAgreement,
       keys: readPayerKeys(env),
       policy,
       now: () => new Date(),
