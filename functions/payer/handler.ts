@@ -16,8 +16,10 @@ export const makePayerHandler = (
   runtime: PayerRuntime,
   options: { checkpoint?: (step: PayerStep, tipId: string) => void } = {},
 ) => {
-  const limit = pLimit(runtime.deps.policy.concurrency);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // Per invocation, as in Lambda (one invocation per container at a time); the local poller
+    // runs several invocations of one handler at once, each with its own limit.
+    const limit = pLimit(runtime.deps.policy.concurrency);
     const processor = new BatchProcessor(EventType.SQS);
     const handleRecord = (record: SQSRecord) =>
       limit(async () => {

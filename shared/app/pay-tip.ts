@@ -93,6 +93,10 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     return { kind: 'rejected', reason: parsed.error.message };
   }
   const { tip } = parsed;
+  // The intent to pay goes into the write that records the tip: a new tip is created SENDING
+  // (attempt 1) with this invocation's lease, so only that write stands between the message and
+  // the send. With too little time left it is created RECEIVED and left for a redelivery. The
+  // payment (hash, method) is worked out first: the lease is taken after every await before it.
   const fresh = await newTip(tip, deps);
   const method = await methodFields(
     tip,
@@ -100,9 +104,17 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     deps,
     fresh.keyVersion,
   );
-  const { record } = await deps.ledger.createTip({ ...fresh, ...method }, deps.now());
+  const withIntent = deps.remainingMs() >= deps.policy.deadlineMarginMs;
+  if (withIntent) deps.checkpoint?.('before-intent', tip.tipId);
+  const now = deps.now();
+  const { created, record } = await deps.ledger.createTip(
+    { ...fresh, ...method },
+    now,
+    withIntent ? new Date(now.getTime() + deps.remainingMs()) : undefined,
+  );
   if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
-  const outcome = await driveTip(record, deps);
+  // Created SENDING: this invocation wrote attempt 1 and holds its lease.
+  const outcome = await driveTip(record, deps, created && record.state === 'SENDING');
   if (outcome.kind === 'leased') {
     // SQS brings the message back after its visibility timeout (in AWS 6× the function timeout,
     // so past the lease): the owner has finished it by then, or the redelivery decides.
@@ -167,12 +179,25 @@ const refuse = async (
   return driveTip(record, deps);
 };
 
-/** Moves a recorded tip forward from whatever state it is in. Also used by the reconciler. */
-export const driveTip = async (start: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
+/**
+ * Moves a recorded tip forward from whatever state it is in. Also used by the reconciler.
+ * `owned`: `start` is the SENDING record this invocation itself wrote, so it holds the attempt's
+ * lease and sends it (anyone else resumes a SENDING tip by asking LND first).
+ */
+export const driveTip = async (
+  start: TipRecord,
+  deps: PayerDeps,
+  owned = false,
+): Promise<PayOutcome> => {
   let tip = start;
+  let mine = owned && start.state === 'SENDING';
   // Each turn either ends or re-reads after losing a race; a few turns always suffice.
   for (let turn = 0; turn < 5; turn += 1) {
     try {
+      if (mine) {
+        mine = false;
+        return await pay(tip, deps);
+      }
       switch (tip.state) {
         case 'SUCCEEDED':
           return { kind: 'already-paid', tip };

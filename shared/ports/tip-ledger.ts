@@ -80,24 +80,37 @@ export type NewTip = Pick<
 
 /**
  * A tip as the ledger first records it: RECEIVED, to be paid (in the reconciler's view from the
- * start), or FAILED at once with `failure` when the payer refuses it.
+ * start); SENDING at attempt 1 with `first.leaseUntil` (the intent to pay recorded with the tip,
+ * by the invocation that will send it); or FAILED at once with `first.failure` when the payer
+ * refuses it.
  */
 export const firstRecord = (
   tip: NewTip,
   now: Date,
-  failure?: { code: PermanentFailureCode; reason: string },
+  first: { failure?: { code: PermanentFailureCode; reason: string }; leaseUntil?: Date } = {},
 ): TipRecord => {
   const at = now.toISOString();
   const times = { attempt: 0, createdAt: at, updatedAt: at };
-  return failure
-    ? {
-        ...tip,
-        ...times,
-        state: 'FAILED',
-        failureCode: failure.code,
-        failureReason: failure.reason,
-      }
-    : { ...tip, ...times, state: 'RECEIVED', sendingSince: at };
+  if (first.failure) {
+    return {
+      ...tip,
+      ...times,
+      state: 'FAILED',
+      failureCode: first.failure.code,
+      failureReason: first.failure.reason,
+    };
+  }
+  if (first.leaseUntil) {
+    return {
+      ...tip,
+      ...times,
+      state: 'SENDING',
+      attempt: 1,
+      sendingSince: at,
+      leaseUntil: first.leaseUntil.toISOString(),
+    };
+  }
+  return { ...tip, ...times, state: 'RECEIVED', sendingSince: at };
 };
 
 export interface Rejection {
@@ -118,8 +131,16 @@ export interface RecipientTotals {
 
 /** The payouts ledger in DynamoDB, as the payer and reconciler use it. */
 export interface TipLedger {
-  /** Creates the tip as RECEIVED unless its id exists; returns what is stored either way. */
-  createTip(tip: NewTip, now: Date): Promise<{ created: boolean; record: TipRecord }>;
+  /**
+   * Creates the tip unless its id exists; returns what is stored either way. Without `leaseUntil`
+   * it is RECEIVED; with it, SENDING at attempt 1 with that lease: the intent to pay recorded in
+   * the same write, by the invocation that will send it (`markSending` for a tip created then).
+   */
+  createTip(
+    tip: NewTip,
+    now: Date,
+    leaseUntil?: Date,
+  ): Promise<{ created: boolean; record: TipRecord }>;
   getTip(tipId: string): Promise<TipRecord | undefined>;
   /** Many tips at once (strongly consistent), keyed by tip id; unknown ids are absent. */
   getTips(tipIds: readonly string[]): Promise<Map<string, TipRecord>>;

@@ -77,10 +77,11 @@ afterEach(async () => {
 /** What the ledger must show right after the kill, and whether carol already has the money. */
 const crashPoints: Array<{
   step: PayerStep;
-  stateAfterCrash: TipState;
+  /** Absent: killed before the write that records the tip with its intent. */
+  stateAfterCrash: TipState | undefined;
   paidBeforeRestart: boolean | 'maybe';
 }> = [
-  { step: 'before-intent', stateAfterCrash: 'RECEIVED', paidBeforeRestart: false },
+  { step: 'before-intent', stateAfterCrash: undefined, paidBeforeRestart: false },
   { step: 'after-intent', stateAfterCrash: 'SENDING', paidBeforeRestart: false },
   // LND has the payment when the worker dies: it completes without us.
   { step: 'lnd-in-flight', stateAfterCrash: 'SENDING', paidBeforeRestart: 'maybe' },

@@ -24,7 +24,11 @@ describe('local SQS poller (Lambda event source semantics)', () => {
   afterAll(() => clients?.destroy());
 
   /** Runs `handler` on a fresh queue; returns every event it saw. */
-  const run = async (handler: SqsHandler, maxReceiveCount = 5) => {
+  const run = async (
+    handler: SqsHandler,
+    maxReceiveCount = 5,
+    shape: { batchSize?: number; maxConcurrency?: number } = {},
+  ) => {
     const queue = await createTestQueue(clients, 'poller-test', maxReceiveCount);
     const events: SQSEvent[] = [];
     pollers.push(
@@ -32,7 +36,8 @@ describe('local SQS poller (Lambda event source semantics)', () => {
         sqs: clients.sqs,
         queueUrl: queue.queueUrl,
         region: stack.region,
-        batchSize: 10,
+        batchSize: shape.batchSize ?? 10,
+        maxConcurrency: shape.maxConcurrency,
         functionTimeoutMs: 5_000,
         visibilityTimeoutSeconds: 1,
         handler: async (event, context) => {
@@ -119,5 +124,30 @@ describe('local SQS poller (Lambda event source semantics)', () => {
     );
     expect(dead.Body).toBe('poison');
     expect(bodiesSeen(events).filter((body) => body === 'poison')).toHaveLength(2);
+  });
+
+  it('runs up to maxConcurrency invocations at once, each on its own batch', async () => {
+    // Each invocation waits until another is running beside it (or 5 s pass): with one batch at
+    // a time they would run one after the other.
+    let running = 0;
+    let most = 0;
+    const { queue, events } = await run(
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        const until = Date.now() + 5_000;
+        while (most < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        return { batchItemFailures: [] };
+      },
+      5,
+      { batchSize: 1, maxConcurrency: 3 },
+    );
+    await enqueue(queue.queueUrl, clients, ['p', 'q', 'r', 's']);
+    await waitFor('every message handled', async () => bodiesSeen(events).length >= 4, {
+      timeoutMs: 20_000,
+    });
+    expect(most).toBe(3);
+    expect(events.every((event) => event.Records.length === 1)).toBe(true);
   });
 });

@@ -1,25 +1,39 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [concurrency=8] [pollers=1]
- * Enqueues tips to carol and dave on a private queue, runs the real payer through the local
- * poller, and reports tips/s, enqueue-to-SUCCEEDED latency (p50/p95) and the DynamoDB and SQS
- * requests the payer made per tip.
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2]
+ * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
+ * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
+ * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
+ * so at most `inFlight` tips in hand at once), paying the same recipients (carol, dave) the
+ * same amounts with the same records. Prints tips/s of both per round, the medians and their
+ * ratio (Tipstream ÷ raw), enqueue-to-SUCCEEDED latency and the DynamoDB and SQS requests the
+ * payer made per tip. The ratio is what to read: both run on the same loaded machine.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { getWalletInfo, subscribeToPayViaDetails } from 'lightning';
 import { LOCAL_TABLE_NAMES } from '../../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
+import {
+  KEYSEND_RECORD_TYPE,
+  TEXT_MESSAGE_RECORD_TYPE,
+} from '../../../shared/domain/keysend-records.js';
 import { buildTipRequest } from '../../../shared/domain/tip-request.js';
 import { startLocalService } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
 import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
+import { connectLnd } from '../stack/lnd.js';
 import { waitFor } from '../stack/wait.js';
 
-const [tipsArg = '200', concurrencyArg = '8', pollersArg = '1'] = process.argv.slice(2);
+const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = process.argv.slice(2);
 const tipCount = Number(tipsArg);
+const inFlight = Number(inFlightArg);
+const rounds = Number(roundsArg);
+const batchSize = Math.min(10, Number(batchArg), inFlight);
+const invocations = Math.ceil(inFlight / batchSize);
 const stack = await readStackFile(runPaths(readStackConfig().runDir).stackFile);
 if (!stack) {
   process.stderr.write('no stack running: "npm run stack:up" first\n');
@@ -38,91 +52,189 @@ const countRequests = (client: DynamoDBClient | SQSClient, counts: Map<string, n
   );
 };
 
+const recipients = ['carol', 'dave'].map((name) => stackNode(stack, name).pubkey);
+/** The i-th tip of a round: the raw baseline pays exactly these too. */
+const tipAt = (i: number) => ({
+  recipientPubkey: recipients[i % 2] as string,
+  amountMsat: 10_000 + (i % 50) * 1000,
+  message: `bench tip ${i}`,
+});
+/** What the payer's fee policy allows for these amounts (the raw baseline sends the same cap). */
+const MAX_FEE_MSAT = 10_000n;
+
+interface RoundResult {
+  seconds: number;
+  tipsPerSecond: number;
+  latencyMs: { p50: number; p95: number; max: number };
+  succeeded: number;
+  failed: number;
+}
+
+const summarize = (startedAt: number, finishedAt: number[], failed: number): RoundResult => {
+  const latencies = finishedAt.map((at) => at - startedAt).sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
+  const seconds = (Math.max(...finishedAt) - startedAt) / 1000;
+  return {
+    seconds: Number(seconds.toFixed(2)),
+    tipsPerSecond: Number((tipCount / seconds).toFixed(1)),
+    latencyMs: { p50: percentile(50), p95: percentile(95), max: latencies.at(-1) ?? 0 },
+    succeeded: finishedAt.length - failed,
+    failed,
+  };
+};
+
+// The raw baseline: what one client of alice's node gets from `lightning` alone.
+const alice = await connectLnd(stackNode(stack, stack.lightning.operator));
+const rawRound = async (): Promise<RoundResult> => {
+  const { current_block_height: height } = await getWalletInfo({ lnd: alice });
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  const finishedAt: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = Date.now();
+  const payOne = (i: number) =>
+    new Promise<void>((resolve) => {
+      const tip = tipAt(i);
+      const preimage = randomBytes(32);
+      const sub = subscribeToPayViaDetails({
+        lnd: alice,
+        destination: tip.recipientPubkey,
+        id: createHash('sha256').update(preimage).digest('hex'),
+        mtokens: String(tip.amountMsat),
+        max_fee_mtokens: MAX_FEE_MSAT.toString(),
+        max_timeout_height: height + 1008,
+        pathfinding_timeout: 30_000,
+        messages: [
+          { type: KEYSEND_RECORD_TYPE.toString(), value: hex(preimage) },
+          { type: TEXT_MESSAGE_RECORD_TYPE.toString(), value: hex(Buffer.from(tip.message)) },
+        ],
+      });
+      const done = (ok: boolean) => {
+        sub.removeAllListeners();
+        if (!ok) failed += 1;
+        finishedAt.push(Date.now());
+        resolve();
+      };
+      sub.once('confirmed', () => done(true));
+      sub.once('failed', () => done(false));
+      sub.once('error', () => done(false));
+    });
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < tipCount) await payOne(next++);
+    }),
+  );
+  return summarize(started, finishedAt, failed);
+};
+
+// Tipstream: the real payer through the local poller, on a private queue.
 const control = localSqsClient(stack.sqs.endpoint, stack.region);
 const { queueUrl } = await createQueuePair(control, 'bench');
 const dynamoCounts = new Map<string, number>();
 const sqsCounts = new Map<string, number>();
-const services = await Promise.all(
-  Array.from({ length: Number(pollersArg) }, () =>
-    startLocalService(stack, {
-      queueUrl,
-      batchSize: 10,
-      reconcileEveryMs: 0,
-      env: { TIPSTREAM_PAYER_CONCURRENCY: concurrencyArg, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    }),
-  ),
-);
-for (const service of services) {
-  countRequests(service.runtime.dynamodb, dynamoCounts);
-  countRequests(service.sqs, sqsCounts);
-}
-
-const recipients = ['carol', 'dave'].map((name) => stackNode(stack, name).pubkey);
-const tips = Array.from({ length: tipCount }, (_, i) =>
-  buildTipRequest({
-    tipId: `bench-${randomUUID()}`,
-    platformId: 'bench',
-    recipientPubkey: recipients[i % 2],
-    amountMsat: 10_000 + (i % 50) * 1000,
-    message: `bench tip ${i}`,
-  }),
-);
-const enqueuedAt = new Map<string, number>();
-const started = Date.now();
-for (let i = 0; i < tips.length; i += 10) {
-  const chunk = tips.slice(i, i + 10);
-  const at = Date.now();
-  await control.send(
-    new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: chunk.map((tip, index) => ({ Id: String(index), MessageBody: JSON.stringify(tip) })),
-    }),
-  );
-  for (const tip of chunk) enqueuedAt.set(tip.tipId, at);
-}
-
+const service = await startLocalService(stack, {
+  queueUrl,
+  batchSize,
+  maxConcurrency: invocations,
+  reconcileEveryMs: 0,
+  apiPort: false,
+  env: { TIPSTREAM_PAYER_CONCURRENCY: String(batchSize), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+});
+countRequests(service.runtime.dynamodb, dynamoCounts);
+countRequests(service.sqs, sqsCounts);
 const ledger = createDynamoTipLedger(
   localDynamoDbClient(stack.dynamodb.endpoint, stack.region),
   LOCAL_TABLE_NAMES,
 );
-const done = new Map<string, { state: string; updatedAt: string }>();
-await waitFor(
-  `${tipCount} tips to finish`,
-  async () => {
-    for (const tip of tips) {
-      if (done.has(tip.tipId)) continue;
-      const record = await ledger.getTip(tip.tipId);
-      if (record && (record.state === 'SUCCEEDED' || record.state === 'FAILED'))
-        done.set(tip.tipId, record);
-    }
-    return done.size === tips.length;
-  },
-  { timeoutMs: 600_000, intervalMs: 500 },
-);
-const finished = Math.max(...[...done.values()].map((tip) => Date.parse(tip.updatedAt)));
-await Promise.all(services.map((service) => service.stop()));
 
-const latencies = tips
-  .map((tip) => Date.parse(done.get(tip.tipId)?.updatedAt ?? '') - (enqueuedAt.get(tip.tipId) ?? 0))
-  .sort((a, b) => a - b);
-const percentile = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+const tipstreamRound = async (): Promise<RoundResult> => {
+  const tips = Array.from({ length: tipCount }, (_, i) =>
+    buildTipRequest({ tipId: `bench-${randomUUID()}`, platformId: 'bench', ...tipAt(i) }),
+  );
+  const started = Date.now();
+  for (let i = 0; i < tips.length; i += 10) {
+    const chunk = tips.slice(i, i + 10);
+    await control.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((tip, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify(tip),
+        })),
+      }),
+    );
+  }
+  const done = new Map<string, { state: string; updatedAt: string }>();
+  await waitFor(
+    `${tipCount} tips to finish`,
+    async () => {
+      const pending = tips.map((tip) => tip.tipId).filter((tipId) => !done.has(tipId));
+      // One batch read a second: the bench's own reads should not load DynamoDB Local much.
+      for (const record of (await ledger.getTips(pending)).values()) {
+        if (record.state === 'SUCCEEDED' || record.state === 'FAILED')
+          done.set(record.tipId, record);
+      }
+      return done.size === tips.length;
+    },
+    { timeoutMs: 600_000, intervalMs: 1_000 },
+  );
+  const states = [...done.values()];
+  return summarize(
+    started,
+    states.map((tip) => Date.parse(tip.updatedAt)),
+    states.filter((tip) => tip.state === 'FAILED').length,
+  );
+};
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const raw: RoundResult[] = [];
+const tipstream: RoundResult[] = [];
+for (let round = 1; round <= rounds; round += 1) {
+  // Alternate which goes first, so neither always meets the other's leftovers.
+  const order = round % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
+  for (const which of order) {
+    const result = which === 'raw' ? await rawRound() : await tipstreamRound();
+    (which === 'raw' ? raw : tipstream).push(result);
+    process.stderr.write(
+      `round ${round} ${which.padEnd(9)} ${result.tipsPerSecond} tips/s (${result.seconds} s, p50 ${result.latencyMs.p50} ms, ${result.failed} failed)\n`,
+    );
+  }
+}
+await service.stop();
+
+const tipsPaid = tipCount * rounds;
 const perTip = (counts: Map<string, number>) =>
-  Object.fromEntries([...counts].map(([name, n]) => [name, Number((n / tipCount).toFixed(2))]));
+  Object.fromEntries([...counts].map(([name, n]) => [name, Number((n / tipsPaid).toFixed(2))]));
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+const rawMedian = median(raw.map((result) => result.tipsPerSecond));
+const tipstreamMedian = median(tipstream.map((result) => result.tipsPerSecond));
+/** One line per side: every round's tips/s and p50 latency, and the median. */
+const side = (results: RoundResult[]) => ({
+  tipsPerSecondMedian: median(results.map((result) => result.tipsPerSecond)),
+  tipsPerSecond: results.map((result) => result.tipsPerSecond),
+  p50LatencyMs: results.map((result) => result.latencyMs.p50),
+  p95LatencyMs: results.map((result) => result.latencyMs.p95),
+});
 const summary = {
   tips: tipCount,
-  succeeded: [...done.values()].filter((tip) => tip.state === 'SUCCEEDED').length,
-  failed: [...done.values()].filter((tip) => tip.state === 'FAILED').length,
-  pollers: Number(pollersArg),
-  concurrencyPerPoller: Number(concurrencyArg),
-  seconds: Number(((finished - started) / 1000).toFixed(2)),
-  tipsPerSecond: Number((tipCount / ((finished - started) / 1000)).toFixed(1)),
-  latencyMs: { p50: percentile(50), p95: percentile(95), max: latencies.at(-1) },
-  dynamodbRequestsPerTip: Number((total(dynamoCounts) / tipCount).toFixed(2)),
+  inFlight,
+  rounds,
+  raw: side(raw),
+  tipstream: { ...side(tipstream), batchSize, invocations },
+  ratio: Number((tipstreamMedian / rawMedian).toFixed(2)),
+  dynamodbRequestsPerTip: Number((total(dynamoCounts) / tipsPaid).toFixed(2)),
   dynamodbByCommand: perTip(dynamoCounts),
-  sqsRequestsPerTip: Number((total(sqsCounts) / tipCount).toFixed(2)),
+  sqsRequestsPerTip: Number((total(sqsCounts) / tipsPaid).toFixed(2)),
   sqsByCommand: perTip(sqsCounts),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-process.exit(summary.failed === 0 ? 0 : 1);
+const failed = [...raw, ...tipstream].some((result) => result.failed > 0);
+process.exit(failed ? 1 : 0);

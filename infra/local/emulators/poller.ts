@@ -19,6 +19,11 @@ export interface PollerOptions {
   handler: SqsHandler;
   /** Messages per invocation, 1-10 (the event source mapping's BatchSize). */
   batchSize: number;
+  /**
+   * Invocations at once (the event source mapping's ScalingConfig.MaximumConcurrency; default 1):
+   * each receives and handles its own batch, so one slow tip holds up only its own batch.
+   */
+  maxConcurrency?: number;
   /** The function timeout: what `getRemainingTimeInMillis` counts down from. */
   functionTimeoutMs: number;
   /** Long-poll wait per receive. */
@@ -83,9 +88,9 @@ export const lambdaContext = (functionName: string, timeoutMs: number): Context 
 
 /**
  * Feeds a Lambda SQS handler from a real queue with the event source mapping's rules: a batch
- * per invocation; delete only records not listed in `batchItemFailures`; a thrown error leaves the
- * whole batch to reappear after its visibility timeout; the queue's redrive policy moves a message
- * to the DLQ after maxReceiveCount receives.
+ * per invocation, up to `maxConcurrency` invocations at once; delete only records not listed in
+ * `batchItemFailures`; a thrown error leaves the whole batch to reappear after its visibility
+ * timeout; the queue's redrive policy moves a message to the DLQ after maxReceiveCount receives.
  */
 export const startPoller = (options: PollerOptions) => {
   const arn = queueArn(options.queueUrl, options.region);
@@ -142,7 +147,8 @@ export const startPoller = (options: PollerOptions) => {
     });
   };
 
-  const loop = (async () => {
+  // Like the mapping's pollers: each slot receives a batch, invokes, and receives again.
+  const loops = Array.from({ length: Math.max(1, options.maxConcurrency ?? 1) }, async () => {
     while (running) {
       try {
         await pollOnce();
@@ -152,14 +158,14 @@ export const startPoller = (options: PollerOptions) => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-  })();
+  });
 
   return {
-    /** Stops receiving; an invocation in progress finishes first. */
+    /** Stops receiving; invocations in progress finish first. */
     async stop() {
       running = false;
       abort.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 };

@@ -94,6 +94,11 @@ export interface LocalServiceOptions {
   /** Messages per payer invocation (the event source mapping's batch size). */
   batchSize?: number;
   /**
+   * Payer invocations at once (the event source mapping's MaximumConcurrency; deployed default
+   * `tipstream:payerMaxConcurrency` 5); default 1, one batch at a time.
+   */
+  maxConcurrency?: number;
+  /**
    * The payer's and reconciler's function timeout (default 60 s). An attempt's lease ends with its
    * invocation, so a redelivery decides a dead worker's attempt only after it: keep the visibility
    * timeout above it, as AWS does (6×), or redeliveries come back early and wait.
@@ -240,6 +245,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     region: stack.region,
     handler: payer,
     batchSize: options.batchSize ?? 10,
+    maxConcurrency: options.maxConcurrency ?? 1,
     functionTimeoutMs,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),

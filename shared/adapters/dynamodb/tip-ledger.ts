@@ -227,8 +227,8 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     getTip,
     getTips,
 
-    async createTip(tip: NewTip, now: Date) {
-      const record = firstRecord(tip, now);
+    async createTip(tip: NewTip, now: Date, leaseUntil?: Date) {
+      const record = firstRecord(tip, now, { leaseUntil });
       try {
         await doc.send(
           new PutCommand({
@@ -354,7 +354,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     },
 
     async createRefusedTip(tip, failure, now) {
-      const record = firstRecord(tip, now, failure);
+      const record = firstRecord(tip, now, { failure });
       const at = record.createdAt;
       try {
         await transactWithRetry(doc, [

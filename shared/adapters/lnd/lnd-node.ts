@@ -4,6 +4,7 @@ import {
   authenticatedLndGrpc,
   diffieHellmanComputeSecret,
   type GetPaymentResult,
+  type GetWalletInfoResult,
   getNode,
   getPayment,
   getRouteToDestination,
@@ -31,6 +32,13 @@ import { withTimeout } from '../with-timeout.js';
 
 /** How long a recipient's "is it in the graph" answer is reused. */
 const ANNOUNCED_CACHE_MS = 5 * 60_000;
+/**
+ * How long the node's "has an active channel" and block height are reused across payments: one
+ * getWalletInfo a second instead of one per payment. A height up to a second old only makes
+ * `max_timeout_height` a block lower at most (stricter), and a node found without active channels
+ * is asked again by the next payment.
+ */
+const WALLET_INFO_CACHE_MS = 1_000;
 /** var_onion_optin: an unannounced recipient has no graph features, so TLV onions must be asked for. */
 const TLV_ONION_FEATURE = { bit: 9 };
 
@@ -220,16 +228,29 @@ const createLndNode = (
     return announced;
   };
 
+  // One question in flight at a time: payments starting together share its answer.
+  let walletInfo: { until: number; answer: Promise<GetWalletInfoResult> } | undefined;
+  const walletInfoNow = (): Promise<GetWalletInfoResult> => {
+    if (walletInfo && walletInfo.until > Date.now()) return walletInfo.answer;
+    const answer = rpc('getWalletInfo', getWalletInfo({ lnd }));
+    const entry = { until: Date.now() + WALLET_INFO_CACHE_MS, answer };
+    walletInfo = entry;
+    const forget = () => {
+      if (walletInfo === entry) walletInfo = undefined;
+    };
+    answer.then((info) => {
+      if (info.active_channels_count === 0) forget();
+    }, forget);
+    return answer;
+  };
+
   /**
    * Whether the node can pay now, its height, and whether the recipient is in the graph. Anything
    * failing before the payment is handed to LND is safe to retry as it is.
    */
   const readiness = async (destination: string) => {
     try {
-      const [info, announced] = await Promise.all([
-        rpc('getWalletInfo', getWalletInfo({ lnd })),
-        isAnnounced(destination),
-      ]);
+      const [info, announced] = await Promise.all([walletInfoNow(), isAnnounced(destination)]);
       // A node that just restarted has no active channels yet: paying now would fail the tip for
       // good ("no route") although a retry in a few seconds succeeds.
       if (info.active_channels_count === 0) {

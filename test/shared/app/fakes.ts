@@ -91,11 +91,11 @@ export class FakeTipLedger implements TipLedger {
   /** Successful markFailed calls. */
   failedWrites = 0;
 
-  async createTip(tip: NewTip, now: Date) {
+  async createTip(tip: NewTip, now: Date, leaseUntil?: Date) {
     await this.io();
     const existing = this.#tips.get(tip.tipId);
     if (existing) return { created: false, record: copy(existing) };
-    const record = firstRecord(tip, now);
+    const record = firstRecord(tip, now, { leaseUntil });
     // Like the adapter (removeUndefinedValues), absent optional fields are not stored.
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
     return { created: true, record: copy(record) };
@@ -109,7 +109,7 @@ export class FakeTipLedger implements TipLedger {
     await this.io();
     const existing = this.#tips.get(tip.tipId);
     if (existing) return { created: false, record: copy(existing) };
-    const record = firstRecord(tip, now, failure);
+    const record = firstRecord(tip, now, { failure });
     this.#tips.set(tip.tipId, withoutUndefined(copy(record)));
     this.#countFailure(record);
     return { created: true, record: copy(record) };
@@ -795,14 +795,27 @@ export const crashAt = async (
 };
 
 /**
- * A worker recorded the intent to pay (RECEIVED → SENDING, attempt 1) and died before calling
- * LND: the tip is created by the real payer, the intent written here by hand.
+ * A worker recorded the tip with the intent to pay (SENDING, attempt 1, its lease) and died before
+ * calling LND.
  */
 export const recordIntent = async (harness: PayerHarness, body: TipBody = tipBody()) => {
-  await crashAt(harness, 'before-intent', tipMessage(body));
-  const now = harness.clock.now();
-  const leaseUntil = new Date(now.getTime() + harness.deps.remainingMs());
-  return harness.ledger.markSending(String(body.tipId), 'RECEIVED', 0, now, leaseUntil);
+  await crashAt(harness, 'after-intent', tipMessage(body));
+  return harness.ledger.peek(String(body.tipId)) as TipRecord;
+};
+
+/**
+ * A tip left RECEIVED: the real payer recorded it with too little time left in its invocation to
+ * record an intent, and left it for a redelivery (or the reconciler, if the message is lost).
+ */
+export const receivedTip = async (
+  harness: PayerHarness,
+  message: { messageId: string; body: string } = tipMessage(),
+) => {
+  const error = await payTipMessage(message, { ...harness.deps, remainingMs: () => 0 }).then(
+    (outcome) => new Error(`expected the payer to leave the tip RECEIVED, got ${outcome.kind}`),
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof TransientPaymentError)) throw error;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import {
   PREIMAGE_KEY_V2,
   RECEIPT_PUBLIC_KEY,
   REDELIVERY_MS,
+  receivedTip,
   recordIntent,
   specHash,
   specPreimage,
@@ -305,7 +306,7 @@ describe('payTipMessage: a tipId seen before', () => {
 
   it('refuses a conflicting payload even before the first one was paid', async () => {
     const h = makePayer();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     const outcome = await payTipMessage(tipMessage(tipBody({ message: 'changed' })), h.deps);
     expect(outcome.kind).toBe('conflict');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
@@ -339,7 +340,7 @@ describe('payTipMessage: a tipId seen before', () => {
 
   it('continues a RECEIVED tip whose worker died before the intent', async () => {
     const h = makePayer();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'RECEIVED', attempt: 0 });
 
     const outcome = await payTipMessage(tipMessage(), h.deps);
@@ -365,7 +366,10 @@ describe('payTipMessage: a tip found SENDING (a worker died after recording its 
     expect(h.lightning.payCalls.map((call) => hex(call.paymentHash))).toEqual([specHash('tip-1')]);
     expect(h.lightning.settlements).toHaveLength(1);
     expect((await h.ledger.getRecipientTotals(G))?.tipCount).toBe(1);
+    // Every delivery tries to create the tip with its intent first ('before-intent'); finding
+    // attempt 1 there, it records attempt 2 from LND's answer.
     expect(h.checkpoints.map(({ step }) => step)).toEqual([
+      'before-intent',
       'after-intent',
       'lnd-in-flight',
       'after-lnd-success',
@@ -719,7 +723,7 @@ describe('driveTip', () => {
       }
     }
     const h = makePayer({ ledger: new AlwaysConflicting() });
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     const start = h.ledger.peek('tip-1') as TipRecord;
 
     await expect(driveTip(start, h.deps)).rejects.toThrow(
@@ -731,7 +735,7 @@ describe('driveTip', () => {
 
   it('re-reads a stale record and answers already-paid instead of paying again', async () => {
     const h = makePayer();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     const stale = h.ledger.peek('tip-1') as TipRecord;
     await payTipMessage(tipMessage(), h.deps);
 
@@ -756,7 +760,7 @@ describe('the fakes', () => {
   it('enforce the adapter conditions on every transition', async () => {
     const h = makePayer();
     const now = h.clock.now();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     const received = h.ledger.peek('tip-1') as TipRecord;
     const created = await h.ledger.createTip({ ...received, amountMsat: 1n }, now);
     expect(created).toMatchObject({ created: false, record: { amountMsat: 21_000n } });

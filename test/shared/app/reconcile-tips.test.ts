@@ -10,6 +10,7 @@ import {
   type PayerHarness,
   POLICY,
   RECEIPT_PUBLIC_KEY,
+  receivedTip,
   recordIntent,
   specHash,
   specPreimage,
@@ -37,7 +38,7 @@ describe('reconcileStuckTips', () => {
     await stuck(h, 'never');
     h.clock.advance(1_000);
     await stuck(h, 'slow');
-    await crashAt(h, 'before-intent', tipMessage(tipBody({ tipId: 'received' })));
+    await receivedTip(h, tipMessage(tipBody({ tipId: 'received' })));
     h.clock.advance(9 * MINUTE);
     const fresh = await stuck(h, 'fresh');
     h.clock.advance(1 * MINUTE);
@@ -164,7 +165,7 @@ describe('reconcileStuckTips', () => {
 
   it('does nothing when no tip is stuck', async () => {
     const h = makePayer();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     // Not yet stuck: younger than stuckAfterMs.
     expect(await reconcileStuckTips(h.deps, options)).toEqual({ examined: 0, outcomes: {} });
     expect(h.lightning.lookupCalls).toEqual([]);
@@ -173,7 +174,7 @@ describe('reconcileStuckTips', () => {
 
   it('pays a tip left RECEIVED whose message was lost (DLQ, killed invocation)', async () => {
     const h = makePayer();
-    await crashAt(h, 'before-intent', tipMessage());
+    await receivedTip(h, tipMessage());
     h.clock.advance(10 * MINUTE);
     expect(await reconcileStuckTips(h.deps, options)).toEqual({
       examined: 1,
