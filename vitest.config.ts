@@ -19,6 +19,14 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           // One file at a time: the files share one regtest network and its channel balances.
           fileParallelism: false,
+          // Tables of their own (a queue each, too: helpers.ts), so a running `npm start` neither
+          // sees nor drives the tests' tips, and the tests count only their own.
+          env: Object.fromEntries(
+            ['TIPS', 'PAYOUTS', 'BATCHES', 'PLATFORMS', 'REQUESTS', 'BUDGETS'].map((table) => [
+              `TIPSTREAM_${table}_TABLE`,
+              `tipstream-test-${table.toLowerCase()}`,
+            ]),
+          ),
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
