@@ -14,7 +14,6 @@ import { readStackFile } from '../../shared/config/stack-file.js';
  * and check that stopping it, or failing to start it, leaves no process behind.
  */
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 const runDirs: string[] = [];
 
@@ -43,10 +42,17 @@ const processesUsing = async (dir: string): Promise<number[]> => {
 };
 
 const runCli = (command: string, env: NodeJS.ProcessEnv) => {
-  const child = spawn(tsx, ['infra/local/scripts/cli.ts', command], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Node with tsx's loader, not the tsx binary: a signal sent to the tsx binary alone is relayed
+  // only if its child confirms within 30 ms, else it is killed (exit 130), which a busy machine
+  // misses. A terminal's Ctrl-C reaches both processes, so `npm start` itself is not affected.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'infra/local/scripts/cli.ts', command],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk) => {

@@ -6,7 +6,7 @@ import { createApi } from '../../../functions/api/app.js';
 import { createApiDeps } from '../../../functions/api/runtime.js';
 import { createObservability } from '../../../functions/observability.js';
 import { makePayerHandler } from '../../../functions/payer/handler.js';
-import { createPayerRuntime } from '../../../functions/payer/runtime.js';
+import { createPayerRuntime, createStuckCheck } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
 import { ensureTables } from '../../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../../shared/app/pay-tip.js';
@@ -248,7 +248,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   });
 
   const reconcilerRuntime = createPayerRuntime(env, createObservability('reconciler', env));
-  const reconciler = makeReconcilerHandler(reconcilerRuntime);
+  const reconciler = makeReconcilerHandler(
+    reconcilerRuntime,
+    createStuckCheck(env, reconcilerRuntime),
+  );
   const reconcileEveryMs = options.reconcileEveryMs ?? 30_000;
   // Like an EventBridge schedule with one run at a time: a tick while a run is going is skipped.
   let reconciling: Promise<unknown> | undefined;

@@ -334,13 +334,20 @@ const partIsReady = (stack: StackFile, name: string) => async (): Promise<true |
   return true;
 };
 
-/** Stops one recorded part of the stack (tests: an lnd restart, DynamoDB going away). */
-export const stopStackProcess = async (stackFile: string, name: string): Promise<void> => {
+/**
+ * Stops one recorded part of the stack (tests: an lnd restart, DynamoDB going away): cleanly
+ * (SIGTERM), or with `crash` by SIGKILL at once, as a power cut would.
+ */
+export const stopStackProcess = async (
+  stackFile: string,
+  name: string,
+  { crash = false }: { crash?: boolean } = {},
+): Promise<void> => {
   const stack = await readStackFile(stackFile);
   const record = stack?.processes.find((candidate) => candidate.name === name);
   if (!record) throw new StackError(`no running part named ${name} in ${stackFile}`);
   const pid = locateProcess(record);
-  if (pid !== undefined) await stopProcessGroup(pid, 15_000);
+  if (pid !== undefined) await stopProcessGroup(pid, crash ? 0 : 15_000);
 };
 
 /** Starts a stopped part again exactly as it was started, waits until it is ready, updates stack.json. */

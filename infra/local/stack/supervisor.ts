@@ -128,7 +128,8 @@ const signalGroup = (pid: number, signal: NodeJS.Signals) => {
  */
 export const stopProcessGroup = async (pid: number, graceMs = 10_000): Promise<void> => {
   if (!isProcessAlive(pid)) return;
-  signalGroup(pid, 'SIGTERM');
+  // No grace: killed outright, without a chance to shut down (a crash).
+  if (graceMs > 0) signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isProcessAlive(pid)) return;
