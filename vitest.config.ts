@@ -8,7 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
-          testTimeout: 20_000,
+          // Property tests run hundreds of cases: generous on a loaded 2-core machine.
+          testTimeout: 60_000,
         },
       },
       {

@@ -9,6 +9,7 @@ import { registerReceipts } from './commands/receipts.js';
 import { registerSplit } from './commands/split.js';
 import { registerStuck } from './commands/stuck.js';
 import { registerStatus, registerTip } from './commands/tip.js';
+import { registerVerifyIncoming } from './commands/verify-incoming.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { ApiProblemError, CliError } from './errors.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -76,6 +77,7 @@ const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command
   registerPlatform(program, run);
   registerDlq(program, run);
   registerStuck(program, run);
+  registerVerifyIncoming(program, run);
   acceptGlobalOptionsAnywhere(program);
   return program;
 };

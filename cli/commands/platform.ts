@@ -50,8 +50,14 @@ const withAdmin = async <T>(
 
 /** What `create` prints: the secret is shown once. */
 const describeCreated = (platform: PlatformRecord, secret: string) =>
-  `created platform ${platform.platformId} (daily limit ${platform.dailyLimitSats.toLocaleString('en-US')} sats)\n` +
+  `created platform ${platform.platformId} (daily limit ${platform.dailyLimitSats.toLocaleString('en-US')} sats, ${describeAuthentication(platform)})\n` +
   `signing secret (shown once; store it in the platform's backend):\n${secret}\n`;
+
+/** The platform's default tip authentication, in words. */
+const describeAuthentication = (platform: PlatformRecord) =>
+  platform.authenticatedTips
+    ? 'tips sender-authenticated (shared-secret preimages)'
+    : 'plain keysend tips';
 
 /** The active secrets of a platform as `id` or `id (expires <time>)`, never the secrets. */
 const describeSecrets = (platform: PlatformRecord, now = new Date()) =>
@@ -77,7 +83,7 @@ const describeRevoked = (platform: PlatformRecord, secretId: string) =>
 
 /** One line of `list`. */
 const describePlatform = (platform: PlatformRecord) =>
-  `${platform.platformId.padEnd(24)} ${platform.dailyLimitSats.toLocaleString('en-US').padStart(14)} sats/day  ${activeSecrets(platform.secrets, new Date()).length} active secret(s)  since ${platform.createdAt}\n`;
+  `${platform.platformId.padEnd(24)} ${platform.dailyLimitSats.toLocaleString('en-US').padStart(14)} sats/day  ${activeSecrets(platform.secrets, new Date()).length} active secret(s)  since ${platform.createdAt}  ${describeAuthentication(platform)}\n`;
 
 /** A platform for output: never its secrets, only the active ones' ids and expiry. */
 const platformSummary = (platform: PlatformRecord) => ({
@@ -85,6 +91,7 @@ const platformSummary = (platform: PlatformRecord) => ({
   name: platform.name,
   dailyLimitSats: platform.dailyLimitSats,
   createdAt: platform.createdAt,
+  authenticatedTips: platform.authenticatedTips ?? false,
   secretIds: activeSecrets(platform.secrets, new Date()).map((entry) => entry.secretId),
   secrets: activeSecrets(platform.secrets, new Date()).map(
     ({ secretId, createdAt, expiresAt }) => ({
@@ -117,16 +124,25 @@ export const registerPlatform = (program: Command, run: ActionRunner) => {
     .argument('<platformId>', '1-64 of A-Z a-z 0-9 . _ -')
     .option('--daily-limit-sats <sats>', "the platform's daily budget", '1000000')
     .option('--name <name>', 'display name')
+    .option(
+      '--no-authenticated-tips',
+      'tips are plain keysend by default (default: shared-secret preimages creators can verify)',
+    )
     .action(
       run(
         async (
           ctx: CliContext,
           platformId: string,
-          options: { dailyLimitSats: string; name?: string },
+          options: { dailyLimitSats: string; name?: string; authenticatedTips: boolean },
         ) => {
           const dailyLimitSats = parsePositiveInt(options.dailyLimitSats, '--daily-limit-sats');
           const { platform: created, secret } = await withAdmin(ctx, (store) =>
-            createPlatform(store, { platformId, name: options.name, dailyLimitSats }),
+            createPlatform(store, {
+              platformId,
+              name: options.name,
+              dailyLimitSats,
+              authenticatedTips: options.authenticatedTips,
+            }),
           );
           ctx.printJson({ ...platformSummary(created), secret });
           if (!ctx.json) ctx.io.stdout.write(describeCreated(created, secret));

@@ -31,6 +31,7 @@ export const createPayerRuntime = (
     deps: {
       ledger: createDynamoTipLedger(dynamodb, tables),
       lightning,
+      keyAgreement: lightning.keyAgreement,
       keys: readPayerKeys(env),
       policy,
       now: () => new Date(),

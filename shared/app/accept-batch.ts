@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { maxFeeMsat } from '../domain/fee-limit.js';
 import { buildTipRequest, parseTipRequest, tipFingerprint } from '../domain/tip-request.js';
 import type { AcceptedBatch, AcceptedRequest, PlatformRecord } from '../ports/intake.js';
-import { budgetReservations, type IntakeDeps, overBudget, tipIdFor } from './accept-tip.js';
+import {
+  authenticationField,
+  budgetReservations,
+  type IntakeDeps,
+  overBudget,
+  tipIdFor,
+} from './accept-tip.js';
 
 /** One tip of a batch: its line (CSV line, JSON row or split part) and its tip fields. */
 export interface BatchRow {
@@ -46,11 +52,13 @@ export const acceptBatch = async (
   }> = [];
   for (const row of input.rows) {
     const tipId = `${batchId}-${row.line}`;
+    const { authentication, ...fields } = row.body;
     const message: Record<string, unknown> = buildTipRequest({
       tipId,
       platformId,
       batchId,
-      ...row.body,
+      ...fields,
+      ...authenticationField(input.platform, authentication),
     });
     if (row.part) message.splitOf = { splitId: batchId, ...row.part };
     const parsed = parseTipRequest(message, {

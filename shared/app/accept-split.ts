@@ -1,3 +1,5 @@
+import { ValidationError } from '../domain/errors.js';
+import { verifyBoostSignature } from '../domain/nostr-boost.js';
 import {
   parseSplitList,
   parseValueBlockJson,
@@ -17,6 +19,7 @@ const SPLIT_FIELDS = [
   'message',
   'senderName',
   'minPartMsat',
+  'authentication',
 ];
 
 /** A whole msat amount as JSON carries it: a safe integer, or a string of digits. */
@@ -25,6 +28,42 @@ const wholeMsat = (value: unknown): bigint | undefined =>
   (typeof value === 'string' && /^[0-9]{1,20}$/.test(value))
     ? BigInt(value)
     : undefined;
+
+/**
+ * A Nostr-signed boost, checked before anything is split: it goes to every part unchanged, so it
+ * must already say what the split would add (`value_msat_total`, the message, the sender's name).
+ * `undefined` for an unsigned boost.
+ */
+const signedBoost = (
+  boost: object,
+  totalMsat: bigint,
+  extra: { message: unknown; senderName: unknown },
+): Record<string, unknown> | undefined => {
+  const fields = boost as Record<string, unknown>;
+  if (fields.signature === undefined && fields.sender_id === undefined) return undefined;
+  const refuse = (field: string, message: string): never => {
+    throw new InvalidRequestError(message, [{ field, message }]);
+  };
+  try {
+    verifyBoostSignature(fields);
+  } catch (error) {
+    if (error instanceof ValidationError) refuse(error.field, error.message);
+    throw error;
+  }
+  if (extra.message !== undefined) {
+    refuse(
+      'message',
+      'message cannot be added to a signed boostagram: the sender signs it as boostagram.message',
+    );
+  }
+  if (fields.value_msat_total !== undefined && fields.value_msat_total !== Number(totalMsat)) {
+    refuse(
+      'boostagram.value_msat_total',
+      `boostagram.value_msat_total ${String(fields.value_msat_total)} is not the split's amountMsat ${totalMsat}: the sender signs the total it sends`,
+    );
+  }
+  return fields;
+};
 
 /**
  * Splits one boost over a podcast:value block (XML or JSON) or a recipient list, and accepts the
@@ -36,12 +75,20 @@ export const acceptSplit = async (
   input: { platform: PlatformRecord; idempotencyKey: string; body: Record<string, unknown> },
   deps: IntakeDeps,
 ) => {
-  const { amountMsat, valueBlock, recipients, boostagram, message, senderName, minPartMsat } =
-    input.body;
+  const {
+    amountMsat,
+    valueBlock,
+    recipients,
+    boostagram,
+    message,
+    senderName,
+    minPartMsat,
+    authentication,
+  } = input.body;
   const unknown = Object.keys(input.body).filter((field) => !SPLIT_FIELDS.includes(field));
   if (unknown.length > 0) {
     throw new InvalidRequestError(
-      `unknown field(s) ${unknown.join(', ')}; a split takes amountMsat, valueBlock or recipients, boostagram, message, senderName, minPartMsat`,
+      `unknown field(s) ${unknown.join(', ')}; a split takes amountMsat, valueBlock or recipients, boostagram, message, senderName, minPartMsat, authentication`,
     );
   }
   const list =
@@ -68,14 +115,16 @@ export const acceptSplit = async (
   const minimum = wholeMsat(minPartMsat) ?? 1000n;
   const split = splitValue(total / unit, list, { minPartMsat: (minimum + unit - 1n) / unit });
   const extraBoost = typeof boostagram === 'object' && boostagram !== null ? boostagram : {};
+  const signed = signedBoost(extraBoost, total, { message, senderName });
   const rows: BatchRow[] = split.parts.map((part) => ({
     line: part.index + 1,
     part: { index: part.index, count: list.length },
     body: {
       recipientPubkey: part.recipient.address,
       amountMsat: (part.amountMsat * unit).toString(),
-      // bLIP-10: every part carries the whole boost, so each recipient sees what was sent.
-      boostagram: {
+      // bLIP-10: every part carries the whole boost, so each recipient sees what was sent; a
+      // signed boost exactly as its sender signed it (any field added would break the signature).
+      boostagram: signed ?? {
         action: 'boost',
         ...extraBoost,
         value_msat_total: Number(total),
@@ -83,6 +132,7 @@ export const acceptSplit = async (
         ...(typeof message === 'string' ? { message } : {}),
       },
       ...(typeof senderName === 'string' ? { senderName } : {}),
+      ...(authentication !== undefined ? { authentication } : {}),
       ...(part.recipient.customKey && part.recipient.customValue
         ? { customRecord: { type: part.recipient.customKey, value: part.recipient.customValue } }
         : {}),

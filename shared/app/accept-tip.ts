@@ -93,6 +93,19 @@ export const budgetReservations = (
 };
 
 /**
+ * The authentication a request's tips get: what the request asks for, else the platform's
+ * default. Returned as the queue message field: `shared-secret`, or nothing for a plain tip (the
+ * message a payer without shared-secret support understands).
+ */
+export const authenticationField = (
+  platform: PlatformRecord,
+  requested: unknown,
+): { authentication?: unknown } => {
+  const resolved = requested ?? (platform.authenticatedTips ? 'shared-secret' : 'none');
+  return resolved === 'none' ? {} : { authentication: resolved };
+};
+
+/**
  * Accepts one tip from a platform: validates it, records it under its idempotency key while
  * reserving its budget atomically, and enqueues it for the payer. The same key with the same body
  * answers as the first time; with another body it is a conflict and nothing is paid.
@@ -102,7 +115,13 @@ export const acceptTip = async (
   deps: IntakeDeps,
 ): Promise<AcceptTipResult> => {
   const tipId = tipIdFor(input.platform.platformId, input.idempotencyKey);
-  const message = buildTipRequest({ tipId, platformId: input.platform.platformId, ...input.body });
+  const { authentication, ...fields } = input.body;
+  const message = buildTipRequest({
+    tipId,
+    platformId: input.platform.platformId,
+    ...fields,
+    ...authenticationField(input.platform, authentication),
+  });
   const parsed = parseTipRequest(message, {
     maxMsat: deps.policy.maxTipMsat,
     allowMsat: deps.policy.allowMsat,

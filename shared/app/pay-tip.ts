@@ -1,7 +1,6 @@
-import type { TipId } from '../domain/brands.js';
 import { maxFeeMsat } from '../domain/fee-limit.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
-import { derivePreimage, parsePreimage, paymentHashOf } from '../domain/preimage.js';
+import { parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';
 import {
@@ -12,8 +11,10 @@ import {
   TransientPaymentError,
 } from '../ports/errors.js';
 import type { LightningNode, SettledPayment } from '../ports/lightning-node.js';
+import type { NodeKeyAgreement } from '../ports/node-keys.js';
 import type { PayerKeys } from '../ports/payer-keys.js';
 import type { NewTip, TipLedger, TipRecord } from '../ports/tip-ledger.js';
+import { newTipPayment, receiptAuthentication, recordedTipPreimage } from './tip-preimage.js';
 
 /** Steps of the state machine where a crash test may kill the worker. */
 export type PayerStep = 'before-intent' | 'after-intent' | 'lnd-in-flight' | 'after-lnd-success';
@@ -22,6 +23,8 @@ export interface PayerDeps {
   ledger: TipLedger;
   lightning: LightningNode;
   keys: PayerKeys;
+  /** The operator node's key agreement (ECDH), for shared-secret tips (`tip-preimage.ts`). */
+  keyAgreement?: NodeKeyAgreement;
   policy: PayerPolicy;
   now: () => Date;
   /** Milliseconds left before the invocation must end. */
@@ -83,7 +86,7 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     return { kind: 'rejected', reason: parsed.error.message };
   }
   const { tip } = parsed;
-  const { record } = await deps.ledger.createTip(newTip(tip, deps), deps.now());
+  const { record } = await deps.ledger.createTip(await newTip(tip, deps), deps.now());
   if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
   const outcome = await driveTip(record, deps);
   if (outcome.kind === 'leased') {
@@ -101,23 +104,17 @@ const PROTOCOL_LIMITS = {
   customRecordsBudgetBytes: 1_300,
 };
 
-/** The ledger's record of a new tip: its hash derived with the current preimage key. */
-const newTip = (tip: Tip, deps: PayerDeps): NewTip => {
-  const keyVersion = deps.keys.currentPreimageKeyVersion;
-  const paymentHash = paymentHashOf(derivePreimage(deps.keys.preimageKey(keyVersion), tip.tipId));
-  return {
-    tipId: tip.tipId,
-    fingerprint: tipFingerprint(tip),
-    platformId: tip.platformId,
-    recipient: tip.recipient,
-    amountMsat: tip.amountMsat,
-    records: tip.records,
-    paymentHash: hex(paymentHash),
-    keyVersion,
-    batchId: tip.batchId,
-    splitId: tip.splitOf?.splitId,
-  };
-};
+/** The ledger's record of a new tip: its hash and derivation fixed now (`tip-preimage.ts`). */
+const newTip = async (tip: Tip, deps: PayerDeps): Promise<NewTip> => ({
+  tipId: tip.tipId,
+  fingerprint: tipFingerprint(tip),
+  platformId: tip.platformId,
+  recipient: tip.recipient,
+  amountMsat: tip.amountMsat,
+  ...(await newTipPayment(tip, deps)),
+  batchId: tip.batchId,
+  splitId: tip.splitOf?.splitId,
+});
 
 /** The tip id was used before for another tip: refused, and the message kept for the operator. */
 const conflict = async (tip: Tip, message: TipMessage, deps: PayerDeps): Promise<PayOutcome> => {
@@ -147,7 +144,7 @@ const refuse = async (
 ): Promise<PayOutcome> => {
   const code = 'REFUSED_BY_POLICY';
   const { created, record } = await deps.ledger.createRefusedTip(
-    newTip(tip, deps),
+    await newTip(tip, deps),
     { code, reason },
     deps.now(),
   );
@@ -308,10 +305,14 @@ const requireTime = (tip: TipRecord, deps: PayerDeps) => {
  */
 const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   deps.checkpoint?.('after-intent', tip.tipId);
-  const preimage = derivePreimage(deps.keys.preimageKey(tip.keyVersion), tip.tipId as TipId);
+  const preimage = await recordedTipPreimage(tip, deps).catch(async (error: unknown) => {
+    // Nothing was sent (the operator node did not answer the ECDH): give the lease up at once.
+    if (error instanceof TransientPaymentError) await deps.ledger.releaseLease(tip).catch(() => {});
+    throw error;
+  });
   if (hex(paymentHashOf(preimage)) !== tip.paymentHash) {
     throw new Error(
-      `preimage key version ${tip.keyVersion} does not reproduce the hash of tip ${tip.tipId}`,
+      `the ${tip.preimageDerivation ?? `preimage key version ${tip.keyVersion}`} derivation does not reproduce the hash of tip ${tip.tipId}`,
     );
   }
   // The fence: past the lease, others may decide this attempt from LND's answer, so never send.
@@ -394,6 +395,7 @@ const finish = async (
     settledAt: settled.settledAt,
     attempts: tip.attempt,
     operatorPubkey: deps.keys.receiptPublicKey,
+    authentication: receiptAuthentication(tip),
   };
   const signed = signReceipt(receipt, deps.keys.receiptPrivateKey);
   await deps.ledger.markSucceeded(

@@ -23,7 +23,13 @@ export const newPlatformSecret = (now: Date): SigningSecret => ({
 /** Registers a platform with its first signing secret; returns the secret (shown once). */
 export const createPlatform = async (
   store: PlatformStore,
-  input: { platformId: string; name?: string; dailyLimitSats: number },
+  input: {
+    platformId: string;
+    name?: string;
+    dailyLimitSats: number;
+    /** Shared-secret preimages by default (on unless said otherwise). */
+    authenticatedTips?: boolean;
+  },
   now = new Date(),
 ): Promise<{ platform: PlatformRecord; secret: string }> => {
   if (!PLATFORM_ID_PATTERN.test(input.platformId)) {
@@ -39,6 +45,7 @@ export const createPlatform = async (
     secrets: [secret],
     dailyLimitSats: input.dailyLimitSats,
     createdAt: now.toISOString(),
+    authenticatedTips: input.authenticatedTips ?? true,
   };
   await store.createPlatform(platform);
   return { platform, secret: secret.secret };

@@ -10,6 +10,12 @@ export const BOOSTAGRAM_RECORD_TYPE = 7629169n;
 export const SENDER_PUBKEY_RECORD_TYPE = 34349339n;
 /** Whatsat signature over the message. */
 export const SIGNATURE_RECORD_TYPE = 34349337n;
+/**
+ * The Tipstream record of a sender-authenticated tip (`tipstream-record.ts`): 0x54495053, "TIPS"
+ * in ASCII. Odd, so a node that does not know it ignores it ("it's OK to be odd", BOLT 1);
+ * ≥ 65536, so LND sends and delivers it as a custom record.
+ */
+export const TIPSTREAM_RECORD_TYPE = 1_414_090_835n;
 /** The customKey most podcast:value recipients use to pick a sub-wallet (any type ≥ 65536 works). */
 export const PODCAST_DEFAULT_CUSTOM_KEY = 696969n;
 /** LND refuses custom records below this type: lower types are reserved for the protocol. */
@@ -58,6 +64,12 @@ export const validateCustomRecordType = (type: bigint, field = 'customRecord.typ
   }
   if (type > MAX_RECORD_TYPE) {
     throw new ValidationError(field, `${field} ${type} is above 2^64-1, the largest TLV type`);
+  }
+  if (type === TIPSTREAM_RECORD_TYPE) {
+    throw new ValidationError(
+      field,
+      `${field} ${type} is the Tipstream record: the payer writes it for authenticated tips, remove it from the request`,
+    );
   }
   if (type === KEYSEND_RECORD_TYPE) {
     throw new ValidationError(

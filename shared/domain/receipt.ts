@@ -41,6 +41,22 @@ const ReceiptSchema = z.strictObject(
     }),
     /** BIP-340 x-only public key of the operator's receipt key. */
     operatorPubkey: hex32('an x-only (BIP-340) public key'),
+    /**
+     * What authenticated the tip (absent on receipts issued before it was recorded): `tip` how the
+     * recipient can tell this operator sent it (`ecdh-shared-secret`: the preimage derives from
+     * the ECDH secret of the two node keys; `none`: plain keysend); `sender` whether the
+     * boostagram's Nostr signature by `nostrPubkey` was verified before paying.
+     */
+    authentication: z
+      .strictObject(
+        {
+          tip: z.enum(['ecdh-shared-secret', 'none'], 'must be "ecdh-shared-secret" or "none"'),
+          sender: z.enum(['nostr-signature', 'none'], 'must be "nostr-signature" or "none"'),
+          nostrPubkey: hex32('an x-only (BIP-340) Nostr public key').optional(),
+        },
+        'must be an object',
+      )
+      .optional(),
   },
   'must be an object',
 );

@@ -19,10 +19,13 @@ import {
   BOOSTAGRAM_RECORD_TYPE,
   encodedRecordsSize,
   TEXT_MESSAGE_RECORD_TYPE,
+  TIPSTREAM_RECORD_TYPE,
   type TlvRecord,
   validateCustomRecordType,
 } from './keysend-records.js';
+import { verifyBoostSignature } from './nostr-boost.js';
 import { parseNodePubkey } from './pubkey.js';
+import { tipstreamRecordValueBytes } from './tipstream-record.js';
 
 /** The only queue message schema version this payer understands. */
 const TIP_REQUEST_VERSION = 1;
@@ -81,11 +84,24 @@ export const BoostagramSchema = z.strictObject(
     name: text.optional(),
     value_msat_total: wholeNumber.optional(),
     url: text.optional(),
+    // Nostr-signed boosts: checked by verifyBoostSignature (so a problem names the field).
+    sender_id: text.optional(),
+    signature: text.optional(),
   },
   'must be an object',
 );
 type Boostagram = z.infer<typeof BoostagramSchema>;
 
+/**
+ * How the recipient can tell the tip came from this operator. `shared-secret`: the preimage is
+ * derived from the ECDH secret of the operator's and the recipient's node keys, and the Tipstream
+ * record (type 1414090835) says which operator and tip id to check it with. `none`: a plain
+ * keysend, whose preimage only the operator's keys derive but which the recipient cannot check.
+ */
+export const TipAuthenticationSchema = z.enum(
+  ['shared-secret', 'none'],
+  'must be "shared-secret" or "none"',
+);
 /** A podcast:value recipient's customKey/customValue. */
 export const CustomRecordRequestSchema = z.strictObject(
   {
@@ -132,6 +148,7 @@ export const TipRequestSchema = z.strictObject({
     .min(1, { error: 'must not be empty: omit it instead' })
     .max(MAX_SENDER_NAME_CHARS, { error: `must be at most ${MAX_SENDER_NAME_CHARS} characters` })
     .optional(),
+  authentication: TipAuthenticationSchema.optional(),
 });
 type TipRequest = z.infer<typeof TipRequestSchema>;
 
@@ -149,6 +166,10 @@ export type Tip = {
   batchId?: string;
   splitOf?: SplitOf;
   senderName?: string;
+  /** Set when the preimage is the shared-secret one (the Tipstream record is added when paid). */
+  authentication?: 'shared-secret';
+  /** The Nostr pubkey whose signature over the boostagram was verified. */
+  nostrSender?: string;
 };
 
 /** Outcome of parsing a queue message: a tip, or what is wrong with it. */
@@ -195,6 +216,9 @@ export const tipFingerprint = (tip: Tip): string =>
           platformId: tip.platformId,
           batchId: tip.batchId ?? null,
           splitOf: tip.splitOf ?? null,
+          // Another derivation is another payment hash; absent for plain tips, whose fingerprints
+          // (stored with tips recorded before this field existed) stay as they were.
+          ...(tip.authentication ? { authentication: tip.authentication } : {}),
         }),
       ),
     ),
@@ -270,10 +294,12 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     platformId,
     recipientPubkey,
     amountMsat,
+    authentication,
     ...optional
   } = request;
   const tip: Tip = {
     ...optional,
+    ...(authentication === 'shared-secret' ? { authentication } : {}),
     tipId: parseTipId(tipId),
     platformId: parsePlatformId(platformId),
     recipient: parseNodePubkey(recipientPubkey, 'recipientPubkey'),
@@ -299,11 +325,15 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     sources.push({ field: 'message', record: { type: TEXT_MESSAGE_RECORD_TYPE, value } });
   }
   if (boostagram !== undefined) {
+    const nostrSender = verifyBoostSignature(boostagram);
+    if (nostrSender !== undefined) tip.nostrSender = nostrSender;
     sources.push({
       field: 'boostagram',
       record: {
         type: BOOSTAGRAM_RECORD_TYPE,
-        value: utf8ToBytes(canonicalJson(withSenderName(boostagram, senderName))),
+        value: utf8ToBytes(
+          canonicalJson(withSenderName(boostagram, senderName, nostrSender !== undefined)),
+        ),
       },
     });
   }
@@ -324,7 +354,22 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     // "0696969" is type 696969: the tip says so in the one form its record is sent in.
     tip.customRecord = { ...customRecord, type: type.toString() };
   }
-  checkRecordsBudget(sources, policy.customRecordsBudgetBytes);
+  // The Tipstream record is written by the payer (it knows the operator's pubkey), but its bytes
+  // are known now: the tip reserves them, so it cannot pass here and then not fit the onion.
+  const budgeted =
+    tip.authentication === 'shared-secret'
+      ? [
+          ...sources,
+          {
+            field: 'authentication',
+            record: {
+              type: TIPSTREAM_RECORD_TYPE,
+              value: new Uint8Array(tipstreamRecordValueBytes(tip.platformId, tip.tipId)),
+            },
+          },
+        ]
+      : sources;
+  checkRecordsBudget(budgeted, policy.customRecordsBudgetBytes);
   tip.records = sources
     .map(({ record }) => record)
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
@@ -333,8 +378,19 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
 
 // bLIP-10 apps show sender_name; a platform that knows the sender fills it in, but must not
 // contradict a boostagram that names someone else.
-const withSenderName = (boostagram: Boostagram, senderName: string | undefined): Boostagram => {
+const withSenderName = (
+  boostagram: Boostagram,
+  senderName: string | undefined,
+  signed: boolean,
+): Boostagram => {
   if (senderName === undefined) return boostagram;
+  if (signed && boostagram.sender_name !== senderName) {
+    // Adding a field would break the sender's signature at every receiver.
+    throw new TipValidationError(
+      'senderName',
+      'senderName cannot be added to a signed boostagram: the sender signs sender_name inside the boostagram, or omit senderName',
+    );
+  }
   if (boostagram.sender_name !== undefined && boostagram.sender_name !== senderName) {
     throw new TipValidationError(
       'senderName',

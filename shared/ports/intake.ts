@@ -12,6 +12,11 @@ export interface PlatformRecord {
   /** The platform's daily budget, sats. */
   dailyLimitSats: number;
   createdAt: string;
+  /**
+   * Whether its tips are sender-authenticated by default (shared-secret preimages; a request may
+   * say otherwise with `authentication`). Absent on platforms created before the setting: off.
+   */
+  authenticatedTips?: boolean;
 }
 
 export interface PlatformStore {

@@ -17,8 +17,15 @@ export interface TipRecord {
   records: TlvRecord[];
   /** Fixed at creation: every attempt of this tip pays this hash (LND refuses a second send). */
   paymentHash: string;
-  /** Version of the preimage key the hash was derived with. */
+  /** Version of the preimage key the hash was derived with (`hmac-v1`). */
   keyVersion: number;
+  /**
+   * How the preimage is derived, fixed with the hash: absent (every tip recorded before this
+   * field) is HMAC-SHA256 of the preimage key `keyVersion`; `ecdh-v1` is HMAC-SHA256 of the ECDH
+   * secret of the operator's and the recipient's node keys (`deriveSharedSecretPreimage`). Every
+   * attempt and lookup of the tip uses this derivation, whatever the current settings say.
+   */
+  preimageDerivation?: 'ecdh-v1';
   /** Number of times the tip entered SENDING. */
   attempt: number;
   createdAt: string;
@@ -76,6 +83,7 @@ export type NewTip = Pick<
   | 'records'
   | 'paymentHash'
   | 'keyVersion'
+  | 'preimageDerivation'
   | 'batchId'
   | 'splitId'
 >;

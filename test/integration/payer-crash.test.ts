@@ -97,11 +97,21 @@ describe.runIf(stack.lightning.network === 'regtest')('payer crash injection (SI
   });
   afterAll(() => clients?.destroy());
 
-  it.each(crashPoints)(
-    'killed at $step, restarted with the message redelivered: carol is paid exactly once',
-    async ({ step, stateAfterCrash, paidBeforeRestart }) => {
+  // Both derivations: a shared-secret tip's hash comes from an ECDH the restarted worker (empty
+  // cache) asks its node for again, and must be the same one.
+  it.each(
+    crashPoints.flatMap((point) => [
+      { ...point, mode: 'plain' },
+      { ...point, mode: 'shared-secret' },
+    ]),
+  )(
+    'killed at $step ($mode), restarted with the message redelivered: carol is paid exactly once',
+    async ({ step, stateAfterCrash, paidBeforeRestart, mode }) => {
       const doomed = await startWorker(queueUrl, step);
-      const request = tipRequest(stack, 'carol', { amountMsat: 4_321_000 });
+      const request = tipRequest(stack, 'carol', {
+        amountMsat: 4_321_000,
+        ...(mode === 'shared-secret' ? { authentication: 'shared-secret' } : {}),
+      });
       await enqueue(queueUrl, clients, [request]);
 
       const { code, signal } = await doomed.exited;
@@ -131,6 +141,8 @@ describe.runIf(stack.lightning.network === 'regtest')('payer crash injection (SI
       expect(receipt.preimage).toBe(invoices[0]?.secret);
       // A crash after the intent means the retry is the tip's second attempt (same hash).
       expect(tip.attempt).toBe(step === 'after-intent' ? 2 : 1);
+      expect(tip.preimageDerivation).toBe(mode === 'shared-secret' ? 'ecdh-v1' : undefined);
+      expect(tip.paymentHash).toBe(afterCrash?.paymentHash);
     },
     120_000,
   );

@@ -12,6 +12,7 @@ import {
   sendToChainAddress,
 } from 'lightning';
 import { describe, expect, inject, it } from 'vitest';
+import { connectLndNode } from '../../shared/adapters/lnd/lnd-node.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { enqueue, receivedBy, tipRequest, useLocalService, waitForTip } from './helpers.js';
 
@@ -29,6 +30,8 @@ export const PAYER_LND_METHODS = [
   'getPayment',
   'subscribeToPayViaDetails',
   'getChannels',
+  // Shared-secret tips: ECDH with the node key (signrpc DeriveSharedKey, signer:generate).
+  'diffieHellmanComputeSecret',
 ];
 
 const ROOT_KEY_ID_BASE = 100_000;
@@ -36,7 +39,7 @@ const ROOT_KEY_ID_BASE = 100_000;
 /** The `uri:` permissions in the README's `lncli bakemacaroon` command. */
 const readmeBakedUris = async () => {
   const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-  const command = readme.match(/lncli bakemacaroon[^`]*?(?=\n```)/)?.[0] ?? '';
+  const command = readme.match(/lncli bakemacaroon --root_key_id[^`]*?(?=\n```)/)?.[0] ?? '';
   return [...command.matchAll(/uri:\/[\w.]+\/\w+/g)].map((match) => match[0]).sort();
 };
 
@@ -81,6 +84,38 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
       expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
       expect(await receivedBy(f.clients, 'carol', tip.paymentHash)).toHaveLength(1);
+    });
+
+    it('pays a shared-secret tip to carol with only that macaroon (DeriveSharedKey allowed)', async () => {
+      const request = tipRequest(stack, 'carol', {
+        amountMsat: 8_000,
+        authentication: 'shared-secret',
+      });
+      await enqueue(f.queueUrl, f.clients, [request]);
+      const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+      expect(tip.preimageDerivation).toBe('ecdh-v1');
+      expect(await receivedBy(f.clients, 'carol', tip.paymentHash)).toHaveLength(1);
+    });
+
+    it('without DeriveSharedKey, the payer cannot derive a shared secret and says which permission is missing', async () => {
+      const alice = stackNode(stack, 'alice');
+      const { macaroon: withoutEcdh } = await grantAccess({
+        id: String(ROOT_KEY_ID_BASE + 2_000_000 + Math.floor(Math.random() * 1_000_000)),
+        lnd: f.clients.lnd.alice as never,
+        methods: PAYER_LND_METHODS.filter((method) => method !== 'diffieHellmanComputeSecret'),
+      });
+      const node = connectLndNode(
+        {
+          cert: (await readFile(alice.certPath)).toString('base64'),
+          macaroon: withoutEcdh,
+          socket: alice.socket,
+        },
+        { rpcTimeoutMs: 10_000 },
+      );
+      await expect(
+        node.keyAgreement.sharedSecret(stackNode(stack, 'carol').pubkey),
+      ).rejects.toThrow(/macaroon needs uri:\/signrpc.Signer\/DeriveSharedKey/);
     });
 
     it('is refused what the f.service must never do: send coins, delete payments, open or close channels', async () => {

@@ -3,6 +3,7 @@ import { PayoutJsonRowSchema } from '../../../shared/domain/payout-file.js';
 import {
   BoostagramSchema,
   CustomRecordRequestSchema,
+  TipAuthenticationSchema,
   TipRequestSchema,
 } from '../../../shared/domain/tip-request.js';
 import { JsonRecipientSchema, SplitListItemSchema } from '../../../shared/domain/value-split.js';
@@ -20,7 +21,14 @@ export const TIPSTREAM_FIELDS = ['version', 'tipId', 'platformId', 'batchId', 's
 
 const Boostagram = BoostagramSchema.meta({
   id: 'Boostagram',
-  description: 'A bLIP-10 boostagram (keysend record 7629169), restricted to these fields.',
+  description:
+    'A bLIP-10 boostagram (keysend record 7629169), restricted to these fields. A Nostr-signed boost carries `sender_id` (the x-only Nostr pubkey, 64 lowercase hex) and `signature` (BIP-340 Schnorr, 128 lowercase hex, over sha256 of the canonical JSON of the boostagram without `signature`: keys sorted, no whitespace); it is verified before anything is queued (`422` naming the field if not) and sent exactly as signed.',
+});
+
+const Authentication = TipAuthenticationSchema.meta({
+  id: 'TipAuthentication',
+  description:
+    "How the recipient can tell the tip came from this operator. `shared-secret`: the preimage is derived from the ECDH secret of the operator's and the recipient's node keys, and a Tipstream record (type 1414090835) names the operator and tip id, so the creator's node recomputes and checks it (`tipstream verify-incoming`); it takes about 35 bytes plus the platform and tip ids of the onion budget. `none`: plain keysend. Default: the platform's setting (on for platforms created since it exists).",
 });
 
 export const TipRequest = TipRequestSchema.omit({
@@ -44,8 +52,9 @@ export const TipRequest = TipRequestSchema.omit({
     }).optional(),
     senderName: TipRequestSchema.shape.senderName.meta({
       description:
-        "Shown as the boostagram's `sender_name`; must agree with `boostagram.sender_name` if both are set.",
+        "Shown as the boostagram's `sender_name`; must agree with `boostagram.sender_name` if both are set, and cannot be added to a signed boostagram.",
     }),
+    authentication: Authentication.optional(),
   })
   .openapi('TipRequest', {
     description: `One tip. ${TIPSTREAM_FIELDS.join(', ')} are set by Tipstream and refused here (\`422\`). Custom records (message, boostagram, customRecord) together must fit the operator's onion budget.`,
@@ -95,10 +104,11 @@ const splitFields = {
     .optional(),
   boostagram: z.record(z.string(), z.unknown()).optional().openapi({
     description:
-      "Boostagram fields added to every part's boostagram (`action` defaults to `boost`; `value_msat_total`, `name` and `message` are set by Tipstream). Each part must still be a valid `Boostagram`, else `422 invalid-rows`.",
+      "Boostagram fields added to every part's boostagram (`action` defaults to `boost`; `value_msat_total`, `name` and `message` are set by Tipstream). Each part must still be a valid `Boostagram`, else `422 invalid-rows`. A Nostr-signed boostagram (`sender_id`, `signature`) is verified first (`422` naming the field) and sent to every part exactly as signed: nothing is added, so `message` cannot be sent beside it and its `value_msat_total`, if set, must equal `amountMsat`.",
   }),
   message: z.string().optional().openapi({ description: 'The boostagram message of every part.' }),
   senderName: z.string().min(1).max(64).optional(),
+  authentication: Authentication.optional(),
   minPartMsat: z.number().int().min(0).optional().openapi({
     description:
       'Parts smaller than this are not paid (listed in `belowMinimum`); 1000 by default.',

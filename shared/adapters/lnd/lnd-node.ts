@@ -1,6 +1,7 @@
 import {
   type AuthenticatedLnd,
   authenticatedLndGrpc,
+  diffieHellmanComputeSecret,
   type GetPaymentResult,
   getChannels,
   getNode,
@@ -23,6 +24,7 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../ports/lightning-node.js';
+import type { NodeKeyAgreement } from '../../ports/node-keys.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** How long a recipient's "is it in the graph" answer is reused. */
@@ -111,10 +113,86 @@ export const classifyStreamError = (
 export interface LndNodeOptions {
   /** Bound for getPayment/getNode/getHeight, which can hang on a stuck connection. */
   rpcTimeoutMs: number;
+  /**
+   * ECDH secrets kept in memory per peer (least recently used dropped first; never stored): a
+   * shared-secret tip then costs no signer RPC for a recipient seen before. 0 turns it off.
+   */
+  sharedSecretCacheSize?: number;
 }
 
+/** Default `sharedSecretCacheSize`: 32 bytes each, so 10,000 recipients are well under 1 MB. */
+const SHARED_SECRET_CACHE_SIZE = 10_000;
+
+/** LND's answer to DeriveSharedKey without the permission, or without the signer sub-server. */
+const describeKeyAgreementFailure = (error: unknown): string => {
+  const details = detailsOf(error);
+  if (/permission denied|verification failed|not permitted/i.test(details)) {
+    return `LND refused DeriveSharedKey (${details}): the macaroon needs uri:/signrpc.Signer/DeriveSharedKey (signer:generate)`;
+  }
+  if (isLightningError(error) && error[1] === 'ExpectedLndWithSupportForDeriveSharedKey') {
+    return 'LND has no signer RPC: it must be built with the signrpc tag (release builds are)';
+  }
+  return `LND could not compute the ECDH secret: ${details}`;
+};
+
+/**
+ * ECDH with the node's identity key (signrpc DeriveSharedKey through `lightning`'s
+ * `diffieHellmanComputeSecret`, key family 6 index 0): sha256 of the compressed shared point.
+ */
+export const createKeyAgreement = (
+  lnd: AuthenticatedLnd,
+  rpc: <T>(what: string, call: Promise<T>) => Promise<T>,
+  cacheSize: number,
+): NodeKeyAgreement => {
+  const secrets = new Map<string, Uint8Array>();
+  let ownPubkey: Promise<string> | undefined;
+  const getPubkey = () => {
+    const pending = rpc('getWalletInfo', getWalletInfo({ lnd })).then((info) => info.public_key);
+    if (cacheSize === 0) return pending;
+    // The identity key of a connection never changes: ask once (again only after a failure).
+    ownPubkey ??= pending.catch((error: unknown) => {
+      ownPubkey = undefined;
+      throw error;
+    });
+    return ownPubkey;
+  };
+  const sharedSecret = async (peerPubkey: string): Promise<Uint8Array> => {
+    const cached = secrets.get(peerPubkey);
+    if (cached) {
+      secrets.delete(peerPubkey);
+      secrets.set(peerPubkey, cached);
+      return cached;
+    }
+    let secret: Uint8Array;
+    try {
+      const { secret: hexSecret } = await rpc(
+        'diffieHellmanComputeSecret',
+        diffieHellmanComputeSecret({ lnd, partner_public_key: peerPubkey }),
+      );
+      secret = fromHex(hexSecret);
+    } catch (error) {
+      if (error instanceof TransientPaymentError) throw error;
+      throw new TransientPaymentError(describeKeyAgreementFailure(error), { cause: error });
+    }
+    if (secret.length !== 32) {
+      throw new TransientPaymentError(
+        `LND returned a ${secret.length}-byte ECDH secret; expected 32 (sha256 of the shared point)`,
+      );
+    }
+    if (cacheSize > 0) {
+      secrets.set(peerPubkey, secret);
+      if (secrets.size > cacheSize) secrets.delete(secrets.keys().next().value as string);
+    }
+    return secret;
+  };
+  return { getPubkey, sharedSecret };
+};
+
 /** The only place that speaks `lightning`: keysend, lookups, and error classification. */
-const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): LightningNode => {
+const createLndNode = (
+  lnd: AuthenticatedLnd,
+  options: LndNodeOptions,
+): LightningNode & { keyAgreement: NodeKeyAgreement } => {
   const rpc = <T>(what: string, call: Promise<T>) =>
     withTimeout(
       call,
@@ -293,14 +371,23 @@ const createLndNode = (lnd: AuthenticatedLnd, options: LndNodeOptions): Lightnin
     payKeysend,
     lookupPayment,
     getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
+    keyAgreement: createKeyAgreement(
+      lnd,
+      rpc,
+      options.sharedSecretCacheSize ?? SHARED_SECRET_CACHE_SIZE,
+    ),
   };
 };
 
-/** The operator's node over gRPC: socket, TLS cert and macaroon (both base64). */
+/**
+ * The operator's node over gRPC: socket, TLS cert and macaroon (both base64); `keyAgreement` is
+ * its ECDH for shared-secret tips.
+ */
 export const connectLndNode = (
   credentials: { socket: string; cert: string; macaroon: string },
   options: LndNodeOptions,
-): LightningNode => createLndNode(authenticatedLndGrpc(credentials).lnd, options);
+): LightningNode & { keyAgreement: NodeKeyAgreement } =>
+  createLndNode(authenticatedLndGrpc(credentials).lnd, options);
 
 /** A payment as router.TrackPaymentV2 streams it (`lightning`'s gRPC loader: snake_case, enum names). */
 interface RawPayment {

@@ -650,7 +650,7 @@ export const tipMessage = (body: TipBody | string = tipBody(), messageId?: strin
 // Scenarios
 
 /** Thrown by a checkpoint to stand for the worker dying at that step. */
-export class CrashError extends Error {
+class CrashError extends Error {
   override name = 'CrashError';
 }
 

