@@ -14,6 +14,13 @@ import type { LightningNode, SettledPayment } from '../ports/lightning-node.js';
 import type { NodeKeyAgreement } from '../ports/node-keys.js';
 import type { PayerKeys } from '../ports/payer-keys.js';
 import type { NewTip, TipLedger, TipRecord } from '../ports/tip-ledger.js';
+import {
+  lookupAttempt,
+  methodFields,
+  provedHash,
+  receiptMethodFields,
+  sendAttempt,
+} from './send-method.js';
 import { newTipPayment, receiptAuthentication, recordedTipPreimage } from './tip-preimage.js';
 
 /** Steps of the state machine where a crash test may kill the worker. */
@@ -86,7 +93,14 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
     return { kind: 'rejected', reason: parsed.error.message };
   }
   const { tip } = parsed;
-  const { record } = await deps.ledger.createTip(await newTip(tip, deps), deps.now());
+  const fresh = await newTip(tip, deps);
+  const method = await methodFields(
+    tip,
+    maxFeeMsat(tip.amountMsat, deps.policy),
+    deps,
+    fresh.keyVersion,
+  );
+  const { record } = await deps.ledger.createTip({ ...fresh, ...method }, deps.now());
   if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
   const outcome = await driveTip(record, deps);
   if (outcome.kind === 'leased') {
@@ -226,7 +240,7 @@ const leaseEnds = (tip: TipRecord, deps: PayerDeps): number =>
 const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   // Judged before asking LND: only then does the answer cover every send of the attempt.
   const leaseLive = leaseHeld(tip, deps);
-  const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
+  const lookup = await lookupAttempt(tip, deps);
   switch (lookup.status) {
     case 'succeeded':
       // A hash settles at most once, whichever attempt sent it: success is safe to record.
@@ -325,19 +339,17 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   // Whatever happens, leave time to record the outcome before the invocation ends.
   const budgetMs = Math.max(1_000, deps.remainingMs() - deps.policy.deadlineMarginMs);
   try {
-    const settled = await deps.lightning.payKeysend(
+    const settled = await sendAttempt(
+      tip,
+      preimage,
       {
-        destination: tip.recipient,
-        amountMsat: tip.amountMsat,
-        paymentHash: Buffer.from(tip.paymentHash, 'hex'),
-        preimage,
-        records: tip.records,
         maxFeeMsat: maxFeeMsat(tip.amountMsat, deps.policy),
         maxTimeoutBlocks: deps.policy.maxTimeoutBlocks,
         pathfindingTimeoutMs: Math.min(deps.policy.pathfindingTimeoutMs, budgetMs),
         waitMs: budgetMs,
       },
       { onInFlight: () => deps.checkpoint?.('lnd-in-flight', tip.tipId) },
+      deps,
     );
     deps.checkpoint?.('after-lnd-success', tip.tipId);
     const outcome = await finish(tip, settled, deps);
@@ -356,7 +368,7 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     }
     if (error instanceof AmbiguousPaymentError) {
       deps.log?.('payment outcome unknown, asking LND', { tipId: tip.tipId, error: error.message });
-      const lookup = await deps.lightning.lookupPayment(Buffer.from(tip.paymentHash, 'hex'));
+      const lookup = await lookupAttempt(tip, deps);
       if (lookup.status === 'succeeded') return finish(tip, lookup, deps);
       if (lookup.status === 'in_flight') return { kind: 'in-flight', tip };
       // "Failed" or "not found" may predate our own send, which may still be on its way to LND
@@ -379,7 +391,8 @@ const finish = async (
   settled: SettledPayment,
   deps: PayerDeps,
 ): Promise<PayOutcome> => {
-  if (hex(paymentHashOf(parsePreimage(settled.preimage))) !== tip.paymentHash) {
+  const paymentHash = provedHash(tip, settled);
+  if (hex(paymentHashOf(parsePreimage(settled.preimage))) !== paymentHash) {
     throw new Error(`LND returned a preimage that does not match tip ${tip.tipId}'s hash`);
   }
   const receipt: Receipt = {
@@ -389,12 +402,13 @@ const finish = async (
     recipient: tip.recipient,
     amountMsat: tip.amountMsat.toString(),
     feeMsat: settled.feeMsat.toString(),
-    paymentHash: tip.paymentHash,
+    paymentHash,
     preimage: hex(settled.preimage),
     hops: settled.hops,
     settledAt: settled.settledAt,
     attempts: tip.attempt,
     operatorPubkey: deps.keys.receiptPublicKey,
+    ...receiptMethodFields(tip, settled),
     authentication: receiptAuthentication(tip),
   };
   const signed = signReceipt(receipt, deps.keys.receiptPrivateKey);

@@ -76,13 +76,18 @@ export const recordedTipPreimage = async (
   return deriveSharedSecretPreimage(secret, tipId);
 };
 
-/** What authenticated a paid tip, for its receipt. */
+/**
+ * What authenticated a paid tip, for its receipt. An AMP tip's shards carry preimages LND draws
+ * from its own root share, never the shared-secret one: the recipient cannot check it, so it is
+ * not claimed.
+ */
 export const receiptAuthentication = (
-  tip: Pick<TipRecord, 'preimageDerivation' | 'records'>,
+  tip: Pick<TipRecord, 'preimageDerivation' | 'records' | 'sendMethod'>,
 ): NonNullable<Receipt['authentication']> => {
   const nostrPubkey = nostrSenderOf(tip.records);
+  const sharedSecret = tip.preimageDerivation === 'ecdh-v1' && tip.sendMethod !== 'amp';
   return {
-    tip: tip.preimageDerivation === 'ecdh-v1' ? 'ecdh-shared-secret' : 'none',
+    tip: sharedSecret ? 'ecdh-shared-secret' : 'none',
     sender: nostrPubkey ? 'nostr-signature' : 'none',
     ...(nostrPubkey ? { nostrPubkey } : {}),
   };

@@ -12,6 +12,8 @@ const LightningNodeSchema = z.object({
   macaroonPath: z.string(),
   p2pSocket: z.string().optional(),
   acceptsKeysend: z.boolean().optional(),
+  /** Takes spontaneous AMP payments (lnd --accept-amp). */
+  acceptsAmp: z.boolean().optional(),
   dir: z.string().optional(),
 });
 export type LightningNode = z.infer<typeof LightningNodeSchema>;

@@ -42,6 +42,14 @@ const ReceiptSchema = z.strictObject(
     /** BIP-340 x-only public key of the operator's receipt key. */
     operatorPubkey: hex32('an x-only (BIP-340) public key'),
     /**
+     * How it was sent (absent in receipts from before AMP: keysend). For `amp`, `paymentHash` and
+     * `preimage` are one settled shard's (every shard has its own), `paymentAddr` is the tip's
+     * address and `setId` LND's id of the settled payment.
+     */
+    method: z.enum(['keysend', 'amp'], 'must be "keysend" or "amp"').optional(),
+    paymentAddr: hex32('a 32-byte payment address').optional(),
+    setId: hex32('a 32-byte AMP set id').optional(),
+    /**
      * What authenticated the tip (absent on receipts issued before it was recorded): `tip` how the
      * recipient can tell this operator sent it (`ecdh-shared-secret`: the preimage derives from
      * the ECDH secret of the two node keys; `none`: plain keysend); `sender` whether the

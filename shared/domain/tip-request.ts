@@ -24,6 +24,7 @@ import {
   validateCustomRecordType,
 } from './keysend-records.js';
 import { verifyBoostSignature } from './nostr-boost.js';
+import { PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 import { parseNodePubkey } from './pubkey.js';
 import { tipstreamRecordValueBytes } from './tipstream-record.js';
 
@@ -127,6 +128,9 @@ const SplitOfSchema = z.strictObject(
 );
 type SplitOf = z.infer<typeof SplitOfSchema>;
 
+/** How the tip is sent: `keysend` (the default), `amp`, or `auto` (AMP when one path cannot carry it). */
+const PaymentMethodSchema = z.enum(PAYMENT_METHODS, 'must be "keysend", "amp" or "auto"');
+
 /** The tips queue message, version 1. */
 export const TipRequestSchema = z.strictObject({
   version: z.literal(TIP_REQUEST_VERSION),
@@ -149,6 +153,7 @@ export const TipRequestSchema = z.strictObject({
     .max(MAX_SENDER_NAME_CHARS, { error: `must be at most ${MAX_SENDER_NAME_CHARS} characters` })
     .optional(),
   authentication: TipAuthenticationSchema.optional(),
+  method: PaymentMethodSchema.optional(),
 });
 type TipRequest = z.infer<typeof TipRequestSchema>;
 
@@ -170,6 +175,8 @@ export type Tip = {
   authentication?: 'shared-secret';
   /** The Nostr pubkey whose signature over the boostagram was verified. */
   nostrSender?: string;
+  /** Absent: keysend. */
+  method?: PaymentMethod;
 };
 
 /** Outcome of parsing a queue message: a tip, or what is wrong with it. */
@@ -219,6 +226,8 @@ export const tipFingerprint = (tip: Tip): string =>
           // Another derivation is another payment hash; absent for plain tips, whose fingerprints
           // (stored with tips recorded before this field existed) stay as they were.
           ...(tip.authentication ? { authentication: tip.authentication } : {}),
+          // Only when it is not the default: the fingerprints of keysend tips stay as they were.
+          ...(tip.method && tip.method !== 'keysend' ? { method: tip.method } : {}),
         }),
       ),
     ),

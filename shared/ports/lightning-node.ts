@@ -1,4 +1,5 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
+import type { RouteAssessment } from '../domain/payment-method.js';
 import type { LndPaymentView } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
 
@@ -23,10 +24,43 @@ export interface KeysendPayment {
   waitMs: number;
 }
 
+/**
+ * A spontaneous multipath (AMP) payment. LND picks a random set id per send, so nothing in LND
+ * stops a second send: `paymentAddr` (the same for every attempt of a tip) is what a lookup
+ * searches for before any re-send.
+ */
+export interface AmpPayment {
+  destination: string;
+  amountMsat: bigint;
+  /** 32 bytes, carried in every shard's MPP record: the tip's identity in LND's payments. */
+  paymentAddr: Uint8Array;
+  records: TlvRecord[];
+  maxFeeMsat: bigint;
+  maxTimeoutBlocks: number;
+  pathfindingTimeoutMs: number;
+  waitMs: number;
+}
+
+/** Which AMP payments a lookup looks for: those carrying `paymentAddr`. */
+export interface AmpLookup {
+  paymentAddr: Uint8Array;
+  /** An in-flight payment that has no shard yet (so no address to read) for this amount counts. */
+  amountMsat: bigint;
+  /** No send of the tip can be older than this (its creation). */
+  since: Date;
+}
+
 /** What LND knows of a settled payment: enough for a receipt. */
 export interface SettledPayment {
   status: 'succeeded';
+  /**
+   * Proves the payment: sha256(preimage) is `paymentHash` (a keysend's own hash when absent; one
+   * settled shard's hash for AMP, whose shards each have their own).
+   */
   preimage: Uint8Array;
+  paymentHash?: Uint8Array;
+  /** AMP only: LND's set id of the settled payment and the number of settled shards. */
+  amp?: { setId: string; shards: number };
   feeMsat: bigint;
   /** Pubkeys of the hops, the recipient last. */
   hops: string[];
@@ -49,6 +83,23 @@ export interface LightningNode {
   payKeysend(payment: KeysendPayment, hooks?: { onInFlight?: () => void }): Promise<SettledPayment>;
   /** Asks LND what became of a payment hash; bounded by a timeout (getPayment can hang). */
   lookupPayment(paymentHash: Uint8Array): Promise<PaymentLookup>;
+  /**
+   * Pays by AMP (`SendPaymentV2` with `amp: true`) and resolves when settled; throws like
+   * `payKeysend`. Called only after a lookup for `paymentAddr` found nothing live.
+   */
+  payAmp(payment: AmpPayment, hooks?: { onInFlight?: () => void }): Promise<SettledPayment>;
+  /**
+   * Searches LND's payments since `since` for those carrying the address: any settled → that one;
+   * any in flight (or an in-flight payment of that amount whose shards are not known yet) →
+   * in flight; else the latest failure; else not found.
+   */
+  lookupAmpPayment(lookup: AmpLookup): Promise<PaymentLookup>;
+  /** Whether one path can carry the amount, and whether the recipient advertises AMP. */
+  assessRoute(query: {
+    destination: string;
+    amountMsat: bigint;
+    maxFeeMsat: bigint;
+  }): Promise<RouteAssessment>;
   /** The node's own pubkey. */
   getPubkey(): Promise<string>;
 }

@@ -1,4 +1,5 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
+import type { SendMethod } from '../domain/payment-method.js';
 import type { StuckVerdictCode } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
 
@@ -19,6 +20,15 @@ export interface TipRecord {
   paymentHash: string;
   /** Version of the preimage key the hash was derived with (`hmac-v1`). */
   keyVersion: number;
+  /**
+   * How every attempt is sent, fixed before the first (absent: keysend, as before AMP). An AMP tip
+   * pays to `paymentAddr` (hex) instead of the hash: LND's set ids are random, so the address is
+   * what a lookup searches for before any re-send.
+   */
+  sendMethod?: SendMethod;
+  /** Why this method: asked for, or what `auto` saw (one path, AMP advertised). */
+  methodReason?: string;
+  paymentAddr?: string;
   /**
    * How the preimage is derived, fixed with the hash: absent (every tip recorded before this
    * field) is HMAC-SHA256 of the preimage key `keyVersion`; `ecdh-v1` is HMAC-SHA256 of the ECDH
@@ -83,6 +93,9 @@ export type NewTip = Pick<
   | 'records'
   | 'paymentHash'
   | 'keyVersion'
+  | 'sendMethod'
+  | 'methodReason'
+  | 'paymentAddr'
   | 'preimageDerivation'
   | 'batchId'
   | 'splitId'

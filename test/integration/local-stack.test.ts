@@ -30,7 +30,7 @@ const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('
 describe.runIf(stack.lightning.network === 'regtest')('regtest Lightning network', () => {
   const connect = (name: string) => connectLnd(stackNode(stack, name));
 
-  it('is the topology the tests rely on: alice → bob → carol/dave/erin, alice ⇢ frank (private), graph synced', async () => {
+  it('is the topology the tests rely on: alice → bob → carol/dave/erin/grace (two channels), alice ⇢ frank (private), graph synced', async () => {
     const alice = await connect('alice');
     const info = await getWalletInfo({ lnd: alice });
     expect(info.public_key).toBe(stackNode(stack, 'alice').pubkey);
@@ -42,6 +42,8 @@ describe.runIf(stack.lightning.network === 'regtest')('regtest Lightning network
       'bob>carol',
       'bob>dave',
       'bob>erin',
+      'bob>grace',
+      'bob>grace',
     ]);
     // frank is reached only over alice's private channel: no node in the graph knows him.
     const { nodes } = await getNetworkGraph({ lnd: alice });

@@ -32,6 +32,10 @@ export const PAYER_LND_METHODS = [
   'getChannels',
   // Shared-secret tips: ECDH with the node key (signrpc DeriveSharedKey, signer:generate).
   'diffieHellmanComputeSecret',
+  // AMP and `auto` tips: a single-path route check (QueryRoutes) and the search of LND's
+  // payments for a tip's payment address before any re-send (ListPayments).
+  'getRouteToDestination',
+  'getPayments',
 ];
 
 const ROOT_KEY_ID_BASE = 100_000;

@@ -103,6 +103,7 @@ describe('stack lifecycle', () => {
       'lnd-dave',
       'lnd-erin',
       'lnd-frank',
+      'lnd-grace',
     ]);
     for (const record of stack?.processes ?? []) expect(isProcessAlive(record.pid)).toBe(true);
     expect(start.output()).toContain(stack?.lightning.nodes[0]?.pubkey);

@@ -55,6 +55,10 @@ export const TipRequest = TipRequestSchema.omit({
         "Shown as the boostagram's `sender_name`; must agree with `boostagram.sender_name` if both are set, and cannot be added to a signed boostagram.",
     }),
     authentication: Authentication.optional(),
+    method: TipRequestSchema.shape.method.meta({
+      description:
+        'How the tip is sent: `keysend` (default, one path), `amp` (spontaneous multipath: the recipient must accept AMP), or `auto` (keysend while one path carries the amount, AMP when none does and the recipient advertises AMP). Decided before the first send; the receipt says which was used.',
+    }),
   })
   .openapi('TipRequest', {
     description: `One tip. ${TIPSTREAM_FIELDS.join(', ')} are set by Tipstream and refused here (\`422\`). Custom records (message, boostagram, customRecord) together must fit the operator's onion budget.`,

@@ -40,6 +40,8 @@ export interface LndStartOptions {
   p2pPort: number;
   btcd: BtcdEndpoint;
   acceptKeysend: boolean;
+  /** Spontaneous AMP payments (LND #5108): received only with --accept-amp. */
+  acceptAmp?: boolean;
 }
 
 /** Data paths lnd uses under --lnddir on regtest. */
@@ -87,6 +89,7 @@ export const startLnd = async (
     '--debuglevel=info',
   ];
   if (options.acceptKeysend) args.push('--accept-keysend');
+  if (options.acceptAmp) args.push('--accept-amp');
   const running = supervisor.start({
     name: options.name,
     command: options.binary,

@@ -19,18 +19,21 @@ import type { Progress } from './progress.js';
 import type { Supervisor } from './supervisor.js';
 import { waitFor } from './wait.js';
 
-type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank';
+type NodeName = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank' | 'grace';
 
 export interface NodeSpec {
   name: NodeName;
   role: 'operator' | 'router' | 'creator';
   acceptKeysend: boolean;
+  acceptAmp?: boolean;
 }
 
 /**
  * The regtest topology: alice pays, bob routes, carol/dave take keysend, erin refuses it, and
  * frank takes keysend over a private channel from alice only, so he is not in the graph (the
- * payer's path for unannounced recipients).
+ * payer's path for unannounced recipients). grace takes keysend and AMP behind two channels from
+ * bob, each too small for a large tip: keysend (one path) cannot carry what AMP (split over both)
+ * can.
  */
 export const NODES: readonly NodeSpec[] = [
   { name: 'alice', role: 'operator', acceptKeysend: false },
@@ -39,6 +42,7 @@ export const NODES: readonly NodeSpec[] = [
   { name: 'dave', role: 'creator', acceptKeysend: true },
   { name: 'erin', role: 'creator', acceptKeysend: false },
   { name: 'frank', role: 'creator', acceptKeysend: true },
+  { name: 'grace', role: 'creator', acceptKeysend: true, acceptAmp: true },
 ];
 
 interface ChannelSpec {
@@ -49,6 +53,9 @@ interface ChannelSpec {
   private?: boolean;
 }
 
+/** Each of grace's two channels: less than the default largest tip (1,000,000 sats), together more. */
+const GRACE_CHANNEL_SATS = 600_000;
+
 /** Below lnd's non-wumbo limit (16,777,215 sats); bob → creators bounds what a tip can carry. */
 const CHANNELS: readonly ChannelSpec[] = [
   { from: 'alice', to: 'bob', capacitySats: 16_000_000 },
@@ -56,6 +63,8 @@ const CHANNELS: readonly ChannelSpec[] = [
   { from: 'bob', to: 'dave', capacitySats: 5_000_000 },
   { from: 'bob', to: 'erin', capacitySats: 2_000_000 },
   { from: 'alice', to: 'frank', capacitySats: 1_000_000, private: true },
+  { from: 'bob', to: 'grace', capacitySats: GRACE_CHANNEL_SATS },
+  { from: 'bob', to: 'grace', capacitySats: GRACE_CHANNEL_SATS },
 ];
 
 /**
@@ -74,6 +83,7 @@ interface LightningNodeInfo extends LndConnection {
   /** p2p host:port, for peering. */
   p2pSocket: string;
   acceptsKeysend: boolean;
+  acceptsAmp: boolean;
   dir: string;
 }
 
@@ -195,6 +205,7 @@ export const startRegtestNetwork = async ({
             p2pPort: nodePorts.p2p,
             btcd: btcdEndpoint,
             acceptKeysend: spec.acceptKeysend,
+            acceptAmp: spec.acceptAmp === true,
           },
           timeoutMs,
         );
@@ -271,23 +282,44 @@ export const startRegtestNetwork = async ({
     );
   });
 
+  const openOne = async (channel: ChannelSpec) => {
+    const from = byName(channel.from);
+    const to = byName(channel.to);
+    const { public_key: partnerKey } = await getWalletInfo({ lnd: to.lnd });
+    await addPeer({ lnd: from.lnd, public_key: partnerKey, socket: to.p2pSocket });
+    const result = await openChannel({
+      lnd: from.lnd,
+      local_tokens: channel.capacitySats,
+      partner_public_key: partnerKey,
+      chain_fee_tokens_per_vbyte: CHAIN_FEE_RATE,
+      is_private: channel.private === true,
+    }).catch((error: unknown) => {
+      throw lightningError(`opening ${channel.from} → ${channel.to}`, error);
+    });
+    return { ...channel, ...result };
+  };
+
   const funding = await progress.step(`opening ${CHANNELS.length} channels`, async () => {
+    // Channels between the same two nodes (bob → grace) open one after the other: peering twice at
+    // once can leave one open finding the peer "not online".
+    const previous = new Map<string, Promise<unknown>>();
     const opened = await Promise.all(
       CHANNELS.map(async (channel) => {
-        const from = byName(channel.from);
-        const to = byName(channel.to);
-        const { public_key: partnerKey } = await getWalletInfo({ lnd: to.lnd });
-        await addPeer({ lnd: from.lnd, public_key: partnerKey, socket: to.p2pSocket });
-        const result = await openChannel({
-          lnd: from.lnd,
-          local_tokens: channel.capacitySats,
-          partner_public_key: partnerKey,
-          chain_fee_tokens_per_vbyte: CHAIN_FEE_RATE,
-          is_private: channel.private === true,
-        }).catch((error: unknown) => {
-          throw lightningError(`opening ${channel.from} → ${channel.to}`, error);
-        });
-        return { ...channel, ...result };
+        const pair = `${channel.from}>${channel.to}`;
+        const before = previous.get(pair);
+        let done = () => {};
+        previous.set(
+          pair,
+          new Promise<void>((resolve) => {
+            done = resolve;
+          }),
+        );
+        await before;
+        try {
+          return await openOne(channel);
+        } finally {
+          done();
+        }
       }),
     );
     await waitForMempool(
@@ -353,6 +385,7 @@ export const startRegtestNetwork = async ({
       name: spec.name,
       role: spec.role,
       acceptsKeysend: spec.acceptKeysend,
+      acceptsAmp: spec.acceptAmp === true,
       pubkey: (await getWalletInfo({ lnd })).public_key,
       ...connection,
       p2pSocket,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type AuthenticatedLnd,
   authenticatedLndGrpc,
@@ -6,10 +7,12 @@ import {
   getChannels,
   getNode,
   getPayment,
+  getRouteToDestination,
   getWalletInfo,
   subscribeToPayViaDetails,
 } from 'lightning';
 import { KEYSEND_RECORD_TYPE } from '../../domain/keysend-records.js';
+import { AMP_FEATURE_BITS } from '../../domain/payment-method.js';
 import type { LndAttemptView, LndPaymentView } from '../../domain/stuck-payment.js';
 import {
   AmbiguousPaymentError,
@@ -18,6 +21,8 @@ import {
   TransientPaymentError,
 } from '../../ports/errors.js';
 import type {
+  AmpLookup,
+  AmpPayment,
   KeysendPayment,
   LightningNode,
   PaymentInspector,
@@ -218,6 +223,29 @@ const createLndNode = (
     return announced;
   };
 
+  /**
+   * Whether the node can pay now, its height, and whether the recipient is in the graph. Anything
+   * failing before the payment is handed to LND is safe to retry as it is.
+   */
+  const readiness = async (destination: string) => {
+    try {
+      const [info, announced] = await Promise.all([
+        rpc('getWalletInfo', getWalletInfo({ lnd })),
+        isAnnounced(destination),
+      ]);
+      // A node that just restarted has no active channels yet: paying now would fail the tip for
+      // good ("no route") although a retry in a few seconds succeeds.
+      if (info.active_channels_count === 0) {
+        throw new Error('it has no active channel (starting up, or its peers are offline)');
+      }
+      return { height: info.current_block_height, announced };
+    } catch (error) {
+      throw new TransientPaymentError(`operator LND cannot pay now: ${detailsOf(error)}`, {
+        cause: error,
+      });
+    }
+  };
+
   const lookupPayment = async (paymentHash: Uint8Array): Promise<PaymentLookup> => {
     let result: GetPaymentResult;
     try {
@@ -267,26 +295,7 @@ const createLndNode = (
   ): Promise<SettledPayment> => {
     // The wait budget counts from here: the readiness checks below spend it too.
     const deadline = Date.now() + payment.waitMs;
-    // Anything failing before the payment is handed to LND is safe to retry as it is.
-    let height: number;
-    let announced: boolean;
-    try {
-      const [info, isPublic] = await Promise.all([
-        rpc('getWalletInfo', getWalletInfo({ lnd })),
-        isAnnounced(payment.destination),
-      ]);
-      // A node that just restarted has no active channels yet: paying now would fail the tip for
-      // good ("no route") although a retry in a few seconds succeeds.
-      if (info.active_channels_count === 0) {
-        throw new Error('it has no active channel (starting up, or its peers are offline)');
-      }
-      height = info.current_block_height;
-      announced = isPublic;
-    } catch (error) {
-      throw new TransientPaymentError(`operator LND cannot pay now: ${detailsOf(error)}`, {
-        cause: error,
-      });
-    }
+    const { height, announced } = await readiness(payment.destination);
 
     let sub: ReturnType<typeof subscribeToPayViaDetails>;
     try {
@@ -367,9 +376,54 @@ const createLndNode = (
     });
   };
 
+  const amp = createAmp(lnd, { rpc, readiness });
+
+  const assessRoute: LightningNode['assessRoute'] = async (query) => {
+    try {
+      const [node, route] = await Promise.all([
+        rpc(
+          'getNode',
+          getNode({ lnd, public_key: query.destination, is_omitting_channels: true }),
+        ).catch((error: unknown) => {
+          if (isLightningError(error) && error[0] === 404) return undefined;
+          throw error;
+        }),
+        rpc(
+          'getRouteToDestination',
+          getRouteToDestination({
+            lnd,
+            destination: query.destination,
+            mtokens: query.amountMsat.toString(),
+            max_fee_mtokens: query.maxFeeMsat.toString(),
+          }),
+        ).catch((error: unknown) => {
+          // An unannounced node (no graph entry, no hints): only a send can tell; keysend it.
+          if (isLightningError(error) && /unable to find a path/i.test(detailsOf(error))) {
+            return { route: undefined };
+          }
+          throw error;
+        }),
+      ]);
+      const bits = new Set((node?.features ?? []).map((feature) => feature.bit));
+      return {
+        singlePath: route.route !== undefined || node === undefined,
+        advertisesAmp: AMP_FEATURE_BITS.some((bit) => bits.has(bit)),
+      };
+    } catch (error) {
+      if (error instanceof TransientPaymentError) throw error;
+      throw new TransientPaymentError(
+        `could not ask LND for a route to ${query.destination.slice(0, 10)}…: ${detailsOf(error)}`,
+        { cause: error },
+      );
+    }
+  };
+
   return {
     payKeysend,
     lookupPayment,
+    payAmp: amp.payAmp,
+    lookupAmpPayment: amp.lookupAmpPayment,
+    assessRoute,
     getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
     keyAgreement: createKeyAgreement(
       lnd,
@@ -377,6 +431,295 @@ const createLndNode = (
       options.sharedSecretCacheSize ?? SHARED_SECRET_CACHE_SIZE,
     ),
   };
+};
+
+// ---------------------------------------------------------------------------------------------
+// AMP: `lightning` has no option for it, so the raw routerrpc/lnrpc calls, here and nowhere else.
+
+/** Shards an AMP payment may be split into. */
+const AMP_MAX_PARTS = 16;
+/** Payments read per ListPayments page, and pages searched before giving up (transient). */
+const PAYMENTS_PAGE = 500;
+const MAX_PAYMENT_PAGES = 40;
+/** Slack on `since` for clock skew between the payer and LND. */
+const SINCE_SLACK_SECONDS = 600;
+/** TLV onion, payment address, AMP (optional bits): what an unannounced AMP recipient must have. */
+const AMP_DEST_FEATURES = [9, 15, 31];
+
+/** A `lnrpc.Payment` as the raw client gives it (enums as strings, longs as strings, bytes as Buffer). */
+interface RawPayment {
+  payment_hash: string;
+  value_msat: string;
+  fee_msat: string;
+  status: 'UNKNOWN' | 'IN_FLIGHT' | 'SUCCEEDED' | 'FAILED' | 'INITIATED';
+  failure_reason: string;
+  htlcs: Array<{
+    status: 'IN_FLIGHT' | 'SUCCEEDED' | 'FAILED';
+    resolve_time_ns: string;
+    preimage: Buffer;
+    route?: {
+      hops: Array<{
+        pub_key: string;
+        mpp_record?: { payment_addr: Buffer } | null;
+        amp_record?: { set_id: Buffer } | null;
+      }>;
+    };
+  }>;
+}
+
+/** LND's failure_reason, as the flags `permanentFailure` reads. */
+const failedEventOf = (reason: string): FailedEvent => ({
+  is_route_not_found: reason === 'FAILURE_REASON_NO_ROUTE',
+  is_pathfinding_timeout: reason === 'FAILURE_REASON_TIMEOUT',
+  is_invalid_payment: reason === 'FAILURE_REASON_INCORRECT_PAYMENT_DETAILS',
+  is_insufficient_balance: reason === 'FAILURE_REASON_INSUFFICIENT_BALANCE',
+  is_canceled: reason === 'FAILURE_REASON_CANCELED',
+});
+
+/** An AMP payment LND failed, in words: a refusal names AMP, not keysend. */
+const ampFailure = (reason: string, destination: string): PermanentPaymentError => {
+  const failure = permanentFailure(failedEventOf(reason), destination);
+  if (failure.code !== 'REJECTED_BY_DESTINATION') return failure;
+  return new PermanentPaymentError(
+    'REJECTED_BY_DESTINATION',
+    `recipient ${destination.slice(0, 10)}… rejected the AMP payment: it does not accept AMP (lnd --accept-amp, feature bit 30/31) or refused its records`,
+    { cause: reason },
+  );
+};
+
+/** The settled shards of an AMP payment as the receipt needs them. */
+const settledAmp = (payment: RawPayment): SettledPayment | undefined => {
+  const settled = payment.htlcs.filter((htlc) => htlc.status === 'SUCCEEDED');
+  const [first] = settled;
+  if (!first) return undefined;
+  if (first.preimage.length !== 32) return undefined;
+  const preimage = new Uint8Array(first.preimage);
+  const resolved = Math.max(
+    ...settled.map((htlc) => Number(BigInt(htlc.resolve_time_ns) / 1_000_000n)),
+  );
+  const setId = first.route?.hops.at(-1)?.amp_record?.set_id;
+  return {
+    status: 'succeeded',
+    preimage,
+    paymentHash: new Uint8Array(createHash('sha256').update(preimage).digest()),
+    feeMsat: BigInt(payment.fee_msat),
+    hops: (first.route?.hops ?? []).map((hop) => hop.pub_key),
+    settledAt: new Date(resolved > 0 ? resolved : Date.now()).toISOString(),
+    amp: {
+      setId: setId && setId.length === 32 ? setId.toString('hex') : payment.payment_hash,
+      shards: settled.length,
+    },
+  };
+};
+
+/** Whether a payment carries the address in any shard's MPP record. */
+const carriesAddress = (payment: RawPayment, address: string): boolean =>
+  payment.htlcs.some(
+    (htlc) => htlc.route?.hops.at(-1)?.mpp_record?.payment_addr?.toString('hex') === address,
+  );
+
+/** LND refused the request itself (nothing was sent): its own argument checks. */
+const AMP_REQUEST_REFUSED =
+  /doesn't support AMP|amount must be specified|exceeds maximum possible amount|invalid|cltv limit/i;
+
+const createAmp = (
+  lnd: AuthenticatedLnd,
+  helpers: {
+    rpc: <T>(what: string, call: Promise<T>) => Promise<T>;
+    readiness: (destination: string) => Promise<{ height: number; announced: boolean }>;
+  },
+) => {
+  const listPayments = (request: Record<string, unknown>) =>
+    new Promise<{ payments: RawPayment[]; last_index_offset: string }>((resolve, reject) =>
+      lnd.default.listPayments(request, (error: unknown, response: never) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+
+  const lookupAmpPayment = async (lookup: AmpLookup): Promise<PaymentLookup> => {
+    const address = hex(lookup.paymentAddr);
+    const amount = lookup.amountMsat.toString();
+    let offset = '0';
+    const found: RawPayment[] = [];
+    let unattributed = false;
+    for (let page = 0; ; page += 1) {
+      if (page === MAX_PAYMENT_PAGES) {
+        throw new TransientPaymentError(
+          `more than ${PAYMENTS_PAGE * MAX_PAYMENT_PAGES} payments since ${lookup.since.toISOString()} to search for AMP address ${address}; asking again later`,
+        );
+      }
+      let response: Awaited<ReturnType<typeof listPayments>>;
+      try {
+        response = await helpers.rpc(
+          'listPayments',
+          listPayments({
+            include_incomplete: true,
+            index_offset: offset,
+            max_payments: PAYMENTS_PAGE,
+            creation_date_start: Math.max(
+              0,
+              Math.floor(lookup.since.getTime() / 1000) - SINCE_SLACK_SECONDS,
+            ),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransientPaymentError) throw error;
+        throw new TransientPaymentError(
+          `could not search LND's payments for AMP address ${address}: ${detailsOf(error)}`,
+          { cause: error },
+        );
+      }
+      for (const payment of response.payments) {
+        if (carriesAddress(payment, address)) found.push(payment);
+        // In flight without a shard yet: its address cannot be read, so it may be ours.
+        else if (
+          (payment.status === 'IN_FLIGHT' || payment.status === 'INITIATED') &&
+          payment.htlcs.length === 0 &&
+          payment.value_msat === amount
+        ) {
+          unattributed = true;
+        }
+      }
+      if (response.payments.length < PAYMENTS_PAGE) break;
+      offset = response.last_index_offset;
+    }
+    for (const payment of found) {
+      if (payment.status !== 'SUCCEEDED') continue;
+      const settled = settledAmp(payment);
+      if (settled) return settled;
+    }
+    if (unattributed || found.some((p) => p.status === 'IN_FLIGHT' || p.status === 'INITIATED')) {
+      return { status: 'in_flight' };
+    }
+    const failed = found.filter(
+      (payment) =>
+        payment.status === 'FAILED' && payment.failure_reason !== 'FAILURE_REASON_CANCELED',
+    );
+    const latest = failed.at(-1);
+    if (!latest) return { status: 'not_found' };
+    const failure = ampFailure(latest.failure_reason, 'recipient');
+    return { status: 'failed', code: failure.code, message: failure.message };
+  };
+
+  const payAmp = async (
+    payment: AmpPayment,
+    hooks: { onInFlight?: () => void } = {},
+  ): Promise<SettledPayment> => {
+    const deadline = Date.now() + payment.waitMs;
+    const { announced } = await helpers.readiness(payment.destination);
+    // biome-ignore lint/suspicious/noExplicitAny: the raw gRPC stream of routerrpc.SendPaymentV2
+    let stream: any;
+    try {
+      stream = lnd.router.sendPaymentV2({
+        dest: Buffer.from(payment.destination, 'hex'),
+        amt_msat: payment.amountMsat.toString(),
+        payment_addr: Buffer.from(payment.paymentAddr),
+        amp: true,
+        fee_limit_msat: payment.maxFeeMsat.toString(),
+        // Relative: the route's total time lock, as `max_timeout_height - height` is for keysend.
+        cltv_limit: payment.maxTimeoutBlocks,
+        timeout_seconds: Math.max(1, Math.ceil(payment.pathfindingTimeoutMs / 1000)),
+        max_parts: AMP_MAX_PARTS,
+        // Announced: LND sets TLV onion, payment address and AMP itself. Unannounced: say so.
+        dest_features: announced ? undefined : AMP_DEST_FEATURES,
+        dest_custom_records: payment.records.length
+          ? Object.fromEntries(
+              payment.records.map((record) => [record.type.toString(), Buffer.from(record.value)]),
+            )
+          : undefined,
+        no_inflight_updates: false,
+        cancelable: true,
+      });
+    } catch (error) {
+      throw new PermanentPaymentError(
+        'INVALID_PAYMENT',
+        `AMP payment refused: ${detailsOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new Promise<SettledPayment>((resolve, reject) => {
+      let done = false;
+      let sawUpdate = false;
+      const finish = (action: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        stream.removeAllListeners();
+        stream.on('error', () => {});
+        action();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new AmbiguousPaymentError(
+                `no outcome from LND within ${payment.waitMs} ms: the AMP payment may still be in flight`,
+              ),
+            ),
+          ),
+        Math.max(0, deadline - Date.now()),
+      );
+      let inFlight = false;
+      stream.on('data', (update: RawPayment) => {
+        sawUpdate = true;
+        if (update.status === 'IN_FLIGHT' && update.htlcs.length > 0 && !inFlight) {
+          inFlight = true;
+          hooks.onInFlight?.();
+        }
+        if (update.status === 'SUCCEEDED') {
+          const settled = settledAmp(update);
+          finish(() =>
+            settled
+              ? resolve(settled)
+              : reject(
+                  new AmbiguousPaymentError(
+                    'LND reported the AMP payment settled without a shard preimage',
+                  ),
+                ),
+          );
+        } else if (update.status === 'FAILED') {
+          finish(() =>
+            reject(
+              update.failure_reason === 'FAILURE_REASON_CANCELED'
+                ? new TransientPaymentError('LND canceled the AMP payment; it will be sent again', {
+                    cause: update,
+                  })
+                : ampFailure(update.failure_reason, payment.destination),
+            ),
+          );
+        }
+      });
+      stream.on('error', (error: { details?: string; message?: string }) =>
+        finish(() => {
+          const details = error?.details ?? error?.message ?? String(error);
+          // Refused before LND created a payment: its own argument checks. Anything else may
+          // have left (a dropped stream): only a lookup of the address can tell.
+          reject(
+            !sawUpdate && AMP_REQUEST_REFUSED.test(details)
+              ? new PermanentPaymentError(
+                  'INVALID_PAYMENT',
+                  `AMP payment refused by LND: ${details}`,
+                  {
+                    cause: error,
+                  },
+                )
+              : new AmbiguousPaymentError(`AMP payment stream failed: ${details}`, {
+                  cause: error,
+                }),
+          );
+        }),
+      );
+      stream.on('end', () =>
+        finish(() =>
+          reject(new AmbiguousPaymentError('the AMP payment stream ended without an outcome')),
+        ),
+      );
+    });
+  };
+
+  return { payAmp, lookupAmpPayment };
 };
 
 /**
@@ -390,7 +733,7 @@ export const connectLndNode = (
   createLndNode(authenticatedLndGrpc(credentials).lnd, options);
 
 /** A payment as router.TrackPaymentV2 streams it (`lightning`'s gRPC loader: snake_case, enum names). */
-interface RawPayment {
+interface TrackedPayment {
   status: string;
   htlcs?: Array<{
     attempt_id: string;
@@ -415,7 +758,7 @@ const trackOnce = (
   lnd: AuthenticatedLnd,
   paymentHash: Uint8Array,
   timeoutMs: number,
-): Promise<RawPayment | undefined> =>
+): Promise<TrackedPayment | undefined> =>
   new Promise((resolve, reject) => {
     const router = (lnd as unknown as { router: { trackPaymentV2: (args: object) => RawStream } })
       .router;
@@ -440,7 +783,7 @@ const trackOnce = (
         ),
       timeoutMs,
     );
-    stream.on('data', (payment: RawPayment) => finish(() => resolve(payment)));
+    stream.on('data', (payment: TrackedPayment) => finish(() => resolve(payment)));
     stream.on('error', (error: { details?: string; message?: string }) =>
       finish(() =>
         /not initiated|not found/i.test(error.details ?? error.message ?? '')

@@ -9,6 +9,7 @@ import '../../../shared/domain/secp.js';
 import type { IntakeDeps } from '../../../shared/app/accept-tip.js';
 import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
+import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
   type BatchSummary,
   InvalidCursorError,
@@ -34,6 +35,8 @@ import type {
   TipQueue,
 } from '../../../shared/ports/intake.js';
 import type {
+  AmpLookup,
+  AmpPayment,
   KeysendPayment,
   LightningNode,
   PaymentLookup,
@@ -492,6 +495,121 @@ export class FakeLightningNode implements LightningNode {
 
   async getPubkey() {
     return HOP;
+  }
+
+  // AMP: every send is its own payment (a random set id in LND), found only by its address.
+
+  /** Every payAmp call, in order. */
+  readonly ampCalls: AmpPayment[] = [];
+  /** Every lookupAmpPayment call (address hex), in order. */
+  readonly ampLookupCalls: string[] = [];
+  /** Every assessRoute call. */
+  readonly assessCalls: Array<{ destination: string; amountMsat: bigint }> = [];
+  /** What assessRoute answers. */
+  assessment: RouteAssessment = { singlePath: true, advertisesAmp: false };
+  /** The AMP payments LND holds, per address (hex), oldest first. */
+  readonly #amp = new Map<string, Known[]>();
+
+  async assessRoute(query: { destination: string; amountMsat: bigint; maxFeeMsat: bigint }) {
+    this.assessCalls.push({ destination: query.destination, amountMsat: query.amountMsat });
+    return { ...this.assessment };
+  }
+
+  /** The AMP payments LND holds for an address (hex): settled ones are money moved. */
+  ampPayments(address: string): PaymentLookup[] {
+    return (this.#amp.get(address) ?? []).map((known) =>
+      known.status === 'succeeded'
+        ? { ...known.settled }
+        : known.status === 'in_flight'
+          ? { status: 'in_flight' }
+          : { ...known },
+    );
+  }
+
+  /** LND finishes an AMP payment whose caller is gone. */
+  settleAmpInFlight(address: string): void {
+    const list = this.#amp.get(address) ?? [];
+    const index = list.findIndex((known) => known.status === 'in_flight');
+    const call = this.ampCalls.find((payment) => hex(payment.paymentAddr) === address);
+    if (index < 0 || !call) throw new Error(`fake: no AMP payment in flight for ${address}`);
+    list[index] = { status: 'succeeded', settled: this.#ampSettled(call, index, {}) };
+  }
+
+  async payAmp(payment: AmpPayment, hooks?: { onInFlight?: () => void }) {
+    this.ampCalls.push({ ...payment, paymentAddr: Uint8Array.from(payment.paymentAddr) });
+    await this.payDelay();
+    const address = hex(payment.paymentAddr);
+    const list = this.#amp.get(address) ?? [];
+    this.#amp.set(address, list);
+    const index = list.length;
+    const step = this.#paySteps.shift() ?? { kind: 'settle' };
+    switch (step.kind) {
+      case 'transient':
+        throw new TransientPaymentError(step.message ?? 'connection refused: LND is unreachable');
+      case 'permanent': {
+        const message = step.message ?? `no route to ${payment.destination}`;
+        list.push({ status: 'failed', code: step.code, message });
+        throw new PermanentPaymentError(step.code, message);
+      }
+      case 'ambiguous': {
+        const leaves = step.leaves ?? 'nothing';
+        if (leaves === 'in_flight')
+          list.push({ status: 'in_flight', preimage: new Uint8Array(32) });
+        if (leaves === 'succeeded') {
+          list.push({ status: 'succeeded', settled: this.#ampSettled(payment, index, {}) });
+        }
+        throw new AmbiguousPaymentError(step.message ?? 'stream dropped: payment outcome unknown');
+      }
+      case 'settle': {
+        list.push({ status: 'in_flight', preimage: new Uint8Array(32) });
+        hooks?.onInFlight?.();
+        await this.inFlightDelay();
+        const settled = this.#ampSettled(payment, index, step);
+        list[index] = { status: 'succeeded', settled };
+        return { ...settled };
+      }
+    }
+  }
+
+  async lookupAmpPayment(lookup: AmpLookup): Promise<PaymentLookup> {
+    const address = hex(lookup.paymentAddr);
+    this.ampLookupCalls.push(address);
+    await this.lookupDelay();
+    const step = this.#lookupSteps.shift() ?? { status: 'truth' };
+    if (step.status === 'throw') throw step.error;
+    if (step.status === 'in_flight' || step.status === 'not_found') return { status: step.status };
+    if (step.status === 'failed') {
+      return { status: 'failed', code: step.code, message: step.message ?? 'payment failed' };
+    }
+    const payments = this.ampPayments(address);
+    const settled = payments.find((payment) => payment.status === 'succeeded');
+    if (settled) return settled;
+    if (payments.some((payment) => payment.status === 'in_flight')) return { status: 'in_flight' };
+    return (
+      payments.filter((payment) => payment.status === 'failed').at(-1) ?? { status: 'not_found' }
+    );
+  }
+
+  /** A settled AMP payment: shard preimages LND derived from its random root share. */
+  #ampSettled(
+    payment: AmpPayment,
+    index: number,
+    step: { feeMsat?: bigint; hops?: string[]; settledAt?: string },
+  ): SettledPayment {
+    const preimage = createHash('sha256')
+      .update(Buffer.concat([Buffer.from(payment.paymentAddr), Buffer.from([index])]))
+      .digest();
+    const settled: SettledPayment = {
+      status: 'succeeded',
+      preimage: new Uint8Array(preimage),
+      paymentHash: new Uint8Array(createHash('sha256').update(preimage).digest()),
+      feeMsat: step.feeMsat ?? DEFAULT_FEE_MSAT,
+      hops: step.hops ?? [HOP, payment.destination],
+      settledAt: step.settledAt ?? DEFAULT_SETTLED_AT,
+      amp: { setId: createHash('sha256').update(preimage).update('set').digest('hex'), shards: 2 },
+    };
+    this.settlements.push({ paymentHash: hex(payment.paymentAddr), settled });
+    return settled;
   }
 
   #settle(

@@ -1,6 +1,7 @@
 import { getPublicKey } from '@noble/secp256k1';
 import { describe, expect, it } from 'vitest';
 import { driveTip, payTipMessage } from '../../../shared/app/pay-tip.js';
+import { receiptAuthentication } from '../../../shared/app/tip-preimage.js';
 import type { TipId } from '../../../shared/domain/brands.js';
 import { verifyIncomingTip } from '../../../shared/domain/incoming-tip.js';
 import {
@@ -240,4 +241,25 @@ describe('payTipMessage: a shared-secret tip', () => {
     });
     expect(h.lightning.payCalls).toHaveLength(0);
   });
+});
+
+describe('receiptAuthentication', () => {
+  it.each([
+    { preimageDerivation: 'ecdh-v1', sendMethod: 'keysend', tip: 'ecdh-shared-secret' },
+    { preimageDerivation: 'ecdh-v1', sendMethod: undefined, tip: 'ecdh-shared-secret' },
+    // AMP shards carry LND's own preimages: nothing the creator could check, so nothing claimed.
+    { preimageDerivation: 'ecdh-v1', sendMethod: 'amp', tip: 'none' },
+    { preimageDerivation: undefined, sendMethod: 'keysend', tip: 'none' },
+  ] as const)(
+    '$preimageDerivation by $sendMethod: $tip',
+    ({ preimageDerivation, sendMethod, tip }) => {
+      expect(
+        receiptAuthentication({
+          records: [],
+          ...(preimageDerivation ? { preimageDerivation } : {}),
+          ...(sendMethod ? { sendMethod } : {}),
+        }).tip,
+      ).toBe(tip);
+    },
+  );
 });

@@ -99,7 +99,7 @@ describe('parseTipRequest rejects', () => {
       args: { ...base, amount: 21 },
       field: 'amount',
       error:
-        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, authentication\)$/,
+        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, authentication, method\)$/,
     },
     {
       description: 'a misspelled field',

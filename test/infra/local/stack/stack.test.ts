@@ -55,7 +55,7 @@ describe('stack health and stop', () => {
       })),
     };
     expect(await checkStackHealth(older)).toEqual([
-      'the regtest network has no frank (made by an older Tipstream)',
+      'the regtest network has no frank, grace (made by an older Tipstream)',
     ]);
   });
 

@@ -1,0 +1,290 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { type AuthenticatedLnd, createInvoice, getChannels, pay } from 'lightning';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureLocalKeys, startLocalService } from '../../infra/local/emulators/service.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
+import type { PayerStep } from '../../shared/app/pay-tip.js';
+import { verifyReceipt } from '../../shared/domain/receipt.js';
+import type { TipState } from '../../shared/ports/tip-ledger.js';
+import {
+  createTestQueue,
+  enqueue,
+  type StackClients,
+  stackClients,
+  tipRequest,
+  waitForTip,
+} from './helpers.js';
+
+const stack = inject('stack');
+const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+/** The current preimage key of the local payer: what a tip's AMP address is derived from. */
+const localPreimageKey = async () => {
+  const keys = await ensureLocalKeys(stack.runDir);
+  const entry = keys.preimageKeys
+    .split(',')
+    .find((pair) => pair.startsWith(`${keys.preimageKeyVersion}:`));
+  return Buffer.from(entry?.split(':')[1] ?? '', 'hex');
+};
+
+/** grace has two 600,000-sat channels from bob: no single path carries this, both together do. */
+const LARGE_MSAT = 1_000_000_000;
+
+interface AmpInvoice {
+  payment_addr: Buffer;
+  is_amp: boolean;
+  amt_paid_msat: string;
+  amp_invoice_state: Record<string, { state: string; amt_paid_msat: string }>;
+  htlcs: Array<{ state: string; amt_msat: string; custom_records: Record<string, Buffer> }>;
+}
+
+/** The AMP invoices a node created for a payment address (one per address), from its own view. */
+const ampReceivedBy = async (lnd: AuthenticatedLnd, address: string): Promise<AmpInvoice[]> => {
+  const { invoices } = await new Promise<{ invoices: AmpInvoice[] }>((resolve, reject) =>
+    lnd.default.listInvoices(
+      { num_max_invoices: 10_000, reversed: true },
+      (error: unknown, response: never) => (error ? reject(error) : resolve(response)),
+    ),
+  );
+  return invoices.filter((invoice) => invoice.payment_addr.toString('hex') === address);
+};
+
+/** The settled HTLC sets (AMP payments) of an address on the recipient: exactly once is one. */
+const settledSets = (invoices: AmpInvoice[]) =>
+  invoices.flatMap((invoice) =>
+    Object.values(invoice.amp_invoice_state ?? {}).filter((set) => set.state === 'SETTLED'),
+  );
+
+/**
+ * grace pays bob back what she holds beyond her reserves, so every test (and every run on a
+ * reused stack) finds her inbound liquidity whole again.
+ */
+const giveBack = async (clients: StackClients) => {
+  const grace = clients.lnd.grace as AuthenticatedLnd;
+  const { channels } = await getChannels({ lnd: grace });
+  const spendable = channels.reduce(
+    (sum, channel) => sum + Math.max(0, channel.local_balance - channel.local_reserve - 1_000),
+    0,
+  );
+  if (spendable < 10_000) return;
+  const { request } = await createInvoice({
+    lnd: clients.lnd.bob as AuthenticatedLnd,
+    tokens: spendable,
+  });
+  await pay({ lnd: grace, request, max_paths: 8, max_fee: 1_000 });
+};
+
+/** Waits until the recipient shows the address's invoice with a settled set; returns them all. */
+const settledOn = (lnd: AuthenticatedLnd, address: string) =>
+  waitFor(
+    `grace to show AMP address ${address} settled`,
+    async () => {
+      const invoices = await ampReceivedBy(lnd, address);
+      return settledSets(invoices).length > 0 ? invoices : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 250 },
+  );
+
+describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (grace)', () => {
+  let clients: StackClients;
+  let service: Awaited<ReturnType<typeof startLocalService>>;
+  let queueUrl: string;
+  let preimageKey: Buffer;
+  const addressOf = (tipId: string) =>
+    createHmac('sha256', preimageKey).update(`tipstream:amp-addr:v1:${tipId}`).digest('hex');
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+    ({ queueUrl } = await createTestQueue(clients, 'payer-amp'));
+    service = await startLocalService(stack, {
+      reconcileEveryMs: 0,
+      batchSize: 10,
+      visibilityTimeoutSeconds: 5,
+      queueUrl,
+    });
+    preimageKey = await localPreimageKey();
+    await giveBack(clients);
+  });
+  afterEach(() => giveBack(clients));
+  afterAll(async () => {
+    await service?.stop();
+    clients?.destroy();
+  });
+
+  it('a tip no single path carries fails by keysend (NO_ROUTE) and is paid once by AMP', async () => {
+    const byKeysend = tipRequest(stack, 'grace', { amountMsat: LARGE_MSAT });
+    await enqueue(queueUrl, clients, [byKeysend]);
+    const failed = await waitForTip(clients, byKeysend.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.failureCode).toBe('NO_ROUTE');
+
+    const byAmp = tipRequest(stack, 'grace', {
+      amountMsat: LARGE_MSAT,
+      method: 'amp',
+      message: 'too big for one path',
+    });
+    await enqueue(queueUrl, clients, [byAmp]);
+    const tip = await waitForTip(clients, byAmp.tipId, ['SUCCEEDED', 'FAILED'], 90_000);
+    expect(tip, tip.failureReason).toMatchObject({
+      state: 'SUCCEEDED',
+      sendMethod: 'amp',
+      paymentAddr: addressOf(byAmp.tipId),
+    });
+    const signed = JSON.parse(tip.receipt ?? '{}');
+    expect(verifyReceipt(signed).ok).toBe(true);
+    expect(signed.receipt).toMatchObject({ method: 'amp', paymentAddr: addressOf(byAmp.tipId) });
+
+    const invoices = await settledOn(clients.lnd.grace as AuthenticatedLnd, addressOf(byAmp.tipId));
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.is_amp).toBe(true);
+    expect(settledSets(invoices)).toHaveLength(1);
+    expect(invoices[0]?.amt_paid_msat).toBe(String(LARGE_MSAT));
+    // Every shard carries the tip's records; more than one shard carried the money.
+    const settledHtlcs = invoices[0]?.htlcs.filter((htlc) => htlc.state === 'SETTLED') ?? [];
+    expect(settledHtlcs.length).toBeGreaterThan(1);
+    // The raw client keys map<uint64, bytes> by the key's 8 little-endian bytes.
+    const messages = settledHtlcs.map((htlc) =>
+      Object.entries(htlc.custom_records ?? {})
+        .find(([type]) => Buffer.from(type, 'latin1').readBigUInt64LE() === 34349334n)?.[1]
+        ?.toString(),
+    );
+    expect(messages.every((message) => message === 'too big for one path')).toBe(true);
+  });
+
+  it('auto picks AMP for the same tip, and says why', async () => {
+    const request = tipRequest(stack, 'grace', { amountMsat: LARGE_MSAT, method: 'auto' });
+    await enqueue(queueUrl, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED'], 90_000);
+    expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+    expect(tip.sendMethod).toBe('amp');
+    expect(tip.methodReason).toMatch(/no single path carries 1,000,000 sats .* advertises AMP/);
+    expect(
+      settledSets(await settledOn(clients.lnd.grace as AuthenticatedLnd, addressOf(request.tipId))),
+    ).toHaveLength(1);
+  });
+
+  it('auto keeps keysend when one path carries the tip', async () => {
+    const request = tipRequest(stack, 'carol', { amountMsat: 10_000_000, method: 'auto' });
+    await enqueue(queueUrl, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip).toMatchObject({ state: 'SUCCEEDED', sendMethod: 'keysend' });
+    expect(JSON.parse(tip.receipt ?? '{}').receipt.method).toBe('keysend');
+  });
+
+  it('AMP to a node without --accept-amp fails with words that name AMP', async () => {
+    const request = tipRequest(stack, 'erin', { amountMsat: 5_000_000, method: 'amp' });
+    await enqueue(queueUrl, clients, [request]);
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+    expect(tip.state).toBe('FAILED');
+    expect(tip.failureReason).toMatch(/does not accept AMP/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Crash injection: the payer worker killed (SIGKILL) at each step of an AMP tip.
+
+interface Worker {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+const workers: Worker[] = [];
+
+const startWorker = async (queueUrl: string, crashAt?: PayerStep): Promise<Worker> => {
+  const child = spawn(tsx, ['infra/local/emulators/payer-worker.ts'], {
+    env: {
+      ...process.env,
+      TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
+      TIPSTREAM_WORKER_QUEUE_URL: queueUrl,
+      TIPSTREAM_WORKER_VISIBILITY_SECONDS: '3',
+      TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS: '5000',
+      TIPSTREAM_DEADLINE_MARGIN_MS: '2000',
+      TIPSTREAM_LEASE_GRACE_MS: '500',
+      TIPSTREAM_CRASH_AT: crashAt ?? '',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const worker: Worker = {
+    child,
+    output: () => output,
+    exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))),
+  };
+  workers.push(worker);
+  await waitFor('the worker to be ready', async () => output.includes('worker ready'), {
+    timeoutMs: 60_000,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}\n${output}`);
+  });
+  return worker;
+};
+
+afterEach(async () => {
+  for (const worker of workers.splice(0)) {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) {
+      worker.child.kill('SIGTERM');
+      await Promise.race([worker.exited, new Promise((r) => setTimeout(r, 5_000))]);
+      worker.child.kill('SIGKILL');
+    }
+  }
+});
+
+describe.runIf(stack.lightning.network === 'regtest')('AMP payer crash injection (SIGKILL)', () => {
+  let clients: StackClients;
+  let queueUrl: string;
+  let preimageKey: Buffer;
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+    ({ queueUrl } = await createTestQueue(clients, 'payer-amp-crash'));
+    preimageKey = await localPreimageKey();
+    await giveBack(clients);
+  });
+  afterAll(() => clients?.destroy());
+
+  it.each<{ step: PayerStep; stateAfterCrash: TipState }>([
+    { step: 'before-intent', stateAfterCrash: 'RECEIVED' },
+    { step: 'after-intent', stateAfterCrash: 'SENDING' },
+    { step: 'lnd-in-flight', stateAfterCrash: 'SENDING' },
+    { step: 'after-lnd-success', stateAfterCrash: 'SENDING' },
+  ])(
+    'killed at $step, restarted: grace receives the AMP tip exactly once',
+    async ({ step, stateAfterCrash }) => {
+      const doomed = await startWorker(queueUrl, step);
+      const request = tipRequest(stack, 'grace', { amountMsat: 50_000_000, method: 'amp' });
+      const address = createHmac('sha256', preimageKey)
+        .update(`tipstream:amp-addr:v1:${request.tipId}`)
+        .digest('hex');
+      await enqueue(queueUrl, clients, [request]);
+      const { code, signal } = await doomed.exited;
+      expect(signal === 'SIGKILL' || code === 137, `${code}/${signal}\n${doomed.output()}`).toBe(
+        true,
+      );
+      expect((await clients.ledger.getTip(request.tipId))?.state).toBe(stateAfterCrash);
+
+      await startWorker(queueUrl);
+      const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED'], 60_000);
+      expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+      expect(tip.paymentAddr).toBe(address);
+      const lnd = clients.lnd.grace as AuthenticatedLnd;
+      await settledOn(lnd, address);
+      // A moment for a second payment, were there one, to land on grace.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const invoices = await ampReceivedBy(lnd, address);
+      expect(settledSets(invoices)).toHaveLength(1);
+      expect(invoices[0]?.amt_paid_msat).toBe('50000000');
+      expect(tip.attempt).toBe(step === 'after-intent' ? 2 : 1);
+      await giveBack(clients);
+    },
+    120_000,
+  );
+});
