@@ -20,6 +20,16 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           // One file at a time: the files share one regtest network and its channel balances.
           fileParallelism: false,
+          // Tables of their own (a queue each, too: helpers.ts), so a running `npm start` neither
+          // sees nor drives the tests' tips, and the tests count only their own. Platforms stay
+          // in the local table: the CLI's `platform` commands take a platforms table name as
+          // "a deployed Tipstream", and a test platform changes nothing for the service.
+          env: Object.fromEntries(
+            ['TIPS', 'PAYOUTS', 'BATCHES', 'REQUESTS', 'BUDGETS'].map((table) => [
+              `TIPSTREAM_${table}_TABLE`,
+              `tipstream-test-${table.toLowerCase()}`,
+            ]),
+          ),
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

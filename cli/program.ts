@@ -7,6 +7,7 @@ import { registerPayout } from './commands/payout.js';
 import { registerPlatform } from './commands/platform.js';
 import { registerReceipts } from './commands/receipts.js';
 import { registerSplit } from './commands/split.js';
+import { registerStuck } from './commands/stuck.js';
 import { registerStatus, registerTip } from './commands/tip.js';
 import { registerVerifyIncoming } from './commands/verify-incoming.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
@@ -75,6 +76,7 @@ const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command
   registerReceipts(program, run);
   registerPlatform(program, run);
   registerDlq(program, run);
+  registerStuck(program, run);
   registerVerifyIncoming(program, run);
   acceptGlobalOptionsAnywhere(program);
   return program;

@@ -1,10 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
+import { createDynamoStuckFlags } from '../../shared/adapters/dynamodb/stuck-flags.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
-import { connectLndNode } from '../../shared/adapters/lnd/lnd-node.js';
+import { connectLndInspector, connectLndNode } from '../../shared/adapters/lnd/lnd-node.js';
 import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
+import type { StuckCheckOptions } from '../../shared/app/reconcile-tips.js';
 import { dynamoDbFromEnv } from '../../shared/config/aws.js';
-import { readPayerConfig } from '../../shared/config/payer-config.js';
+import { readFlagInFlightAfterMs, readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
 import { createObservability, type Observability } from '../observability.js';
 
@@ -78,3 +80,15 @@ export const reportOutcome = (runtime: PayerRuntime, outcome: PayOutcome) => {
       logger.info(`tip ${outcome.kind}`, { tipId: outcome.tip.tipId });
   }
 };
+
+/** What the reconciler needs besides the payer's deps to check tips LND keeps in flight. */
+export const createStuckCheck = (
+  env: Record<string, string | undefined>,
+  runtime: PayerRuntime,
+): StuckCheckOptions => ({
+  deps: {
+    inspector: connectLndInspector(readLndCredentials(env), { rpcTimeoutMs: 10_000 }),
+    flags: createDynamoStuckFlags(runtime.dynamodb, readPayerConfig(env).tables),
+  },
+  flagAfterMs: readFlagInFlightAfterMs(env),
+});

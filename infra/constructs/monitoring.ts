@@ -80,6 +80,22 @@ export class Monitoring extends Grouping {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      new cloudwatch.Alarm(this, 'StuckInLnd', {
+        alarmDescription:
+          'LND has kept a tip in flight for over 10 minutes: run "tipstream stuck" for its view (attempts, channels carrying the hash, timeout height) and README, "Tips stuck in flight"',
+        // Emitted by every reconciler run: the tips it found stuck (flagged) that run.
+        metric: new cloudwatch.Metric({
+          namespace: 'Tipstream',
+          metricName: 'TipsStuckInLnd',
+          dimensionsMap: { service: 'tipstream-reconciler' },
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       new cloudwatch.Alarm(this, 'PayerErrors', {
         alarmDescription: 'The payer function itself is failing (not individual tips)',
         metric: payer.metricErrors({ period: Duration.minutes(5) }),

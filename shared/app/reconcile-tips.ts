@@ -1,8 +1,23 @@
+import type { StuckVerdictCode } from '../domain/stuck-payment.js';
+import type { TipRecord } from '../ports/tip-ledger.js';
 import { driveTip, type PayerDeps, type PayOutcome } from './pay-tip.js';
+import { checkStuckTip, type StuckCheckDeps } from './stuck-payments.js';
 
 export interface ReconcileSummary {
   examined: number;
   outcomes: Partial<Record<PayOutcome['kind'] | 'error', number>>;
+  /**
+   * With `stuckCheck`: tips LND keeps in flight for long, flagged this run, by verdict (the
+   * StuckInLnd alarm's metric), and those recorded FAILED because LND proved they cannot settle.
+   */
+  stuck?: Partial<Record<StuckVerdictCode, number>>;
+  stuckExpired?: number;
+}
+
+export interface StuckCheckOptions {
+  deps: Omit<StuckCheckDeps, 'ledger' | 'now'>;
+  /** A tip SENDING this long that LND still calls in flight is checked (and flagged). */
+  flagAfterMs: number;
 }
 
 /**
@@ -12,11 +27,20 @@ export interface ReconcileSummary {
  */
 export const reconcileStuckTips = async (
   deps: PayerDeps,
-  options: { stuckAfterMs: number; limit: number; maxPerRun?: number },
+  options: {
+    stuckAfterMs: number;
+    limit: number;
+    maxPerRun?: number;
+    stuckCheck?: StuckCheckOptions;
+  },
 ): Promise<ReconcileSummary> => {
   const cutoff = new Date(deps.now().getTime() - options.stuckAfterMs);
   const maxPerRun = options.maxPerRun ?? 1_000;
-  const summary: ReconcileSummary = { examined: 0, outcomes: {} };
+  const summary: ReconcileSummary = {
+    examined: 0,
+    outcomes: {},
+    ...(options.stuckCheck ? { stuck: {}, stuckExpired: 0 } : {}),
+  };
   let cursor: string | undefined;
   // Page through every stuck tip: ones that stay in flight for days must not hide newer ones.
   do {
@@ -38,7 +62,45 @@ export const reconcileStuckTips = async (
         });
       }
       summary.outcomes[kind] = (summary.outcomes[kind] ?? 0) + 1;
+      if (options.stuckCheck && (kind === 'in-flight' || kind === 'error')) {
+        await checkIfStuck(tip, deps, options.stuckCheck, summary);
+      }
     }
   } while (cursor);
   return summary;
+};
+
+/** A tip still in flight in LND (or LND not answering about it) long after it was sent. */
+const checkIfStuck = async (
+  tip: TipRecord,
+  deps: PayerDeps,
+  options: StuckCheckOptions,
+  summary: ReconcileSummary,
+) => {
+  const since = Date.parse(tip.sendingSince ?? tip.updatedAt);
+  if (deps.now().getTime() - since < options.flagAfterMs) return;
+  try {
+    const check = await checkStuckTip(tip, { ...options.deps, ledger: deps.ledger, now: deps.now });
+    if (check.kind === 'flagged') {
+      const stuck = summary.stuck ?? {};
+      stuck[check.verdict.code] = (stuck[check.verdict.code] ?? 0) + 1;
+      summary.stuck = stuck;
+      deps.log?.('tip stuck in flight in LND', {
+        tipId: tip.tipId,
+        verdict: check.verdict.code,
+        reason: check.verdict.reason,
+      });
+    } else if (check.kind === 'failed') {
+      summary.stuckExpired = (summary.stuckExpired ?? 0) + 1;
+      deps.log?.('stuck tip failed: LND proves it cannot settle', {
+        tipId: tip.tipId,
+        reason: check.reason,
+      });
+    }
+  } catch (error) {
+    deps.log?.('stuck check failed, will try again next run', {
+      tipId: tip.tipId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 };

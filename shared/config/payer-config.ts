@@ -63,3 +63,20 @@ export const readPayerConfig = (
     tables: readTableNames(env),
   };
 };
+
+/**
+ * How long a tip may stay in flight in LND before the reconciler asks LND for its full view and
+ * flags it (`TIPSTREAM_FLAG_IN_FLIGHT_AFTER_SECONDS`, default 10 minutes: a keysend tip settles
+ * in seconds, so anything this old is worth an operator's look).
+ */
+export const readFlagInFlightAfterMs = (
+  env: Record<string, string | undefined> = process.env,
+): number => {
+  const parsed = intFrom(600, 1).safeParse(env.TIPSTREAM_FLAG_IN_FLIGHT_AFTER_SECONDS);
+  if (!parsed.success) {
+    throw new PayerConfigError(
+      'TIPSTREAM_FLAG_IN_FLIGHT_AFTER_SECONDS is invalid: a whole number of seconds, at least 1',
+    );
+  }
+  return parsed.data * 1000;
+};

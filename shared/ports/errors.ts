@@ -13,6 +13,11 @@ export const PERMANENT_FAILURE_CODES = [
   'LND_ERROR',
   /** Never sent: beyond the payer's own limits (lowered after the API accepted the tip). */
   'REFUSED_BY_POLICY',
+  /**
+   * LND kept the payment in flight with no HTLC in any channel until the chain passed every
+   * attempt's timeout height: provably never paid (shared/domain/stuck-payment.ts).
+   */
+  'STUCK_EXPIRED',
 ] as const;
 export type PermanentFailureCode = (typeof PERMANENT_FAILURE_CODES)[number];
 

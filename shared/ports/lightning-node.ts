@@ -1,5 +1,6 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
 import type { RouteAssessment } from '../domain/payment-method.js';
+import type { LndPaymentView } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
 
 export interface KeysendPayment {
@@ -101,4 +102,10 @@ export interface LightningNode {
   }): Promise<RouteAssessment>;
   /** The node's own pubkey. */
   getPubkey(): Promise<string>;
+}
+
+/** LND's own view of a payment the ledger finds in flight for long: for the reconciler and operator. */
+export interface PaymentInspector {
+  /** Attempts (status, first hop, timeout height), channels carrying the hash, chain height. */
+  inspectPayment(paymentHash: Uint8Array): Promise<LndPaymentView>;
 }

@@ -1,5 +1,6 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
 import type { SendMethod } from '../domain/payment-method.js';
+import type { StuckVerdictCode } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
 
 /** RECEIVED → SENDING → SUCCEEDED | FAILED; every transition is a conditional write. */
@@ -58,6 +59,28 @@ export interface TipRecord {
   settledAt?: string;
   batchId?: string;
   splitId?: string;
+  /** Set by the reconciler while LND keeps the payment in flight for long (kept as history). */
+  stuck?: StuckFlag;
+}
+
+/** The reconciler's finding on a tip whose payment LND has kept in flight for long. */
+export interface StuckFlag {
+  /** When it was first flagged, and when LND was last asked. */
+  since: string;
+  checkedAt: string;
+  verdict: StuckVerdictCode;
+  /** What it means and what will happen, in words. */
+  reason: string;
+  /** LND's view at `checkedAt` (`LndPaymentView` as JSON): attempts, channels, heights. */
+  view: string;
+  /** The attempt it was found on. */
+  attempt: number;
+}
+
+/** Where the reconciler records stuck flags (the tips table, beside the tip). */
+export interface StuckFlagStore {
+  /** Records the flag on `tip` if it is still SENDING at `tip.attempt`; does nothing otherwise. */
+  flagStuck(tip: TipRecord, flag: StuckFlag): Promise<void>;
 }
 
 export type NewTip = Pick<

@@ -279,6 +279,8 @@ describe('CDK app: logical IDs', () => {
       'FailureRate39B4954E',
       'OldestTipWaitingD401BA33',
       'PayerErrors148ECAAC',
+      // Added (LND keeping a tip in flight for long), not moved.
+      'StuckInLndA0B3CC1D',
     ]);
   });
 });
@@ -286,7 +288,7 @@ describe('CDK app: logical IDs', () => {
 describe('CDK app: monitoring', () => {
   const { service } = synth({ 'tipstream:alarmEmail': 'ops@example.com' });
 
-  it('alarms on dead letters, old messages, the failure rate and payer errors, to an email topic', () => {
+  it('alarms on dead letters, old messages, the failure rate, payer errors and tips stuck in LND, to an email topic', () => {
     const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm'));
     const descriptions = alarms.map((alarm) => String(alarm.Properties.AlarmDescription));
     expect(descriptions).toEqual(
@@ -295,9 +297,16 @@ describe('CDK app: monitoring', () => {
         expect.stringMatching(/waited in the queue/),
         expect.stringMatching(/Over 20% of tips failed/),
         expect.stringMatching(/payer function itself is failing/),
+        expect.stringMatching(/tipstream stuck/),
       ]),
     );
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Tipstream',
+      MetricName: 'TipsStuckInLnd',
+      Dimensions: [{ Name: 'service', Value: 'tipstream-reconciler' }],
+      Threshold: 1,
+    });
     service.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.com',

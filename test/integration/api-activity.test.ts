@@ -4,9 +4,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { apiClient, newTestPlatform, startParkedApi, useLocalService } from './helpers.js';
+import {
+  apiClient,
+  newTestPlatform,
+  startParkedApi,
+  TEST_TABLES,
+  useLocalService,
+} from './helpers.js';
 
 const stack = inject('stack');
 
@@ -204,7 +209,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       for (const [index, offset] of [-1, ...inside].entries()) {
         await doc.send(
           new PutCommand({
-            TableName: LOCAL_TABLE_NAMES.tips,
+            TableName: TEST_TABLES.tips,
             Item: {
               tipId: `${platformId}:${index}`,
               platformId,
@@ -217,7 +222,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
           }),
         );
       }
-      const activity = createDynamoPlatformActivity(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+      const activity = createDynamoPlatformActivity(f.clients.dynamodb, TEST_TABLES);
       for (const segments of [1, 2, 3, 4, 7, 64]) {
         const { tips, truncated } = await activity.tipsSince(platformId, from, to, { segments });
         expect(tips.map((tip) => tip.createdAt).sort(), `${segments} slices`).toEqual(

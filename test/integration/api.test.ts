@@ -3,7 +3,6 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
 import { revokePlatformSecret, rotatePlatformSecret } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
@@ -14,6 +13,7 @@ import {
   newTestPlatform,
   receiptPublicKey,
   receivedBy,
+  TEST_TABLES,
   useLocalService,
 } from './helpers.js';
 
@@ -123,7 +123,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     const day = new Date().toISOString().slice(0, 10);
     const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
       new GetCommand({
-        TableName: LOCAL_TABLE_NAMES.budgets,
+        TableName: TEST_TABLES.budgets,
         Key: { budgetKey: `platform#${tight.platformId}#day#${day}` },
       }),
     );
@@ -176,7 +176,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     const reserved = async () => {
       const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
         new GetCommand({
-          TableName: LOCAL_TABLE_NAMES.budgets,
+          TableName: TEST_TABLES.budgets,
           Key: { budgetKey: `platform#${platform.platformId}#day#${day}` },
           ConsistentRead: true,
         }),
@@ -442,7 +442,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
   });
 
   it('rotates and revokes secrets in DynamoDB: the previous secret works for its grace period only, a revoked one at once stops', async () => {
-    const store = createDynamoPlatformStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+    const store = createDynamoPlatformStore(f.clients.dynamodb, TEST_TABLES);
     const first = await newTestPlatform(f.clients, 'it-rotate', 1_000_000);
     const as = (secret: string) => (path: string) =>
       apiClient(baseUrl, { platformId: first.platformId, secret })('GET', path);
@@ -517,7 +517,7 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
     const tipId = tipIdFor(platform.platformId, key);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
-      new GetCommand({ TableName: LOCAL_TABLE_NAMES.requests, Key: { tipId } }),
+      new GetCommand({ TableName: TEST_TABLES.requests, Key: { tipId } }),
     );
     expect(Item).toBeUndefined();
     expect(await f.clients.ledger.getTip(tipId)).toBeUndefined();

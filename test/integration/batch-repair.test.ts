@@ -3,10 +3,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
-import { apiClient, newTestPlatform, receiveAll, useApiOnly } from './helpers.js';
+import { apiClient, newTestPlatform, receiveAll, TEST_TABLES, useApiOnly } from './helpers.js';
 import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
@@ -29,8 +28,8 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
         RequestItems?: Record<string, unknown>;
       };
       const writesRows =
-        input.TransactItems?.some((item) => item.Put?.TableName === LOCAL_TABLE_NAMES.requests) ||
-        Array.isArray(input.RequestItems?.[LOCAL_TABLE_NAMES.requests]);
+        input.TransactItems?.some((item) => item.Put?.TableName === TEST_TABLES.requests) ||
+        Array.isArray(input.RequestItems?.[TEST_TABLES.requests]);
       if (writesRows && rowWritesLeft-- <= 0) {
         throw new Error('simulated: the API invocation timed out while recording the rows');
       }
@@ -45,7 +44,7 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     platform = await newTestPlatform(f.clients, 'it-repair', 10_000_000);
     faultyUrl = await f.serve((deps) => ({
       ...deps,
-      intake: createDynamoIntakeStore(faultyDynamoDb, LOCAL_TABLE_NAMES),
+      intake: createDynamoIntakeStore(faultyDynamoDb, TEST_TABLES),
     }));
   });
 
@@ -104,7 +103,7 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     expect(repaired.body.incomplete).toBeUndefined();
 
     // Every row once (rows are keyed by tip id: once each by construction; all present).
-    const intake = createDynamoIntakeStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+    const intake = createDynamoIntakeStore(f.clients.dynamodb, TEST_TABLES);
     const rows = await intake.listBatchRequests(batchId);
     const expectedTipIds = lines.map((_, i) => `${batchId}-${i + 2}`);
     expect(rows.map((row) => row.tipId)).toEqual(expectedTipIds);
@@ -123,7 +122,7 @@ describe('a payout whose row writes were interrupted, retried with the same Idem
     const doc = documentClient(f.clients.dynamodb);
     const platformDay = batch?.budgetKeys.find((budgetKey) => budgetKey.startsWith('platform#'));
     const { Item } = await doc.send(
-      new GetCommand({ TableName: LOCAL_TABLE_NAMES.budgets, Key: { budgetKey: platformDay } }),
+      new GetCommand({ TableName: TEST_TABLES.budgets, Key: { budgetKey: platformDay } }),
     );
     expect(Number(Item?.reservedMsat)).toBe(totalMsat + Number(batch?.feeLimitMsat));
   });

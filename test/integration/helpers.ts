@@ -24,17 +24,27 @@ import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger
 import { createPlatform } from '../../shared/app/platforms.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { type StackFile, stackNode } from '../../shared/config/stack-file.js';
+import { readTableNames } from '../../shared/config/tables.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
 import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
 
+/**
+ * The tests' own tables (vitest.config.ts names them for the integration project): never the
+ * ones a running `npm start` uses, so its reconciler cannot drive the tests' tips.
+ */
+export const TEST_TABLES = readTableNames(process.env);
+if (TEST_TABLES.tips === LOCAL_TABLE_NAMES.tips) {
+  throw new Error('integration tests must run on their own tables (see vitest.config.ts)');
+}
+
 /** Clients on the real local stack for the payer's integration tests. */
 export const stackClients = async (stack: StackFile) => {
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
-  await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
+  await ensureTables(dynamodb, TEST_TABLES);
   const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
-  const ledger = createDynamoTipLedger(dynamodb, LOCAL_TABLE_NAMES);
+  const ledger = createDynamoTipLedger(dynamodb, TEST_TABLES);
   const lnd: Record<string, AuthenticatedLnd> = {};
   for (const node of stack.lightning.nodes) lnd[node.name] = await connectLnd(node);
   const destroy = () => {
@@ -294,7 +304,7 @@ export const newTestPlatform = async (
   prefix: string,
   dailyLimitSats: number,
 ) => {
-  const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
+  const store = createDynamoPlatformStore(clients.dynamodb, TEST_TABLES);
   const { platform, secret } = await createPlatform(store, {
     platformId: `${prefix}-${randomUUID().slice(0, 8)}`,
     dailyLimitSats,

@@ -10,13 +10,14 @@ import {
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { getInvoices, getNetworkGraph, getWalletInfo, payViaPaymentDetails } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localSqsClient } from '../../infra/local/stack/elasticmq.js';
+import { createQueuePair, localSqsClient } from '../../infra/local/stack/elasticmq.js';
 import { connectLnd } from '../../infra/local/stack/lnd.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { stackNode } from '../../shared/config/stack-file.js';
@@ -214,37 +215,53 @@ describe('ElasticMQ', () => {
     return undefined;
   };
 
-  it(`moves a message to the dead-letter queue after ${stack.sqs.maxReceiveCount} receives`, async () => {
-    const body = JSON.stringify({ probe: randomUUID() });
-    await client.send(
-      new SendMessageCommand({ QueueUrl: stack.sqs.tipsQueueUrl, MessageBody: body }),
+  it('the tips queue redrives to its dead-letter queue (read from its attributes: a running payer may consume it)', async () => {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.sqs.tipsQueueUrl,
+        AttributeNames: ['RedrivePolicy'],
+      }),
     );
+    const dlq = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.sqs.tipsDlqUrl,
+        AttributeNames: ['QueueArn'],
+      }),
+    );
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({
+      deadLetterTargetArn: dlq.Attributes?.QueueArn,
+      maxReceiveCount: stack.sqs.maxReceiveCount,
+    });
+  });
+
+  it(`moves a message to the dead-letter queue after ${stack.sqs.maxReceiveCount} receives`, async () => {
+    // A queue pair of its own with the tips queue's redrive rule: the service's tips queue may
+    // have a running payer (npm start) that would take the probe.
+    const { queueUrl, dlqUrl } = await createQueuePair(client, 'dlq-probe', {
+      maxReceiveCount: stack.sqs.maxReceiveCount,
+    });
+    const body = JSON.stringify({ probe: randomUUID() });
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
 
     for (let receive = 1; receive <= stack.sqs.maxReceiveCount; receive += 1) {
-      const message = await receiveBody(stack.sqs.tipsQueueUrl, body);
+      const message = await receiveBody(queueUrl, body);
       expect(message, `receive #${receive} gets the message`).toBeDefined();
       expect(message?.Attributes?.ApproximateReceiveCount).toBe(String(receive));
       // As a failed consumer would: give it back at once.
       await client.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: stack.sqs.tipsQueueUrl,
+          QueueUrl: queueUrl,
           ReceiptHandle: message?.ReceiptHandle,
           VisibilityTimeout: 0,
         }),
       );
     }
 
-    expect(
-      await receiveBody(stack.sqs.tipsQueueUrl, body),
-      'gone from the tips queue',
-    ).toBeUndefined();
-    const deadLetter = await receiveBody(stack.sqs.tipsDlqUrl, body);
+    expect(await receiveBody(queueUrl, body), 'gone from its queue').toBeUndefined();
+    const deadLetter = await receiveBody(dlqUrl, body);
     expect(deadLetter?.Body).toBe(body);
     await client.send(
-      new DeleteMessageCommand({
-        QueueUrl: stack.sqs.tipsDlqUrl,
-        ReceiptHandle: deadLetter?.ReceiptHandle,
-      }),
+      new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: deadLetter?.ReceiptHandle }),
     );
   });
 });

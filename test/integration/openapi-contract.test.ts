@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../infra/local/emulators/service.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
@@ -20,7 +19,13 @@ import {
   type TipList,
   type TipStatus,
 } from '../support/openapi-conformance.js';
-import { apiClient, createTestQueue, type StackClients, stackClients } from './helpers.js';
+import {
+  apiClient,
+  createTestQueue,
+  type StackClients,
+  stackClients,
+  TEST_TABLES,
+} from './helpers.js';
 
 /**
  * Contract test: the generated OpenAPI document against the real handler on the real local
@@ -76,7 +81,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
     });
 
     const newPlatform = async (dailyLimitSats: number) => {
-      const store = createDynamoPlatformStore(clients.dynamodb, LOCAL_TABLE_NAMES);
+      const store = createDynamoPlatformStore(clients.dynamodb, TEST_TABLES);
       const { platform: created, secret } = await createPlatform(store, {
         platformId: `it-oas-${randomUUID().slice(0, 8)}`,
         dailyLimitSats,

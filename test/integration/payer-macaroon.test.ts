@@ -19,7 +19,8 @@ import { enqueue, receivedBy, tipRequest, useLocalService, waitForTip } from './
 const stack = inject('stack');
 
 /**
- * The RPCs the payer calls, as `lightning` method names; `grantAccess` bakes a macaroon for
+ * The RPCs the payer and reconciler call (the reconciler lists channels to find HTLCs of a payment
+ * LND keeps in flight), as `lightning` method names; `grantAccess` bakes a macaroon for
  * exactly their URIs (the deployment guide lists the same URIs for `lncli bakemacaroon`).
  */
 export const PAYER_LND_METHODS = [
@@ -28,6 +29,7 @@ export const PAYER_LND_METHODS = [
   'getHeight',
   'getPayment',
   'subscribeToPayViaDetails',
+  'getChannels',
   // Shared-secret tips: ECDH with the node key (signrpc DeriveSharedKey, signer:generate).
   'diffieHellmanComputeSecret',
   // AMP and `auto` tips: a single-path route check (QueryRoutes) and the search of LND's

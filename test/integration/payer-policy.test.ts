@@ -1,9 +1,15 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { newTestPlatform, receivedBy, startApiOn, useLocalService, waitForTip } from './helpers.js';
+import {
+  newTestPlatform,
+  receivedBy,
+  startApiOn,
+  TEST_TABLES,
+  useLocalService,
+  waitForTip,
+} from './helpers.js';
 
 const stack = inject('stack');
 
@@ -28,7 +34,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const day = new Date().toISOString().slice(0, 10);
       const { Item } = await DynamoDBDocumentClient.from(f.clients.dynamodb).send(
         new GetCommand({
-          TableName: LOCAL_TABLE_NAMES.budgets,
+          TableName: TEST_TABLES.budgets,
           Key: { budgetKey: `platform#${platformId}#day#${day}` },
           ConsistentRead: true,
         }),

@@ -4,7 +4,6 @@ import { getPayment } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../infra/local/emulators/service.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import {
@@ -13,6 +12,7 @@ import {
   receivedBy,
   type StackClients,
   stackClients,
+  TEST_TABLES,
   tipRequest,
   waitForTip,
 } from './helpers.js';
@@ -99,7 +99,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     const totals = await clients.ledger.getRecipientTotals(stackNode(stack, 'carol').pubkey);
     expect(totals?.paidMsat).toBeGreaterThanOrEqual(21_000_000n);
     const { Item: batch } = await DynamoDBDocumentClient.from(clients.dynamodb).send(
-      new GetCommand({ TableName: LOCAL_TABLE_NAMES.batches, Key: { batchId: request.batchId } }),
+      new GetCommand({ TableName: TEST_TABLES.batches, Key: { batchId: request.batchId } }),
     );
     expect(batch).toMatchObject({ succeededCount: 1, succeededMsat: 21_000_000 });
   });
@@ -186,7 +186,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
       do {
         const { Items = [], LastEvaluatedKey } = await doc.send(
           new ScanCommand({
-            TableName: LOCAL_TABLE_NAMES.tips,
+            TableName: TEST_TABLES.tips,
             FilterExpression: 'claimedTipId = :id',
             ExpressionAttributeValues: { ':id': request.tipId },
             ExclusiveStartKey: cursor,

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { documentClient } from '../../shared/adapters/dynamodb/common.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { secp } from '../../shared/domain/secp.js';
 import type { StackClients } from './helpers.js';
+import { TEST_TABLES } from './helpers.js';
 
 /** Node keys of made-up recipients (valid points, no node behind them: never paid for real). */
 export const fakeRecipients = (count: number, label = 'seed') =>
@@ -123,7 +123,7 @@ export const seedPlatformTips = async (
         }
         await doc.send(
           new UpdateCommand({
-            TableName: LOCAL_TABLE_NAMES.tips,
+            TableName: TEST_TABLES.tips,
             Key: { tipId },
             UpdateExpression:
               'SET createdAt = :created, sendingSince = :created, updatedAt = :finished',

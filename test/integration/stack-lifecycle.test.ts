@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startStackProcess, stopStackProcess } from '../../infra/local/stack/stack.js';
 import { isProcessAlive } from '../../infra/local/stack/supervisor.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import { readStackFile } from '../../shared/config/stack-file.js';
@@ -13,7 +14,6 @@ import { readStackFile } from '../../shared/config/stack-file.js';
  * and check that stopping it, or failing to start it, leaves no process behind.
  */
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 const runDirs: string[] = [];
 
@@ -42,10 +42,17 @@ const processesUsing = async (dir: string): Promise<number[]> => {
 };
 
 const runCli = (command: string, env: NodeJS.ProcessEnv) => {
-  const child = spawn(tsx, ['infra/local/scripts/cli.ts', command], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Node with tsx's loader, not the tsx binary: a signal sent to the tsx binary alone is relayed
+  // only if its child confirms within 30 ms, else it is killed (exit 130), which a busy machine
+  // misses. A terminal's Ctrl-C reaches both processes, so `npm start` itself is not affected.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'infra/local/scripts/cli.ts', command],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk) => {
@@ -67,9 +74,12 @@ const newRunDir = async () => {
 const stack = inject('stack');
 
 describe('stack lifecycle', () => {
-  it('npm start: Ctrl-C stops everything it started and leaves no process behind', async () => {
+  it('npm start: follows a part another command restarted, and Ctrl-C stops everything it started, the restarted part too', async () => {
     const runDir = await newRunDir();
-    const start = runCli('start', { TIPSTREAM_RUN_DIR: runDir });
+    const start = runCli('start', {
+      TIPSTREAM_RUN_DIR: runDir,
+      TIPSTREAM_WATCH_INTERVAL_MS: '1000',
+    });
     await waitFor(
       'npm start to say the stack is up',
       async () => start.output().includes('Press Ctrl-C'),
@@ -99,9 +109,29 @@ describe('stack lifecycle', () => {
     expect(start.output()).toContain(stack?.lightning.nodes[0]?.pubkey);
     expect(start.output()).toContain(stack?.sqs.tipsQueueUrl);
 
+    // A test (or an operator) restarts alice from another process: npm start's watcher reports it
+    // down while it is, then finds the new alice by name, and Ctrl-C stops the new one.
+    const stackFile = join(runDir, 'stack.json');
+    await stopStackProcess(stackFile, 'lnd-alice');
+    await waitFor('the watcher to see alice down', async () =>
+      start.output().includes('stack problem: lnd-alice'),
+    );
+    await startStackProcess(stackFile, 'lnd-alice');
+    const restarted = (await readStackFile(stackFile))?.processes.find(
+      (record) => record.name === 'lnd-alice',
+    );
+    expect(restarted?.pid).not.toBe(stack?.processes.find((p) => p.name === 'lnd-alice')?.pid);
+    await waitFor('the watcher to find alice again', async () =>
+      start.output().includes('stack healthy again'),
+    );
+    const afterRestart = start.output().length;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(start.output().slice(afterRestart)).not.toContain('is not running');
+
     start.child.kill('SIGINT');
     expect(await start.exited).toBe(0);
     for (const record of stack?.processes ?? []) expect(isProcessAlive(record.pid)).toBe(false);
+    expect(isProcessAlive(restarted?.pid ?? 0)).toBe(false);
     expect(await processesUsing(runDir)).toEqual([]);
     expect(existsSync(join(runDir, 'stack.json'))).toBe(false);
   }, 300_000);

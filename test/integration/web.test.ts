@@ -6,7 +6,6 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/emulators/web-server.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
-import { LOCAL_TABLE_NAMES } from '../../shared/adapters/dynamodb/tables.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { formatMsat } from '../../web/public/format.js';
@@ -16,6 +15,7 @@ import {
   newTestPlatform,
   receivedBy,
   startParkedApi,
+  TEST_TABLES,
   useLocalService,
 } from './helpers.js';
 import { seedPlatformTips } from './seed-tips.js';
@@ -548,7 +548,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       'loads the dashboard of a platform with 10,000 tips quickly (measured)',
       async () => {
         const api = f.service.api?.url ?? '';
-        const store = createDynamoPlatformStore(f.clients.dynamodb, LOCAL_TABLE_NAMES);
+        const store = createDynamoPlatformStore(f.clients.dynamodb, TEST_TABLES);
         // Seeding 10,000 tips through the ledger takes a few minutes on DynamoDB Local: the
         // platform is seeded once per UTC day and reused while it still holds exactly 10,000.
         let benchId = `it-web-10k-${new Date().toISOString().slice(0, 10)}`;

@@ -15,15 +15,19 @@ if (!stack) {
   process.stderr.write(`no stack at ${stackFile}; run "npm run stack:up" first\n`);
   process.exit(2);
 }
-// The payer's policy knobs (deadline margin, lease grace…) pass through, like a Lambda's variables.
+// The payer's policy knobs (deadline margin, lease grace…) and its tables pass through, like a
+// Lambda's variables.
 const policyEnv = Object.fromEntries(
   Object.entries(process.env).filter(
     (entry): entry is [string, string] =>
-      /^TIPSTREAM_(DEADLINE_MARGIN_MS|LEASE_GRACE_MS|STUCK_AFTER_SECONDS)$/.test(entry[0]) &&
-      entry[1] !== undefined,
+      /^TIPSTREAM_(DEADLINE_MARGIN_MS|LEASE_GRACE_MS|STUCK_AFTER_SECONDS|[A-Z]+_TABLE)$/.test(
+        entry[0],
+      ) && entry[1] !== undefined,
   ),
 );
 const service = await startLocalService(stack, {
+  // A payer only: no HTTP API, no reconciler.
+  apiPort: false,
   reconcileEveryMs: 0,
   functionTimeoutMs: Number(process.env.TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS ?? 60_000),
   env: policyEnv,

@@ -6,14 +6,14 @@ import { createApi } from '../../../functions/api/app.js';
 import { createApiDeps } from '../../../functions/api/runtime.js';
 import { createObservability } from '../../../functions/observability.js';
 import { makePayerHandler } from '../../../functions/payer/handler.js';
-import { createPayerRuntime } from '../../../functions/payer/runtime.js';
+import { createPayerRuntime, createStuckCheck } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
-import { ensureTables, LOCAL_TABLE_NAMES } from '../../../shared/adapters/dynamodb/tables.js';
+import { ensureTables } from '../../../shared/adapters/dynamodb/tables.js';
 import type { PayerStep } from '../../../shared/app/pay-tip.js';
 import { newPlatformSecret } from '../../../shared/app/platforms.js';
 import { LOCAL_CREDENTIALS, localDynamoDbClient } from '../../../shared/config/aws.js';
 import { type StackFile, stackNode } from '../../../shared/config/stack-file.js';
-import { tableNameEnv } from '../../../shared/config/tables.js';
+import { readTableNames, tableNameEnv } from '../../../shared/config/tables.js';
 import { activeSecrets, rotateSecrets } from '../../../shared/domain/platform-secrets.js';
 import { secp } from '../../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../../shared/ports/intake.js';
@@ -72,7 +72,9 @@ export const localServiceEnv = async (
     TIPSTREAM_DYNAMODB_ENDPOINT: stack.dynamodb.endpoint,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    ...tableNameEnv(LOCAL_TABLE_NAMES),
+    // The local names, unless this process was given others (tests, the soak: their own tables,
+    // which a running `npm start` never reads).
+    ...tableNameEnv(readTableNames(process.env)),
     TIPSTREAM_SQS_ENDPOINT: stack.sqs.endpoint,
     TIPSTREAM_TIPS_QUEUE_URL: stack.sqs.tipsQueueUrl,
     TIPSTREAM_LND_SOCKET: operator.socket,
@@ -203,7 +205,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
-  await ensureTables(dynamodb, LOCAL_TABLE_NAMES);
+  await ensureTables(dynamodb, readTableNames(env));
   dynamodb.destroy();
 
   const api =
@@ -252,7 +254,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
   });
 
   const reconcilerRuntime = createPayerRuntime(env, createObservability('reconciler', env));
-  const reconciler = makeReconcilerHandler(reconcilerRuntime);
+  const reconciler = makeReconcilerHandler(
+    reconcilerRuntime,
+    createStuckCheck(env, reconcilerRuntime),
+  );
   const reconcileEveryMs = options.reconcileEveryMs ?? 30_000;
   // Like an EventBridge schedule with one run at a time: a tick while a run is going is skipped.
   let reconciling: Promise<unknown> | undefined;

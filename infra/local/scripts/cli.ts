@@ -117,11 +117,20 @@ const start = async (config: StackConfig, progress: Progress) => {
       'Press Ctrl-C to stop.\n',
   );
   // Watch the stack: a part that dies is reported at once, not discovered by a confusing error later.
+  // Parts are followed by name: stack.json is read anew each time and each part found by its
+  // command line, so a part another command restarted (a test restarting lnd) is the part.
+  const watchEveryMs = Number(process.env.TIPSTREAM_WATCH_INTERVAL_MS ?? 15_000);
+  const stackFile = runPaths(config.runDir).stackFile;
+  let reported = '';
   while (!stopping) {
-    await sleep(15_000);
+    await sleep(watchEveryMs);
     if (stopping) break;
-    const problems = await checkStackHealth(result.stack);
-    if (problems.length > 0) progress.info(`stack problem: ${problems.join('; ')}`);
+    const current = (await readStackFile(stackFile).catch(() => undefined)) ?? result.stack;
+    const problems = await checkStackHealth(current);
+    const report = problems.join('; ');
+    if (problems.length > 0) progress.info(`stack problem: ${report}`);
+    else if (reported) progress.info('stack healthy again');
+    reported = report;
   }
 };
 

@@ -21,7 +21,7 @@ import { connectLnd } from './lnd.js';
 import { PortAllocator } from './ports.js';
 import type { Progress } from './progress.js';
 import { NODES, startRegtestNetwork } from './regtest-network.js';
-import { isProcessAlive, isSameProcess, Supervisor, stopProcessGroup } from './supervisor.js';
+import { isProcessAlive, locateProcess, Supervisor, stopProcessGroup } from './supervisor.js';
 
 class StackError extends Error {
   override name = 'StackError';
@@ -43,7 +43,10 @@ const settleAll = async <T extends readonly unknown[]>(
 export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
   const problems: string[] = [];
   for (const record of stack.processes) {
-    if (!isSameProcess(record)) problems.push(`${record.name} (pid ${record.pid}) is not running`);
+    // Followed by what it is, not the pid recorded at start: another command may have restarted it.
+    if (locateProcess(record) === undefined) {
+      problems.push(`${record.name} (pid ${record.pid}) is not running`);
+    }
   }
   if (problems.length > 0) return problems;
   if (stack.lightning.network === 'regtest') {
@@ -265,9 +268,13 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
   }
 };
 
+/** Stops every recorded part wherever it runs now (restarted parts have new pids). */
 const stopRecorded = async (stack: StackFile) => {
   await Promise.all(
-    stack.processes.filter(isSameProcess).map((record) => stopProcessGroup(record.pid, 15_000)),
+    stack.processes.map(async (record) => {
+      const pid = locateProcess(record);
+      if (pid !== undefined) await stopProcessGroup(pid, 15_000);
+    }),
   );
 };
 
@@ -327,12 +334,20 @@ const partIsReady = (stack: StackFile, name: string) => async (): Promise<true |
   return true;
 };
 
-/** Stops one recorded part of the stack (tests: an lnd restart, DynamoDB going away). */
-export const stopStackProcess = async (stackFile: string, name: string): Promise<void> => {
+/**
+ * Stops one recorded part of the stack (tests: an lnd restart, DynamoDB going away): cleanly
+ * (SIGTERM), or with `crash` by SIGKILL at once, as a power cut would.
+ */
+export const stopStackProcess = async (
+  stackFile: string,
+  name: string,
+  { crash = false }: { crash?: boolean } = {},
+): Promise<void> => {
   const stack = await readStackFile(stackFile);
   const record = stack?.processes.find((candidate) => candidate.name === name);
   if (!record) throw new StackError(`no running part named ${name} in ${stackFile}`);
-  await stopProcessGroup(record.pid, 15_000);
+  const pid = locateProcess(record);
+  if (pid !== undefined) await stopProcessGroup(pid, crash ? 0 : 15_000);
 };
 
 /** Starts a stopped part again exactly as it was started, waits until it is ready, updates stack.json. */
@@ -344,7 +359,8 @@ export const startStackProcess = async (
   const stack = await readStackFile(stackFile);
   const record = stack?.processes.find((candidate) => candidate.name === name);
   if (!stack || !record) throw new StackError(`no part named ${name} in ${stackFile}`);
-  if (isSameProcess(record)) throw new StackError(`${name} (pid ${record.pid}) is still running`);
+  const live = locateProcess(record);
+  if (live !== undefined) throw new StackError(`${name} (pid ${live}) is still running`);
   const supervisor = new Supervisor();
   const running = supervisor.start({
     name,

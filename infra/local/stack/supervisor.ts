@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -69,6 +69,47 @@ export const isSameProcess = (record: ProcessRecord): boolean => {
   }
 };
 
+/** The command line of a live process, split at NULs; undefined if it is gone (or no /proc). */
+const commandLine = (pid: number): string[] | undefined => {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.length === 0 ? undefined : raw.replace(/\0$/, '').split('\0');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The pid that runs `record`'s part now: the recorded pid while it is still that process, or
+ * else the live process with exactly its command line (executable and every argument: the run
+ * folder's paths and ports make it unique). A part restarted by another command (a test
+ * restarting lnd, DynamoDB Local) is found by what it is, not by the pid recorded at start.
+ */
+export const locateProcess = (record: ProcessRecord): number | undefined => {
+  if (isSameProcess(record)) return record.pid;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const argv = commandLine(pid);
+    if (
+      argv &&
+      argv.length === record.args.length + 1 &&
+      (argv[0] === record.command || argv[0]?.endsWith(`/${record.command}`)) &&
+      record.args.every((arg, index) => argv[index + 1] === arg) &&
+      isProcessAlive(pid)
+    ) {
+      return pid;
+    }
+  }
+  return undefined;
+};
+
 const signalGroup = (pid: number, signal: NodeJS.Signals) => {
   try {
     process.kill(-pid, signal); // the whole process group: a JVM's or go's children too
@@ -87,7 +128,8 @@ const signalGroup = (pid: number, signal: NodeJS.Signals) => {
  */
 export const stopProcessGroup = async (pid: number, graceMs = 10_000): Promise<void> => {
   if (!isProcessAlive(pid)) return;
-  signalGroup(pid, 'SIGTERM');
+  // No grace: killed outright, without a chance to shut down (a crash).
+  if (graceMs > 0) signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isProcessAlive(pid)) return;

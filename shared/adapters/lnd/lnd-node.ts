@@ -5,6 +5,7 @@ import {
   diffieHellmanComputeSecret,
   type GetPaymentResult,
   type GetWalletInfoResult,
+  getChannels,
   getNode,
   getPayment,
   getRouteToDestination,
@@ -13,6 +14,7 @@ import {
 } from 'lightning';
 import { KEYSEND_RECORD_TYPE } from '../../domain/keysend-records.js';
 import { AMP_FEATURE_BITS } from '../../domain/payment-method.js';
+import type { LndAttemptView, LndPaymentView } from '../../domain/stuck-payment.js';
 import {
   AmbiguousPaymentError,
   type PermanentFailureCode,
@@ -24,6 +26,7 @@ import type {
   AmpPayment,
   KeysendPayment,
   LightningNode,
+  PaymentInspector,
   PaymentLookup,
   SettledPayment,
 } from '../../ports/lightning-node.js';
@@ -749,3 +752,134 @@ export const connectLndNode = (
   options: LndNodeOptions,
 ): LightningNode & { keyAgreement: NodeKeyAgreement } =>
   createLndNode(authenticatedLndGrpc(credentials).lnd, options);
+
+/** A payment as router.TrackPaymentV2 streams it (`lightning`'s gRPC loader: snake_case, enum names). */
+interface TrackedPayment {
+  status: string;
+  htlcs?: Array<{
+    attempt_id: string;
+    status: string;
+    attempt_time_ns?: string;
+    route?: { total_time_lock: number; hops?: Array<{ chan_id: string }> };
+  }>;
+}
+
+/** `lightning`'s standard channel id format (block x tx x output) from a numeric short id. */
+const standardChannelId = (numeric: string) => {
+  const id = BigInt(numeric);
+  return `${id >> 40n}x${(id >> 16n) & 0xffffffn}x${id & 0xffffn}`;
+};
+
+/**
+ * The first update of router.TrackPaymentV2 for a hash: the payment with every HTLC attempt.
+ * Read raw: `getPayment` emits nothing for a payment IN_FLIGHT without an in-flight HTLC (it
+ * waits for a change that may never come), and hides ended attempts.
+ */
+const trackOnce = (
+  lnd: AuthenticatedLnd,
+  paymentHash: Uint8Array,
+  timeoutMs: number,
+): Promise<TrackedPayment | undefined> =>
+  new Promise((resolve, reject) => {
+    const router = (lnd as unknown as { router: { trackPaymentV2: (args: object) => RawStream } })
+      .router;
+    const stream = router.trackPaymentV2({
+      payment_hash: Buffer.from(paymentHash),
+      no_inflight_updates: false,
+    });
+    let done = false;
+    const finish = (action: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      action();
+      stream.cancel();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new TransientPaymentError(`LND did not answer TrackPaymentV2 within ${timeoutMs} ms`),
+          ),
+        ),
+      timeoutMs,
+    );
+    stream.on('data', (payment: TrackedPayment) => finish(() => resolve(payment)));
+    stream.on('error', (error: { details?: string; message?: string }) =>
+      finish(() =>
+        /not initiated|not found/i.test(error.details ?? error.message ?? '')
+          ? resolve(undefined)
+          : reject(
+              new TransientPaymentError(
+                `could not track payment ${hex(paymentHash)}: ${error.details ?? error.message}`,
+                { cause: error },
+              ),
+            ),
+      ),
+    );
+  });
+
+interface RawStream {
+  on(event: string, listener: (value: never) => void): void;
+  cancel(): void;
+}
+
+/**
+ * LND's own view of a payment hash for the stuck-payment check: its attempts (status, first hop,
+ * timeout height) from the payment database, the HTLCs with the hash on every open channel, and
+ * the chain height.
+ */
+export const connectLndInspector = (
+  credentials: { socket: string; cert: string; macaroon: string },
+  options: LndNodeOptions,
+): PaymentInspector => {
+  const { lnd } = authenticatedLndGrpc(credentials);
+  const rpc = <T>(what: string, call: Promise<T>) =>
+    withTimeout(
+      call,
+      options.rpcTimeoutMs,
+      () =>
+        new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
+    );
+  return {
+    async inspectPayment(paymentHash) {
+      const id = hex(paymentHash);
+      const [payment, { channels }, info] = await Promise.all([
+        trackOnce(lnd, paymentHash, options.rpcTimeoutMs),
+        rpc('getChannels', getChannels({ lnd })),
+        rpc('getWalletInfo', getWalletInfo({ lnd })),
+      ]);
+      const attempts: LndAttemptView[] = (payment?.htlcs ?? []).map((htlc) => {
+        const firstHop = htlc.route?.hops?.[0]?.chan_id;
+        return {
+          attemptId: String(htlc.attempt_id),
+          status: htlc.status as LndAttemptView['status'],
+          startedAt: htlc.attempt_time_ns
+            ? new Date(Number(BigInt(htlc.attempt_time_ns) / 1_000_000n)).toISOString()
+            : undefined,
+          timeoutHeight: Number(htlc.route?.total_time_lock ?? 0),
+          firstHopChannel: firstHop ? standardChannelId(firstHop) : undefined,
+        };
+      });
+      const view: LndPaymentView = {
+        status: (payment?.status ?? 'NOT_FOUND') as LndPaymentView['status'],
+        attempts,
+        htlcs: channels.flatMap((channel) =>
+          channel.pending_payments
+            .filter((htlc) => htlc.id === id)
+            .map((htlc) => ({
+              channel: channel.id,
+              peer: channel.partner_public_key,
+              isOutgoing: htlc.is_outgoing,
+              timeoutHeight: htlc.timeout,
+              amountMsat: String(BigInt(htlc.tokens) * 1000n),
+            })),
+        ),
+        openChannels: channels.map((channel) => channel.id),
+        height: info.current_block_height,
+        checkedAt: new Date().toISOString(),
+      };
+      return view;
+    },
+  };
+};

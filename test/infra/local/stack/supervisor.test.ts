@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   isProcessAlive,
   isSameProcess,
+  locateProcess,
   ProcessStartError,
   Supervisor,
   stopProcessGroup,
@@ -166,5 +167,30 @@ describe('process records', () => {
     { pid: 2 ** 22 + 7, description: 'above pid_max' },
   ])('treats a $description pid as not alive', ({ pid }) => {
     expect(isProcessAlive(pid)).toBe(false);
+  });
+});
+
+describe('locateProcess: a part is followed by what it runs, not by the pid recorded at start', () => {
+  it('finds a part restarted by someone else by its exact command line, and nothing once it is gone', async () => {
+    const logFile = await tempLog();
+    const marker = `tipstream-locate-${process.pid}-${Date.now()}`;
+    const options = { name: 'part', command: 'sh', args: ['-c', `sleep 30 # ${marker}`], logFile };
+    const first = newSupervisor().start(options);
+    const recorded = first.record;
+    expect(locateProcess(recorded)).toBe(recorded.pid);
+
+    // Restarted by another command: the record still names the old pid.
+    await first.stop(500);
+    expect(locateProcess(recorded)).toBeUndefined();
+    const second = newSupervisor().start(options);
+    expect(second.record.pid).not.toBe(recorded.pid);
+    expect(locateProcess(recorded)).toBe(second.record.pid);
+
+    // Another command line (another run folder, another argument) is another part.
+    expect(
+      locateProcess({ ...recorded, args: ['-c', `sleep 30 # ${marker}-other`] }),
+    ).toBeUndefined();
+    await second.stop(500);
+    expect(locateProcess(recorded)).toBeUndefined();
   });
 });
