@@ -459,9 +459,8 @@ const createLndNode = (
 
 /** Shards an AMP payment may be split into. */
 const AMP_MAX_PARTS = 16;
-/** Payments read per ListPayments page, and pages searched before giving up (transient). */
+/** Payments read per ListPayments page (the search reads every page since the tip's creation). */
 const PAYMENTS_PAGE = 500;
-const MAX_PAYMENT_PAGES = 40;
 /** Slack on `since` for clock skew between the payer and LND. */
 const SINCE_SLACK_SECONDS = 600;
 /** TLV onion, payment address, AMP (optional bits): what an unannounced AMP recipient must have. */
@@ -563,12 +562,8 @@ const createAmp = (
     let offset = '0';
     const found: RawPayment[] = [];
     let unattributed = false;
-    for (let page = 0; ; page += 1) {
-      if (page === MAX_PAYMENT_PAGES) {
-        throw new TransientPaymentError(
-          `more than ${PAYMENTS_PAGE * MAX_PAYMENT_PAGES} payments since ${lookup.since.toISOString()} to search for AMP address ${address}; asking again later`,
-        );
-      }
+    // Every page, however many: a bound would leave a tip whose money moved undecidable for good.
+    for (;;) {
       let response: Awaited<ReturnType<typeof listPayments>>;
       try {
         response = await helpers.rpc(
@@ -608,6 +603,10 @@ const createAmp = (
       if (payment.status !== 'SUCCEEDED') continue;
       const settled = settledAmp(payment);
       if (settled) return settled;
+      // Money moved but the shard cannot be read: never "not found" (that would allow a re-send).
+      throw new TransientPaymentError(
+        `LND reports an AMP payment to address ${address} SUCCEEDED without a readable shard preimage; asking again later`,
+      );
     }
     if (unattributed || found.some((p) => p.status === 'IN_FLIGHT' || p.status === 'INITIATED')) {
       return { status: 'in_flight' };
@@ -663,22 +662,27 @@ const createAmp = (
     return new Promise<SettledPayment>((resolve, reject) => {
       let done = false;
       let sawUpdate = false;
-      const finish = (action: () => void) => {
+      const finish = (action: () => void, giveUp = false) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         stream.removeAllListeners();
         stream.on('error', () => {});
+        // Given up: the call must not reach LND later (a call still queued in grpc-js would go out
+        // whenever a frozen container thaws, after a re-send of the same payment address).
+        if (giveUp) stream.cancel?.();
         action();
       };
       const timer = setTimeout(
         () =>
-          finish(() =>
-            reject(
-              new AmbiguousPaymentError(
-                `no outcome from LND within ${payment.waitMs} ms: the AMP payment may still be in flight`,
+          finish(
+            () =>
+              reject(
+                new AmbiguousPaymentError(
+                  `no outcome from LND within ${payment.waitMs} ms: the AMP payment may still be in flight`,
+                ),
               ),
-            ),
+            true,
           ),
         Math.max(0, deadline - Date.now()),
       );
