@@ -115,10 +115,9 @@ const carrying = () =>
   fake.state.payments.filter((payment) =>
     payment.htlcs.some(
       (htlc) =>
-        (
-          (htlc.route as { hops: Array<{ mpp_record?: { payment_addr: Buffer } }> }).hops.at(-1)
-            ?.mpp_record?.payment_addr as Buffer
-        ).toString('hex') === addrHex,
+        (htlc.route as { hops: Array<{ mpp_record?: { payment_addr: Buffer } }> }).hops
+          .at(-1)
+          ?.mpp_record?.payment_addr?.toString('hex') === addrHex,
     ),
   );
 
