@@ -113,8 +113,12 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
       ),
     );
     const statuses = results.map((result) => result.status);
-    expect(statuses.filter((status) => status === 202)).toHaveLength(5);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(45);
+    // Room for 5 at their fee limits; a tip paid during the burst trues its fee limit down to
+    // the fee paid, which can leave room for one or two more. Never more than the money allows.
+    const accepted = statuses.filter((status) => status === 202).length;
+    expect(accepted).toBeGreaterThanOrEqual(5);
+    expect(accepted * 10_000).toBeLessThanOrEqual(100_000);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(50 - accepted);
     const refused = results.find((result) => result.status === 429);
     expect(refused?.body.detail).toMatch(
       /platform daily limit of 100 sats would be exceeded .* it resets at \d{4}-\d\d-\d\dT00:00:00/,
@@ -127,8 +131,8 @@ describe.runIf(stack.lightning.network === 'regtest')('tip API over HTTP on the 
         Key: { budgetKey: `platform#${tight.platformId}#day#${day}` },
       }),
     );
-    // The 5 accepted tips may be paid by now: their fee limits trued up to the fees paid.
-    expect(Item?.reservedMsat).toBeGreaterThanOrEqual(50_000);
+    // The accepted tips may be paid by now: their fee limits trued up to the fees paid.
+    expect(Item?.reservedMsat).toBeGreaterThanOrEqual(accepted * 10_000);
     expect(Item?.reservedMsat).toBeLessThanOrEqual(100_000);
   });
 
