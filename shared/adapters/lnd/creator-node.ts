@@ -2,7 +2,7 @@ import { authenticatedLndGrpc, getInvoices } from 'lightning';
 import { TransientPaymentError } from '../../ports/errors.js';
 import type { CreatorNode, ReceivedKeysend } from '../../ports/incoming-payments.js';
 import { withTimeout } from '../with-timeout.js';
-import { createKeyAgreement } from './lnd-node.js';
+import { createKeyAgreement, timedRpc } from './lnd-node.js';
 
 /** Invoices asked for per page (LND's ListInvoices). */
 const PAGE_SIZE = 250;
@@ -16,13 +16,7 @@ export const connectCreatorNode = (
   options: { rpcTimeoutMs: number },
 ): CreatorNode => {
   const { lnd } = authenticatedLndGrpc(credentials);
-  const rpc = <T>(what: string, call: Promise<T>) =>
-    withTimeout(
-      call,
-      options.rpcTimeoutMs,
-      () =>
-        new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
-    );
+  const rpc = timedRpc(options.rpcTimeoutMs);
   // One command, a handful of operators: no cache needed beyond the run.
   const agreement = createKeyAgreement(lnd, rpc, 100);
 

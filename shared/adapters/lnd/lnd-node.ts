@@ -201,18 +201,22 @@ export const createKeyAgreement = (
   return { getPubkey, sharedSecret };
 };
 
+/** An LND call bounded in time: past `rpcTimeoutMs` it is a transient failure naming the call. */
+export const timedRpc =
+  (rpcTimeoutMs: number) =>
+  <T>(what: string, call: Promise<T>): Promise<T> =>
+    withTimeout(
+      call,
+      rpcTimeoutMs,
+      () => new TransientPaymentError(`LND did not answer ${what} within ${rpcTimeoutMs} ms`),
+    );
+
 /** The only place that speaks `lightning`: keysend, lookups, and error classification. */
 const createLndNode = (
   lnd: AuthenticatedLnd,
   options: LndNodeOptions,
 ): LightningNode & { keyAgreement: NodeKeyAgreement } => {
-  const rpc = <T>(what: string, call: Promise<T>) =>
-    withTimeout(
-      call,
-      options.rpcTimeoutMs,
-      () =>
-        new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
-    );
+  const rpc = timedRpc(options.rpcTimeoutMs);
 
   // Whether a recipient is in the graph changes rarely: ask LND once per recipient and container
   // every few minutes, not before every payment (tips to one creator come in bursts).
@@ -838,13 +842,7 @@ export const connectLndInspector = (
   options: LndNodeOptions,
 ): PaymentInspector => {
   const { lnd } = authenticatedLndGrpc(credentials);
-  const rpc = <T>(what: string, call: Promise<T>) =>
-    withTimeout(
-      call,
-      options.rpcTimeoutMs,
-      () =>
-        new TransientPaymentError(`LND did not answer ${what} within ${options.rpcTimeoutMs} ms`),
-    );
+  const rpc = timedRpc(options.rpcTimeoutMs);
   return {
     async inspectPayment(paymentHash) {
       const id = hex(paymentHash);
