@@ -140,39 +140,46 @@ describe.runIf(stack.lightning.network === 'regtest')('payer on the real stack',
     expect(tip.failureReason).toMatch(/no route/);
   });
 
-  it('pays a tip enqueued 50 times, processed concurrently, exactly once', async () => {
-    const request = tipRequest(stack, 'carol', { amountMsat: 5_000_000 });
-    await enqueue(
-      queueUrl,
-      clients,
-      Array.from({ length: 50 }, () => request),
-    );
-    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
-    expect(tip.state).toBe('SUCCEEDED');
-    await waitFor(
-      'the queue to drain',
-      async () => {
-        const { Attributes } = await clients.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: queueUrl,
-            AttributeNames: [
-              'ApproximateNumberOfMessages',
-              'ApproximateNumberOfMessagesNotVisible',
-            ],
-          }),
-        );
-        return (
-          Attributes?.ApproximateNumberOfMessages === '0' &&
-          Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
-        );
-      },
-      { timeoutMs: 60_000 },
-    );
-    const invoices = await receivedBy(clients, 'carol', tip.paymentHash);
-    expect(invoices).toHaveLength(1);
-    expect(invoices[0]?.received_mtokens).toBe('5000000');
-    expect(invoices[0]?.payments.filter((payment) => payment.is_confirmed)).toHaveLength(1);
-  });
+  it.each(['plain', 'shared-secret'] as const)(
+    'pays a %s tip enqueued 50 times, processed concurrently, exactly once',
+    async (mode) => {
+      const request = tipRequest(stack, 'carol', {
+        amountMsat: 5_000_000,
+        ...(mode === 'shared-secret' ? { authentication: 'shared-secret' } : {}),
+      });
+      await enqueue(
+        queueUrl,
+        clients,
+        Array.from({ length: 50 }, () => request),
+      );
+      const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state).toBe('SUCCEEDED');
+      await waitFor(
+        'the queue to drain',
+        async () => {
+          const { Attributes } = await clients.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: queueUrl,
+              AttributeNames: [
+                'ApproximateNumberOfMessages',
+                'ApproximateNumberOfMessagesNotVisible',
+              ],
+            }),
+          );
+          return (
+            Attributes?.ApproximateNumberOfMessages === '0' &&
+            Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+          );
+        },
+        { timeoutMs: 60_000 },
+      );
+      const invoices = await receivedBy(clients, 'carol', tip.paymentHash);
+      expect(invoices).toHaveLength(1);
+      expect(invoices[0]?.received_mtokens).toBe('5000000');
+      expect(invoices[0]?.payments.filter((payment) => payment.is_confirmed)).toHaveLength(1);
+      expect(tip.preimageDerivation).toBe(mode === 'shared-secret' ? 'ecdh-v1' : undefined);
+    },
+  );
 
   it('rejects the same tipId with a different amount, and pays nothing more', async () => {
     const request = tipRequest(stack, 'dave', { amountMsat: 2_000_000 });
