@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
 import { type AuthenticatedLnd, createInvoice, getChannels, pay } from 'lightning';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLocalKeys, startLocalService } from '../../infra/local/emulators/service.js';
@@ -16,9 +14,9 @@ import {
   tipRequest,
   waitForTip,
 } from './helpers.js';
+import { payerWorkers } from './payer-workers.js';
 
 const stack = inject('stack');
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 /** The current preimage key of the local payer: what a tip's AMP address is derived from. */
 const localPreimageKey = async () => {
@@ -185,58 +183,7 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (gr
 // ---------------------------------------------------------------------------------------------
 // Crash injection: the payer worker killed (SIGKILL) at each step of an AMP tip.
 
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-const workers: Worker[] = [];
-
-const startWorker = async (queueUrl: string, crashAt?: PayerStep): Promise<Worker> => {
-  const child = spawn(tsx, ['infra/local/emulators/payer-worker.ts'], {
-    env: {
-      ...process.env,
-      TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
-      TIPSTREAM_WORKER_QUEUE_URL: queueUrl,
-      TIPSTREAM_WORKER_VISIBILITY_SECONDS: '3',
-      TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS: '5000',
-      TIPSTREAM_DEADLINE_MARGIN_MS: '2000',
-      TIPSTREAM_LEASE_GRACE_MS: '500',
-      TIPSTREAM_CRASH_AT: crashAt ?? '',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const worker: Worker = {
-    child,
-    output: () => output,
-    exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))),
-  };
-  workers.push(worker);
-  await waitFor('the worker to be ready', async () => output.includes('worker ready'), {
-    timeoutMs: 60_000,
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output}`);
-  });
-  return worker;
-};
-
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill('SIGTERM');
-      await Promise.race([worker.exited, new Promise((r) => setTimeout(r, 5_000))]);
-      worker.child.kill('SIGKILL');
-    }
-  }
-});
+const startWorker = payerWorkers(stack.runDir);
 
 describe.runIf(stack.lightning.network === 'regtest')('AMP payer crash injection (SIGKILL)', () => {
   let clients: StackClients;

@@ -1,7 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../../infra/local/stack/wait.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
 import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
@@ -13,66 +10,11 @@ import {
   tipRequest,
   waitForTip,
 } from './helpers.js';
+import { payerWorkers } from './payer-workers.js';
 
 const stack = inject('stack');
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const workers: Worker[] = [];
-
-/** A payer worker in its own process, consuming `queueUrl`, optionally dying at `crashAt`. */
-const startWorker = async (queueUrl: string, crashAt?: PayerStep): Promise<Worker> => {
-  const child = spawn(tsx, ['infra/local/emulators/payer-worker.ts'], {
-    env: {
-      ...process.env,
-      TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
-      TIPSTREAM_WORKER_QUEUE_URL: queueUrl,
-      // Redelivery after a crash within seconds, as a short Lambda timeout would give: a dead
-      // worker's attempt is decided once its lease (its 5 s deadline, plus 0.5 s) has passed.
-      TIPSTREAM_WORKER_VISIBILITY_SECONDS: '3',
-      TIPSTREAM_WORKER_FUNCTION_TIMEOUT_MS: '5000',
-      TIPSTREAM_DEADLINE_MARGIN_MS: '2000',
-      TIPSTREAM_LEASE_GRACE_MS: '500',
-      TIPSTREAM_CRASH_AT: crashAt ?? '',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const worker: Worker = {
-    child,
-    output: () => output,
-    exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))),
-  };
-  workers.push(worker);
-  await waitFor('the worker to be ready', async () => output.includes('worker ready'), {
-    timeoutMs: 60_000,
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output}`);
-  });
-  return worker;
-};
-
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill('SIGTERM');
-      await Promise.race([worker.exited, new Promise((r) => setTimeout(r, 5_000))]);
-      worker.child.kill('SIGKILL');
-    }
-  }
-});
+const startWorker = payerWorkers(stack.runDir);
 
 /** What the ledger must show right after the kill, and whether carol already has the money. */
 const crashPoints: Array<{
