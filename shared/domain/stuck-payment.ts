@@ -68,6 +68,15 @@ export type StuckVerdictCode = StuckVerdict['code'];
 export const judgeStuckPayment = (view: LndPaymentView): StuckVerdict => {
   if (view.status !== 'IN_FLIGHT' && view.status !== 'INITIATED') return { code: 'NOT_STUCK' };
   const inFlight = view.attempts.filter((attempt) => attempt.status === 'IN_FLIGHT');
+  // One part settled (an AMP or multi-part payment): the money moved, whatever the rest does.
+  // Never a failure; the payer's own lookup adopts the settlement once LND finishes the payment.
+  const settled = view.attempts.filter((attempt) => attempt.status === 'SUCCEEDED');
+  if (settled.length > 0) {
+    return {
+      code: 'UNDECIDABLE',
+      reason: `attempt ${settled.map((a) => a.attemptId).join(', ')} of this payment SUCCEEDED (the recipient was paid) while LND keeps other parts IN_FLIGHT: it must never be failed; LND finishes it, or the operator adopts the settled part`,
+    };
+  }
   if (view.htlcs.length > 0) {
     const untilHeight = Math.max(...view.htlcs.map((htlc) => htlc.timeoutHeight));
     return {
