@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
 import {
   createDynamoIntakeStore,
   createDynamoPlatformStore,
@@ -38,7 +39,7 @@ type Env = Record<string, string | undefined>;
 export const createApiDeps = (
   env: Env = process.env,
   { logger, tracer }: Pick<Observability, 'logger' | 'tracer'> = createObservability('api', env),
-): ApiDeps & { close(): void } => {
+): ApiDeps & { dynamodb: DynamoDBClient; close(): void } => {
   const queueUrl = z
     .string({ error: 'TIPSTREAM_TIPS_QUEUE_URL must be set to the tips queue URL' })
     .min(1)
@@ -71,6 +72,7 @@ export const createApiDeps = (
     now: () => new Date(),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     logger,
+    dynamodb,
     close() {
       dynamodb.destroy();
       sqs.destroy();
