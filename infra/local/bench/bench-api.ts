@@ -13,6 +13,8 @@ import { parseArgs } from 'node:util';
 import { createApi } from '../../../functions/api/app.js';
 import { createApiDeps } from '../../../functions/api/runtime.js';
 import { meterDynamoRequests } from '../../../shared/adapters/dynamodb/request-meter.js';
+import { ensureTables } from '../../../shared/adapters/dynamodb/tables.js';
+
 import { createPlatform } from '../../../shared/app/platforms.js';
 import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
 import { readTableNames } from '../../../shared/config/tables.js';
@@ -45,6 +47,8 @@ const sqs = localSqsClient(stack.sqs.endpoint, stack.region);
 const { queueUrl } = await createQueuePair(sqs, 'bench-api');
 const env = await localServiceEnv(stack, { TIPSTREAM_TIPS_QUEUE_URL: queueUrl });
 const deps = createApiDeps(env);
+// A stack started by `stack:up` alone has no tables yet (the local service creates them).
+await ensureTables(deps.dynamodb, readTableNames(env));
 const meter = meterDynamoRequests(deps.dynamodb, readTableNames(env).budgets);
 const run = randomUUID().slice(0, 8);
 const platforms = await Promise.all(
