@@ -5,8 +5,10 @@
  * Tips go to a private queue that nothing consumes: this measures intake alone. With
  * `--platforms N`, N platforms submit at once (client k sends for platform k mod N, so with
  * N ≥ concurrency no two requests of one platform are in flight together: whatever contends is
- * shared between platforms). It reports the DynamoDB requests per accepted tip and the
- * transactions cancelled by conflicts, by the item that conflicted (budget counters by kind).
+ * shared between platforms). It reports the DynamoDB requests per accepted tip, the transactions
+ * cancelled by conflicts by the item that conflicted (budget counters by kind), and the most
+ * written budget items in writes per accepted tip (DynamoDB Local serializes transactions
+ * instead of cancelling them, so locally a hot item shows there, not as conflicts).
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -109,6 +111,14 @@ const requestsPerTip = Object.fromEntries(
     .filter(([, n]) => n > 0)
     .map(([operation, n]) => [operation, Number((n / Math.max(accepted, 1)).toFixed(3))]),
 );
+// The most written budget items, writes per accepted tip: 1 means every tip waits on that item.
+const hottestBudgetItems = Object.fromEntries(
+  Object.entries(counts.budgetWrites)
+    .map(([key, n]) => [key, n - (setup.budgetWrites[key] ?? 0)] as const)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 3)
+    .map(([key, n]) => [key, Number((n / Math.max(accepted, 1)).toFixed(3))]),
+);
 const pct = (p: number) =>
   Number(latencies[Math.ceil((p / 100) * latencies.length) - 1]?.toFixed(1));
 process.stdout.write(
@@ -131,6 +141,7 @@ process.stdout.write(
         ...requestsPerTip,
       },
       transactionConflicts: counts.conflicts,
+      hottestBudgetItems,
     },
     null,
     2,
