@@ -84,7 +84,9 @@ export const budgetReservations = (
       resetsAt: platformDay.resetsAt,
     },
     {
-      key: `global#hour#${globalHour.key}`,
+      // The platform's lease of the global hour: platforms never contend on the global item.
+      key: `platform#${platform.platformId}#hour#${globalHour.key}`,
+      leasedFrom: `global#hour#${globalHour.key}`,
       limitMsat: policy.globalHourlyLimitMsat,
       limit: 'global-hourly',
       resetsAt: globalHour.resetsAt,

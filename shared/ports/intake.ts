@@ -53,12 +53,22 @@ export class PlatformExistsError extends Error {
 
 /** A budget counter one accepted tip reserves against. */
 export interface BudgetReservation {
-  /** e.g. `platform#streamco#day#2026-11-24`, `global#hour#2026-11-24T08`. */
+  /**
+   * The counter the tip reserves on, and is released to: e.g. `platform#streamco#day#2026-11-24`,
+   * or the platform's lease of the global hour, `platform#streamco#hour#2026-11-24T08`.
+   */
   key: string;
+  /** The limit: of this counter, or of the shared budget it leases from. */
   limitMsat: bigint;
   /** Which limit, for the error message. */
   limit: 'platform-daily' | 'global-hourly';
   resetsAt: Date;
+  /**
+   * Set when `key` is a lease of a shared budget (`global#hour#2026-11-24T08`): the tip reserves
+   * within what the lease was granted, and a lease too small grows by a chunk of the shared
+   * budget (`shared/domain/budget-lease.ts`), so the shared item is written once per chunk.
+   */
+  leasedFrom?: string;
 }
 
 /** An accepted API request: the idempotency record and what was reserved for it. */

@@ -24,6 +24,7 @@ export const checkInvariants = (world: {
   lnd: LndModel;
   alias: (id: string) => string;
   receiptPublicKey: string;
+  globalHourlyLimitMsat: bigint;
 }): string[] => {
   const { db, lnd, alias } = world;
   const problems: string[] = [];
@@ -94,11 +95,33 @@ export const checkInvariants = (world: {
     for (const key of (request.budgetKeys ?? []) as string[])
       expected.set(key, (expected.get(key) ?? 0n) + held);
   }
-  for (const budget of db.items(TABLES.budgets)) {
-    const key = String(budget.budgetKey);
+  const budgets = new Map(db.items(TABLES.budgets).map((item) => [String(item.budgetKey), item]));
+  for (const [key, budget] of budgets) {
+    if (key.startsWith('signature-')) continue;
+    const grants = Object.entries(budget).filter(([name]) => name.startsWith('grant#'));
+    if (grants.length > 0) {
+      // A shared budget: what it leased out is the sum of its grants, within its limit, and no
+      // lease was applied more than it was granted.
+      const leased = grants.reduce((sum, [, grant]) => sum + big(grant), 0n);
+      if (big(budget.reservedMsat) !== leased || leased > world.globalHourlyLimitMsat) {
+        problems.push(`budget ${key}: ${budget.reservedMsat} msat leased, grants sum to ${leased}`);
+      }
+      for (const [name, grant] of grants) {
+        const lease = budgets.get(name.slice('grant#'.length));
+        if (big(lease?.grantedMsat) > big(grant)) {
+          problems.push(`${name}: lease granted ${lease?.grantedMsat}, recorded ${grant}`);
+        }
+      }
+      continue;
+    }
+    // A lease counts its tips less its grant (net ≤ 0); a plain counter its tips.
+    const held = big(budget.reservedMsat) + big(budget.grantedMsat);
     const want = expected.get(key) ?? 0n;
-    if (big(budget.reservedMsat) !== want) {
-      problems.push(`budget ${key}: ${budget.reservedMsat} msat reserved, the tips hold ${want}`);
+    if (
+      held !== want ||
+      big(budget.reservedMsat) > (budget.grantedMsat === undefined ? held : 0n)
+    ) {
+      problems.push(`budget ${key}: ${held} msat reserved, the tips hold ${want}`);
     }
   }
 

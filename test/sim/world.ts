@@ -559,7 +559,15 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
   } finally {
     for (const undo of restore) undo();
   }
-  problems.push(...checkInvariants({ db, lnd, alias, receiptPublicKey: RECEIPT_PUBLIC_KEY }));
+  problems.push(
+    ...checkInvariants({
+      db,
+      lnd,
+      alias,
+      receiptPublicKey: RECEIPT_PUBLIC_KEY,
+      globalHourlyLimitMsat: INTAKE_POLICY.globalHourlyLimitMsat,
+    }),
+  );
   const tips = db.items(TABLES.tips).filter((t) => !String(t.tipId).startsWith('rejected:'));
   const count = (state: string) => tips.filter((t) => t.state === state).length;
   const settlements = [...lnd.settlements.values()].reduce((a, b) => a + b, 0);

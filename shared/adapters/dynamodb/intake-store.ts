@@ -10,6 +10,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { leaseCaughtUp, leaseGrantMsat, leaseShortfallMsat } from '../../domain/budget-lease.js';
 import {
   type AcceptedBatch,
   type AcceptedRequest,
@@ -134,6 +135,9 @@ const toRequestItem = (request: AcceptedRequest): RequestItem => ({
   feeLimitMsat: request.feeLimitMsat.toString(),
 });
 
+/** Rounds of growing a lease (tips of the same platform may take a new chunk meanwhile). */
+const LEASE_ATTEMPTS = 8;
+
 type ReserveResult =
   | { status: 'accepted' }
   | { status: 'exists' }
@@ -155,9 +159,137 @@ export const createDynamoIntakeStore = (
   };
 
   /**
+   * The update reserving `amountMsat` on one counter, conditional on staying within its limit:
+   * a plain counter's own limit, a lease's grant (its net counter stays ≤ 0).
+   */
+  const reserveOn = (reservation: BudgetReservation, amountMsat: bigint) => ({
+    Update: {
+      TableName: tables.budgets,
+      Key: { budgetKey: reservation.key },
+      UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
+      // Never overspent: the reservation applies only if it stays within the limit. A lease
+      // never granted anything has no counter, so nothing fits in it.
+      ConditionExpression: reservation.leasedFrom
+        ? 'reservedMsat <= :room'
+        : 'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
+      ExpressionAttributeValues: {
+        ':amount': Number(amountMsat),
+        ':room': Number((reservation.leasedFrom ? 0n : reservation.limitMsat) - amountMsat),
+        ':resets': reservation.resetsAt.toISOString(),
+      },
+    },
+  });
+
+  const readCounter = async (budgetKey: string) => {
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: tables.budgets, Key: { budgetKey }, ConsistentRead: true }),
+    );
+    return Item;
+  };
+
+  /**
+   * Grows a lease until `amountMsat` fits in it: a chunk of the shared budget is granted by one
+   * conditional update of the shared item (never past its limit; the grant recorded there per
+   * lease), then the lease catches up with its recorded total by a compare-and-set on what it was
+   * granted, so a grant is applied to the lease exactly once even if the process dies in between
+   * (the next growth applies it). `over-budget` with what the shared budget has leased out when
+   * what is left cannot cover the tip.
+   */
+  const growLease = async (
+    reservation: BudgetReservation & { leasedFrom: string },
+    amountMsat: bigint,
+  ): Promise<{ status: 'grown' } | { status: 'over-budget'; usedMsat: bigint }> => {
+    const grantName = `grant#${reservation.key}`;
+    for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt += 1) {
+      const leaseItem = await readCounter(reservation.key);
+      const lease = {
+        grantedMsat: BigInt(leaseItem?.grantedMsat ?? 0),
+        netMsat: BigInt(leaseItem?.reservedMsat ?? 0),
+      };
+      const shortfallMsat = leaseShortfallMsat(lease, amountMsat);
+      if (shortfallMsat === 0n) return { status: 'grown' };
+      const shared = await readCounter(reservation.leasedFrom);
+      const leasedMsat = BigInt(shared?.reservedMsat ?? 0);
+      const grantMsat = leaseGrantMsat({
+        limitMsat: reservation.limitMsat,
+        leasedMsat,
+        shortfallMsat,
+      });
+      if (grantMsat === undefined) return { status: 'over-budget', usedMsat: leasedMsat };
+      let grantedTotalMsat: bigint;
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tables.budgets,
+            Key: { budgetKey: reservation.leasedFrom },
+            UpdateExpression: 'ADD reservedMsat :grant, #grant :grant SET resetsAt = :resets',
+            ConditionExpression: 'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
+            ExpressionAttributeNames: { '#grant': grantName },
+            ExpressionAttributeValues: {
+              ':grant': Number(grantMsat),
+              ':room': Number(reservation.limitMsat - grantMsat),
+              ':resets': reservation.resetsAt.toISOString(),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        grantedTotalMsat = BigInt(Attributes?.[grantName] ?? 0);
+      } catch (error) {
+        // Another lease took part of what was left meanwhile: look again.
+        if (error instanceof ConditionalCheckFailedException) continue;
+        throw error;
+      }
+      await catchUpLease(reservation, lease, grantedTotalMsat);
+      return { status: 'grown' };
+    }
+    throw new Error(`the lease ${reservation.key} kept changing; try again`);
+  };
+
+  /** Applies to the lease what the shared budget records for it, once (compare-and-set). */
+  const catchUpLease = async (
+    reservation: BudgetReservation,
+    read: { grantedMsat: bigint; netMsat: bigint },
+    grantedTotalMsat: bigint,
+  ) => {
+    let lease = read;
+    for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt += 1) {
+      const next = leaseCaughtUp(lease, grantedTotalMsat);
+      if (!next) return;
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.budgets,
+            Key: { budgetKey: reservation.key },
+            UpdateExpression:
+              'SET grantedMsat = :granted, resetsAt = :resets ADD reservedMsat :less',
+            ConditionExpression:
+              lease.grantedMsat === 0n ? 'attribute_not_exists(grantedMsat)' : 'grantedMsat = :was',
+            ExpressionAttributeValues: {
+              ':granted': Number(next.grantedMsat),
+              ':less': Number(next.netMsat - lease.netMsat),
+              ':resets': reservation.resetsAt.toISOString(),
+              ...(lease.grantedMsat === 0n ? {} : { ':was': Number(lease.grantedMsat) }),
+            },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const item = await readCounter(reservation.key);
+        lease = {
+          grantedMsat: BigInt(item?.grantedMsat ?? 0),
+          netMsat: BigInt(item?.reservedMsat ?? 0),
+        };
+      }
+    }
+    throw new Error(`the lease ${reservation.key} kept changing; try again`);
+  };
+
+  /**
    * Puts `item` (unless its key exists) and reserves `amountMsat` on every budget counter, each
    * conditional on staying within its limit: never overspent. Concurrent requests on a counter
-   * cancel each other ("TransactionConflict"): those are retried with jitter.
+   * cancel each other ("TransactionConflict"): those are retried with jitter. A lease too small
+   * for the tip is grown from its shared budget and the transaction tried again.
    */
   const reserve = async (
     put: { table: string; key: string; item: Record<string, unknown> },
@@ -168,45 +300,42 @@ export const createDynamoIntakeStore = (
       if (amountMsat > reservation.limitMsat)
         return { status: 'over-budget', reservation, usedMsat: 0n };
     }
-    try {
-      // Concurrent requests on one counter cancel each other: transactWithRetry retries those.
-      await transactWithRetry(doc, [
-        {
-          Put: {
-            TableName: put.table,
-            Item: put.item,
-            ConditionExpression: `attribute_not_exists(${put.key})`,
-          },
-        },
-        ...budgets.map((reservation) => ({
-          Update: {
-            TableName: tables.budgets,
-            Key: { budgetKey: reservation.key },
-            UpdateExpression: 'ADD reservedMsat :amount SET resetsAt = :resets',
-            // Never overspent: the reservation applies only if it stays within the limit.
-            ConditionExpression: 'attribute_not_exists(reservedMsat) OR reservedMsat <= :room',
-            ExpressionAttributeValues: {
-              ':amount': Number(amountMsat),
-              ':room': Number(reservation.limitMsat - amountMsat),
-              ':resets': reservation.resetsAt.toISOString(),
+    for (let round = 0; ; round += 1) {
+      try {
+        // Concurrent requests on one counter cancel each other: transactWithRetry retries those.
+        await transactWithRetry(doc, [
+          {
+            Put: {
+              TableName: put.table,
+              Item: put.item,
+              ConditionExpression: `attribute_not_exists(${put.key})`,
             },
           },
-        })),
-      ]);
-      return { status: 'accepted' };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'exists' };
-      const index = reasons.findIndex(
-        (reason, i) => i > 0 && reason.Code === 'ConditionalCheckFailed',
-      );
-      const reservation = budgets[index - 1];
-      if (!reservation) throw error;
-      const { Item } = await doc.send(
-        new GetCommand({ TableName: tables.budgets, Key: { budgetKey: reservation.key } }),
-      );
-      return { status: 'over-budget', reservation, usedMsat: BigInt(Item?.reservedMsat ?? 0) };
+          ...budgets.map((reservation) => reserveOn(reservation, amountMsat)),
+        ]);
+        return { status: 'accepted' };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'exists' };
+        const short = budgets.filter((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed');
+        const own = short.find((reservation) => !reservation.leasedFrom);
+        if (own) {
+          const Item = await readCounter(own.key);
+          return {
+            status: 'over-budget',
+            reservation: own,
+            usedMsat: BigInt(Item?.reservedMsat ?? 0),
+          };
+        }
+        if (short.length === 0 || round >= LEASE_ATTEMPTS) throw error;
+        for (const reservation of short) {
+          const { leasedFrom } = reservation;
+          if (!leasedFrom) continue;
+          const grown = await growLease({ ...reservation, leasedFrom }, amountMsat);
+          if (grown.status === 'over-budget') return { ...grown, reservation };
+        }
+      }
     }
   };
 

@@ -834,6 +834,8 @@ class FakeIntakeStore implements IntakeStore {
   readonly #requests = new Map<string, AcceptedRequest & { released: boolean }>();
   readonly #batches = new Map<string, BatchProgressRecord>();
   readonly #budgets = new Map<string, bigint>();
+  /** Lease key → the shared budget it leases from. */
+  readonly #leaseOf = new Map<string, string>();
   /** Row puts that wrote a row (a put that found its row already there is not counted). */
   rowPuts = 0;
   /** Set: row writes throw `RowWriteFault` once this many rows were written by this call. */
@@ -902,10 +904,8 @@ class FakeIntakeStore implements IntakeStore {
     const request = this.#requests.get(tipId);
     if (!request || request.released) throw new Error(`fake: ${tipId} is not held`);
     request.released = true;
-    for (const key of request.budgetKeys) {
-      const reserved = request.amountMsat + request.feeLimitMsat;
-      this.#budgets.set(key, (this.#budgets.get(key) ?? 0n) - reserved);
-    }
+    for (const key of request.budgetKeys)
+      this.#add(key, -(request.amountMsat + request.feeLimitMsat));
   }
 
   /** Test view: a request with its released flag. */
@@ -923,17 +923,29 @@ class FakeIntakeStore implements IntakeStore {
     return this.#budgets.get(key) ?? 0n;
   }
 
+  /**
+   * Reserves on every counter; a lease is checked against its shared budget as a whole (the fake
+   * grants leases exactly what they need: the adapter's chunks are its own business).
+   */
   #reserve(amountMsat: bigint, budgets: BudgetReservation[]) {
     for (const reservation of budgets) {
-      const usedMsat = this.#budgets.get(reservation.key) ?? 0n;
+      const usedMsat = this.#budgets.get(reservation.leasedFrom ?? reservation.key) ?? 0n;
       if (usedMsat + amountMsat > reservation.limitMsat) {
         return { status: 'over-budget' as const, reservation, usedMsat };
       }
     }
     for (const reservation of budgets) {
-      this.#budgets.set(reservation.key, (this.#budgets.get(reservation.key) ?? 0n) + amountMsat);
+      if (reservation.leasedFrom) this.#leaseOf.set(reservation.key, reservation.leasedFrom);
+      this.#add(reservation.key, amountMsat);
     }
     return undefined;
+  }
+
+  /** Adds to a counter and, for a lease, to the shared budget it leases from. */
+  #add(key: string, amountMsat: bigint) {
+    this.#budgets.set(key, (this.#budgets.get(key) ?? 0n) + amountMsat);
+    const shared = this.#leaseOf.get(key);
+    if (shared) this.#budgets.set(shared, (this.#budgets.get(shared) ?? 0n) + amountMsat);
   }
 }
 
