@@ -136,7 +136,7 @@ const toRequestItem = (request: AcceptedRequest): RequestItem => ({
 });
 
 /** Rounds of growing a lease (tips of the same platform may take a new chunk meanwhile). */
-const LEASE_ATTEMPTS = 8;
+const LEASE_ATTEMPTS = 16;
 
 type ReserveResult =
   | { status: 'accepted' }
