@@ -19,12 +19,12 @@ export interface Lease {
   netMsat: bigint;
 }
 
-/**
- * Below this many chunks of the limit, leases shrink: a grant takes at most a quarter of what is
- * left, so when the shared budget runs low little of it sits in leases of platforms gone quiet.
- */
+/** A lease grows to at most this fraction of the limit per grant. */
 const CHUNKS_PER_LIMIT = 100n;
+/** When the shared budget runs low, a grant takes at most this fraction of what is left. */
 const SHARE_OF_REMAINING = 4n;
+/** A lease's first grant has room for this many tips like the one that asked. */
+const FIRST_GRANT_TIPS = 4n;
 
 /** What a lease's tips hold now. */
 export const leaseHeldMsat = (lease: Lease): bigint => lease.netMsat + lease.grantedMsat;
@@ -36,24 +36,32 @@ export const leaseShortfallMsat = (lease: Lease, amountMsat: bigint): bigint => 
 };
 
 /**
- * The chunk the shared budget grants a lease that is `shortfallMsat` short: a hundredth of the
- * limit (or the shortfall, if larger), a quarter of what is left once that is less, never more
- * than is left; `undefined` when what is left cannot cover the shortfall (over budget).
+ * The chunk the shared budget grants a lease that is `shortfallMsat` short. A lease grows with its
+ * holder's use: room for a few tips like this one at first, then as much as it was granted so far
+ * (doubling), at most a hundredth of the limit, and a quarter of what is left once the shared
+ * budget runs low; never less than the shortfall, never more than is left. So a platform that
+ * sends one tip leases little, a busy one writes the shared item once per hundredth of the limit,
+ * and what an idle lease strands is at most about what its holder used. `undefined` when what is
+ * left cannot cover the shortfall (over budget).
  */
 export const leaseGrantMsat = ({
   limitMsat,
   leasedMsat,
+  lease,
   shortfallMsat,
 }: {
   limitMsat: bigint;
   /** Granted to all leases so far. */
   leasedMsat: bigint;
+  /** The lease that is short. */
+  lease: Lease;
   shortfallMsat: bigint;
 }): bigint | undefined => {
   const remaining = limitMsat - leasedMsat;
   if (shortfallMsat <= 0n || shortfallMsat > remaining) return undefined;
-  const chunk = min(limitMsat / CHUNKS_PER_LIMIT, remaining / SHARE_OF_REMAINING);
-  return min(remaining, chunk > shortfallMsat ? chunk : shortfallMsat);
+  const growth = max(lease.grantedMsat, shortfallMsat * FIRST_GRANT_TIPS);
+  const chunk = min(growth, min(limitMsat / CHUNKS_PER_LIMIT, remaining / SHARE_OF_REMAINING));
+  return min(remaining, max(chunk, shortfallMsat));
 };
 
 /**
@@ -69,3 +77,4 @@ export const leaseCaughtUp = (lease: Lease, grantedTotalMsat: bigint): Lease | u
     : undefined;
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);

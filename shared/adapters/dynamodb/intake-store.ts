@@ -213,6 +213,7 @@ export const createDynamoIntakeStore = (
       const grantMsat = leaseGrantMsat({
         limitMsat: reservation.limitMsat,
         leasedMsat,
+        lease,
         shortfallMsat,
       });
       if (grantMsat === undefined) return { status: 'over-budget', usedMsat: leasedMsat };

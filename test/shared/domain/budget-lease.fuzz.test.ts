@@ -10,27 +10,35 @@ import {
 
 describe('leaseGrantMsat', () => {
   it.each([
-    // A hundredth of the limit while plenty is left; the shortfall when larger.
-    { leasedMsat: 0n, shortfallMsat: 1n, grant: 10_000n },
-    { leasedMsat: 0n, shortfallMsat: 25_000n, grant: 25_000n },
-    // A quarter of what is left once that is less than a chunk.
-    { leasedMsat: 980_000n, shortfallMsat: 1n, grant: 5_000n },
-    { leasedMsat: 999_990n, shortfallMsat: 3n, grant: 3n },
+    // Room for four tips like the one that asked, then doubling, up to a hundredth of the limit.
+    { grantedMsat: 0n, leasedMsat: 0n, shortfallMsat: 1n, grant: 4n },
+    { grantedMsat: 0n, leasedMsat: 0n, shortfallMsat: 1_000n, grant: 4_000n },
+    { grantedMsat: 6_000n, leasedMsat: 0n, shortfallMsat: 1n, grant: 6_000n },
+    { grantedMsat: 50_000n, leasedMsat: 0n, shortfallMsat: 1n, grant: 10_000n },
+    // Never less than the shortfall.
+    { grantedMsat: 0n, leasedMsat: 0n, shortfallMsat: 25_000n, grant: 25_000n },
+    // A quarter of what is left once that is less.
+    { grantedMsat: 50_000n, leasedMsat: 980_000n, shortfallMsat: 1n, grant: 5_000n },
+    { grantedMsat: 0n, leasedMsat: 999_990n, shortfallMsat: 3n, grant: 3n },
     // Exactly what is left, then nothing.
-    { leasedMsat: 999_990n, shortfallMsat: 10n, grant: 10n },
-    { leasedMsat: 999_990n, shortfallMsat: 11n, grant: undefined },
-    { leasedMsat: 1_000_000n, shortfallMsat: 1n, grant: undefined },
+    { grantedMsat: 0n, leasedMsat: 999_990n, shortfallMsat: 10n, grant: 10n },
+    { grantedMsat: 0n, leasedMsat: 999_990n, shortfallMsat: 11n, grant: undefined },
+    { grantedMsat: 0n, leasedMsat: 1_000_000n, shortfallMsat: 1n, grant: undefined },
     // Nothing short: nothing to grant.
-    { leasedMsat: 0n, shortfallMsat: 0n, grant: undefined },
-  ])('limit 1,000,000, $leasedMsat leased, $shortfallMsat short → $grant', (row) => {
-    expect(
-      leaseGrantMsat({
-        limitMsat: 1_000_000n,
-        leasedMsat: row.leasedMsat,
-        shortfallMsat: row.shortfallMsat,
-      }),
-    ).toBe(row.grant);
-  });
+    { grantedMsat: 0n, leasedMsat: 0n, shortfallMsat: 0n, grant: undefined },
+  ])(
+    'limit 1,000,000, lease granted $grantedMsat, $leasedMsat leased, $shortfallMsat short → $grant',
+    (row) => {
+      expect(
+        leaseGrantMsat({
+          limitMsat: 1_000_000n,
+          leasedMsat: row.leasedMsat,
+          lease: { grantedMsat: row.grantedMsat, netMsat: -row.grantedMsat },
+          shortfallMsat: row.shortfallMsat,
+        }),
+      ).toBe(row.grant);
+    },
+  );
 });
 
 describe('leaseCaughtUp', () => {
@@ -89,6 +97,7 @@ describe('leases of a shared budget, under any sequence of steps', () => {
             const grant = leaseGrantMsat({
               limitMsat,
               leasedMsat,
+              lease,
               shortfallMsat: leaseShortfallMsat(lease, op.amountMsat),
             });
             if (grant !== undefined) {
@@ -135,9 +144,11 @@ describe('leases of a shared budget, under any sequence of steps', () => {
         fc.bigInt(1n, 10n ** 15n),
         fc.bigInt(0n, 10n ** 15n),
         fc.bigInt(0n, 10n ** 15n),
-        (limitMsat, leasedRaw, shortfallMsat) => {
+        fc.bigInt(0n, 10n ** 15n),
+        (limitMsat, leasedRaw, shortfallMsat, grantedMsat) => {
           const leasedMsat = leasedRaw > limitMsat ? limitMsat : leasedRaw;
-          const grant = leaseGrantMsat({ limitMsat, leasedMsat, shortfallMsat });
+          const lease = { grantedMsat, netMsat: -grantedMsat };
+          const grant = leaseGrantMsat({ limitMsat, leasedMsat, lease, shortfallMsat });
           const remaining = limitMsat - leasedMsat;
           if (shortfallMsat === 0n || shortfallMsat > remaining) {
             expect(grant).toBeUndefined();
