@@ -26,9 +26,6 @@ const SHARE_OF_REMAINING = 4n;
 /** A lease's first grant has room for this many tips like the one that asked. */
 const FIRST_GRANT_TIPS = 4n;
 
-/** What a lease's tips hold now. */
-export const leaseHeldMsat = (lease: Lease): bigint => lease.netMsat + lease.grantedMsat;
-
 /** How much more the lease must be granted for `amountMsat` to fit in it (0 if it fits). */
 export const leaseShortfallMsat = (lease: Lease, amountMsat: bigint): bigint => {
   const short = lease.netMsat + amountMsat;
