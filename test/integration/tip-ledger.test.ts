@@ -141,15 +141,18 @@ describe("DynamoDB tip ledger: settling an API tip's budget from its message's r
     counts.clear();
     await ledger.markSucceeded(
       record,
-      { receipt: `{"preimage":"${preimage.toString('hex')}"}`, feeMsat: 500n, settledAt: '' },
+      {
+        receipt: `{"preimage":"${preimage.toString('hex')}"}`,
+        feeMsat: 500n,
+        settledAt: new Date().toISOString(),
+      },
       new Date(),
       reservation,
     );
     return { requests: Object.fromEntries(counts), request: await intake.getRequest(record.tipId) };
   };
 
-  const reserved = async () =>
-    Promise.all(budgetKeys.map((key) => intake.getBudgetUsed(key)));
+  const reserved = async () => Promise.all(budgetKeys.map((key) => intake.getBudgetUsed(key)));
 
   it('the tag as the API sent it: one transaction, nothing read, the fee limit trued up', async () => {
     const { requests } = await settle(10_000n, {
