@@ -20,7 +20,7 @@ describe('reservation tags', () => {
     );
   });
 
-  it('the API\'s tag for a request: fee limit and the counters in order', () => {
+  it("the API's tag for a request: fee limit and the counters in order", () => {
     const written = formatReservationTag({
       feeLimitMsat: 10_000n,
       budgetKeys: ['platform#streamco#day#2026-12-07', 'global#hour#2026-12-07T17'],
