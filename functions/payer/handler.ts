@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
+import { tipMessageOf } from '../../shared/adapters/sqs/tip-message.js';
 import { type PayerStep, payTipMessage } from '../../shared/app/pay-tip.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
 import { createObservability, observeInvocation } from '../observability.js';
@@ -23,14 +24,11 @@ export const makePayerHandler = (
     const processor = new BatchProcessor(EventType.SQS);
     const handleRecord = (record: SQSRecord) =>
       limit(async () => {
-        const outcome = await payTipMessage(
-          { messageId: record.messageId, body: record.body },
-          {
-            ...runtime.deps,
-            remainingMs: () => context.getRemainingTimeInMillis(),
-            checkpoint: options.checkpoint,
-          },
-        ).catch((error: unknown) => {
+        const outcome = await payTipMessage(tipMessageOf(record), {
+          ...runtime.deps,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          checkpoint: options.checkpoint,
+        }).catch((error: unknown) => {
           runtime.metrics.addMetric('TipsRetried', MetricUnit.Count, 1);
           runtime.logger.warn('tip will be retried', {
             messageId: record.messageId,

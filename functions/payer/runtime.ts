@@ -15,6 +15,8 @@ export interface PayerRuntime extends Observability {
   deps: Omit<PayerDeps, 'remainingMs'>;
   /** The raw client, for request accounting in benchmarks. */
   dynamodb: DynamoDBClient;
+  /** gRPC calls made to the operator's node so far, by method (accounting in benchmarks). */
+  lndCalls: Map<string, number>;
 }
 
 /** Builds the payer's clients from `TIPSTREAM_*` variables (locally) or the deployed environment. */
@@ -23,7 +25,11 @@ export const createPayerRuntime = (
   observability: Observability = createObservability('payer', env),
 ): PayerRuntime => {
   const { policy, tables } = readPayerConfig(env);
-  const lightning = connectLndNode(readLndCredentials(env), { rpcTimeoutMs: 10_000 });
+  const lndCalls = new Map<string, number>();
+  const lightning = connectLndNode(readLndCredentials(env), {
+    rpcTimeoutMs: 10_000,
+    onCall: (method) => lndCalls.set(method, (lndCalls.get(method) ?? 0) + 1),
+  });
   // DynamoDB calls become subsegments of the invocation's trace (a no-op when tracing is off).
   const dynamodb = observability.tracer.captureAWSv3Client(dynamoDbFromEnv(env));
   const { logger } = observability;
@@ -38,6 +44,7 @@ export const createPayerRuntime = (
       log: (message, fields) => logger.info(message, fields),
     },
     dynamodb,
+    lndCalls,
     ...observability,
   };
 };

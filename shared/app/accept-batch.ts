@@ -7,6 +7,7 @@ import {
   budgetReservations,
   type IntakeDeps,
   overBudget,
+  queuedTip,
   tipIdFor,
 } from './accept-tip.js';
 
@@ -121,7 +122,7 @@ export const acceptBatch = async (
     case 'accepted': {
       const requests = requestsOf(batch);
       await deps.intake.recordBatchRows(batchId, requests);
-      await deps.queue.send(requests.map((request) => request.message));
+      await deps.queue.send(requests.map(queuedTip));
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: false };
     }
     case 'duplicate': {
@@ -136,9 +137,7 @@ export const acceptBatch = async (
       const requests = requestsOf(result.existing);
       if (!result.existing.rowsWritten) await deps.intake.recordBatchRows(batchId, requests);
       const known = await deps.ledger.getTips(tipIds);
-      const missing = requests
-        .filter((request) => !known.has(request.tipId))
-        .map((request) => request.message);
+      const missing = requests.filter((request) => !known.has(request.tipId)).map(queuedTip);
       if (missing.length > 0) await deps.queue.send(missing);
       return { kind: 'accepted', batchId, tipIds, totalMsat, replayed: true };
     }

@@ -9,6 +9,7 @@ import type {
   BudgetReservation,
   IntakeStore,
   PlatformRecord,
+  QueuedTip,
   TipQueue,
 } from '../ports/intake.js';
 import type { TipLedger } from '../ports/tip-ledger.js';
@@ -95,6 +96,15 @@ export const budgetReservations = (
 };
 
 /**
+ * The queue message of an accepted request: its body, tagged with the budget it reserved so the
+ * payer settles that reservation without reading the request (`reservation-tag.ts`).
+ */
+export const queuedTip = (request: AcceptedRequest): QueuedTip => ({
+  body: request.message,
+  reservation: { feeLimitMsat: request.feeLimitMsat, budgetKeys: request.budgetKeys },
+});
+
+/**
  * The authentication a request's tips get: what the request asks for, else the platform's
  * default. Returned as the queue message field: `shared-secret`, or nothing for a plain tip (the
  * message a payer without shared-secret support understands).
@@ -156,7 +166,7 @@ export const acceptTip = async (
   const result = await deps.intake.accept(request, reservations);
   switch (result.status) {
     case 'accepted':
-      await deps.queue.send([body]);
+      await deps.queue.send([queuedTip(request)]);
       return { kind: 'accepted', tipId, replayed: false };
     case 'duplicate': {
       if (result.existing.fingerprint !== request.fingerprint) {
@@ -168,7 +178,7 @@ export const acceptTip = async (
       }
       // Same request again: the first attempt may have died before enqueueing, so send the
       // original message again unless the payer already has the tip (it pays a tip id once).
-      if (!(await deps.ledger.getTip(tipId))) await deps.queue.send([result.existing.message]);
+      if (!(await deps.ledger.getTip(tipId))) await deps.queue.send([queuedTip(result.existing)]);
       return { kind: 'accepted', tipId, replayed: true };
     }
     case 'over-budget':

@@ -2,6 +2,7 @@ import { maxFeeMsat } from '../domain/fee-limit.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
 import { parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
+import { parseReservationTag } from '../domain/reservation-tag.js';
 import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';
 import {
   AmbiguousPaymentError,
@@ -10,10 +11,11 @@ import {
   PermanentPaymentError,
   TransientPaymentError,
 } from '../ports/errors.js';
+import type { TipMessage } from '../ports/intake.js';
 import type { LightningNode, SettledPayment } from '../ports/lightning-node.js';
 import type { NodeKeyAgreement } from '../ports/node-keys.js';
 import type { PayerKeys } from '../ports/payer-keys.js';
-import type { NewTip, TipLedger, TipRecord } from '../ports/tip-ledger.js';
+import type { NewTip, ReservationHint, TipLedger, TipRecord } from '../ports/tip-ledger.js';
 import {
   lookupAttempt,
   methodFields,
@@ -39,6 +41,12 @@ export interface PayerDeps {
   /** Test hook at each step; a no-op in production. */
   checkpoint?: (step: PayerStep, tipId: string) => void;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * What the message being handled says of its budget reservation (set by `payTipMessage`): the
+   * ledger checks it in the transaction that ends the tip instead of reading the request. The
+   * reconciler has none: the ledger reads the request.
+   */
+  reservation?: ReservationHint;
 }
 
 /** How handling one message ended. All but a thrown error acknowledge the message. */
@@ -56,11 +64,6 @@ export type PayOutcome =
   | { kind: 'rejected'; reason: string }
   | { kind: 'conflict'; reason: string };
 
-export interface TipMessage {
-  messageId: string;
-  body: string;
-}
-
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /**
@@ -69,7 +72,11 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  * when the message must be retried (LND or DynamoDB unreachable); the ledger then holds whatever
  * the retry needs to continue safely.
  */
-export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promise<PayOutcome> => {
+export const payTipMessage = async (
+  message: TipMessage,
+  payerDeps: PayerDeps,
+): Promise<PayOutcome> => {
+  const deps = { ...payerDeps, reservation: reservationHint(message) };
   const parsed = parseTipRequest(message.body, {
     maxMsat: deps.policy.maxTipMsat,
     allowMsat: deps.policy.allowMsat,
@@ -123,6 +130,17 @@ export const payTipMessage = async (message: TipMessage, deps: PayerDeps): Promi
   return outcome;
 };
 
+/**
+ * The message's word on its budget: the API tags every message with the reservation its request
+ * made, so a message without a tag had none (a producer writing to the queue directly); a tag the
+ * API would not have written says nothing (the ledger reads the request).
+ */
+const reservationHint = (message: TipMessage): ReservationHint | undefined => {
+  if (message.reservationTag === undefined) return { kind: 'none' };
+  const tag = parseReservationTag(message.reservationTag);
+  return tag && { kind: 'reserved', tag };
+};
+
 /** What Tipstream can carry at all, whatever the operator's policy: the whole supply, the onion. */
 const PROTOCOL_LIMITS = {
   maxMsat: 21_000_000n * 100_000_000n * 1_000n,
@@ -173,6 +191,7 @@ const refuse = async (
     await newTip(tip, deps),
     { code, reason },
     deps.now(),
+    deps.reservation,
   );
   if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
   if (created) return { kind: 'failed', tip: record, code, reason };
@@ -325,7 +344,12 @@ const decideFailure = async (
     });
     return pay(await startAttempt(tip, 'SENDING', deps), deps);
   }
-  await deps.ledger.markFailed(tip, { code: lookup.code, reason: lookup.message }, deps.now());
+  await deps.ledger.markFailed(
+    tip,
+    { code: lookup.code, reason: lookup.message },
+    deps.now(),
+    deps.reservation,
+  );
   return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
 };
 
@@ -382,7 +406,12 @@ const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   } catch (error) {
     if (error instanceof PermanentPaymentError) {
       // LND failed our own send: this attempt is over, and we send nothing more for it.
-      await deps.ledger.markFailed(tip, { code: error.code, reason: error.message }, deps.now());
+      await deps.ledger.markFailed(
+        tip,
+        { code: error.code, reason: error.message },
+        deps.now(),
+        deps.reservation,
+      );
       return { kind: 'failed', tip, code: error.code, reason: error.message };
     }
     if (error instanceof TransientPaymentError) {
@@ -441,6 +470,7 @@ const finish = async (
     tip,
     { receipt: JSON.stringify(signed), feeMsat: settled.feeMsat, settledAt: settled.settledAt },
     deps.now(),
+    deps.reservation,
   );
   return { kind: 'paid', tip, feeMsat: settled.feeMsat, latencyMs: 0 };
 };

@@ -98,13 +98,26 @@ const TAG_HASH = sha256(utf8ToBytes(RECEIPT_TAG));
 export const receiptDigest = (receipt: Receipt): Uint8Array =>
   sha256(concatBytes(TAG_HASH, TAG_HASH, canonicalReceiptBytes(receipt)));
 
+/** The last key's x-only public key (hex): a payer signs every receipt with one key. */
+let lastPublicKey: { privateKey: string; publicKey: string } | undefined;
+const receiptPublicKeyOf = (receiptPrivateKey: Uint8Array): string => {
+  const privateKey = bytesToHex(receiptPrivateKey);
+  if (lastPublicKey?.privateKey !== privateKey) {
+    lastPublicKey = {
+      privateKey,
+      publicKey: bytesToHex(secp.schnorr.getPublicKey(receiptPrivateKey)),
+    };
+  }
+  return lastPublicKey.publicKey;
+};
+
 /** Signs a receipt with the operator's receipt key (BIP-340 Schnorr over receiptDigest). */
 export const signReceipt = (
   unsigned: UnsignedReceipt,
   receiptPrivateKey: Uint8Array,
 ): SignedReceipt => {
   assertBytes(receiptPrivateKey, 32, 'receiptPrivateKey');
-  const operatorPubkey = bytesToHex(secp.schnorr.getPublicKey(receiptPrivateKey));
+  const operatorPubkey = receiptPublicKeyOf(receiptPrivateKey);
   const parsed = ReceiptSchema.safeParse({
     ...unsigned,
     operatorPubkey: unsigned.operatorPubkey ?? operatorPubkey,

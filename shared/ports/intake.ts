@@ -1,4 +1,5 @@
 import type { SigningSecret } from '../domain/platform-secrets.js';
+import type { ReservationTag } from '../domain/reservation-tag.js';
 
 /** A platform that may submit tips, with the secrets its requests are signed with. */
 export interface PlatformRecord {
@@ -157,8 +158,22 @@ export interface IntakeStore {
   getBudgetUsed(key: string): Promise<bigint>;
 }
 
+/** A tip request for the payer's queue: its body, and the budget its request reserved. */
+export interface QueuedTip {
+  body: string;
+  reservation?: ReservationTag;
+}
+
+/** A tip request as the payer receives it from the queue. */
+export interface TipMessage {
+  messageId: string;
+  body: string;
+  /** The reservation tag the API sent with it (`reservation-tag.ts`); absent: none was sent. */
+  reservationTag?: string;
+}
+
 /** Sends tip requests to the payer's queue. */
 export interface TipQueue {
   /** Sends messages (batched by 10); resolves once SQS has accepted every one. */
-  send(messages: string[]): Promise<void>;
+  send(messages: QueuedTip[]): Promise<void>;
 }

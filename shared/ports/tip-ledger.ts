@@ -1,5 +1,6 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
 import type { SendMethod } from '../domain/payment-method.js';
+import type { ReservationTag } from '../domain/reservation-tag.js';
 import type { StuckVerdictCode } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
 
@@ -152,6 +153,15 @@ export interface RecipientTotals {
   tipCount: number;
 }
 
+/**
+ * What a tip's queue message says about the budget its API request reserved: the reservation
+ * (`reserved`), or that no request reserved any (`none`: a message not sent by the API). The
+ * ledger checks it inside the transaction that ends the tip instead of reading the request first;
+ * if it does not hold, it reads the request and settles what that records. Without a word (the
+ * reconciler) it reads the request.
+ */
+export type ReservationHint = { kind: 'reserved'; tag: ReservationTag } | { kind: 'none' };
+
 /** The payouts ledger in DynamoDB, as the payer and reconciler use it. */
 export interface TipLedger {
   /**
@@ -187,18 +197,25 @@ export interface TipLedger {
   releaseLease(tip: TipRecord): Promise<void>;
   /**
    * One transaction: SENDING → SUCCEEDED with the receipt, plus the recipient's totals and the
-   * batch's progress. Applies once; throws `LedgerConflictError` if the tip was not SENDING.
+   * batch's progress, and the budget its request reserved trued up to the fee paid (`reservation`:
+   * the message's word on it). Applies once; throws `LedgerConflictError` if the tip was not
+   * SENDING.
    */
   markSucceeded(
     tip: TipRecord,
     outcome: { receipt: string; feeMsat: bigint; settledAt: string },
     now: Date,
+    reservation?: ReservationHint,
   ): Promise<void>;
-  /** SENDING → FAILED with the reason, only at `expectedAttempt`; `LedgerConflictError` otherwise. */
+  /**
+   * SENDING → FAILED with the reason, only at `expectedAttempt`, its budget released;
+   * `LedgerConflictError` otherwise.
+   */
   markFailed(
     tip: TipRecord,
     failure: { code: PermanentFailureCode; reason: string },
     now: Date,
+    reservation?: ReservationHint,
   ): Promise<void>;
   /**
    * Creates the tip as FAILED unless its id exists, with the failure's effects in the same
@@ -209,6 +226,7 @@ export interface TipLedger {
     tip: NewTip,
     failure: { code: PermanentFailureCode; reason: string },
     now: Date,
+    reservation?: ReservationHint,
   ): Promise<{ created: boolean; record: TipRecord }>;
   recordRejection(rejection: Rejection, now: Date): Promise<void>;
   /**

@@ -112,7 +112,8 @@ export class DynamoModel {
         const left = item?.[attr(cmp[1] as string)];
         const right = values[cmp[3] as string];
         if (left === undefined) return false;
-        if (cmp[2] === '=') return left === right;
+        // Lists and maps compare by value, as DynamoDB's `=` does.
+        if (cmp[2] === '=') return JSON.stringify(left) === JSON.stringify(right);
         return typeof left === 'number'
           ? cmp[2] === '<'
             ? left < Number(right)

@@ -83,6 +83,20 @@ export const MUTANTS: Mutant[] = [
     equivalent:
       'the owner releases before its deadline, so before anyone may start a newer attempt; not caught in 3,000 seeds',
   },
+  {
+    name: 'reservation-tag-trusted',
+    why: "the message's reservation tag is released without being checked against the request: a tag that disagrees with it releases the wrong amount or counters",
+    file: 'shared/adapters/dynamodb/tip-ledger.ts',
+    from: "'released = :no AND amountMsat = :amount AND feeLimitMsat = :feeLimit AND budgetKeys = :keys',",
+    to: "'released = :no',",
+  },
+  {
+    name: 'untagged-request-unchecked',
+    why: 'a message without a reservation tag is taken to have no request, unchecked: the budget its request reserved is never released',
+    file: 'shared/adapters/dynamodb/tip-ledger.ts',
+    from: "if (reservation?.kind === 'none') {",
+    to: "if (reservation?.kind === 'none') {\n      if (reservation) return [];",
+  },
 ];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -19,7 +19,8 @@ import { acceptBatch } from '../../shared/app/accept-batch.js';
 import { acceptTip, type IntakeDeps, tipIdFor } from '../../shared/app/accept-tip.js';
 import type { PayerDeps } from '../../shared/app/pay-tip.js';
 import type { PayerPolicy } from '../../shared/domain/payer-policy.js';
-import type { PlatformRecord } from '../../shared/ports/intake.js';
+import { formatReservationTag } from '../../shared/domain/reservation-tag.js';
+import type { PlatformRecord, QueuedTip } from '../../shared/ports/intake.js';
 import type { PayerKeys } from '../../shared/ports/payer-keys.js';
 import { cachePoints } from './crypto-cache.js';
 import { type DynamoFault, DynamoModel, TABLES } from './dynamo-model.js';
@@ -89,6 +90,8 @@ const INTAKE_POLICY: IntakeDeps['policy'] = {
 interface Message {
   id: string;
   body: string;
+  /** The reservation tag as the message attribute carries it (absent: no attribute). */
+  reservationTag?: string;
   visibleAt: number;
   receives: number;
   state: 'queued' | 'deleted' | 'dead-letter';
@@ -251,10 +254,28 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
   // SQS
   const queue: Message[] = [];
   let messageCount = 0;
-  const enqueue = (bodies: string[]) => {
-    for (const body of bodies) {
+  /**
+   * Most messages carry the API's reservation tag as sent; some lose it (sent before tags
+   * existed, or copied by a tool that drops attributes) and some carry a tag that disagrees with
+   * their request (a producer's mistake): the ledger must settle the request's own reservation.
+   */
+  const tagOf = (tip: QueuedTip): string | undefined => {
+    if (!tip.reservation) return undefined;
+    const variant = rng.pick(['as-sent', 'as-sent', 'as-sent', 'dropped', 'altered'] as const);
+    if (variant === 'dropped') return undefined;
+    const { feeLimitMsat, budgetKeys } = tip.reservation;
+    return formatReservationTag(
+      variant === 'altered'
+        ? { feeLimitMsat: feeLimitMsat + 1_000n, budgetKeys: budgetKeys.slice(0, 1) }
+        : { feeLimitMsat, budgetKeys },
+    );
+  };
+  const enqueue = (tips: QueuedTip[]) => {
+    for (const tip of tips) {
+      const { body } = tip;
       const id = `m${++messageCount}`;
-      queue.push({ id, body, visibleAt: sched.now, receives: 0, state: 'queued' });
+      const reservationTag = tagOf(tip);
+      queue.push({ id, body, reservationTag, visibleAt: sched.now, receives: 0, state: 'queued' });
       const tipId = String(JSON.parse(body).tipId);
       sched.log(`SQS: ${id} enqueued (${alias(tipId)})`);
     }
@@ -320,7 +341,10 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
       await Promise.all(
         messages.map(async (m) => {
           try {
-            const outcome = await modules.payTipMessage({ messageId: m.id, body: m.body }, deps);
+            const outcome = await modules.payTipMessage(
+              { messageId: m.id, body: m.body, reservationTag: m.reservationTag },
+              deps,
+            );
             sched.log(`${actor.name}: ${m.id} → ${outcome.kind}`);
           } catch (error) {
             sched.log(`${actor.name}: ${m.id} threw ${errorText(error)}`);
@@ -352,7 +376,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
   const intakeDeps: IntakeDeps = {
     intake,
     ledger,
-    queue: { send: (bodies) => sched.await(`SQS send of ${bodies.length}`, () => enqueue(bodies)) },
+    queue: { send: (tips) => sched.await(`SQS send of ${tips.length}`, () => enqueue(tips)) },
     policy: INTAKE_POLICY,
     now: () => new Date(sched.now),
   };

@@ -6,8 +6,8 @@
  * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
  * so at most `inFlight` tips in hand at once), paying the same recipients (carol, dave) the
  * same amounts with the same records. Prints tips/s of both per round, the medians and their
- * ratio (Tipstream ÷ raw), enqueue-to-SUCCEEDED latency and the DynamoDB and SQS requests the
- * payer made per tip. The ratio is what to read: both run on the same loaded machine.
+ * ratio (Tipstream ÷ raw), enqueue-to-SUCCEEDED latency and the DynamoDB, SQS and LND gRPC
+ * requests the payer made per tip. The ratio is what to read: both run on the same loaded machine.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -234,6 +234,8 @@ const summary = {
   dynamodbByCommand: perTip(dynamoCounts),
   sqsRequestsPerTip: Number((total(sqsCounts) / tipsPaid).toFixed(2)),
   sqsByCommand: perTip(sqsCounts),
+  lndCallsPerTip: Number((total(service.runtime.lndCalls) / tipsPaid).toFixed(2)),
+  lndByMethod: perTip(service.runtime.lndCalls),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 const failed = [...raw, ...tipstream].some((result) => result.failed > 0);

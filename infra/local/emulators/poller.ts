@@ -60,7 +60,18 @@ const toSqsRecord = (message: Message, arn: string, region: string): SQSRecord =
     ApproximateFirstReceiveTimestamp:
       message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   },
-  messageAttributes: {},
+  messageAttributes: Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? 'String',
+        stringValue: value.StringValue,
+        binaryValue: value.BinaryValue && Buffer.from(value.BinaryValue).toString('base64'),
+        stringListValues: value.StringListValues ?? [],
+        binaryListValues: [],
+      },
+    ]),
+  ),
   md5OfBody: message.MD5OfBody ?? '',
   eventSource: 'aws:sqs',
   eventSourceARN: arn,
@@ -106,6 +117,7 @@ export const startPoller = (options: PollerOptions) => {
         WaitTimeSeconds: options.waitTimeSeconds ?? 1,
         VisibilityTimeout: options.visibilityTimeoutSeconds,
         MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
       }),
       { abortSignal: abort.signal },
     );

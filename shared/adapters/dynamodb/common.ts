@@ -16,6 +16,29 @@ export const isConditionFailure = (error: unknown) =>
   (error instanceof TransactionCanceledException &&
     (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
 
+/**
+ * Whether a transaction was cancelled by the condition of its requests-table item alone (every
+ * other item's condition held): the word about the request that the item checked was wrong.
+ */
+export const onlyRequestCheckFailed = (
+  error: unknown,
+  items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  requestsTable: string,
+) => {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const failed = (error.CancellationReasons ?? []).flatMap((reason, i) =>
+    reason.Code === 'ConditionalCheckFailed' ? [i] : [],
+  );
+  return (
+    failed.length > 0 &&
+    failed.every((i) => {
+      const item = items[i];
+      const table = (item?.Update ?? item?.ConditionCheck ?? item?.Put)?.TableName;
+      return table === requestsTable;
+    })
+  );
+};
+
 const isConflictOnly = (error: unknown) =>
   error instanceof TransactionCanceledException &&
   (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict') &&

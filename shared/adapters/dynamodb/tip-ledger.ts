@@ -14,6 +14,7 @@ import {
   type NewTip,
   type RecipientTotals,
   type Rejection,
+  type ReservationHint,
   type TipLedger,
   type TipRecord,
 } from '../../ports/tip-ledger.js';
@@ -23,6 +24,7 @@ import {
   documentClient,
   encodeCursor,
   isConditionFailure,
+  onlyRequestCheckFailed,
   transactWithRetry,
   untilProcessed,
 } from './common.js';
@@ -155,23 +157,42 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     },
   });
 
-  const transact = async (tipId: string, wanted: string, items: TransactItem[]) => {
-    try {
-      // Tips of one batch share its progress item: concurrent transactions are retried here
-      // rather than after SQS's visibility timeout.
-      await transactWithRetry(doc, items);
-    } catch (error) {
-      if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
-      throw error;
-    }
-  };
-
   /**
-   * The budget a tip that came through the API reserved (its amount and routing-fee limit), if
-   * not yet settled: items that settle it in the transaction that ends the tip, so exactly once.
-   * `keptMsat` stays spent (the amount and actual fee of a paid tip, nothing of a failed one).
+   * The items that settle the budget a tip's API request reserved (its amount and routing-fee
+   * limit) in the transaction that ends the tip, so exactly once; `keptMsat` stays spent (the
+   * amount and actual fee of a paid tip, nothing of a failed one). With the message's word
+   * (`reservation`) nothing is read: the items check it against the request (the tag matches what
+   * the request records and is not yet released, or no request exists) and cancel the transaction
+   * if it does not hold (`endTip` then comes back without it). Without it the request is read.
    */
-  const settleBudget = async (tip: TipRecord, keptMsat: bigint): Promise<TransactItem[]> => {
+  const settleBudget = async (
+    tip: TipRecord,
+    keptMsat: bigint,
+    reservation: ReservationHint | undefined,
+  ): Promise<TransactItem[]> => {
+    if (reservation?.kind === 'none') {
+      return [
+        {
+          ConditionCheck: {
+            TableName: tables.requests,
+            Key: { tipId: tip.tipId },
+            ConditionExpression: 'attribute_not_exists(tipId)',
+          },
+        },
+      ];
+    }
+    if (reservation?.kind === 'reserved') {
+      const { feeLimitMsat, budgetKeys } = reservation.tag;
+      return releaseItems(tip.tipId, tip.amountMsat + feeLimitMsat - keptMsat, budgetKeys, {
+        condition:
+          'released = :no AND amountMsat = :amount AND feeLimitMsat = :feeLimit AND budgetKeys = :keys',
+        values: {
+          ':amount': tip.amountMsat.toString(),
+          ':feeLimit': feeLimitMsat.toString(),
+          ':keys': budgetKeys,
+        },
+      });
+    }
     const { Item: accepted } = await doc.send(
       new GetCommand({
         TableName: tables.requests,
@@ -181,38 +202,83 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     );
     if (accepted?.released !== false) return [];
     const reservedMsat = BigInt(accepted.amountMsat) + BigInt(accepted.feeLimitMsat ?? 0);
-    const release = reservedMsat - keptMsat;
-    return [
+    return releaseItems(
+      tip.tipId,
+      reservedMsat - keptMsat,
+      (accepted.budgetKeys ?? []) as string[],
       {
-        Update: {
-          TableName: tables.requests,
-          Key: { tipId: tip.tipId },
-          UpdateExpression: 'SET released = :yes',
-          ConditionExpression: 'released = :no',
-          ExpressionAttributeValues: { ':yes': true, ':no': false },
-        },
+        condition: 'released = :no',
+        values: {},
       },
-      ...(release === 0n
-        ? []
-        : ((accepted.budgetKeys ?? []) as string[]).map(
-            (budgetKey): TransactItem => ({
-              Update: {
-                TableName: tables.budgets,
-                Key: { budgetKey },
-                UpdateExpression: 'ADD reservedMsat :release',
-                ExpressionAttributeValues: { ':release': -Number(release) },
-              },
-            }),
-          )),
-    ];
+    );
+  };
+
+  /** Marks the request released (once: `guard`) and gives `releaseMsat` back to its counters. */
+  const releaseItems = (
+    tipId: string,
+    releaseMsat: bigint,
+    budgetKeys: string[],
+    guard: { condition: string; values: Record<string, unknown> },
+  ): TransactItem[] => [
+    {
+      Update: {
+        TableName: tables.requests,
+        Key: { tipId },
+        UpdateExpression: 'SET released = :yes',
+        ConditionExpression: guard.condition,
+        ExpressionAttributeValues: { ':yes': true, ':no': false, ...guard.values },
+      },
+    },
+    ...(releaseMsat === 0n
+      ? []
+      : budgetKeys.map(
+          (budgetKey): TransactItem => ({
+            Update: {
+              TableName: tables.budgets,
+              Key: { budgetKey },
+              UpdateExpression: 'ADD reservedMsat :release',
+              ExpressionAttributeValues: { ':release': -Number(releaseMsat) },
+            },
+          }),
+        )),
+  ];
+
+  /**
+   * Runs a transaction that ends a tip (`build` gives its items for the reservation word it is
+   * given). A cancellation by the request's check alone means the message's word did not hold:
+   * the transaction is built again from the request as read. Any other failed condition is the
+   * tip's: `LedgerConflictError`.
+   */
+  const endTip = async (
+    tipId: string,
+    wanted: string,
+    reservation: ReservationHint | undefined,
+    build: (reservation: ReservationHint | undefined) => Promise<TransactItem[]>,
+  ): Promise<void> => {
+    const items = await build(reservation);
+    try {
+      // Tips of one batch share its progress item: concurrent transactions are retried here
+      // rather than after SQS's visibility timeout.
+      await transactWithRetry(doc, items);
+    } catch (error) {
+      if (reservation && onlyRequestCheckFailed(error, items, tables.requests)) {
+        return endTip(tipId, wanted, undefined, build);
+      }
+      if (isConditionFailure(error)) throw conflict(tipId, wanted, error);
+      throw error;
+    }
   };
 
   /** What a tip's failure changes besides the tip: its batch's failure count, its budget released. */
-  const failureEffects = async (tip: TipRecord, at: string): Promise<TransactItem[]> => [
+  const failureEffects = async (
+    tip: TipRecord,
+    at: string,
+    reservation: ReservationHint | undefined,
+  ): Promise<TransactItem[]> => [
     ...(tip.batchId
       ? [batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n)]
       : []),
-    ...(await settleBudget(tip, 0n)),
+    ...(await settleBudget(tip, 0n, reservation)),
   ];
 
   /** A create refused because the tip exists: what is stored instead. */
@@ -298,7 +364,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       }
     },
 
-    async markSucceeded(tip, outcome, now) {
+    async markSucceeded(tip, outcome, now, reservation) {
       const at = now.toISOString();
       const items: TransactItem[] = [
         leaveSending(tip, 'SUCCEEDED', at, {
@@ -338,26 +404,28 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         );
       }
       // The fee limit reserved with the amount is trued up to the fee actually paid.
-      items.push(...(await settleBudget(tip, tip.amountMsat + outcome.feeMsat)));
-      await transact(tip.tipId, 'SENDING → SUCCEEDED', items);
+      await endTip(tip.tipId, 'SENDING → SUCCEEDED', reservation, async (word) => [
+        ...items,
+        ...(await settleBudget(tip, tip.amountMsat + outcome.feeMsat, word)),
+      ]);
     },
 
-    async markFailed(tip, failure, now) {
+    async markFailed(tip, failure, now, reservation) {
       const at = now.toISOString();
-      await transact(tip.tipId, 'SENDING → FAILED', [
+      await endTip(tip.tipId, 'SENDING → FAILED', reservation, async (word) => [
         leaveSending(tip, 'FAILED', at, {
           failureCode: failure.code,
           failureReason: failure.reason,
         }),
-        ...(await failureEffects(tip, at)),
+        ...(await failureEffects(tip, at, word)),
       ]);
     },
 
-    async createRefusedTip(tip, failure, now) {
+    async createRefusedTip(tip, failure, now, reservation) {
       const record = firstRecord(tip, now, { failure });
       const at = record.createdAt;
       try {
-        await transactWithRetry(doc, [
+        await endTip(tip.tipId, 'create refused', reservation, async (word) => [
           {
             Put: {
               TableName: tables.tips,
@@ -366,11 +434,15 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
               ConditionExpression: 'attribute_not_exists(tipId)',
             },
           },
-          ...(await failureEffects(record, at)),
+          ...(await failureEffects(record, at, word)),
         ]);
         return { created: true, record };
       } catch (error) {
-        return { created: false, record: await storedInstead(tip.tipId, 'create refused', error) };
+        if (!(error instanceof LedgerConflictError)) throw error;
+        return {
+          created: false,
+          record: await storedInstead(tip.tipId, 'create refused', error.cause),
+        };
       }
     },
 

@@ -131,6 +131,8 @@ export interface LndNodeOptions {
    * shared-secret tip then costs no signer RPC for a recipient seen before. 0 turns it off.
    */
   sharedSecretCacheSize?: number;
+  /** Told the name of every gRPC method called on the node (`router.sendPaymentV2`): accounting. */
+  onCall?: (method: string) => void;
 }
 
 /** Default `sharedSecretCacheSize`: 32 bytes each, so 10,000 recipients are well under 1 MB. */
@@ -758,8 +760,33 @@ const createAmp = (
 export const connectLndNode = (
   credentials: { socket: string; cert: string; macaroon: string },
   options: LndNodeOptions,
-): LightningNode & { keyAgreement: NodeKeyAgreement } =>
-  createLndNode(authenticatedLndGrpc(credentials).lnd, options);
+): LightningNode & { keyAgreement: NodeKeyAgreement } => {
+  const { lnd } = authenticatedLndGrpc(credentials);
+  return createLndNode(options.onCall ? countingCalls(lnd, options.onCall) : lnd, options);
+};
+
+/**
+ * `lnd` whose service clients (`default`, `router`, `signer`…) report each gRPC method call: the
+ * methods of the generated client, not grpc-js's own (`close`, `waitForReady`…).
+ */
+const countingCalls = (lnd: AuthenticatedLnd, onCall: (method: string) => void) =>
+  Object.fromEntries(
+    Object.entries(lnd).map(([service, client]) => {
+      const grpcClient = Object.getPrototypeOf(Object.getPrototypeOf(client));
+      const counted = new Proxy(client as object, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function' || typeof property !== 'string') return value;
+          if (grpcClient && property in grpcClient) return value;
+          return (...args: unknown[]) => {
+            onCall(`${service}.${property}`);
+            return value.apply(target, args);
+          };
+        },
+      });
+      return [service, counted];
+    }),
+  ) as unknown as AuthenticatedLnd;
 
 /** A payment as router.TrackPaymentV2 streams it (`lightning`'s gRPC loader: snake_case, enum names). */
 interface TrackedPayment {

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TipQueue } from '../../ports/intake.js';
 import { inChunks } from '../in-chunks.js';
+import { toSqsEntry } from './tip-message.js';
 
 class QueueSendError extends Error {
   override name = 'QueueSendError';
@@ -14,7 +15,7 @@ export const createSqsTipQueue = (sqs: SQSClient, queueUrl: string): TipQueue =>
   async send(messages) {
     // SendMessageBatch takes 10 messages: a 10,000-row payout is 1,000 calls.
     await inChunks(messages, 10, async (chunk) => {
-      let entries = chunk.map((body, index) => ({ Id: String(index), MessageBody: body }));
+      let entries = chunk.map((tip, index) => toSqsEntry(tip, String(index)));
       for (let attempt = 0; attempt < 3 && entries.length > 0; attempt += 1) {
         const { Failed = [] } = await sqs.send(
           new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),

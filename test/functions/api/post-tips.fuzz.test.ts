@@ -75,7 +75,7 @@ const harness = (policy: TipPolicy) => {
   };
   const deps: ApiDeps = {
     intake,
-    queue: { send: async (messages) => void enqueued.push(...messages) },
+    queue: { send: async (messages) => void enqueued.push(...messages.map((m) => m.body)) },
     ledger: new FakeTipLedger(),
     policy: {
       maxTipMsat: policy.maxMsat,

@@ -44,6 +44,7 @@ const context = (requestId: string) =>
 const runtime = (observability: Observability): PayerRuntime => ({
   ...observability,
   dynamodb: undefined as never,
+  lndCalls: new Map(),
   deps: {
     ledger: {
       recordRejection: async () => {},

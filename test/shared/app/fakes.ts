@@ -32,6 +32,7 @@ import type {
   BudgetReservation,
   IntakeStore,
   PlatformRecord,
+  QueuedTip,
   TipQueue,
 } from '../../../shared/ports/intake.js';
 import type {
@@ -951,11 +952,13 @@ class FakeIntakeStore implements IntakeStore {
 
 type BatchProgressRecord = Awaited<ReturnType<IntakeStore['getBatch']>> & object;
 
-/** A TipQueue that keeps every message sent, in order. */
+/** A TipQueue that keeps every message sent, in order: bodies in `sent`, whole in `queued`. */
 class FakeTipQueue implements TipQueue {
   readonly sent: string[] = [];
-  async send(messages: string[]) {
-    this.sent.push(...messages);
+  readonly queued: QueuedTip[] = [];
+  async send(messages: QueuedTip[]) {
+    this.queued.push(...messages);
+    this.sent.push(...messages.map((message) => message.body));
   }
 }
 
