@@ -5,13 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { synthLambdaAssets } from '../../infra/local/bench/lambda-assets.js';
 import { localServiceEnv } from '../../infra/local/emulators/service.js';
-import {
-  receivedBy,
-  type StackClients,
-  stackClients,
-  tipRequest,
-  waitForTip,
-} from './helpers.js';
+import { receivedBy, type StackClients, stackClients, tipRequest, waitForTip } from './helpers.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
@@ -73,13 +67,7 @@ describe.runIf(stack.lightning.network === 'regtest')('the bundled payer', () =>
     const env = { PATH: process.env.PATH, ...(await localServiceEnv(stack)) };
     const { stdout } = await run(
       process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        INVOKE,
-        join(payerAsset, 'index.mjs'),
-        JSON.stringify(event),
-      ],
+      ['--input-type=module', '-e', INVOKE, join(payerAsset, 'index.mjs'), JSON.stringify(event)],
       { cwd: payerAsset, env, timeout: 90_000 },
     );
     const answer = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');

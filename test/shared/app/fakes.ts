@@ -11,6 +11,11 @@ import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/a
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
+  type HourlyActivity,
+  hourOf,
+  type SummaryTip,
+} from '../../../shared/domain/platform-summary.js';
+import {
   type BatchSummary,
   InvalidCursorError,
   type PayoutHistory,
@@ -979,6 +984,34 @@ export class FakePayoutHistory implements PayoutHistory {
   }
 }
 
+/** The hourly counters the payer keeps, as they would be for these (ended or pending) tips. */
+export const hourlyActivityOf = (tips: Iterable<SummaryTip>): HourlyActivity[] => {
+  const counters = new Map<string, HourlyActivity>();
+  for (const tip of tips) {
+    if (tip.state !== 'SUCCEEDED' && tip.state !== 'FAILED') continue;
+    const at = tip.state === 'SUCCEEDED' ? tip.settledAt : tip.updatedAt;
+    const hour = hourOf(at ?? tip.createdAt);
+    const counter = counters.get(hour) ?? {
+      hour,
+      succeededCount: 0,
+      succeededMsat: 0n,
+      feeMsat: 0n,
+      failedCount: 0,
+      failedMsat: 0n,
+    };
+    if (tip.state === 'SUCCEEDED') {
+      counter.succeededCount += 1;
+      counter.succeededMsat += tip.amountMsat;
+      counter.feeMsat += tip.feeMsat ?? 0n;
+    } else {
+      counter.failedCount += 1;
+      counter.failedMsat += tip.amountMsat;
+    }
+    counters.set(hour, counter);
+  }
+  return [...counters.values()];
+};
+
 /** A PlatformActivity over fixed tips and batches (newest first); a cursor is an offset. */
 export class FakePlatformActivity implements PlatformActivity {
   constructor(
@@ -998,15 +1031,22 @@ export class FakePlatformActivity implements PlatformActivity {
     };
   }
 
-  async tipsSince(_platformId: string, from: Date, to: Date) {
-    const tips = this.tips
-      .filter((tip) => tip.createdAt >= from.toISOString() && tip.createdAt <= to.toISOString())
-      .map((tip) => ({
-        ...tip,
-        amountMsat: BigInt(tip.amountMsat),
-        feeMsat: tip.feeMsat === undefined ? undefined : BigInt(tip.feeMsat),
-      }));
-    return { tips, truncated: false };
+  private summaryTips() {
+    return this.tips.map((tip) => ({
+      ...tip,
+      amountMsat: BigInt(tip.amountMsat),
+      feeMsat: tip.feeMsat === undefined ? undefined : BigInt(tip.feeMsat),
+    }));
+  }
+
+  async hourlyActivity(_platformId: string, hours: readonly string[]) {
+    const counters = hourlyActivityOf(this.summaryTips());
+    return counters.filter((counter) => hours.includes(counter.hour));
+  }
+
+  async recentTips(_platformId: string, from: Date, limit: number) {
+    const tips = this.summaryTips().filter((tip) => tip.createdAt >= from.toISOString());
+    return { tips: tips.slice(0, limit), more: tips.length > limit };
   }
 
   async batchesSince(_platformId: string, from: Date) {
