@@ -34,7 +34,6 @@ const SERVICES: Record<FunctionName, string> = {
   Payer: 'payer',
   Reconciler: 'reconciler',
 };
-const MB = 1024 * 1024;
 
 process.stdout.write('building the assets (cdk synth)…\n');
 const assets = synthLambdaAssets(join(OUT, 'cdk'));
@@ -61,10 +60,12 @@ for (const [name, service] of Object.entries(SERVICES)) {
 }
 
 type Loads = Array<{ wallMs: number; cpuMs: number }>;
-const times: Record<string, { before: Loads; after: Loads }> = {};
+const times = Object.fromEntries(
+  Object.keys(SERVICES).map((name) => [name, { before: [] as Loads, after: [] as Loads }]),
+);
 for (let round = 1; round <= rounds; round += 1) {
   for (const name of Object.keys(SERVICES) as FunctionName[]) {
-    const entry = (times[name] ??= { before: [], after: [] });
+    const entry = times[name] as { before: Loads; after: Loads };
     const [first, second] =
       round % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const);
     for (const which of [first, second]) {
