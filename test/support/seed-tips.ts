@@ -9,9 +9,10 @@ import {
   tipItem,
 } from '../../shared/adapters/dynamodb/tip-ledger.js';
 import { inChunks } from '../../shared/adapters/in-chunks.js';
-import { type HourlyActivity, hourOf } from '../../shared/domain/platform-summary.js';
+import type { SummaryTip } from '../../shared/domain/platform-summary.js';
 import { secp } from '../../shared/domain/secp.js';
 import { firstRecord, type TipRecord } from '../../shared/ports/tip-ledger.js';
+import { hourlyActivityOf } from './hourly-activity.js';
 
 /** Node keys of made-up recipients (valid points, no node behind them: never paid for real). */
 export const fakeRecipients = (count: number, label = 'seed') =>
@@ -70,7 +71,7 @@ export const seedPlatformTips = async (
     elapsedMs: 0,
   };
   const paidTo = new Map<string, { count: number; msat: bigint; feeMsat: bigint; at: string }>();
-  const hours = new Map<string, HourlyActivity>();
+  const ended: SummaryTip[] = [];
   // A receipt as large as a real one (hops, hashes, signature); not verifiable, never read here.
   const receiptPadding = randomBytes(320).toString('hex');
   const items = Array.from({ length: count }, (_, index) => {
@@ -94,36 +95,23 @@ export const seedPlatformTips = async (
       },
       createdAt,
     );
-    const ended: TipRecord = { ...created, attempt: 1, updatedAt: finishedAt };
-    const hour = hourOf(finishedAt);
-    const counter = hours.get(hour) ?? {
-      hour,
-      succeededCount: 0,
-      succeededMsat: 0n,
-      feeMsat: 0n,
-      failedCount: 0,
-      failedMsat: 0n,
-    };
-    hours.set(hour, counter);
+    const finished: TipRecord = { ...created, attempt: 1, updatedAt: finishedAt };
     if (index % failedEvery === failedEvery - 1) {
       seeded.failed.count += 1;
       seeded.failed.msat += amountMsat;
-      counter.failedCount += 1;
-      counter.failedMsat += amountMsat;
-      return tipItem({
-        ...ended,
+      const failed: TipRecord = {
+        ...finished,
         state: 'FAILED',
         failureCode: 'NO_ROUTE',
         failureReason: `no route to ${recipient.slice(0, 16)}… for ${amountMsat / 1000n} sats (seeded)`,
-      });
+      };
+      ended.push(failed);
+      return tipItem(failed);
     }
     const feeMsat = BigInt(index % 11) * 1000n;
     seeded.succeeded.count += 1;
     seeded.succeeded.msat += amountMsat;
     seeded.succeeded.feeMsat += feeMsat;
-    counter.succeededCount += 1;
-    counter.succeededMsat += amountMsat;
-    counter.feeMsat += feeMsat;
     for (const key of [recipient, platformRecipientKey(platformId, recipient)]) {
       const paid = paidTo.get(key) ?? { count: 0, msat: 0n, feeMsat: 0n, at: finishedAt };
       paid.count += 1;
@@ -132,16 +120,15 @@ export const seedPlatformTips = async (
       if (finishedAt > paid.at) paid.at = finishedAt;
       paidTo.set(key, paid);
     }
-    return {
-      ...tipItem({
-        ...ended,
-        state: 'SUCCEEDED',
-        feeMsat,
-        settledAt: finishedAt,
-        receipt: JSON.stringify({ receipt: { tipId, seeded: true, padding: receiptPadding } }),
-      }),
-      platformRecipient: platformRecipientKey(platformId, recipient),
+    const paid: TipRecord = {
+      ...finished,
+      state: 'SUCCEEDED',
+      feeMsat,
+      settledAt: finishedAt,
+      receipt: JSON.stringify({ receipt: { tipId, seeded: true, padding: receiptPadding } }),
     };
+    ended.push(paid);
+    return { ...tipItem(paid), platformRecipient: platformRecipientKey(platformId, recipient) };
   });
 
   await inChunks(
@@ -162,7 +149,7 @@ export const seedPlatformTips = async (
   );
   const updates = [
     ...[...paidTo].map(([key, paid]) => recipientTotalsUpdate(tables, key, paid)),
-    ...[...hours.values()].map((counter) => hourlyActivityUpdate(tables, platformId, counter)),
+    ...hourlyActivityOf(ended).map((counter) => hourlyActivityUpdate(tables, platformId, counter)),
   ];
   await inChunks(
     updates,

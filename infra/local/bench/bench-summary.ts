@@ -1,8 +1,8 @@
 /**
  * What a platform's dashboard summary (GET /v1/summary) costs with 10,000 and with 100,000 tips
- * in its window, on the running local stack:
- *   npm run bench:summary -- [runs=7]
- * Seeds two platforms (10,000 and 100,000 ended tips over the last 23 hours: batched writes,
+ * in its window (or other sizes), on the running local stack:
+ *   npm run bench:summary -- [runs=7] [small=10000] [large=100000]
+ * Seeds two platforms (`small` and `large` ended tips over the last 23 hours: batched writes,
  * with the recipients' totals and the hourly counters the payer would have kept) in tables of its
  * own (`tipstream-bench-summary-*`, emptied by nothing: each run uses new platforms), then times
  * the summary use case the route calls, alternating the two platforms, and prints the medians and
@@ -26,9 +26,13 @@ import { localServiceEnv } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
 import { median } from './lambda-assets.js';
 
-const runs = Number(process.argv[2] ?? '7');
-if (!Number.isSafeInteger(runs) || runs < 1) {
-  process.stderr.write('usage: npm run bench:summary -- [runs=7]\n');
+const [runs, small, large] = [
+  Number(process.argv[2] ?? '7'),
+  Number(process.argv[3] ?? '10000'),
+  Number(process.argv[4] ?? '100000'),
+];
+if (![runs, small, large].every((n) => Number.isSafeInteger(n) && n >= 1)) {
+  process.stderr.write('usage: npm run bench:summary -- [runs=7] [small=10000] [large=100000]\n');
   process.exit(2);
 }
 const stack = await readStackFile(runPaths(readStackConfig().runDir).stackFile);
@@ -43,7 +47,7 @@ const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
 await ensureTables(dynamodb, tables);
 const deps = createApiDeps(await localServiceEnv(stack, tableNameEnv(tables)));
 
-const sizes = [10_000, 100_000];
+const sizes = [small, large];
 const platforms = [];
 for (const count of sizes) {
   const { platform } = await createPlatform(deps.platforms, {
@@ -67,12 +71,12 @@ for (let run = 0; run < runs; run += 1) {
     }
   }
 }
-const [small, large] = platforms.map((entry) => median(entry.times));
+const [smallMs, largeMs] = platforms.map((entry) => median(entry.times));
 process.stdout.write(
   `\nGET /v1/summary (24h window), median of ${runs}:\n` +
-    `  ${sizes[0]} tips: ${small?.toFixed(1)} ms\n` +
-    `  ${sizes[1]} tips: ${large?.toFixed(1)} ms\n` +
-    `  ratio 100k / 10k: ${((large ?? 0) / (small ?? 1)).toFixed(2)}\n`,
+    `  ${sizes[0]} tips: ${smallMs?.toFixed(1)} ms\n` +
+    `  ${sizes[1]} tips: ${largeMs?.toFixed(1)} ms\n` +
+    `  ratio ${sizes[1]} / ${sizes[0]}: ${((largeMs ?? 0) / (smallMs ?? 1)).toFixed(2)}\n`,
 );
 deps.close();
 dynamodb.destroy();

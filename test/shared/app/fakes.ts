@@ -11,11 +11,6 @@ import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/a
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
-  type HourlyActivity,
-  hourOf,
-  type SummaryTip,
-} from '../../../shared/domain/platform-summary.js';
-import {
   type BatchSummary,
   InvalidCursorError,
   type PayoutHistory,
@@ -56,6 +51,7 @@ import {
   type TipLedger,
   type TipRecord,
 } from '../../../shared/ports/tip-ledger.js';
+import { hourlyActivityOf } from '../../support/hourly-activity.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -983,34 +979,6 @@ export class FakePayoutHistory implements PayoutHistory {
     };
   }
 }
-
-/** The hourly counters the payer keeps, as they would be for these (ended or pending) tips. */
-export const hourlyActivityOf = (tips: Iterable<SummaryTip>): HourlyActivity[] => {
-  const counters = new Map<string, HourlyActivity>();
-  for (const tip of tips) {
-    if (tip.state !== 'SUCCEEDED' && tip.state !== 'FAILED') continue;
-    const at = tip.state === 'SUCCEEDED' ? tip.settledAt : tip.updatedAt;
-    const hour = hourOf(at ?? tip.createdAt);
-    const counter = counters.get(hour) ?? {
-      hour,
-      succeededCount: 0,
-      succeededMsat: 0n,
-      feeMsat: 0n,
-      failedCount: 0,
-      failedMsat: 0n,
-    };
-    if (tip.state === 'SUCCEEDED') {
-      counter.succeededCount += 1;
-      counter.succeededMsat += tip.amountMsat;
-      counter.feeMsat += tip.feeMsat ?? 0n;
-    } else {
-      counter.failedCount += 1;
-      counter.failedMsat += tip.amountMsat;
-    }
-    counters.set(hour, counter);
-  }
-  return [...counters.values()];
-};
 
 /** A PlatformActivity over fixed tips and batches (newest first); a cursor is an offset. */
 export class FakePlatformActivity implements PlatformActivity {

@@ -8,7 +8,7 @@ import {
   summaryWindow,
   windowHours,
 } from '../../../shared/domain/platform-summary.js';
-import { hourlyActivityOf } from '../app/fakes.js';
+import { hourlyActivityOf } from '../../support/hourly-activity.js';
 import { pubkeyHex, thrown } from './helpers.js';
 
 const carol = pubkeyHex(3);
