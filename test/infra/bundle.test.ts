@@ -30,17 +30,17 @@ describe('bundled handlers', () => {
     {
       name: 'Api' as const,
       files: ['index.mjs'],
-      maxLoadMs: 1_500,
+      maxLoadMs: 5_000,
     },
     {
       name: 'Payer' as const,
       files: ['index.mjs', BUNDLED_PROTOS_DIR, 'secp256k1.wasm'],
-      maxLoadMs: 2_000,
+      maxLoadMs: 5_000,
     },
     {
       name: 'Reconciler' as const,
       files: ['index.mjs', BUNDLED_PROTOS_DIR, 'secp256k1.wasm'],
-      maxLoadMs: 2_000,
+      maxLoadMs: 5_000,
     },
   ])(
     '$name is one file (and what lightning reads), at most 3 MB, and loads fast',
@@ -49,8 +49,9 @@ describe('bundled handlers', () => {
       const bundle = join(dir, 'index.mjs');
       const bundleBytes = sizeOf(bundle);
       const totalBytes = sizeOf(dir);
-      // Load time is measured, not judged, here: the bound only catches a bundle that stopped
-      // being one (`npm run bench:bundles` compares it with the unbundled layout).
+      // Load time is measured, not judged, here: the bound is wide enough for the 2-core machine
+      // at load 30 (3 s seen) and only catches a bundle gone badly wrong; `npm run bench:bundles`
+      // compares it with the old layout.
       const loadMs = median([0, 1, 2].map(() => coldImport(bundle).wallMs));
       console.log(
         `${name}: index.mjs ${(bundleBytes / MB).toFixed(2)} MB, asset ${(totalBytes / MB).toFixed(2)} MB ` +
