@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
 import {
   createDynamoIntakeStore,

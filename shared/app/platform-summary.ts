@@ -1,4 +1,9 @@
-import { parseSummaryWindow, summarizeTips, summaryWindow } from '../domain/platform-summary.js';
+import {
+  parseSummaryWindow,
+  summarizeActivity,
+  summaryWindow,
+  windowHours,
+} from '../domain/platform-summary.js';
 import type { PlatformActivity } from '../ports/activity.js';
 import type { IntakeStore, PlatformRecord } from '../ports/intake.js';
 import { budgetReservations, type IntakePolicy } from './accept-tip.js';
@@ -6,13 +11,20 @@ import { batchProgress } from './batch-status.js';
 import { tipStatusUrl } from './tip-status.js';
 
 /**
- * A platform's dashboard summary for a window (24h by default): tips by outcome, recipients,
- * failures, the batches still running, and today's budget use.
+ * How many of the window's newest tips the recipients, failures and pending figures are made of:
+ * one query's worth, so a summary costs the same however many tips the window holds.
+ */
+const RECENT_TIPS = 1_000;
+
+/**
+ * A platform's dashboard summary for a window (24h by default): tips by outcome (from the hourly
+ * counters), recipients, failures and pending tips (from the newest tips), the batches still
+ * running, and today's budget use.
  */
 export const summarizePlatform = async (
   input: { platform: PlatformRecord; window?: string | null },
   deps: {
-    activity: Pick<PlatformActivity, 'tipsSince' | 'batchesSince'>;
+    activity: Pick<PlatformActivity, 'hourlyActivity' | 'recentTips' | 'batchesSince'>;
     intake: Pick<IntakeStore, 'getBudgetUsed'>;
     policy: IntakePolicy;
     now: () => Date;
@@ -23,12 +35,13 @@ export const summarizePlatform = async (
   const window = summaryWindow(name, deps.now());
   const [today] = budgetReservations(input.platform, deps.policy, deps.now());
   if (!today) throw new Error('no platform budget window');
-  const [{ tips, truncated }, batches, budgetUsed] = await Promise.all([
-    deps.activity.tipsSince(platformId, window.from, window.to),
+  const [hours, recent, batches, budgetUsed] = await Promise.all([
+    deps.activity.hourlyActivity(platformId, windowHours(window)),
+    deps.activity.recentTips(platformId, window.from, RECENT_TIPS),
     deps.activity.batchesSince(platformId, window.from),
     deps.intake.getBudgetUsed(today.key),
   ]);
-  const summary = summarizeTips(tips, window);
+  const summary = summarizeActivity(hours, recent.tips, window);
   return {
     platformId,
     window: {
@@ -51,6 +64,7 @@ export const summarizePlatform = async (
       usedMsat: budgetUsed.toString(),
       resetsAt: today.resetsAt.toISOString(),
     },
-    truncated,
+    // The lists (recipients, failures, pending) cover only the newest tips; the totals are whole.
+    truncated: recent.more,
   };
 };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TableNames } from '../adapters/dynamodb/tables.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
 import { readTableNames } from './tables.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One lnd node of the local stack (or the operator's hosted node). */
 const LightningNodeSchema = z.object({

@@ -1,6 +1,6 @@
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { CsvError, parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AmountPolicy } from './amounts.js';
 import type { MilliSats, NodePubkey } from './brands.js';
 import { preview } from './bytes.js';

@@ -2,8 +2,10 @@ import { ValidationError } from './errors.js';
 
 /**
  * A platform's activity over a bounded window (the payouts dashboard): totals by outcome, per
- * recipient, sats paid per hour or day, and the latest failures. Pure: the API reads the tips of
- * the window from the ledger's platform index and hands them here.
+ * recipient, sats paid per hour or day, and the latest failures. Pure. Totals and the series
+ * come from hourly counters the payer keeps in the transaction that ends each tip (`HourlyActivity`),
+ * so they cost the same for ten tips or a million; the per-recipient figures, the failures and
+ * what is still pending come from the window's newest tips (a bounded read).
  */
 
 /** The windows a summary can cover; bounded so a summary never reads a platform's whole history. */
@@ -52,6 +54,33 @@ export const summaryWindow = (name: SummaryWindowName, now: Date): SummaryWindow
   return { name, from: bucketStarts[0] ?? new Date(current), to: now, bucket, bucketStarts };
 };
 
+/** The start of the UTC hour that holds `at`: the hourly counter a tip's outcome goes to. */
+export const hourOf = (at: string | Date): string =>
+  new Date(Math.floor(new Date(at).getTime() / HOUR_MS) * HOUR_MS).toISOString();
+
+/** Every hour of the window, oldest first: the hourly counters a summary reads. */
+export const windowHours = (window: SummaryWindow): string[] => {
+  const hours: string[] = [];
+  for (let at = window.from.getTime(); at <= window.to.getTime(); at += HOUR_MS) {
+    hours.push(new Date(at).toISOString());
+  }
+  return hours;
+};
+
+/**
+ * A platform's outcomes in one UTC hour: tips that succeeded (by settle time) and failed (by the
+ * time they were recorded failed) in it. Counted once per tip, in the transaction that ends it.
+ */
+export interface HourlyActivity {
+  /** Start of the hour (`hourOf`). */
+  hour: string;
+  succeededCount: number;
+  succeededMsat: bigint;
+  feeMsat: bigint;
+  failedCount: number;
+  failedMsat: bigint;
+}
+
 /** What a summary needs of a tip (the attributes the platform index carries). */
 export interface SummaryTip {
   tipId: string;
@@ -94,9 +123,9 @@ export interface PlatformSummary {
     failed: { count: number; msat: bigint };
     pending: { count: number; msat: bigint };
   };
-  /** Recipients by sats paid, most first (at most `limits.recipients`). */
+  /** Recipients of the newest tips by sats paid, most first (at most `limits.recipients`). */
   recipients: RecipientSummary[];
-  /** How many recipients the window has (the list may be cut). */
+  /** How many recipients the newest tips have (the list may be cut). */
   recipientCount: number;
   /** Sats paid (by settle time) and tips settled per bucket, oldest first, empty buckets included. */
   series: Array<{ start: string; paidMsat: bigint; tips: number }>;
@@ -109,9 +138,14 @@ export interface SummaryLimits {
   failures: number;
 }
 
-/** Aggregates the tips of a window into the dashboard's figures, in one pass. */
-export const summarizeTips = (
-  tips: Iterable<SummaryTip>,
+/**
+ * The dashboard's figures: totals and the series from the window's hourly counters (`hours`, any
+ * order, missing hours are zero), recipients, failures and pending tips from `recentTips` (the
+ * window's newest tips; the caller says whether there were more).
+ */
+export const summarizeActivity = (
+  hours: Iterable<HourlyActivity>,
+  recentTips: Iterable<SummaryTip>,
   window: SummaryWindow,
   limits: SummaryLimits = { recipients: 50, failures: 20 },
 ): PlatformSummary => {
@@ -121,7 +155,6 @@ export const summarizeTips = (
     failed: { count: 0, msat: 0n },
     pending: { count: 0, msat: 0n },
   };
-  const recipients = new Map<string, RecipientSummary>();
   const size = bucketMs(window.bucket);
   const from = window.from.getTime();
   const series = window.bucketStarts.map((start) => ({
@@ -129,10 +162,24 @@ export const summarizeTips = (
     paidMsat: 0n,
     tips: 0,
   }));
-  const failures: FailureSummary[] = [];
+  for (const hour of hours) {
+    const at = Date.parse(hour.hour);
+    if (at < from || at > window.to.getTime()) continue;
+    totals.succeeded.count += hour.succeededCount;
+    totals.succeeded.msat += hour.succeededMsat;
+    totals.succeeded.feeMsat += hour.feeMsat;
+    totals.failed.count += hour.failedCount;
+    totals.failed.msat += hour.failedMsat;
+    const point = series[Math.min(series.length - 1, Math.floor((at - from) / size))];
+    if (point) {
+      point.paidMsat += hour.succeededMsat;
+      point.tips += hour.succeededCount;
+    }
+  }
 
-  for (const tip of tips) {
-    totals.tips += 1;
+  const recipients = new Map<string, RecipientSummary>();
+  const failures: FailureSummary[] = [];
+  for (const tip of recentTips) {
     let entry = recipients.get(tip.recipient);
     if (!entry) {
       entry = {
@@ -146,28 +193,12 @@ export const summarizeTips = (
       recipients.set(tip.recipient, entry);
     }
     if (tip.state === 'SUCCEEDED') {
-      const fee = tip.feeMsat ?? 0n;
-      totals.succeeded.count += 1;
-      totals.succeeded.msat += tip.amountMsat;
-      totals.succeeded.feeMsat += fee;
       entry.succeeded += 1;
       entry.paidMsat += tip.amountMsat;
-      entry.feeMsat += fee;
+      entry.feeMsat += tip.feeMsat ?? 0n;
       const settledAt = tip.settledAt ?? tip.updatedAt ?? tip.createdAt;
       if (!entry.lastPaidAt || settledAt > entry.lastPaidAt) entry.lastPaidAt = settledAt;
-      // A tip created in the window settles in it too; clamp the odd clock skew into the ends.
-      const index = Math.min(
-        series.length - 1,
-        Math.max(0, Math.floor((Date.parse(settledAt) - from) / size)),
-      );
-      const point = series[index];
-      if (point) {
-        point.paidMsat += tip.amountMsat;
-        point.tips += 1;
-      }
     } else if (tip.state === 'FAILED') {
-      totals.failed.count += 1;
-      totals.failed.msat += tip.amountMsat;
       entry.failed += 1;
       failures.push({
         tipId: tip.tipId,
@@ -184,6 +215,7 @@ export const summarizeTips = (
       entry.pending += 1;
     }
   }
+  totals.tips = totals.succeeded.count + totals.failed.count + totals.pending.count;
 
   const byPaid = [...recipients.values()].sort(
     (a, b) =>

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertBytes, preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAmountMsat } from './amounts.js';
 import type { MilliSats, NodePubkey, PlatformId, TipId } from './brands.js';
 import { preview } from './bytes.js';

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MilliSats, NodePubkey } from './brands.js';
 import { preview } from './bytes.js';
 import { ValidationError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { SummaryTip } from '../domain/platform-summary.js';
+import type { HourlyActivity, SummaryTip } from '../domain/platform-summary.js';
 import type { BatchProgress } from './intake.js';
 import type { TipState } from './tip-ledger.js';
 
@@ -63,11 +63,13 @@ export interface PlatformActivity {
     platformId: string,
     page: { limit: number; cursor?: string },
   ): Promise<{ tips: PlatformTipEntry[]; cursor?: string }>;
-  /** The window's tips, at most a bounded number (`truncated` when more exist). */
-  tipsSince(
+  /** The platform's counters of these hours (hour starts); an hour without outcomes is absent. */
+  hourlyActivity(platformId: string, hours: readonly string[]): Promise<HourlyActivity[]>;
+  /** The tips created since `from`, newest first, at most `limit` (`more` when others exist). */
+  recentTips(
     platformId: string,
     from: Date,
-    to: Date,
-  ): Promise<{ tips: SummaryTip[]; truncated: boolean }>;
+    limit: number,
+  ): Promise<{ tips: SummaryTip[]; more: boolean }>;
   batchesSince(platformId: string, from: Date, limit?: number): Promise<BatchSummary[]>;
 }

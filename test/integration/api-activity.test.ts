@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoPlatformActivity } from '../../shared/adapters/dynamodb/platform-activity.js';
 import { stackNode } from '../../shared/config/stack-file.js';
+import { hourOf } from '../../shared/domain/platform-summary.js';
 import {
   apiClient,
   newTestPlatform,
@@ -198,38 +197,70 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(foreign.body.detail).toMatch(/not one this API returned for this platform/);
     });
 
-    it('reads every tip of a window once, however it is sliced: on a slice edge, a millisecond before it, after the window end', async () => {
-      const platformId = `it-slices-${randomUUID().slice(0, 8)}`;
-      const from = new Date('2020-01-01T00:00:00.000Z');
-      const to = new Date('2020-01-01T04:00:00.000Z');
-      const at = (offsetMs: number) => new Date(from.getTime() + offsetMs).toISOString();
-      const hour = 3_600_000;
-      const inside = [0, hour - 1, hour, 2 * hour, 3 * hour - 1, 4 * hour - 1, 4 * hour, 5 * hour];
-      const doc = documentClient(f.clients.dynamodb);
-      for (const [index, offset] of [-1, ...inside].entries()) {
-        await doc.send(
-          new PutCommand({
-            TableName: TEST_TABLES.tips,
-            Item: {
-              tipId: `${platformId}:${index}`,
-              platformId,
-              createdAt: at(offset),
-              updatedAt: at(offset),
-              state: 'FAILED',
-              recipient: pubkey('carol'),
-              amountMsat: '1000',
-            },
-          }),
+    it("counts a tip's outcome in its platform's hour once, however often the payer writes it", async () => {
+      const platformId = `it-hours-${randomUUID().slice(0, 8)}`;
+      const now = new Date();
+      const settledAt = new Date(now.getTime() - 2 * 3_600_000).toISOString();
+      const ended = [];
+      for (const [index, outcome] of ['succeeded', 'succeeded', 'failed'].entries()) {
+        const tipId = `${platformId}:${index}`;
+        const { record } = await f.clients.ledger.createTip(
+          {
+            tipId,
+            fingerprint: tipId,
+            platformId,
+            recipient: pubkey('carol'),
+            amountMsat: 1_000n * BigInt(index + 1),
+            records: [],
+            paymentHash: randomUUID().replaceAll('-', '').padEnd(64, '0'),
+            keyVersion: 1,
+          },
+          now,
         );
+        const sending = await f.clients.ledger.markSending(tipId, 'RECEIVED', 0, now, now);
+        const write = () =>
+          outcome === 'succeeded'
+            ? f.clients.ledger.markSucceeded(
+                sending,
+                { receipt: '{}', feeMsat: 7n, settledAt },
+                new Date(),
+              )
+            : f.clients.ledger.markFailed(sending, { code: 'NO_ROUTE', reason: 'x' }, now);
+        // A redelivered message and the reconciler race the payer to the same terminal write.
+        const results = await Promise.allSettled([write(), write(), write()]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        ended.push(record);
       }
       const activity = createDynamoPlatformActivity(f.clients.dynamodb, TEST_TABLES);
-      for (const segments of [1, 2, 3, 4, 7, 64]) {
-        const { tips, truncated } = await activity.tipsSince(platformId, from, to, { segments });
-        expect(tips.map((tip) => tip.createdAt).sort(), `${segments} slices`).toEqual(
-          inside.map(at).sort(),
-        );
-        expect(truncated).toBe(false);
-      }
+      const hours = await activity.hourlyActivity(platformId, [
+        hourOf(settledAt),
+        hourOf(now),
+        hourOf(new Date(now.getTime() - 3_600_000)),
+      ]);
+      expect(hours.sort((a, b) => (a.hour < b.hour ? -1 : 1))).toEqual(
+        [
+          {
+            hour: hourOf(settledAt),
+            succeededCount: 2,
+            succeededMsat: 3_000n,
+            feeMsat: 14n,
+            failedCount: 0,
+            failedMsat: 0n,
+          },
+          {
+            hour: hourOf(now),
+            succeededCount: 0,
+            succeededMsat: 0n,
+            feeMsat: 0n,
+            failedCount: 1,
+            failedMsat: 3_000n,
+          },
+        ].sort((a, b) => (a.hour < b.hour ? -1 : 1)),
+      );
+      const recent = await activity.recentTips(platformId, new Date(now.getTime() - 60_000), 2);
+      expect(recent.tips.map((tip) => tip.tipId)).toHaveLength(2);
+      expect(recent.more).toBe(true);
+      expect(ended).toHaveLength(3);
     });
 
     it('refuses a made-up cursor with 422 and reads a fractional limit as a whole one', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { fakeRecipients } from '../support/seed-tips.js';
 import { apiClient, newTestPlatform, useApiOnly } from './helpers.js';
-import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
 

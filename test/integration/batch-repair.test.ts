@@ -5,8 +5,8 @@ import { documentClient } from '../../shared/adapters/dynamodb/common.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { tipIdFor } from '../../shared/app/accept-tip.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
+import { fakeRecipients } from '../support/seed-tips.js';
 import { apiClient, newTestPlatform, receiveAll, TEST_TABLES, useApiOnly } from './helpers.js';
-import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
 

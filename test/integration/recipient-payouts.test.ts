@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { fakeRecipients } from '../support/seed-tips.js';
 import { apiClient, newTestPlatform, useApiOnly } from './helpers.js';
-import { fakeRecipients } from './seed-tips.js';
 
 const stack = inject('stack');
 

@@ -2,7 +2,8 @@
  * What must hold at the end of every simulated run, judged from the recipients' side (the LND
  * model's settlements) and from the tables as the real adapters wrote them.
  */
-import { platformRecipientKey } from '../../shared/adapters/dynamodb/tables.js';
+import { hourlyActivityKey, platformRecipientKey } from '../../shared/adapters/dynamodb/tables.js';
+import { hourOf } from '../../shared/domain/platform-summary.js';
 import { type SignedReceipt, verifyReceipt } from '../../shared/domain/receipt.js';
 import { type DynamoModel, type Item, TABLES } from './dynamo-model.js';
 import type { LndModel } from './lnd-model.js';
@@ -142,7 +143,54 @@ export const checkInvariants = (world: {
     if (tip.batchId && (tip.state === 'SUCCEEDED' || tip.state === 'FAILED'))
       add(`batch ${tip.batchId} ${tip.state}`, tip);
   }
+  // The dashboard's hourly counters are the sums of the tips that ended in each hour.
+  const hours = new Map<
+    string,
+    { succeeded: number; msat: bigint; fee: bigint; failed: number; failedMsat: bigint }
+  >();
+  for (const tip of tips) {
+    if (tip.state !== 'SUCCEEDED' && tip.state !== 'FAILED') continue;
+    const succeeded = tip.state === 'SUCCEEDED';
+    const key = hourlyActivityKey(
+      String(tip.platformId),
+      hourOf(String(succeeded ? tip.settledAt : tip.updatedAt)),
+    );
+    const hour = hours.get(key) ?? { succeeded: 0, msat: 0n, fee: 0n, failed: 0, failedMsat: 0n };
+    if (succeeded) {
+      hour.succeeded += 1;
+      hour.msat += big(tip.amountMsat);
+      hour.fee += big(tip.feeMsat);
+    } else {
+      hour.failed += 1;
+      hour.failedMsat += big(tip.amountMsat);
+    }
+    hours.set(key, hour);
+  }
+  const counters = db
+    .items(TABLES.payouts)
+    .filter((item) => String(item.recipient).startsWith('#hour#'));
+  for (const key of new Set([...hours.keys(), ...counters.map((item) => String(item.recipient))])) {
+    const item = db.get(TABLES.payouts, { recipient: key }) ?? {};
+    const want = hours.get(key) ?? { succeeded: 0, msat: 0n, fee: 0n, failed: 0, failedMsat: 0n };
+    const actual = [
+      item.succeededCount,
+      item.succeededMsat,
+      item.feeMsat,
+      item.failedCount,
+      item.failedMsat,
+    ]
+      .map((value) => String(value ?? 0))
+      .join();
+    const expected = [want.succeeded, want.msat, want.fee, want.failed, want.failedMsat].join();
+    if (actual !== expected) {
+      problems.push(
+        `hourly counters ${key.slice(0, 60)} (succeeded, msat, fee, failed, msat): ${actual}; its tips: ${expected}`,
+      );
+    }
+  }
+
   for (const payout of db.items(TABLES.payouts)) {
+    if (String(payout.recipient).startsWith('#hour#')) continue;
     const sum = sums.get(`payouts ${payout.recipient}`) ?? { count: 0, msat: 0n, fee: 0n };
     if (
       Number(payout.tipCount ?? 0) !== sum.count ||

@@ -75,6 +75,13 @@ export const MUTANTS: Mutant[] = [
     to: "ConditionExpression: 'attempt = :attempt',",
   },
   {
+    name: 'hour-counted-outside',
+    why: "the dashboard's hourly counter of a paid tip is written by its own request before the guarded transaction: a terminal write that loses its race (a redelivery, the reconciler) counts the tip again",
+    file: 'shared/adapters/dynamodb/tip-ledger.ts',
+    from: 'items.push({ Update: hourlyActivityUpdate(tables, tip.platformId, oneOutcome(tip, paid)) });',
+    to: 'await doc.send(new UpdateCommand(hourlyActivityUpdate(tables, tip.platformId, oneOutcome(tip, paid))));',
+  },
+  {
     name: 'release-any-attempt',
     why: "releaseLease drops whatever attempt's lease is current, not only its own",
     file: 'shared/adapters/dynamodb/tip-ledger.ts',

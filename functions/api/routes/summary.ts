@@ -13,7 +13,7 @@ export const summary = apiRoute(
     operationId: 'getSummary',
     summary: "The platform's payouts over a window (dashboard figures)",
     description:
-      'Everything a payouts dashboard shows, for the tips the platform sent in a bounded window (`24h` in hour buckets, `7d` or `30d` in day buckets, UTC-aligned, ending now): totals by outcome, totals per recipient (most paid first, at most 50; `recipientCount` says how many there are), sats paid per bucket by settle time (every bucket present, zeros included), the 20 latest failures with their reasons, the batches accepted in the window that are still running, with their progress, and the budget used today. A window with more than 100,000 tips is summarised from the first 100,000 read (`truncated: true`).',
+      'Everything a payouts dashboard shows for a bounded window (`24h` in hour buckets, `7d` or `30d` in day buckets, UTC-aligned, ending now): tips paid and failed in it and sats paid per bucket by settle time (every bucket present, zeros included), from hourly counters the payer keeps with every payment, so exact at any volume; per recipient (most paid first, at most 50; `recipientCount` says how many there are), the 20 latest failures with their reasons and the tips still pending, from the newest 1,000 tips of the window (`truncated: true` when it has more); the batches accepted in the window that are still running, with their progress; and the budget used today.',
     request: {
       query: z.object({
         window: z

@@ -272,7 +272,9 @@ export const PlatformSummarySchema = z
       tips: count,
       succeeded: z.strictObject({ count, msat: MsatString, feeMsat: MsatString }),
       failed: SummaryCount,
-      pending: SummaryCount.openapi({ description: 'RECEIVED or SENDING.' }),
+      pending: SummaryCount.openapi({
+        description: 'RECEIVED or SENDING, among the newest 1,000 tips of the window.',
+      }),
     }),
     recipients: z
       .array(
@@ -287,8 +289,13 @@ export const PlatformSummarySchema = z
         }),
       )
       .max(50)
-      .openapi({ description: 'Per recipient, most paid first (at most 50).' }),
-    recipientCount: count,
+      .openapi({
+        description:
+          'Per recipient, most paid first (at most 50), over the newest 1,000 tips of the window.',
+      }),
+    recipientCount: count.openapi({
+      description: 'How many recipients the newest 1,000 tips of the window have.',
+    }),
     series: z
       .array(
         z.strictObject({
@@ -317,7 +324,10 @@ export const PlatformSummarySchema = z
         }),
       )
       .max(20)
-      .openapi({ description: 'The latest failures, newest first (at most 20).' }),
+      .openapi({
+        description:
+          'The latest failures, newest first (at most 20), among the newest 1,000 tips of the window.',
+      }),
     runningBatches: z.array(RunningBatch).max(20).openapi({
       description: 'Batches accepted in the window and not yet done, newest first (at most 20).',
     }),
@@ -328,7 +338,8 @@ export const PlatformSummarySchema = z
           "Today's platform budget (UTC day). `usedMsat` counts what the platform's tips took from it: paid tips their amount and the routing fee actually paid, tips not yet paid their amount and their routing-fee limit; failed tips nothing.",
       }),
     truncated: z.boolean().openapi({
-      description: 'True when the window held more tips than a summary reads (100,000).',
+      description:
+        'True when the window holds more than the 1,000 tips `recipients`, `failures` and `pending` are made of (`totals` and `series` always count every tip).',
     }),
   })
   .openapi('PlatformSummary');

@@ -13,7 +13,10 @@ import {
 export interface TableNames {
   /** Tips and their state machine, receipts; rejected messages. */
   tips: string;
-  /** Payout totals per recipient, and per platform and recipient. */
+  /**
+   * Payout totals per recipient, and per platform and recipient; a platform's outcomes per hour
+   * (`hourlyActivityKey`).
+   */
   payouts: string;
   /** Payout batches and their progress counters. */
   batches: string;
@@ -73,6 +76,13 @@ const PLATFORM_RECIPIENT_ATTRIBUTES = [
  */
 export const platformRecipientKey = (platformId: string, recipient: string) =>
   `${platformId}#${recipient}`;
+/**
+ * `#hour#<platformId>#<hour start>`: the key, in the payouts table, of a platform's outcomes in
+ * one UTC hour (the dashboard's counters). It starts with `#`, which neither a platform id nor a
+ * recipient does, so it never meets a recipient's totals.
+ */
+export const hourlyActivityKey = (platformId: string, hour: string) =>
+  `#hour#${platformId}#${hour}`;
 /** The requests of one payout batch, by line. */
 export const BATCH_INDEX = 'batchId-line';
 

@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TlvRecord } from '../../domain/keysend-records.js';
+import { type HourlyActivity, hourOf } from '../../domain/platform-summary.js';
 import { LedgerConflictError } from '../../ports/errors.js';
 import {
   firstRecord,
@@ -28,7 +29,12 @@ import {
   transactWithRetry,
   untilProcessed,
 } from './common.js';
-import { IN_FLIGHT_INDEX, platformRecipientKey, type TableNames } from './tables.js';
+import {
+  hourlyActivityKey,
+  IN_FLIGHT_INDEX,
+  platformRecipientKey,
+  type TableNames,
+} from './tables.js';
 
 /** Stored shape: msat as decimal strings (exact), records as type/hex pairs. */
 interface TipItem extends Omit<TipRecord, 'amountMsat' | 'records' | 'feeMsat'> {
@@ -64,6 +70,78 @@ const fromItem = (item: Record<string, unknown>): TipRecord => {
     feeMsat: rest.feeMsat === undefined ? undefined : BigInt(rest.feeMsat),
   };
 };
+
+/** Stored form of a tip (what `createTip` writes, without the reconciler's index flag). */
+export const tipItem = (record: TipRecord): Record<string, unknown> => ({ ...toItem(record) });
+
+type Update = NonNullable<
+  NonNullable<
+    ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+  >[number]['Update']
+>;
+
+/** Paid tips added to a recipient's totals (`key`: the pubkey, or `platformRecipientKey`). */
+export const recipientTotalsUpdate = (
+  tables: TableNames,
+  key: string,
+  paid: { count: number; msat: bigint; feeMsat: bigint; at: string },
+): Update => ({
+  TableName: tables.payouts,
+  Key: { recipient: key },
+  UpdateExpression: 'ADD paidMsat :amount, feeMsat :fee, tipCount :count SET lastPaidAt = :at',
+  ExpressionAttributeValues: {
+    ':amount': Number(paid.msat),
+    ':fee': Number(paid.feeMsat),
+    ':count': paid.count,
+    ':at': paid.at,
+  },
+});
+
+/**
+ * Outcomes added to a platform's counters of one hour (the dashboard's totals, `HourlyActivity`).
+ * Unconditional: the payer sends it in the transaction that ends a tip, whose condition on the
+ * tip's state makes it apply exactly once.
+ */
+export const hourlyActivityUpdate = (
+  tables: TableNames,
+  platformId: string,
+  added: HourlyActivity,
+): Update => ({
+  TableName: tables.payouts,
+  Key: { recipient: hourlyActivityKey(platformId, added.hour) },
+  UpdateExpression:
+    'ADD succeededCount :succeeded, succeededMsat :succeededMsat, feeMsat :fee, failedCount :failed, failedMsat :failedMsat',
+  ExpressionAttributeValues: {
+    ':succeeded': added.succeededCount,
+    ':succeededMsat': Number(added.succeededMsat),
+    ':fee': Number(added.feeMsat),
+    ':failed': added.failedCount,
+    ':failedMsat': Number(added.failedMsat),
+  },
+});
+
+/** One ended tip as an hourly counter increment: its outcome in the hour it happened. */
+const oneOutcome = (
+  tip: TipRecord,
+  outcome: { succeeded: true; settledAt: string; feeMsat: bigint } | { failed: true; at: string },
+): HourlyActivity =>
+  'succeeded' in outcome
+    ? {
+        hour: hourOf(outcome.settledAt),
+        succeededCount: 1,
+        succeededMsat: tip.amountMsat,
+        feeMsat: outcome.feeMsat,
+        failedCount: 0,
+        failedMsat: 0n,
+      }
+    : {
+        hour: hourOf(outcome.at),
+        succeededCount: 0,
+        succeededMsat: 0n,
+        feeMsat: 0n,
+        failedCount: 1,
+        failedMsat: tip.amountMsat,
+      };
 
 /** The payouts ledger on DynamoDB: tips, recipient totals and batch progress. */
 export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames): TipLedger => {
@@ -269,12 +347,18 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     }
   };
 
-  /** What a tip's failure changes besides the tip: its batch's failure count, its budget released. */
+  /**
+   * What a tip's failure changes besides the tip: its platform's hourly counters, its batch's
+   * failure count, its budget released.
+   */
   const failureEffects = async (
     tip: TipRecord,
     at: string,
     reservation: ReservationHint | undefined,
   ): Promise<TransactItem[]> => [
+    {
+      Update: hourlyActivityUpdate(tables, tip.platformId, oneOutcome(tip, { failed: true, at })),
+    },
     ...(tip.batchId
       ? [batchProgress(tip.batchId, at, 'failedCount', 'failedMsat', tip.amountMsat, 0n)]
       : []),
@@ -376,21 +460,21 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         // The recipient's totals of every platform, and of this tip's platform.
         ...[tip.recipient, platformRecipientKey(tip.platformId, tip.recipient)].map(
           (recipient): TransactItem => ({
-            Update: {
-              TableName: tables.payouts,
-              Key: { recipient },
-              UpdateExpression:
-                'ADD paidMsat :amount, feeMsat :fee, tipCount :one SET lastPaidAt = :at',
-              ExpressionAttributeValues: {
-                ':amount': Number(tip.amountMsat),
-                ':fee': Number(outcome.feeMsat),
-                ':one': 1,
-                ':at': at,
-              },
-            },
+            Update: recipientTotalsUpdate(tables, recipient, {
+              count: 1,
+              msat: tip.amountMsat,
+              feeMsat: outcome.feeMsat,
+              at,
+            }),
           }),
         ),
       ];
+      const paid = {
+        succeeded: true as const,
+        settledAt: outcome.settledAt,
+        feeMsat: outcome.feeMsat,
+      };
+      items.push({ Update: hourlyActivityUpdate(tables, tip.platformId, oneOutcome(tip, paid)) });
       if (tip.batchId) {
         items.push(
           batchProgress(

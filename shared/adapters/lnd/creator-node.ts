@@ -1,7 +1,8 @@
-import { authenticatedLndGrpc, getInvoices } from 'lightning';
+import { getInvoices } from 'lightning';
 import { TransientPaymentError } from '../../ports/errors.js';
 import type { CreatorNode, ReceivedKeysend } from '../../ports/incoming-payments.js';
 import { withTimeout } from '../with-timeout.js';
+import { lndGrpc } from './grpc.js';
 import { createKeyAgreement, timedRpc } from './lnd-node.js';
 
 /** Invoices asked for per page (LND's ListInvoices). */
@@ -15,7 +16,7 @@ export const connectCreatorNode = (
   credentials: { socket: string; cert: string; macaroon: string },
   options: { rpcTimeoutMs: number },
 ): CreatorNode => {
-  const { lnd } = authenticatedLndGrpc(credentials);
+  const lnd = lndGrpc(credentials);
   const rpc = timedRpc(options.rpcTimeoutMs);
   // One command, a handful of operators: no cache needed beyond the run.
   const agreement = createKeyAgreement(lnd, rpc, 100);

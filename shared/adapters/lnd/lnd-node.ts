@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
   type AuthenticatedLnd,
-  authenticatedLndGrpc,
   diffieHellmanComputeSecret,
   type GetPaymentResult,
   type GetWalletInfoResult,
@@ -32,6 +31,7 @@ import type {
 } from '../../ports/lightning-node.js';
 import type { NodeKeyAgreement } from '../../ports/node-keys.js';
 import { withTimeout } from '../with-timeout.js';
+import { lndGrpc } from './grpc.js';
 
 /** How long a recipient's "is it in the graph" answer is reused. */
 const ANNOUNCED_CACHE_MS = 5 * 60_000;
@@ -761,7 +761,7 @@ export const connectLndNode = (
   credentials: { socket: string; cert: string; macaroon: string },
   options: LndNodeOptions,
 ): LightningNode & { keyAgreement: NodeKeyAgreement } => {
-  const { lnd } = authenticatedLndGrpc(credentials);
+  const lnd = lndGrpc(credentials);
   return createLndNode(options.onCall ? countingCalls(lnd, options.onCall) : lnd, options);
 };
 
@@ -868,7 +868,7 @@ export const connectLndInspector = (
   credentials: { socket: string; cert: string; macaroon: string },
   options: LndNodeOptions,
 ): PaymentInspector => {
-  const { lnd } = authenticatedLndGrpc(credentials);
+  const lnd = lndGrpc(credentials);
   const rpc = timedRpc(options.rpcTimeoutMs);
   return {
     async inspectPayment(paymentHash) {

@@ -52,6 +52,7 @@ import {
   type TipLedger,
   type TipRecord,
 } from '../../../shared/ports/tip-ledger.js';
+import { hourlyActivityOf } from '../../support/hourly-activity.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -1013,15 +1014,22 @@ export class FakePlatformActivity implements PlatformActivity {
     };
   }
 
-  async tipsSince(_platformId: string, from: Date, to: Date) {
-    const tips = this.tips
-      .filter((tip) => tip.createdAt >= from.toISOString() && tip.createdAt <= to.toISOString())
-      .map((tip) => ({
-        ...tip,
-        amountMsat: BigInt(tip.amountMsat),
-        feeMsat: tip.feeMsat === undefined ? undefined : BigInt(tip.feeMsat),
-      }));
-    return { tips, truncated: false };
+  private summaryTips() {
+    return this.tips.map((tip) => ({
+      ...tip,
+      amountMsat: BigInt(tip.amountMsat),
+      feeMsat: tip.feeMsat === undefined ? undefined : BigInt(tip.feeMsat),
+    }));
+  }
+
+  async hourlyActivity(_platformId: string, hours: readonly string[]) {
+    const counters = hourlyActivityOf(this.summaryTips());
+    return counters.filter((counter) => hours.includes(counter.hour));
+  }
+
+  async recentTips(_platformId: string, from: Date, limit: number) {
+    const tips = this.summaryTips().filter((tip) => tip.createdAt >= from.toISOString());
+    return { tips: tips.slice(0, limit), more: tips.length > limit };
   }
 
   async batchesSince(_platformId: string, from: Date) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '../../../shared/domain/canonical-json.js';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import { describeValue, parseShape } from '../../../shared/domain/input-shape.js';

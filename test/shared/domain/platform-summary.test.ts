@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import {
+  hourOf,
   parseSummaryWindow,
   type SummaryTip,
-  summarizeTips,
+  summarizeActivity,
   summaryWindow,
+  windowHours,
 } from '../../../shared/domain/platform-summary.js';
+import { hourlyActivityOf } from '../../support/hourly-activity.js';
 import { pubkeyHex, thrown } from './helpers.js';
 
 const carol = pubkeyHex(3);
@@ -62,7 +65,14 @@ describe('summaryWindow', () => {
   });
 });
 
-describe('summarizeTips', () => {
+/** The summary of these tips, their counters kept as the payer keeps them. */
+const summarizeTips = (
+  tips: SummaryTip[],
+  window: Parameters<typeof summarizeActivity>[2],
+  limits?: Parameters<typeof summarizeActivity>[3],
+) => summarizeActivity(hourlyActivityOf(tips), tips, window, limits);
+
+describe('summarizeActivity', () => {
   const now = new Date('2026-11-24T13:45:00.000Z');
   const window = summaryWindow('24h', now);
   let sequence = 0;
@@ -167,26 +177,27 @@ describe('summarizeTips', () => {
     ]);
   });
 
-  it('puts sats paid into the bucket of the settle time; bucket edges belong to the later bucket', () => {
+  it('puts sats paid into the bucket of the settle hour; bucket edges belong to the later bucket', () => {
     const summary = summarizeTips(
       [
         tip({ state: 'SUCCEEDED', amountMsat: 1_000n, settledAt: '2026-11-23T14:00:00.000Z' }),
         tip({ state: 'SUCCEEDED', amountMsat: 2_000n, settledAt: '2026-11-23T14:59:59.999Z' }),
         tip({ state: 'SUCCEEDED', amountMsat: 4_000n, settledAt: '2026-11-23T15:00:00.000Z' }),
         tip({ state: 'SUCCEEDED', amountMsat: 8_000n, settledAt: '2026-11-24T13:44:59.000Z' }),
-        // Clock skew between the payer and the API: clamped into the ends, never lost.
+        // Clock skew between the payer and the API: in the current hour, not lost.
         tip({ state: 'SUCCEEDED', amountMsat: 16_000n, settledAt: '2026-11-24T13:50:00.000Z' }),
+        // The hour before the window is the previous window's.
         tip({ state: 'SUCCEEDED', amountMsat: 32_000n, settledAt: '2026-11-23T13:59:00.000Z' }),
         tip({ state: 'FAILED', amountMsat: 64_000n }),
       ],
       window,
     );
     const paid = summary.series.map((point) => point.paidMsat);
-    expect(paid[0]).toBe(35_000n);
+    expect(paid[0]).toBe(3_000n);
     expect(paid[1]).toBe(4_000n);
     expect(paid[23]).toBe(24_000n);
     expect(paid.slice(2, 23).every((value) => value === 0n)).toBe(true);
-    expect(summary.series.map((point) => point.tips).reduce((a, b) => a + b)).toBe(6);
+    expect(summary.series.map((point) => point.tips).reduce((a, b) => a + b)).toBe(5);
     expect(summary.series[1]?.start).toBe('2026-11-23T15:00:00.000Z');
     expect(paid.reduce((a, b) => a + b)).toBe(summary.totals.succeeded.msat);
   });
@@ -235,5 +246,59 @@ describe('summarizeTips', () => {
     expect(summary.totals.succeeded.msat).toBe(paid);
     expect(summary.recipients.reduce((sum, r) => sum + r.paidMsat, 0n)).toBe(paid);
     expect(summary.totals.failed.count).toBe(1_000);
+  });
+});
+
+describe('hourly counters', () => {
+  it('an outcome counts in its UTC hour; a window reads each of its hours once', () => {
+    expect(hourOf('2026-11-24T13:59:59.999Z')).toBe('2026-11-24T13:00:00.000Z');
+    expect(hourOf('2026-11-24T14:00:00.000Z')).toBe('2026-11-24T14:00:00.000Z');
+    const day = windowHours(summaryWindow('24h', new Date('2026-11-24T13:45:00.000Z')));
+    expect(day).toHaveLength(24);
+    expect(day[0]).toBe('2026-11-23T14:00:00.000Z');
+    expect(day.at(-1)).toBe('2026-11-24T13:00:00.000Z');
+    expect(windowHours(summaryWindow('30d', new Date('2026-11-24T13:45:00.000Z')))).toHaveLength(
+      29 * 24 + 14,
+    );
+  });
+
+  it('totals come from the counters whole, the lists from the newest tips only', () => {
+    const window = summaryWindow('7d', new Date('2026-11-24T13:45:00.000Z'));
+    const counter = (hour: string, succeededCount: number, failedCount: number) => ({
+      hour,
+      succeededCount,
+      succeededMsat: BigInt(succeededCount) * 1_000n,
+      feeMsat: BigInt(succeededCount),
+      failedCount,
+      failedMsat: BigInt(failedCount) * 500n,
+    });
+    const summary = summarizeActivity(
+      [
+        counter('2026-11-24T13:00:00.000Z', 60_000, 10),
+        counter('2026-11-18T00:00:00.000Z', 40_000, 0),
+        // Before the window: not counted.
+        counter('2026-11-17T23:00:00.000Z', 99, 99),
+      ],
+      [
+        {
+          tipId: 'p:1',
+          state: 'SENDING',
+          recipient: carol,
+          amountMsat: 2_000n,
+          createdAt: '2026-11-24T13:44:00.000Z',
+        },
+      ],
+      window,
+    );
+    expect(summary.totals).toEqual({
+      tips: 100_011,
+      succeeded: { count: 100_000, msat: 100_000_000n, feeMsat: 100_000n },
+      failed: { count: 10, msat: 5_000n },
+      pending: { count: 1, msat: 2_000n },
+    });
+    expect(summary.series.map((point) => point.tips)).toEqual([40_000, 0, 0, 0, 0, 0, 60_000]);
+    expect(summary.recipients).toEqual([
+      { recipient: carol, paidMsat: 0n, feeMsat: 0n, succeeded: 0, failed: 0, pending: 1 },
+    ]);
   });
 });
