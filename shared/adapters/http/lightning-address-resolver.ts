@@ -133,11 +133,14 @@ export const createLightningAddressResolver = (
       );
     }
     const refused = lnurlError(answer.json);
+    if (answer.status !== 200) {
+      throw permanent(
+        address,
+        `${prefix}the LNURL server answered ${answer.status}${refused ? ` (${refused})` : ''}`,
+      );
+    }
     if (refused !== undefined) {
       throw permanent(address, `${prefix}the LNURL server refused: ${refused}`);
-    }
-    if (answer.status !== 200) {
-      throw permanent(address, `${prefix}the LNURL server answered ${answer.status}`);
     }
     try {
       const raw = answer.json as Parameters<typeof parseLnUrlPayResponse>[0];
