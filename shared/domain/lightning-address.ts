@@ -87,6 +87,10 @@ export class LnurlResponseError extends Error {
   override name = 'LnurlResponseError';
 }
 
+/** A value from an untrusted document, for a message: strings previewed, anything else its type. */
+const shown = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(preview(value, 40)) : typeof value;
+
 /** Keysend details of an address: the node to keysend to and the records its wallet needs. */
 export interface KeysendDetails {
   pubkey: NodePubkey;
@@ -101,12 +105,10 @@ export const readKeysendDetails = (document: unknown): KeysendDetails => {
   }
   const { status, tag, pubkey, customData } = document as Record<string, unknown>;
   if (status !== undefined && status !== 'OK') {
-    throw new LnurlResponseError(`keysend details have status ${preview(String(status), 40)}`);
+    throw new LnurlResponseError(`keysend details have status ${shown(status)}`);
   }
   if (tag !== 'keysend') {
-    throw new LnurlResponseError(
-      `keysend details have tag ${preview(String(tag), 40)}, not "keysend"`,
-    );
+    throw new LnurlResponseError(`keysend details have tag ${shown(tag)}, not "keysend"`);
   }
   let node: NodePubkey;
   try {
