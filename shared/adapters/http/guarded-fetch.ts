@@ -67,8 +67,9 @@ const SPECIAL = (() => {
   for (const [net, prefix] of [
     ['::', 128],
     ['::1', 128],
-    // IPv4-mapped and NAT64 addresses can reach any IPv4 address, private ones included.
-    ['::ffff:0:0', 96],
+    // NAT64 addresses can reach any IPv4 address, private ones included. (IPv4-mapped ones,
+    // ::ffff:a.b.c.d, need no rule: BlockList checks them against the IPv4 rules, and a rule for
+    // ::ffff:0:0/96 would match every IPv4 address.)
     ['64:ff9b::', 96],
     ['100::', 64],
     ['2001:db8::', 32],
