@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { parseAmountMsat } from './amounts.js';
-import type { MilliSats, NodePubkey, PlatformId, TipId } from './brands.js';
+import type { MilliSats, PlatformId, TipId } from './brands.js';
 import { preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { TipValidationError, ValidationError } from './errors.js';

@@ -12,8 +12,8 @@ import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
   createTestQueue,
   enqueue,
-  receivedBy,
   receiptPublicKey,
+  receivedBy,
   type StackClients,
   stackClients,
   waitForTip,
@@ -41,129 +41,132 @@ const erinSettled = async (clients: StackClients, amountMsat: number) => {
   );
 };
 
-describe.runIf(stack.lightning.network === 'regtest')('Lightning Address tips on the real stack', () => {
-  let clients: StackClients;
-  let service: Awaited<ReturnType<typeof startLocalService>>;
-  let queueUrl: string;
+describe.runIf(stack.lightning.network === 'regtest')(
+  'Lightning Address tips on the real stack',
+  () => {
+    let clients: StackClients;
+    let service: Awaited<ReturnType<typeof startLocalService>>;
+    let queueUrl: string;
 
-  beforeAll(async () => {
-    clients = await stackClients(stack);
-    ({ queueUrl } = await createTestQueue(clients, 'lnaddr-test'));
-    service = await startLocalService(stack, {
-      reconcileEveryMs: 0,
-      batchSize: 10,
-      visibilityTimeoutSeconds: 5,
-      queueUrl,
+    beforeAll(async () => {
+      clients = await stackClients(stack);
+      ({ queueUrl } = await createTestQueue(clients, 'lnaddr-test'));
+      service = await startLocalService(stack, {
+        reconcileEveryMs: 0,
+        batchSize: 10,
+        visibilityTimeoutSeconds: 5,
+        queueUrl,
+      });
     });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    clients?.destroy();
-  });
-
-  it('pays carol (keysend details), dave’s sub-wallet (keysend + 696969) and erin (LNURL invoice) once each, as their nodes show', async () => {
-    const carol = addressTip('carol', 1_111_000, { message: 'by address' });
-    const dave = addressTip('dave', 1_222_000);
-    const erin = addressTip('erin', 1_333_000, { message: 'to an invoice' });
-    // Every tip three times: redeliveries and duplicates must not pay twice.
-    await enqueue(queueUrl, clients, [carol, dave, erin, carol, dave, erin, carol, dave, erin]);
-    const [carolTip, daveTip, erinTip] = await Promise.all(
-      [carol, dave, erin].map((request) =>
-        waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']),
-      ),
-    );
-    const operatorKey = receiptPublicKey(service);
-
-    expect(carolTip?.state, carolTip?.failureReason).toBe('SUCCEEDED');
-    expect(carolTip?.recipient).toBe(addressOf('carol'));
-    expect(carolTip?.destination).toBe(stackNode(stack, 'carol').pubkey);
-    const carolPaid = await receivedBy(clients, 'carol', carolTip?.paymentHash ?? '');
-    expect(carolPaid).toHaveLength(1);
-    expect(carolPaid[0]?.is_confirmed).toBe(true);
-    expect(carolPaid[0]?.received_mtokens).toBe('1111000');
-    expect(carolPaid[0]?.payments.flatMap((payment) => payment.messages)).toContainEqual({
-      type: '34349334',
-      value: utf8Hex('by address'),
-    });
-    const carolReceipt = JSON.parse(carolTip?.receipt ?? '{}');
-    expect(verifyReceipt(carolReceipt, operatorKey).ok).toBe(true);
-    expect(carolReceipt.receipt).toMatchObject({
-      recipient: addressOf('carol'),
-      method: 'keysend',
-      node: stackNode(stack, 'carol').pubkey,
+    afterAll(async () => {
+      await service?.stop();
+      clients?.destroy();
     });
 
-    expect(daveTip?.state, daveTip?.failureReason).toBe('SUCCEEDED');
-    const davePaid = await receivedBy(clients, 'dave', daveTip?.paymentHash ?? '');
-    expect(davePaid).toHaveLength(1);
-    expect(davePaid[0]?.is_confirmed).toBe(true);
-    expect(davePaid[0]?.payments.flatMap((payment) => payment.messages)).toContainEqual({
-      type: '696969',
-      value: utf8Hex(DAVE_SUB_WALLET),
-    });
+    it('pays carol (keysend details), dave’s sub-wallet (keysend + 696969) and erin (LNURL invoice) once each, as their nodes show', async () => {
+      const carol = addressTip('carol', 1_111_000, { message: 'by address' });
+      const dave = addressTip('dave', 1_222_000);
+      const erin = addressTip('erin', 1_333_000, { message: 'to an invoice' });
+      // Every tip three times: redeliveries and duplicates must not pay twice.
+      await enqueue(queueUrl, clients, [carol, dave, erin, carol, dave, erin, carol, dave, erin]);
+      const [carolTip, daveTip, erinTip] = await Promise.all(
+        [carol, dave, erin].map((request) =>
+          waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']),
+        ),
+      );
+      const operatorKey = receiptPublicKey(service);
 
-    expect(erinTip?.state, erinTip?.failureReason).toBe('SUCCEEDED');
-    expect(erinTip?.sendMethod).toBe('lnurl-invoice');
-    expect(erinTip?.destination).toBe(stackNode(stack, 'erin').pubkey);
-    const erinPaid = await receivedBy(clients, 'erin', erinTip?.paymentHash ?? '');
-    expect(erinPaid).toHaveLength(1);
-    expect(erinPaid[0]?.is_confirmed).toBe(true);
-    expect(erinPaid[0]?.request).toBe(erinTip?.invoice);
-    // Only the stored invoice was paid, whatever the duplicates fetched.
-    expect(await erinSettled(clients, 1_333_000)).toHaveLength(1);
-    const erinReceipt = JSON.parse(erinTip?.receipt ?? '{}');
-    expect(verifyReceipt(erinReceipt, operatorKey).ok).toBe(true);
-    expect(erinReceipt.receipt).toMatchObject({
-      recipient: addressOf('erin'),
-      method: 'lnurl-invoice',
-      node: stackNode(stack, 'erin').pubkey,
-      invoice: erinTip?.invoice,
-      paymentHash: erinTip?.paymentHash,
-      preimage: erinPaid[0]?.secret,
-    });
-  }, 90_000);
+      expect(carolTip?.state, carolTip?.failureReason).toBe('SUCCEEDED');
+      expect(carolTip?.recipient).toBe(addressOf('carol'));
+      expect(carolTip?.destination).toBe(stackNode(stack, 'carol').pubkey);
+      const carolPaid = await receivedBy(clients, 'carol', carolTip?.paymentHash ?? '');
+      expect(carolPaid).toHaveLength(1);
+      expect(carolPaid[0]?.is_confirmed).toBe(true);
+      expect(carolPaid[0]?.received_mtokens).toBe('1111000');
+      expect(carolPaid[0]?.payments.flatMap((payment) => payment.messages)).toContainEqual({
+        type: '34349334',
+        value: utf8Hex('by address'),
+      });
+      const carolReceipt = JSON.parse(carolTip?.receipt ?? '{}');
+      expect(verifyReceipt(carolReceipt, operatorKey).ok).toBe(true);
+      expect(carolReceipt.receipt).toMatchObject({
+        recipient: addressOf('carol'),
+        method: 'keysend',
+        node: stackNode(stack, 'carol').pubkey,
+      });
 
-  it('fails a tip to an address nobody serves with the reason in words, sending nothing', async () => {
-    const host = stack.lightningAddress?.host ?? '';
-    const request = buildTipRequest({
-      tipId: `it-lnaddr-nobody-${Date.now()}`,
-      platformId: 'integration-tests',
-      recipientAddress: `nobody@${host}`,
-      amountMsat: 5_000,
-    });
-    await enqueue(queueUrl, clients, [request]);
-    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
-    expect(tip.state).toBe('FAILED');
-    expect(tip.failureCode).toBe('ADDRESS_UNRESOLVED');
-    expect(tip.failureReason).toBe(
-      `nobody@${host}: no keysend details and the LNURL server answered 404 (no such user)`,
-    );
-    expect(tip.attempt).toBe(0);
-  }, 60_000);
+      expect(daveTip?.state, daveTip?.failureReason).toBe('SUCCEEDED');
+      const davePaid = await receivedBy(clients, 'dave', daveTip?.paymentHash ?? '');
+      expect(davePaid).toHaveLength(1);
+      expect(davePaid[0]?.is_confirmed).toBe(true);
+      expect(davePaid[0]?.payments.flatMap((payment) => payment.messages)).toContainEqual({
+        type: '696969',
+        value: utf8Hex(DAVE_SUB_WALLET),
+      });
 
-  it('measures resolution: cold, then cached (keysend details and LNURL-pay parameters)', async () => {
-    const host = stack.lightningAddress?.host ?? '';
-    const resolver = createLightningAddressResolver({
-      fetch: { allowHosts: [host], timeoutMs: 5_000, maxBytes: 65_536, maxRedirects: 3 },
-      cacheTtlMs: 300_000,
-    });
-    const timings: Record<string, number[]> = {};
-    for (const name of ['carol', 'dave', 'erin']) {
-      const address = parseLightningAddress(addressOf(name));
-      for (const round of ['cold', 'cached', 'cached']) {
-        const started = performance.now();
-        const resolution = await resolver.resolve(address, 2_000_000n);
-        const key = `${name} ${round}`;
-        timings[key] = [...(timings[key] ?? []), performance.now() - started];
-        expect(resolution.kind).toBe(name === 'erin' ? 'lnurl' : 'keysend');
+      expect(erinTip?.state, erinTip?.failureReason).toBe('SUCCEEDED');
+      expect(erinTip?.sendMethod).toBe('lnurl-invoice');
+      expect(erinTip?.destination).toBe(stackNode(stack, 'erin').pubkey);
+      const erinPaid = await receivedBy(clients, 'erin', erinTip?.paymentHash ?? '');
+      expect(erinPaid).toHaveLength(1);
+      expect(erinPaid[0]?.is_confirmed).toBe(true);
+      expect(erinPaid[0]?.request).toBe(erinTip?.invoice);
+      // Only the stored invoice was paid, whatever the duplicates fetched.
+      expect(await erinSettled(clients, 1_333_000)).toHaveLength(1);
+      const erinReceipt = JSON.parse(erinTip?.receipt ?? '{}');
+      expect(verifyReceipt(erinReceipt, operatorKey).ok).toBe(true);
+      expect(erinReceipt.receipt).toMatchObject({
+        recipient: addressOf('erin'),
+        method: 'lnurl-invoice',
+        node: stackNode(stack, 'erin').pubkey,
+        invoice: erinTip?.invoice,
+        paymentHash: erinTip?.paymentHash,
+        preimage: erinPaid[0]?.secret,
+      });
+    }, 90_000);
+
+    it('fails a tip to an address nobody serves with the reason in words, sending nothing', async () => {
+      const host = stack.lightningAddress?.host ?? '';
+      const request = buildTipRequest({
+        tipId: `it-lnaddr-nobody-${Date.now()}`,
+        platformId: 'integration-tests',
+        recipientAddress: `nobody@${host}`,
+        amountMsat: 5_000,
+      });
+      await enqueue(queueUrl, clients, [request]);
+      const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state).toBe('FAILED');
+      expect(tip.failureCode).toBe('ADDRESS_UNRESOLVED');
+      expect(tip.failureReason).toBe(
+        `nobody@${host}: no keysend details and the LNURL server answered 404 (no such user)`,
+      );
+      expect(tip.attempt).toBe(0);
+    }, 60_000);
+
+    it('measures resolution: cold, then cached (keysend details and LNURL-pay parameters)', async () => {
+      const host = stack.lightningAddress?.host ?? '';
+      const resolver = createLightningAddressResolver({
+        fetch: { allowHosts: [host], timeoutMs: 5_000, maxBytes: 65_536, maxRedirects: 3 },
+        cacheTtlMs: 300_000,
+      });
+      const timings: Record<string, number[]> = {};
+      for (const name of ['carol', 'dave', 'erin']) {
+        const address = parseLightningAddress(addressOf(name));
+        for (const round of ['cold', 'cached', 'cached']) {
+          const started = performance.now();
+          const resolution = await resolver.resolve(address, 2_000_000n);
+          const key = `${name} ${round}`;
+          timings[key] = [...(timings[key] ?? []), performance.now() - started];
+          expect(resolution.kind).toBe(name === 'erin' ? 'lnurl' : 'keysend');
+        }
       }
-    }
-    const line = Object.entries(timings)
-      .map(([key, values]) => `${key} ${values.map((ms) => ms.toFixed(1)).join('/')} ms`)
-      .join('; ');
-    process.stdout.write(`resolution latency: ${line}\n`);
-  });
-});
+      const line = Object.entries(timings)
+        .map(([key, values]) => `${key} ${values.map((ms) => ms.toFixed(1)).join('/')} ms`)
+        .join('; ');
+      process.stdout.write(`resolution latency: ${line}\n`);
+    });
+  },
+);
 
 /** What the ledger must show right after the kill. */
 const crashPoints: Array<{ step: PayerStep; stateAfterCrash: TipState | undefined }> = [

@@ -18,7 +18,10 @@ import { authenticatedLndGrpc, createInvoice } from 'lightning';
 export interface LightningAddressServerConfig {
   port: number;
   /** Keysend details per name: the node and its customData (a hub's sub-wallet records). */
-  keysend: Record<string, { pubkey: string; customData: Array<{ customKey: string; customValue: string }> }>;
+  keysend: Record<
+    string,
+    { pubkey: string; customData: Array<{ customKey: string; customValue: string }> }
+  >;
   /** LNURL-pay per name: the lnd that issues its invoices. */
   lnurlp: Record<string, { socket: string; certPath: string; macaroonPath: string }>;
   /** Seconds each invoice stays payable. */

@@ -45,12 +45,7 @@ export const startLightningAddressServer = async (options: {
   const running = options.supervisor.start({
     name: 'lightning-address',
     command: process.execPath,
-    args: [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'lightning-address-server.ts'),
-      configPath,
-    ],
+    args: ['--import', 'tsx', join(import.meta.dirname, 'lightning-address-server.ts'), configPath],
     logFile: join(options.logDir, 'lightning-address.log'),
   });
   const host = `127.0.0.1:${options.port}`;

@@ -181,9 +181,7 @@ export const createLightningAddressResolver = (
     callback.searchParams.set('amount', amountMsat.toString());
     const answer = await get(address, 'the LNURL invoice request', callback.toString());
     if (transientStatus(answer.status)) {
-      throw new TransientPaymentError(
-        `${address}: the LNURL callback answered ${answer.status}`,
-      );
+      throw new TransientPaymentError(`${address}: the LNURL callback answered ${answer.status}`);
     }
     const refused = lnurlError(answer.json);
     if (refused !== undefined) {

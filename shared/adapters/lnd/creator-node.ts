@@ -1,7 +1,5 @@
 import { authenticatedLndGrpc, getInvoices } from 'lightning';
-import { TransientPaymentError } from '../../ports/errors.js';
 import type { CreatorNode, ReceivedKeysend } from '../../ports/incoming-payments.js';
-import { withTimeout } from '../with-timeout.js';
 import { createKeyAgreement, timedRpc } from './lnd-node.js';
 
 /** Invoices asked for per page (LND's ListInvoices). */

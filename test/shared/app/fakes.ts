@@ -9,8 +9,8 @@ import '../../../shared/domain/secp.js';
 import type { IntakeDeps } from '../../../shared/app/accept-tip.js';
 import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
 import type { LightningAddress, NodePubkey } from '../../../shared/domain/brands.js';
-import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import type { DecodedInvoice } from '../../../shared/domain/lightning-address.js';
+import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
   type BatchSummary,
@@ -20,6 +20,11 @@ import {
   type PlatformActivity,
   type PlatformTipEntry,
 } from '../../../shared/ports/activity.js';
+import type {
+  AddressResolution,
+  AddressResolver,
+  LnurlOffer,
+} from '../../../shared/ports/address-resolver.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -45,11 +50,6 @@ import type {
   PaymentLookup,
   SettledPayment,
 } from '../../../shared/ports/lightning-node.js';
-import type {
-  AddressResolution,
-  AddressResolver,
-  LnurlOffer,
-} from '../../../shared/ports/address-resolver.js';
 import type { PayerKeys } from '../../../shared/ports/payer-keys.js';
 import {
   firstRecord,
@@ -164,7 +164,12 @@ export class FakeTipLedger implements TipLedger {
 
   async replaceInvoice(
     tip: TipRecord,
-    invoice: { invoice: string; paymentHash: string; invoiceExpiresAt: string; destination: string },
+    invoice: {
+      invoice: string;
+      paymentHash: string;
+      invoiceExpiresAt: string;
+      destination: string;
+    },
     now: Date,
   ) {
     await this.io();

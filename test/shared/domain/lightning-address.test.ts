@@ -161,28 +161,32 @@ describe('checkPayParams', () => {
   it.each([
     {
       description: 'below min',
-      args: [params, 999n],
+      given: params,
+      amount: 999n,
       error: /accepts 1000 to 10000 msat, not 999 msat/,
     },
-    { description: 'above max', args: [params, 10_001n], error: /not 10001 msat/ },
+    { description: 'above max', given: params, amount: 10_001n, error: /not 10001 msat/ },
     {
       description: 'metadata not JSON',
-      args: [{ ...params, metadata: '[' }, 1_000n],
+      given: { ...params, metadata: '[' },
+      amount: 1_000n,
       error: /not JSON/,
     },
     {
       description: 'metadata without text/plain',
-      args: [{ ...params, metadata: '[["text/identifier","a@b"]]' }, 1_000n],
+      given: { ...params, metadata: '[["text/identifier","a@b"]]' },
+      amount: 1_000n,
       error: /text\/plain/,
     },
     {
       description: 'metadata not an array',
-      args: [{ ...params, metadata: '{}' }, 1_000n],
+      given: { ...params, metadata: '{}' },
+      amount: 1_000n,
       error: /LUD-06/,
     },
-  ] as const)('refuses $description', ({ args, error }) => {
-    expect(() => checkPayParams(...args)).toThrow(LnurlResponseError);
-    expect(() => checkPayParams(...args)).toThrow(error);
+  ])('refuses $description', ({ given, amount, error }) => {
+    expect(() => checkPayParams(given, amount)).toThrow(LnurlResponseError);
+    expect(() => checkPayParams(given, amount)).toThrow(error);
   });
 });
 

@@ -199,13 +199,19 @@ describe('parseTipRequest rejects', () => {
       description: 'a numeric recipientAddress',
       args: { ...without('recipientPubkey'), recipientAddress: 42 },
       field: 'recipientAddress',
-      error: /^recipientAddress must be a Lightning Address \(name@domain\) as a string, got number 42$/,
+      error:
+        /^recipientAddress must be a Lightning Address \(name@domain\) as a string, got number 42$/,
     },
     {
       description: 'a recipientAddress with method amp',
-      args: { ...without('recipientPubkey'), recipientAddress: 'carol@wallet.example', method: 'amp' },
+      args: {
+        ...without('recipientPubkey'),
+        recipientAddress: 'carol@wallet.example',
+        method: 'amp',
+      },
       field: 'method',
-      error: /^method amp needs recipientPubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice/,
+      error:
+        /^method amp needs recipientPubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice/,
     },
     {
       description: 'a recipientAddress with a shared-secret tip',
