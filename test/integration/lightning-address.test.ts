@@ -2,6 +2,7 @@ import { getInvoices } from 'lightning';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../infra/local/emulators/service.js';
 import { DAVE_SUB_WALLET } from '../../infra/local/stack/lightning-address.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createLightningAddressResolver } from '../../shared/adapters/http/lightning-address-resolver.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
 import { stackNode } from '../../shared/config/stack-file.js';
@@ -10,12 +11,15 @@ import { verifyReceipt } from '../../shared/domain/receipt.js';
 import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
+  apiClient,
   createTestQueue,
   enqueue,
+  newTestPlatform,
   receiptPublicKey,
   receivedBy,
   type StackClients,
   stackClients,
+  useLocalService,
   waitForTip,
 } from './helpers.js';
 import { payerWorkers } from './payer-workers.js';
@@ -223,3 +227,87 @@ describe.runIf(stack.lightning.network === 'regtest')('LNURL tip crash injection
     120_000,
   );
 });
+
+describe.runIf(stack.lightning.network === 'regtest')(
+  'Lightning Address rows in payout files and value blocks, through the API',
+  () => {
+    const f = useLocalService(stack, 'lnaddr-api', () => ({
+      reconcileEveryMs: 0,
+      apiPort: 0,
+      env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
+    }));
+    let call: ReturnType<typeof apiClient>;
+    beforeAll(async () => {
+      call = apiClient(
+        f.service.api?.url ?? '',
+        await newTestPlatform(f.clients, 'it-lnaddr', 10_000_000),
+      );
+    });
+
+    const waitForBatch = (batchId: string) =>
+      waitFor(
+        `batch ${batchId} to finish`,
+        async () => {
+          const { body } = await call('GET', `/v1/payouts/${batchId}`);
+          return body.status === 'DONE' ? body : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+
+    /** Each row reached its creator's node once: carol and dave by keysend, erin by invoice. */
+    const expectPaidOnNodes = async (
+      rows: Array<{ paymentHash: string; status: string }>,
+      expected: Array<{ node: string; msat: string; record?: [string, string] }>,
+    ) => {
+      for (const [i, row] of rows.entries()) {
+        const want = expected[i];
+        expect(row.status).toBe('SUCCEEDED');
+        const invoices = await receivedBy(f.clients, want?.node ?? '', row.paymentHash);
+        expect(invoices).toHaveLength(1);
+        expect(invoices[0]?.is_confirmed).toBe(true);
+        expect(invoices[0]?.received_mtokens).toBe(want?.msat);
+        if (want?.record) {
+          const records = invoices[0]?.payments.flatMap((payment) => payment.messages) ?? [];
+          expect(records).toContainEqual({ type: want.record[0], value: utf8Hex(want.record[1]) });
+        }
+      }
+    };
+
+    it('pays a payout CSV of Lightning Address rows to carol, dave’s sub-wallet and erin', async () => {
+      const csv = [
+        'pubkey,amount_sats,memo',
+        `${addressOf('carol')},1501,week 47`,
+        `${addressOf('dave')},1502,week 47`,
+        `${addressOf('erin')},1503,week 47`,
+      ].join('\n');
+      const accepted = await call('POST', '/v1/payouts', csv, { contentType: 'text/csv' });
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+      const done = await waitForBatch(accepted.body.batchId);
+      expect(done.counts).toEqual({ total: 3, succeeded: 3, failed: 0, pending: 0 });
+      await expectPaidOnNodes(done.rows, [
+        { node: 'carol', msat: '1501000' },
+        { node: 'dave', msat: '1502000', record: ['696969', DAVE_SUB_WALLET] },
+        { node: 'erin', msat: '1503000' },
+      ]);
+      expect(await erinSettled(f.clients, 1_503_000)).toHaveLength(1);
+    }, 150_000);
+
+    it('splits a value block with type="lnaddress" recipients across carol, dave’s sub-wallet and erin', async () => {
+      const valueBlock = `<podcast:value type="lightning" method="keysend">
+      <podcast:valueRecipient name="Carol" type="lnaddress" address="${addressOf('carol')}" split="50"/>
+      <podcast:valueRecipient name="Dave" type="lnaddress" address="${addressOf('dave')}" split="30"/>
+      <podcast:valueRecipient name="Erin" type="lnaddress" address="${addressOf('erin')}" split="20"/>
+    </podcast:value>`;
+      const accepted = await call('POST', '/v1/splits', { amountMsat: 7_770_000, valueBlock });
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+      const done = await waitForBatch(accepted.body.batchId);
+      expect(done.counts).toEqual({ total: 3, succeeded: 3, failed: 0, pending: 0 });
+      await expectPaidOnNodes(done.rows, [
+        { node: 'carol', msat: '3885000' },
+        { node: 'dave', msat: '2331000', record: ['696969', DAVE_SUB_WALLET] },
+        { node: 'erin', msat: '1554000' },
+      ]);
+      expect(await erinSettled(f.clients, 1_554_000)).toHaveLength(1);
+    }, 150_000);
+  },
+);
