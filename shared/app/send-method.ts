@@ -35,7 +35,7 @@ type MethodDeps = {
  * an expired invoice and the payee's node cancels it, so one that expires sooner is replaced
  * before the attempt sends anything.
  */
-export const INVOICE_SLACK_MS = 30_000;
+const INVOICE_SLACK_MS = 30_000;
 /** An invoice the LNURL server issues must be payable for at least this long to be taken. */
 export const INVOICE_MIN_VALID_MS = 120_000;
 

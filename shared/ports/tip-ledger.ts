@@ -96,6 +96,11 @@ export interface StuckFlagStore {
   flagStuck(tip: TipRecord, flag: StuckFlag): Promise<void>;
 }
 
+/** What a tip holds of its LNURL-pay invoice. */
+export type InvoiceFields = Required<
+  Pick<TipRecord, 'invoice' | 'paymentHash' | 'invoiceExpiresAt' | 'destination'>
+>;
+
 export type NewTip = Pick<
   TipRecord,
   | 'tipId'

@@ -36,6 +36,10 @@ export const PAYER_LND_METHODS = [
   // payments for a tip's payment address before any re-send (ListPayments).
   'getRouteToDestination',
   'getPayments',
+  // Lightning Address tips paid by an LNURL-pay invoice: decoded by the node (DecodePayReq) and
+  // paid by SendPaymentV2 like keysend.
+  'decodePaymentRequest',
+  'subscribeToPayViaRequest',
 ];
 
 const ROOT_KEY_ID_BASE = 100_000;

@@ -53,6 +53,7 @@ import type {
 import type { PayerKeys } from '../../../shared/ports/payer-keys.js';
 import {
   firstRecord,
+  type InvoiceFields,
   type NewTip,
   type RecipientTotals,
   type Rejection,
