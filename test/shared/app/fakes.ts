@@ -163,16 +163,7 @@ export class FakeTipLedger implements TipLedger {
     return copy(tip);
   }
 
-  async replaceInvoice(
-    tip: TipRecord,
-    invoice: {
-      invoice: string;
-      paymentHash: string;
-      invoiceExpiresAt: string;
-      destination: string;
-    },
-    now: Date,
-  ) {
+  async replaceInvoice(tip: TipRecord, invoice: InvoiceFields, now: Date) {
     await this.io();
     const stored = this.#tips.get(tip.tipId);
     if (
