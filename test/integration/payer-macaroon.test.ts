@@ -94,6 +94,18 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(await receivedBy(f.clients, 'carol', tip.paymentHash)).toHaveLength(1);
     });
 
+    it('pays a Lightning Address tip by its LNURL invoice to erin with only that macaroon (DecodePayReq allowed)', async () => {
+      const { recipientPubkey: _, ...request } = tipRequest(stack, 'erin', {
+        amountMsat: 9_000,
+        recipientAddress: stack.lightningAddress?.addresses.erin,
+      });
+      await enqueue(f.queueUrl, f.clients, [request]);
+      const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+      expect(tip.sendMethod).toBe('lnurl-invoice');
+      expect(await receivedBy(f.clients, 'erin', tip.paymentHash)).toHaveLength(1);
+    });
+
     it('pays a shared-secret tip to carol with only that macaroon (DeriveSharedKey allowed)', async () => {
       const request = tipRequest(stack, 'carol', {
         amountMsat: 8_000,
