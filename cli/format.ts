@@ -74,6 +74,7 @@ export const renderTable = (
 /** A name for a pubkey when the local stack knows it: `carol (02ab…)`. */
 export const describeNode = (pubkey: string | undefined, names: ReadonlyMap<string, string>) => {
   if (!pubkey) return '?';
+  if (pubkey.includes('@')) return pubkey; // a Lightning Address, shown as given
   const name = names.get(pubkey.toLowerCase());
   return name ? `${name} (${shortKey(pubkey)})` : shortKey(pubkey);
 };

@@ -24,9 +24,11 @@ const tipCommand = async (
   const amountMsat = parseSats(sats, 'sats') * 1000n;
   const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
   const api = await ctx.api();
-  const pubkey = await ctx.resolveNode(recipient);
+  // A Lightning Address goes as it is: the payer resolves it.
+  const toAddress = recipient.includes('@');
+  const pubkey = toAddress ? recipient : await ctx.resolveNode(recipient);
   const body = JSON.stringify({
-    recipientPubkey: pubkey,
+    ...(toAddress ? { recipientAddress: recipient } : { recipientPubkey: pubkey }),
     amountMsat: amountMsat.toString(),
     ...(options.message ? { message: options.message } : {}),
     ...(options.sender ? { senderName: options.sender } : {}),
@@ -58,7 +60,7 @@ export const registerTip = (program: Command, run: ActionRunner) =>
     .description('send one tip through the API (POST /v1/tips), signed, with an Idempotency-Key')
     .argument(
       '<recipient>',
-      "the creator node's pubkey (66 hex), or carol/dave/erin… on the local stack",
+      "the creator node's pubkey (66 hex), a Lightning Address (name@domain), or carol/dave/erin… on the local stack",
     )
     .argument('<sats>', 'whole sats')
     .option('-m, --message <text>', 'text message sent with the payment (keysend record 34349334)')

@@ -6,6 +6,7 @@ import { connectLndInspector, connectLndNode } from '../../shared/adapters/lnd/l
 import type { PayerDeps, PayOutcome } from '../../shared/app/pay-tip.js';
 import type { StuckCheckOptions } from '../../shared/app/reconcile-tips.js';
 import { dynamoDbFromEnv } from '../../shared/config/aws.js';
+import { createAddressResolverFromEnv } from '../../shared/config/lightning-address.js';
 import { readFlagInFlightAfterMs, readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
 import { createObservability, type Observability } from '../observability.js';
@@ -37,6 +38,7 @@ export const createPayerRuntime = (
     deps: {
       ledger: createDynamoTipLedger(dynamodb, tables),
       lightning,
+      addresses: createAddressResolverFromEnv(env),
       keyAgreement: lightning.keyAgreement,
       keys: readPayerKeys(env),
       policy,

@@ -59,7 +59,7 @@ export const acceptBatch = async (
       platformId,
       batchId,
       ...fields,
-      ...authenticationField(input.platform, authentication),
+      ...authenticationField(input.platform, authentication, fields.recipientAddress !== undefined),
     });
     if (row.part) message.splitOf = { splitId: batchId, ...row.part };
     const parsed = parseTipRequest(message, {

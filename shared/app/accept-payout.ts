@@ -1,4 +1,5 @@
 import { parsePayoutCsv, parsePayoutJson } from '../domain/payout-file.js';
+import { recipientField } from '../domain/tip-request.js';
 import type { PlatformRecord } from '../ports/intake.js';
 import { type AcceptBatchResult, acceptBatch, type BatchRow } from './accept-batch.js';
 import type { IntakeDeps } from './accept-tip.js';
@@ -41,7 +42,7 @@ export const acceptPayout = async (
   const rows: BatchRow[] = file.rows.map((row) => ({
     line: row.line,
     body: {
-      recipientPubkey: row.recipient,
+      ...recipientField(row.recipient),
       amountMsat: row.amountMsat.toString(),
       ...(row.memo ? { message: row.memo } : {}),
       ...(row.customRecord ? { customRecord: row.customRecord } : {}),

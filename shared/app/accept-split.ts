@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
 import { verifyBoostSignature } from '../domain/nostr-boost.js';
+import { recipientField } from '../domain/tip-request.js';
 import {
   parseSplitList,
   parseValueBlockJson,
@@ -120,7 +121,7 @@ export const acceptSplit = async (
     line: part.index + 1,
     part: { index: part.index, count: list.length },
     body: {
-      recipientPubkey: part.recipient.address,
+      ...recipientField(part.recipient.address),
       amountMsat: (part.amountMsat * unit).toString(),
       // bLIP-10: every part carries the whole boost, so each recipient sees what was sent; a
       // signed boost exactly as its sender signed it (any field added would break the signature).

@@ -112,8 +112,11 @@ export const queuedTip = (request: AcceptedRequest): QueuedTip => ({
 export const authenticationField = (
   platform: PlatformRecord,
   requested: unknown,
+  toAddress = false,
 ): { authentication?: unknown } => {
-  const resolved = requested ?? (platform.authenticatedTips ? 'shared-secret' : 'none');
+  // The node behind a Lightning Address is known only when the payer resolves it: no ECDH.
+  const fallback = platform.authenticatedTips && !toAddress ? 'shared-secret' : 'none';
+  const resolved = requested ?? fallback;
   return resolved === 'none' ? {} : { authentication: resolved };
 };
 
@@ -132,7 +135,7 @@ export const acceptTip = async (
     tipId,
     platformId: input.platform.platformId,
     ...fields,
-    ...authenticationField(input.platform, authentication),
+    ...authenticationField(input.platform, authentication, fields.recipientAddress !== undefined),
   });
   const parsed = parseTipRequest(message, {
     maxMsat: deps.policy.maxTipMsat,

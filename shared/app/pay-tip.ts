@@ -1,9 +1,11 @@
 import { maxFeeMsat } from '../domain/fee-limit.js';
+import { isLightningAddress } from '../domain/lightning-address.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
 import { parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseReservationTag } from '../domain/reservation-tag.js';
 import { parseTipRequest, type Tip, tipFingerprint } from '../domain/tip-request.js';
+import type { AddressResolver } from '../ports/address-resolver.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -19,6 +21,7 @@ import type { NewTip, ReservationHint, TipLedger, TipRecord } from '../ports/tip
 import {
   lookupAttempt,
   methodFields,
+  payableInvoice,
   provedHash,
   receiptMethodFields,
   sendAttempt,
@@ -31,6 +34,8 @@ export type PayerStep = 'before-intent' | 'after-intent' | 'lnd-in-flight' | 'af
 export interface PayerDeps {
   ledger: TipLedger;
   lightning: LightningNode;
+  /** Resolves Lightning Address recipients; absent: such tips wait (transient) until configured. */
+  addresses?: AddressResolver;
   keys: PayerKeys;
   /** The operator node's key agreement (ECDH), for shared-secret tips (`tip-preimage.ts`). */
   keyAgreement?: NodeKeyAgreement;
@@ -100,17 +105,37 @@ export const payTipMessage = async (
     return { kind: 'rejected', reason: parsed.error.message };
   }
   const { tip } = parsed;
+  if (isLightningAddress(tip.recipient)) {
+    // Resolving an address is network I/O to an untrusted host (and an LNURL invoice each time):
+    // a redelivered tip goes on from what was recorded, never resolved again.
+    const existing = await deps.ledger.getTip(tip.tipId);
+    if (existing) {
+      if (existing.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
+      return settleLeased(await driveTip(existing, deps));
+    }
+  }
   // The intent to pay goes into the write that records the tip: a new tip is created SENDING
   // (attempt 1) with this invocation's lease, so only that write stands between the message and
   // the send. With too little time left it is created RECEIVED and left for a redelivery. The
-  // payment (hash, method) is worked out first: the lease is taken after every await before it.
+  // payment (hash, method; a Lightning Address resolved) is worked out first: the lease is taken
+  // after every await before it.
   const fresh = await newTip(tip, deps);
-  const method = await methodFields(
-    tip,
-    maxFeeMsat(tip.amountMsat, deps.policy),
-    deps,
-    fresh.keyVersion,
-  );
+  let method: Awaited<ReturnType<typeof methodFields>>;
+  try {
+    method = await methodFields(
+      tip,
+      maxFeeMsat(tip.amountMsat, deps.policy),
+      deps,
+      fresh.keyVersion,
+      deps.policy.customRecordsBudgetBytes,
+    );
+  } catch (error) {
+    // The address cannot be paid (no keysend details, LNURL 404, a bad invoice): never sent.
+    if (error instanceof PermanentPaymentError && error.code === 'ADDRESS_UNRESOLVED') {
+      return refuse(tip, error.message, message, deps, error.code);
+    }
+    throw error;
+  }
   const withIntent = deps.remainingMs() >= deps.policy.deadlineMarginMs;
   if (withIntent) deps.checkpoint?.('before-intent', tip.tipId);
   const now = deps.now();
@@ -121,7 +146,11 @@ export const payTipMessage = async (
   );
   if (record.fingerprint !== tipFingerprint(tip)) return conflict(tip, message, deps);
   // Created SENDING: this invocation wrote attempt 1 and holds its lease.
-  const outcome = await driveTip(record, deps, created && record.state === 'SENDING');
+  return settleLeased(await driveTip(record, deps, created && record.state === 'SENDING'));
+};
+
+/** A leased outcome is retried by SQS; every other one acknowledges the message. */
+const settleLeased = (outcome: PayOutcome): PayOutcome => {
   if (outcome.kind === 'leased') {
     // SQS brings the message back after its visibility timeout (in AWS 6× the function timeout,
     // so past the lease): the owner has finished it by then, or the redelivery decides.
@@ -185,8 +214,8 @@ const refuse = async (
   reason: string,
   message: TipMessage,
   deps: PayerDeps,
+  code: PermanentFailureCode = 'REFUSED_BY_POLICY',
 ): Promise<PayOutcome> => {
-  const code = 'REFUSED_BY_POLICY';
   const { created, record } = await deps.ledger.createRefusedTip(
     await newTip(tip, deps),
     { code, reason },
@@ -366,14 +395,23 @@ const requireTime = (tip: TipRecord, deps: PayerDeps) => {
  * Sends the attempt this invocation recorded (`tip` is what `startAttempt` returned: we hold its
  * lease) and records how it ended.
  */
-const pay = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
-  deps.checkpoint?.('after-intent', tip.tipId);
-  const preimage = await recordedTipPreimage(tip, deps).catch(async (error: unknown) => {
-    // Nothing was sent (the operator node did not answer the ECDH): give the lease up at once.
-    if (error instanceof TransientPaymentError) await deps.ledger.releaseLease(tip).catch(() => {});
+const pay = async (owned: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
+  deps.checkpoint?.('after-intent', owned.tipId);
+  const giveUp = (record: TipRecord) => async (error: unknown) => {
+    // Nothing was sent (the operator node did not answer the ECDH, the LNURL server no new
+    // invoice): give the lease up at once.
+    if (error instanceof TransientPaymentError) {
+      await deps.ledger.releaseLease(record).catch(() => {});
+    }
     throw error;
-  });
-  if (hex(paymentHashOf(preimage)) !== tip.paymentHash) {
+  };
+  // An LNURL tip whose invoice would expire before the send ends gets a new one, stored first.
+  const tip = await payableInvoice(owned, deps.remainingMs(), deps).catch(giveUp(owned));
+  const preimage =
+    tip.sendMethod === 'lnurl-invoice'
+      ? undefined
+      : await recordedTipPreimage(tip, deps).catch(giveUp(tip));
+  if (preimage && hex(paymentHashOf(preimage)) !== tip.paymentHash) {
     throw new Error(
       `the ${tip.preimageDerivation ?? `preimage key version ${tip.keyVersion}`} derivation does not reproduce the hash of tip ${tip.tipId}`,
     );

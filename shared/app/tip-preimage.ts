@@ -1,6 +1,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Preimage, TipId } from '../domain/brands.js';
+import type { NodePubkey, Preimage, TipId } from '../domain/brands.js';
 import { BOOSTAGRAM_RECORD_TYPE, type TlvRecord } from '../domain/keysend-records.js';
+import { isLightningAddress } from '../domain/lightning-address.js';
 import { verifyBoostSignature } from '../domain/nostr-boost.js';
 import { derivePreimage, deriveSharedSecretPreimage, paymentHashOf } from '../domain/preimage.js';
 import type { Receipt } from '../domain/receipt.js';
@@ -45,13 +46,17 @@ export const newTipPayment = async (
     const preimage = derivePreimage(deps.keys.preimageKey(keyVersion), tip.tipId);
     return { paymentHash: bytesToHex(paymentHashOf(preimage)), keyVersion, records: tip.records };
   }
+  if (isLightningAddress(tip.recipient)) {
+    // parseTipRequest refuses it: the node behind an address is known only when it is paid.
+    throw new Error(`tip ${tip.tipId}: a shared-secret tip needs the recipient's node pubkey`);
+  }
   const agreement = agreementOf(deps, tip.tipId);
   const [operator, secret] = await Promise.all([
     agreement.getPubkey(),
     agreement.sharedSecret(tip.recipient),
   ]);
   const record = encodeTipstreamRecord({
-    operator: operator as Tip['recipient'],
+    operator: operator as NodePubkey,
     platformId: tip.platformId,
     tipId: tip.tipId,
   });

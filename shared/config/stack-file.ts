@@ -74,6 +74,13 @@ const StackFileSchema = z.object({
       })
       .nullable(),
   }),
+  /**
+   * The Lightning Address server in front of the regtest creators (`name@127.0.0.1:port`): its
+   * host, which the local payer allows over http, and the address of each creator it serves.
+   */
+  lightningAddress: z
+    .object({ host: z.string(), addresses: z.record(z.string(), z.string()) })
+    .optional(),
   processes: z.array(ProcessRecordSchema),
 });
 export type StackFile = z.infer<typeof StackFileSchema>;

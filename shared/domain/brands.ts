@@ -15,6 +15,8 @@ export type PaymentHash = Brand<Uint8Array, 'PaymentHash'>;
 export type Preimage = Brand<Uint8Array, 'Preimage'>;
 /** A node's 33-byte compressed secp256k1 public key as 66 lowercase hex chars. */
 export type NodePubkey = Brand<string, 'NodePubkey'>;
+/** A Lightning Address (LUD-16 `name@domain`), lowercase: built by `parseLightningAddress`. */
+export type LightningAddress = Brand<string, 'LightningAddress'>;
 /** Idempotency key of one tip, chosen by the platform. */
 export type TipId = Brand<string, 'TipId'>;
 /** The platform (tenant) a tip comes from. */

@@ -7,8 +7,12 @@ import { ByteLengthError } from './errors.js';
 /** How a tip asks to be paid: single-path keysend, AMP (spontaneous multipath), or let the payer pick. */
 export const PAYMENT_METHODS = ['keysend', 'amp', 'auto'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-/** How a tip is actually sent, fixed before its first send and never changed. */
-export type SendMethod = 'keysend' | 'amp';
+/**
+ * How a tip is actually sent, fixed before its first send and never changed: `lnurl-invoice` pays
+ * the invoice a Lightning Address's LNURL-pay server issued (a keysend to an address's node is
+ * `keysend`).
+ */
+export type SendMethod = 'keysend' | 'amp' | 'lnurl-invoice';
 
 /** LND's AMP feature bits (BOLT 9 numbering: 30 required, 31 optional). */
 export const AMP_FEATURE_BITS = [30, 31] as const;

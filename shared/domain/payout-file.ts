@@ -2,7 +2,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { CsvError, parse } from 'csv-parse/sync';
 import * as z from 'zod';
 import type { AmountPolicy } from './amounts.js';
-import type { MilliSats, NodePubkey } from './brands.js';
+import type { MilliSats } from './brands.js';
 import { preview } from './bytes.js';
 import { ValidationError } from './errors.js';
 import { describeValue, parseShape } from './input-shape.js';
@@ -11,14 +11,15 @@ import {
   TEXT_MESSAGE_RECORD_TYPE,
   validateCustomRecordType,
 } from './keysend-records.js';
-import { parseNodePubkey } from './pubkey.js';
+import { type Destination, parseDestination } from './lightning-address.js';
 import { checkRecordsBudget, MAX_MESSAGE_BYTES } from './tip-request.js';
 
 /** One creator payout of a batch file, validated and ready to become a tip. */
 export type PayoutRow = {
   /** 1-based line of the CSV file, or 1-based row of the JSON `payouts` array. */
   line: number;
-  recipient: NodePubkey;
+  /** A node pubkey, or a Lightning Address the payer resolves. */
+  recipient: Destination;
   amountMsat: MilliSats;
   /** Sent as a text message record (34349334). */
   memo?: string;
@@ -278,7 +279,8 @@ const buildRow = (
   }
   const row: PayoutRow = {
     line,
-    recipient: parseNodePubkey(raw.pubkey, names.pubkey),
+    // A Lightning Address in the pubkey column is paid through it (the payer resolves it).
+    recipient: parseDestination(raw.pubkey, names.pubkey),
     amountMsat: parseSatsAmount(raw.amountSats, policy, names.amount),
   };
   if (raw.memo !== undefined && raw.memo !== '') {

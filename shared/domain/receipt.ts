@@ -24,7 +24,16 @@ const ReceiptSchema = z.strictObject(
     version: z.literal(1, 'must be 1'),
     tipId: z.string().regex(TIP_ID_PATTERN, { error: `must be ${TIP_ID_RULE}` }),
     platformId: z.string().regex(PLATFORM_ID_PATTERN, { error: `must be ${PLATFORM_ID_RULE}` }),
-    recipient: nodePubkey,
+    /** The destination as the tip gave it: a node pubkey, or a Lightning Address. */
+    recipient: z.union(
+      [
+        nodePubkey,
+        z.string().regex(/^[a-z0-9._+-]{1,64}@[a-z0-9.:[\]-]{1,260}$/, {
+          error: 'must be a Lightning Address',
+        }),
+      ],
+      'must be a node pubkey or a Lightning Address',
+    ),
     amountMsat: z
       .string('must be a decimal string')
       .regex(/^[1-9][0-9]*$/, { error: 'must be a positive decimal string of msat' }),
@@ -46,7 +55,18 @@ const ReceiptSchema = z.strictObject(
      * `preimage` are one settled shard's (every shard has its own), `paymentAddr` is the tip's
      * address and `setId` LND's id of the settled payment.
      */
-    method: z.enum(['keysend', 'amp'], 'must be "keysend" or "amp"').optional(),
+    method: z
+      .enum(['keysend', 'amp', 'lnurl-invoice'], 'must be "keysend", "amp" or "lnurl-invoice"')
+      .optional(),
+    /**
+     * A Lightning Address tip: the node that was paid (from the address's keysend details, or the
+     * invoice's payee) and, for `lnurl-invoice`, the BOLT11 invoice its LNURL server issued.
+     */
+    node: nodePubkey.optional(),
+    invoice: z
+      .string('must be a BOLT11 invoice')
+      .regex(/^ln[a-z0-9]{1,7000}$/, { error: 'must be a BOLT11 invoice' })
+      .optional(),
     paymentAddr: hex32('a 32-byte payment address').optional(),
     setId: hex32('a 32-byte AMP set id').optional(),
     /**

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import * as z from 'zod';
 import { parseAmountMsat } from './amounts.js';
-import type { MilliSats, NodePubkey, PlatformId, TipId } from './brands.js';
+import type { MilliSats, PlatformId, TipId } from './brands.js';
 import { preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { TipValidationError, ValidationError } from './errors.js';
@@ -23,6 +23,7 @@ import {
   type TlvRecord,
   validateCustomRecordType,
 } from './keysend-records.js';
+import { type Destination, parseLightningAddress } from './lightning-address.js';
 import { verifyBoostSignature } from './nostr-boost.js';
 import { PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 import { parseNodePubkey } from './pubkey.js';
@@ -138,7 +139,9 @@ export const TipRequestSchema = z.strictObject({
   platformId: z.string(`must be a string of ${PLATFORM_ID_RULE}`).regex(PLATFORM_ID_PATTERN, {
     error: `must be ${PLATFORM_ID_RULE}`,
   }),
-  recipientPubkey: z.string("must be the node's public key as 66 hex chars"),
+  recipientPubkey: z.string("must be the node's public key as 66 hex chars").optional(),
+  /** Instead of `recipientPubkey`: a Lightning Address, resolved by the payer. */
+  recipientAddress: z.string('must be a Lightning Address (name@domain) as a string').optional(),
   amountMsat: z.union(
     [z.number(), z.string()],
     'must be a number or a decimal string of msat, e.g. 21000 or "21000"',
@@ -161,7 +164,8 @@ type TipRequest = z.infer<typeof TipRequestSchema>;
 export type Tip = {
   tipId: TipId;
   platformId: PlatformId;
-  recipient: NodePubkey;
+  /** A node pubkey, or a Lightning Address (`recipientAddress`) the payer resolves. */
+  recipient: Destination;
   amountMsat: MilliSats;
   /** Custom records, ascending by type; the keysend record is added when paying. */
   records: TlvRecord[];
@@ -302,6 +306,7 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     tipId,
     platformId,
     recipientPubkey,
+    recipientAddress,
     amountMsat,
     authentication,
     ...optional
@@ -311,7 +316,7 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     ...(authentication === 'shared-secret' ? { authentication } : {}),
     tipId: parseTipId(tipId),
     platformId: parsePlatformId(platformId),
-    recipient: parseNodePubkey(recipientPubkey, 'recipientPubkey'),
+    recipient: parseRecipient(request),
     amountMsat: parseAmountMsat(amountMsat, policy, 'amountMsat'),
     records: [],
   };
@@ -384,6 +389,47 @@ const buildTip = (request: TipRequest, policy: TipPolicy): Tip => {
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   return tip;
 };
+
+/** The tip's destination: exactly one of `recipientPubkey` and `recipientAddress`. */
+const parseRecipient = (request: TipRequest): Destination => {
+  const { recipientPubkey, recipientAddress, method, authentication } = request;
+  if (recipientAddress === undefined) {
+    if (recipientPubkey === undefined) {
+      throw new TipValidationError(
+        'recipientPubkey',
+        'recipientPubkey is required (or recipientAddress, a Lightning Address)',
+      );
+    }
+    return parseNodePubkey(recipientPubkey, 'recipientPubkey');
+  }
+  if (recipientPubkey !== undefined) {
+    throw new TipValidationError(
+      'recipientAddress',
+      'recipientAddress and recipientPubkey are both set: send one of them',
+    );
+  }
+  const address = parseLightningAddress(recipientAddress, 'recipientAddress');
+  // An address is paid by its keysend details or by an LNURL-pay invoice, as its wallet says.
+  if (method !== undefined && method !== 'keysend') {
+    throw new TipValidationError(
+      'method',
+      `method ${method} needs recipientPubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice, as its wallet publishes`,
+    );
+  }
+  if (authentication === 'shared-secret') {
+    throw new TipValidationError(
+      'authentication',
+      'authentication "shared-secret" needs recipientPubkey: the node behind a Lightning Address is known only when it is paid',
+    );
+  }
+  return address;
+};
+
+/** The queue message's recipient field for a destination. */
+export const recipientField = (
+  destination: Destination,
+): { recipientPubkey: string } | { recipientAddress: string } =>
+  destination.includes('@') ? { recipientAddress: destination } : { recipientPubkey: destination };
 
 // bLIP-10 apps show sender_name; a platform that knows the sender fills it in, but must not
 // contradict a boostagram that names someone else.

@@ -1,16 +1,18 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as z from 'zod';
-import type { MilliSats, NodePubkey } from './brands.js';
+import type { MilliSats } from './brands.js';
 import { preview } from './bytes.js';
 import { ValidationError } from './errors.js';
 import { describeValue, parseShape } from './input-shape.js';
 import { validateCustomRecordType } from './keysend-records.js';
+import { type Destination, parseLightningAddress } from './lightning-address.js';
 import { parseNodePubkey } from './pubkey.js';
 
 /** One payable recipient of a podcast:value block (Lightning keysend to a node). */
 export type ValueRecipient = {
-  type: 'node';
-  address: NodePubkey;
+  /** `node`: keysend to a pubkey; `lnaddress`: a Lightning Address the payer resolves. */
+  type: 'node' | 'lnaddress';
+  address: Destination;
   /** Shares (fee=false) or percent off the top (fee=true). */
   split: number;
   fee: boolean;
@@ -269,7 +271,8 @@ export const parseSplitList = (list: unknown): ValueRecipient[] => {
     return buildRecipient(
       {
         name: raw.name,
-        type: 'node',
+        // The list's `pubkey` may be a Lightning Address too.
+        type: raw.pubkey.includes('@') ? 'lnaddress' : 'node',
         address: raw.pubkey,
         split: raw.split,
         fee: raw.fee ?? false,
@@ -382,22 +385,25 @@ const buildRecipient = (
   if (raw.type === undefined) {
     throw new ValidationError(field('type'), `${where} has no type: set type="node"`);
   }
-  if (raw.type !== 'node') {
+  if (raw.type !== 'node' && raw.type !== 'lnaddress') {
     throw new ValidationError(
       field('type'),
-      `${where} has type ${preview(raw.type, 20)}; only type="node" keysend recipients can be paid`,
+      `${where} has type ${preview(raw.type, 20)}; only type="node" (keysend) and type="lnaddress" (Lightning Address) recipients can be paid`,
     );
   }
+  const type = raw.type;
   if (raw.address === undefined) {
     throw new ValidationError(
       field(addressField),
-      `${where} has no ${addressField}: set it to the node's public key (66 hex chars)`,
+      `${where} has no ${addressField}: set it to ${type === 'node' ? "the node's public key (66 hex chars)" : 'the Lightning Address (name@domain)'}`,
     );
   }
-  const address = rewrap(where, field(addressField), () =>
-    parseNodePubkey(raw.address, addressField),
+  const address: Destination = rewrap(where, field(addressField), () =>
+    type === 'node'
+      ? parseNodePubkey(raw.address, addressField)
+      : parseLightningAddress(raw.address, addressField),
   );
-  const recipient: ValueRecipient = { type: 'node', address, split: raw.split, fee: raw.fee };
+  const recipient: ValueRecipient = { type, address, split: raw.split, fee: raw.fee };
   if (raw.name !== undefined) recipient.name = raw.name;
   if (raw.customKey !== undefined) {
     const text = String(raw.customKey);

@@ -18,6 +18,11 @@ export const PERMANENT_FAILURE_CODES = [
    * attempt's timeout height: provably never paid (shared/domain/stuck-payment.ts).
    */
   'STUCK_EXPIRED',
+  /**
+   * Never sent: the tip's Lightning Address has no keysend details and no usable LNURL-pay
+   * answer (404, a bad document, the amount out of its range, a refused fetch).
+   */
+  'ADDRESS_UNRESOLVED',
 ] as const;
 export type PermanentFailureCode = (typeof PERMANENT_FAILURE_CODES)[number];
 

@@ -1,4 +1,5 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
+import type { DecodedInvoice } from '../domain/lightning-address.js';
 import type { RouteAssessment } from '../domain/payment-method.js';
 import type { LndPaymentView } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
@@ -21,6 +22,20 @@ export interface KeysendPayment {
    * How long to wait for the outcome before calling it ambiguous (the invocation's deadline):
    * a payment still in flight then is left SENDING for the reconciler.
    */
+  waitMs: number;
+}
+
+/**
+ * A BOLT11 invoice (from a Lightning Address's LNURL-pay server), checked before it was stored:
+ * every attempt of the tip pays this one invoice, so LND's duplicate guard on its hash holds.
+ */
+export interface InvoicePayment {
+  invoice: string;
+  /** The invoice's payee, for the readiness check and failure messages. */
+  destination: string;
+  maxFeeMsat: bigint;
+  maxTimeoutBlocks: number;
+  pathfindingTimeoutMs: number;
   waitMs: number;
 }
 
@@ -81,6 +96,13 @@ export interface LightningNode {
    * payment (from then on only a lookup can tell how it ended).
    */
   payKeysend(payment: KeysendPayment, hooks?: { onInFlight?: () => void }): Promise<SettledPayment>;
+  /**
+   * Decodes a BOLT11 invoice as this node reads it (hash, amount, payee, description hash,
+   * expiry). Throws `PermanentPaymentError` (`INVALID_PAYMENT`) for an invoice it cannot pay.
+   */
+  decodeInvoice(invoice: string): Promise<DecodedInvoice>;
+  /** Pays a stored invoice and resolves when settled; throws like `payKeysend`. */
+  payInvoice(payment: InvoicePayment, hooks?: { onInFlight?: () => void }): Promise<SettledPayment>;
   /** Asks LND what became of a payment hash; bounded by a timeout (getPayment can hang). */
   lookupPayment(paymentHash: Uint8Array): Promise<PaymentLookup>;
   /**

@@ -31,6 +31,19 @@ export interface TipRecord {
   methodReason?: string;
   paymentAddr?: string;
   /**
+   * A Lightning Address tip (`recipient` is the address): the node paid, from its keysend details
+   * or the invoice's payee, fixed before the first send.
+   */
+  destination?: string;
+  /**
+   * An `lnurl-invoice` tip: the BOLT11 invoice its `paymentHash` is, stored before it is ever
+   * paid, and when it expires. Every attempt pays this invoice; it is replaced (with the hash)
+   * only by the attempt's owner, before that attempt sends anything, once LND can no longer pay
+   * it, while no earlier attempt is live (every earlier one was decided failed or not found).
+   */
+  invoice?: string;
+  invoiceExpiresAt?: string;
+  /**
    * How the preimage is derived, fixed with the hash: absent (every tip recorded before this
    * field) is HMAC-SHA256 of the preimage key `keyVersion`; `ecdh-v1` is HMAC-SHA256 of the ECDH
    * secret of the operator's and the recipient's node keys (`deriveSharedSecretPreimage`). Every
@@ -84,6 +97,11 @@ export interface StuckFlagStore {
   flagStuck(tip: TipRecord, flag: StuckFlag): Promise<void>;
 }
 
+/** What a tip holds of its LNURL-pay invoice. */
+export type InvoiceFields = Required<
+  Pick<TipRecord, 'invoice' | 'paymentHash' | 'invoiceExpiresAt' | 'destination'>
+>;
+
 export type NewTip = Pick<
   TipRecord,
   | 'tipId'
@@ -97,6 +115,9 @@ export type NewTip = Pick<
   | 'sendMethod'
   | 'methodReason'
   | 'paymentAddr'
+  | 'destination'
+  | 'invoice'
+  | 'invoiceExpiresAt'
   | 'preimageDerivation'
   | 'batchId'
   | 'splitId'
@@ -188,6 +209,20 @@ export interface TipLedger {
     expectedAttempt: number,
     now: Date,
     leaseUntil: Date,
+  ): Promise<TipRecord>;
+  /**
+   * Replaces an `lnurl-invoice` tip's invoice and hash, only while it is SENDING at `tip.attempt`
+   * with the same hash (its owner's attempt, before it sends); `LedgerConflictError` otherwise.
+   */
+  replaceInvoice(
+    tip: TipRecord,
+    invoice: {
+      invoice: string;
+      paymentHash: string;
+      invoiceExpiresAt: string;
+      destination: string;
+    },
+    now: Date,
   ): Promise<TipRecord>;
   /**
    * Gives up the lease of `tip`'s attempt (its send never reached LND, and its owner will not send

@@ -36,6 +36,10 @@ export const PAYER_LND_METHODS = [
   // payments for a tip's payment address before any re-send (ListPayments).
   'getRouteToDestination',
   'getPayments',
+  // Lightning Address tips paid by an LNURL-pay invoice: decoded by the node (DecodePayReq) and
+  // paid by SendPaymentV2 like keysend.
+  'decodePaymentRequest',
+  'subscribeToPayViaRequest',
 ];
 
 const ROOT_KEY_ID_BASE = 100_000;
@@ -88,6 +92,18 @@ describe.runIf(stack.lightning.network === 'regtest')(
       const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
       expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
       expect(await receivedBy(f.clients, 'carol', tip.paymentHash)).toHaveLength(1);
+    });
+
+    it('pays a Lightning Address tip by its LNURL invoice to erin with only that macaroon (DecodePayReq allowed)', async () => {
+      const { recipientPubkey: _, ...request } = tipRequest(stack, 'erin', {
+        amountMsat: 9_000,
+        recipientAddress: stack.lightningAddress?.addresses.erin,
+      });
+      await enqueue(f.queueUrl, f.clients, [request]);
+      const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED']);
+      expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+      expect(tip.sendMethod).toBe('lnurl-invoice');
+      expect(await receivedBy(f.clients, 'erin', tip.paymentHash)).toHaveLength(1);
     });
 
     it('pays a shared-secret tip to carol with only that macaroon (DeriveSharedKey allowed)', async () => {

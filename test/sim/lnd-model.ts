@@ -77,6 +77,14 @@ export class LndModel implements LightningNode {
     throw new Error('LndModel: AMP is not modelled (the simulator sends keysend tips only)');
   }
 
+  async payInvoice(): Promise<SettledPayment> {
+    throw new Error('LndModel: invoices are not modelled (the simulator sends keysend tips only)');
+  }
+
+  async decodeInvoice(): Promise<never> {
+    throw new Error('LndModel: invoices are not modelled (the simulator sends keysend tips only)');
+  }
+
   async assessRoute() {
     return { singlePath: true, advertisesAmp: false };
   }

@@ -34,6 +34,14 @@ export const NodePubkeyInput = z
       'A Lightning node id, 66 hex chars (either case), `02` or `03` then a point on secp256k1.',
   });
 
+export const LightningAddressInput = z
+  .string()
+  .regex(/^[^@\s]{1,64}@[^@\s]{1,260}$/)
+  .openapi('LightningAddressInput', {
+    description:
+      'A Lightning Address (LUD-16 `name@domain`). The payer resolves it: keysend to the node its `/.well-known/keysend/<name>` details name (with their `customData` records), else the invoice its LNURL-pay server (`/.well-known/lnurlp/<name>`) issues for the exact amount.',
+  });
+
 export const TipId = z
   .string()
   .regex(TIP_ID_PATTERN)

@@ -7,7 +7,7 @@ import {
   TipRequestSchema,
 } from '../../../shared/domain/tip-request.js';
 import { JsonRecipientSchema, SplitListItemSchema } from '../../../shared/domain/value-split.js';
-import { NodePubkeyInput, PositiveMsatInput } from './primitives.js';
+import { LightningAddressInput, NodePubkeyInput, PositiveMsatInput } from './primitives.js';
 
 // The request bodies, for the document. Domain schemas take zod's own `.meta()` (they may be
 // built before `@hono/zod-openapi` adds `.openapi()` to zod).
@@ -39,7 +39,8 @@ export const TipRequest = TipRequestSchema.omit({
   splitOf: true,
 })
   .extend({
-    recipientPubkey: NodePubkeyInput,
+    recipientPubkey: NodePubkeyInput.optional(),
+    recipientAddress: LightningAddressInput.optional(),
     amountMsat: PositiveMsatInput,
     message: TipRequestSchema.shape.message.meta({
       description: 'Text message (keysend record 34349334), at most 500 bytes of UTF-8.',
@@ -61,13 +62,18 @@ export const TipRequest = TipRequestSchema.omit({
     }),
   })
   .openapi('TipRequest', {
-    description: `One tip. ${TIPSTREAM_FIELDS.join(', ')} are set by Tipstream and refused here (\`422\`). Custom records (message, boostagram, customRecord) together must fit the operator's onion budget.`,
+    description: `One tip, to \`recipientPubkey\` or to \`recipientAddress\` (exactly one; an address takes no \`method\` but keysend and no shared-secret \`authentication\`). ${TIPSTREAM_FIELDS.join(', ')} are set by Tipstream and refused here (\`422\`). Custom records (message, boostagram, customRecord) together must fit the operator's onion budget.`,
   });
 
-const ValueBlockRecipient = JsonRecipientSchema.extend({
-  type: z.literal('node'),
-  address: NodePubkeyInput,
-}).openapi('ValueBlockRecipient');
+const ValueBlockRecipient = z
+  .union([
+    JsonRecipientSchema.extend({ type: z.literal('node'), address: NodePubkeyInput }),
+    JsonRecipientSchema.extend({ type: z.literal('lnaddress'), address: LightningAddressInput }),
+  ])
+  .openapi('ValueBlockRecipient', {
+    description:
+      '`type="node"`: keysend to the node pubkey in `address`; `type="lnaddress"`: `address` is a Lightning Address the payer resolves.',
+  });
 
 const lightningKeysend = { type: z.literal('lightning'), method: z.literal('keysend') };
 
@@ -100,8 +106,11 @@ const splitFields = {
     .optional(),
   recipients: z
     .array(
-      SplitListItemSchema.extend({ pubkey: NodePubkeyInput }).openapi('SplitRecipient', {
-        description: '`split`: shares (fee=false), or percent off the top (fee=true).',
+      SplitListItemSchema.extend({
+        pubkey: z.union([NodePubkeyInput, LightningAddressInput]),
+      }).openapi('SplitRecipient', {
+        description:
+          '`split`: shares (fee=false), or percent off the top (fee=true). `pubkey` may be a Lightning Address.',
       }),
     )
     .min(1)

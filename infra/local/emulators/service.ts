@@ -83,6 +83,10 @@ export const localServiceEnv = async (
     TIPSTREAM_PREIMAGE_KEYS: keys.preimageKeys,
     TIPSTREAM_PREIMAGE_KEY_VERSION: String(keys.preimageKeyVersion),
     TIPSTREAM_RECEIPT_PRIVATE_KEY: keys.receiptPrivateKey,
+    // The stack's Lightning Address server is on loopback, over http: allowed here only.
+    ...(stack.lightningAddress
+      ? { TIPSTREAM_LNADDR_ALLOW_HOSTS: stack.lightningAddress.host }
+      : {}),
     POWERTOOLS_METRICS_DISABLED: 'true',
     // Tracer is off outside Lambda by itself; say so, so a copied environment stays quiet too.
     POWERTOOLS_TRACE_ENABLED: 'false',

@@ -17,6 +17,7 @@ import {
   ensureJavaArtifact,
   ensureLightningBinaries,
 } from './install.js';
+import { startLightningAddressServer } from './lightning-address.js';
 import { connectLnd } from './lnd.js';
 import { PortAllocator } from './ports.js';
 import type { Progress } from './progress.js';
@@ -58,6 +59,10 @@ export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
       problems.push(
         `the regtest network has no ${missing.map((spec) => spec.name).join(', ')} (made by an older Tipstream)`,
       );
+      return problems;
+    }
+    if (!stack.lightningAddress) {
+      problems.push('the stack has no Lightning Address server (made by an older Tipstream)');
       return problems;
     }
   }
@@ -215,7 +220,18 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
     ]);
 
     let lightning: StackFile['lightning'];
+    let lightningAddress: StackFile['lightningAddress'];
     if (network) {
+      lightningAddress = await progress.step('starting the Lightning Address server', async () =>
+        startLightningAddressServer({
+          supervisor,
+          nodes: network.nodes,
+          port: await ports.next(),
+          dir: paths.lightning,
+          logDir: paths.logs,
+          timeoutMs: config.startTimeoutMs,
+        }),
+      );
       lightning = {
         network: 'regtest',
         operator: 'alice',
@@ -251,6 +267,7 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
         local: Boolean(elasticmqLib),
       },
       lightning,
+      ...(lightningAddress ? { lightningAddress } : {}),
       processes: supervisor.processes.map((running) => running.record),
     };
     await writeFile(paths.stackFile, `${JSON.stringify(stack, null, 2)}\n`);

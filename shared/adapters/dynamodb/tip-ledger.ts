@@ -425,6 +425,36 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       }
     },
 
+    async replaceInvoice(tip, replacement, now) {
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tables.tips,
+            Key: { tipId: tip.tipId },
+            UpdateExpression:
+              'SET invoice = :invoice, paymentHash = :hash, invoiceExpiresAt = :expires, destination = :destination, updatedAt = :at',
+            ConditionExpression: '#state = :sending AND attempt = :attempt AND paymentHash = :old',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':invoice': replacement.invoice,
+              ':hash': replacement.paymentHash,
+              ':expires': replacement.invoiceExpiresAt,
+              ':destination': replacement.destination,
+              ':at': now.toISOString(),
+              ':sending': 'SENDING',
+              ':attempt': tip.attempt,
+              ':old': tip.paymentHash,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error)) throw conflict(tip.tipId, 'a new invoice', error);
+        throw error;
+      }
+    },
+
     async releaseLease(tip) {
       try {
         await doc.send(

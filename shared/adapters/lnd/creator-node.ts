@@ -1,7 +1,5 @@
 import { getInvoices } from 'lightning';
-import { TransientPaymentError } from '../../ports/errors.js';
 import type { CreatorNode, ReceivedKeysend } from '../../ports/incoming-payments.js';
-import { withTimeout } from '../with-timeout.js';
 import { lndGrpc } from './grpc.js';
 import { createKeyAgreement, timedRpc } from './lnd-node.js';
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   type AuthenticatedLnd,
+  type DecodePaymentRequestResult,
+  decodePaymentRequest,
   diffieHellmanComputeSecret,
   type GetPaymentResult,
   type GetWalletInfoResult,
@@ -10,8 +12,10 @@ import {
   getRouteToDestination,
   getWalletInfo,
   subscribeToPayViaDetails,
+  subscribeToPayViaRequest,
 } from 'lightning';
 import { KEYSEND_RECORD_TYPE } from '../../domain/keysend-records.js';
+import type { DecodedInvoice } from '../../domain/lightning-address.js';
 import { AMP_FEATURE_BITS } from '../../domain/payment-method.js';
 import type { LndAttemptView, LndPaymentView } from '../../domain/stuck-payment.js';
 import {
@@ -23,6 +27,7 @@ import {
 import type {
   AmpLookup,
   AmpPayment,
+  InvoicePayment,
   KeysendPayment,
   LightningNode,
   PaymentInspector,
@@ -74,12 +79,15 @@ export interface FailedEvent {
 export const permanentFailure = (
   failed: FailedEvent,
   destination: string,
+  kind: 'keysend' | 'invoice' = 'keysend',
 ): PermanentPaymentError => {
   const short = `${destination.slice(0, 10)}…`;
   const [code, message]: [PermanentFailureCode, string] = failed.is_invalid_payment
     ? [
         'REJECTED_BY_DESTINATION',
-        `recipient ${short} rejected the payment: it does not accept keysend (feature bit 55 not advertised) or refused its records`,
+        kind === 'invoice'
+          ? `recipient ${short} rejected the payment: it does not know the invoice any more (expired or canceled) or refused its details`
+          : `recipient ${short} rejected the payment: it does not accept keysend (feature bit 55 not advertised) or refused its records`,
       ]
     : failed.is_insufficient_balance
       ? [
@@ -212,6 +220,67 @@ export const timedRpc =
       rpcTimeoutMs,
       () => new TransientPaymentError(`LND did not answer ${what} within ${rpcTimeoutMs} ms`),
     );
+
+/** Follows a payment stream to its outcome, or to the wait's end (then ambiguous). */
+const followPayment = (
+  sub: ReturnType<typeof subscribeToPayViaDetails>,
+  deadline: number,
+  payment: { waitMs: number; destination: string },
+  hooks: { onInFlight?: () => void },
+  kind: 'keysend' | 'invoice',
+): Promise<SettledPayment> =>
+  new Promise<SettledPayment>((resolve, reject) => {
+    let settled = false;
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sub.removeAllListeners();
+      action();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new AmbiguousPaymentError(
+              `no outcome from LND within ${payment.waitMs} ms: the payment may still be in flight`,
+            ),
+          ),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
+    sub.once('paying', () => hooks.onInFlight?.());
+    sub.once(
+      'confirmed',
+      (confirmed: {
+        fee_mtokens: string;
+        hops: Array<{ public_key: string }>;
+        secret: string;
+        confirmed_at?: string;
+      }) =>
+        finish(() =>
+          resolve({
+            status: 'succeeded',
+            preimage: fromHex(confirmed.secret),
+            feeMsat: BigInt(confirmed.fee_mtokens),
+            hops: confirmed.hops.map((hop) => hop.public_key),
+            settledAt: confirmed.confirmed_at ?? new Date().toISOString(),
+          }),
+        ),
+    );
+    sub.once('failed', (failed: FailedEvent) =>
+      finish(() =>
+        reject(
+          failed.is_canceled
+            ? new TransientPaymentError('LND canceled the payment; it will be sent again', {
+                cause: failed,
+              })
+            : permanentFailure(failed, payment.destination, kind),
+        ),
+      ),
+    );
+    sub.on('error', (error: unknown) => finish(() => reject(classifyStreamError(error))));
+  });
 
 /** The only place that speaks `lightning`: keysend, lookups, and error classification. */
 const createLndNode = (
@@ -349,58 +418,63 @@ const createLndNode = (
         cause: error,
       });
     }
-    return new Promise<SettledPayment>((resolve, reject) => {
-      let settled = false;
-      const finish = (action: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        sub.removeAllListeners();
-        action();
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(
-              new AmbiguousPaymentError(
-                `no outcome from LND within ${payment.waitMs} ms: the payment may still be in flight`,
-              ),
-            ),
-          ),
-        Math.max(0, deadline - Date.now()),
-      );
-      sub.once('paying', () => hooks.onInFlight?.());
-      sub.once(
-        'confirmed',
-        (confirmed: {
-          fee_mtokens: string;
-          hops: Array<{ public_key: string }>;
-          secret: string;
-          confirmed_at?: string;
-        }) =>
-          finish(() =>
-            resolve({
-              status: 'succeeded',
-              preimage: fromHex(confirmed.secret),
-              feeMsat: BigInt(confirmed.fee_mtokens),
-              hops: confirmed.hops.map((hop) => hop.public_key),
-              settledAt: confirmed.confirmed_at ?? new Date().toISOString(),
-            }),
-          ),
-      );
-      sub.once('failed', (failed: FailedEvent) =>
-        finish(() =>
-          reject(
-            failed.is_canceled
-              ? new TransientPaymentError('LND canceled the payment; it will be sent again', {
-                  cause: failed,
-                })
-              : permanentFailure(failed, payment.destination),
-          ),
-        ),
-      );
-      sub.on('error', (error: unknown) => finish(() => reject(classifyStreamError(error))));
-    });
+    return followPayment(sub, deadline, payment, hooks, 'keysend');
+  };
+
+  /**
+   * Pays a BOLT11 invoice (an LNURL-pay tip): LND's duplicate guard works per hash, as for
+   * keysend, so every attempt of the tip pays the one invoice stored on it.
+   */
+  const payInvoice = async (
+    payment: InvoicePayment,
+    hooks: { onInFlight?: () => void } = {},
+  ): Promise<SettledPayment> => {
+    const deadline = Date.now() + payment.waitMs;
+    const { height } = await readiness(payment.destination);
+    let sub: ReturnType<typeof subscribeToPayViaRequest>;
+    try {
+      sub = subscribeToPayViaRequest({
+        lnd,
+        request: payment.invoice,
+        max_fee_mtokens: payment.maxFeeMsat.toString(),
+        max_timeout_height: height + payment.maxTimeoutBlocks,
+        pathfinding_timeout: payment.pathfindingTimeoutMs,
+      });
+    } catch (error) {
+      throw new PermanentPaymentError('INVALID_PAYMENT', `payment refused: ${detailsOf(error)}`, {
+        cause: error,
+      });
+    }
+    return followPayment(sub, deadline, payment, hooks, 'invoice');
+  };
+
+  const decodeInvoice = async (invoice: string): Promise<DecodedInvoice> => {
+    let decoded: DecodePaymentRequestResult;
+    try {
+      decoded = await rpc('decodePaymentRequest', decodePaymentRequest({ lnd, request: invoice }));
+    } catch (error) {
+      if (error instanceof TransientPaymentError) throw error;
+      // LND answered, and cannot read it (another network, a bad checksum): never payable.
+      if (isLightningError(error) && error[0] >= 400 && error[0] < 500) {
+        throw new PermanentPaymentError(
+          'INVALID_PAYMENT',
+          `LND cannot read the invoice: ${detailsOf(error)}`,
+          { cause: error },
+        );
+      }
+      throw new TransientPaymentError(`LND did not decode the invoice: ${detailsOf(error)}`, {
+        cause: error,
+      });
+    }
+    return {
+      paymentHash: decoded.id,
+      ...(decoded.mtokens && decoded.mtokens !== '0'
+        ? { amountMsat: BigInt(decoded.mtokens) }
+        : {}),
+      payee: decoded.destination,
+      ...(decoded.description_hash ? { descriptionHash: decoded.description_hash } : {}),
+      expiresAt: new Date(decoded.expires_at),
+    };
   };
 
   const amp = createAmp(lnd, { rpc, readiness });
@@ -447,6 +521,8 @@ const createLndNode = (
 
   return {
     payKeysend,
+    payInvoice,
+    decodeInvoice,
     lookupPayment,
     payAmp: amp.payAmp,
     lookupAmpPayment: amp.lookupAmpPayment,

@@ -8,6 +8,8 @@ import { schnorr } from '@noble/secp256k1';
 import '../../../shared/domain/secp.js';
 import type { IntakeDeps } from '../../../shared/app/accept-tip.js';
 import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
+import type { LightningAddress, NodePubkey } from '../../../shared/domain/brands.js';
+import type { DecodedInvoice } from '../../../shared/domain/lightning-address.js';
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
 import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
@@ -18,6 +20,11 @@ import {
   type PlatformActivity,
   type PlatformTipEntry,
 } from '../../../shared/ports/activity.js';
+import type {
+  AddressResolution,
+  AddressResolver,
+  LnurlOffer,
+} from '../../../shared/ports/address-resolver.js';
 import {
   AmbiguousPaymentError,
   LedgerConflictError,
@@ -38,6 +45,7 @@ import type {
 import type {
   AmpLookup,
   AmpPayment,
+  InvoicePayment,
   KeysendPayment,
   LightningNode,
   PaymentLookup,
@@ -46,6 +54,7 @@ import type {
 import type { PayerKeys } from '../../../shared/ports/payer-keys.js';
 import {
   firstRecord,
+  type InvoiceFields,
   type NewTip,
   type RecipientTotals,
   type Rejection,
@@ -154,6 +163,20 @@ export class FakeTipLedger implements TipLedger {
       leaseUntil: leaseUntil.toISOString(),
     });
     return copy(tip);
+  }
+
+  async replaceInvoice(tip: TipRecord, invoice: InvoiceFields, now: Date) {
+    await this.io();
+    const stored = this.#tips.get(tip.tipId);
+    if (
+      stored?.state !== 'SENDING' ||
+      stored.attempt !== tip.attempt ||
+      stored.paymentHash !== tip.paymentHash
+    ) {
+      throw new LedgerConflictError(`tip ${tip.tipId} changed under us (wanted a new invoice)`);
+    }
+    Object.assign(stored, invoice, { updatedAt: now.toISOString() });
+    return copy(stored);
   }
 
   async releaseLease(tip: TipRecord) {
@@ -342,6 +365,95 @@ type Known =
   | { status: 'failed'; code: PermanentFailureCode; message: string };
 
 export const DEFAULT_FEE_MSAT = 1_000n;
+
+/** An invoice a fake LNURL server issued: what decoding it tells, and the payee's preimage. */
+export interface FakeInvoice {
+  paymentHash: Uint8Array;
+  preimage: Uint8Array;
+  amountMsat?: bigint;
+  payee: string;
+  descriptionHash?: string;
+  expiresAt: Date;
+}
+
+/** Lightning Addresses the fake resolver knows: keysend details, or an LNURL-pay server. */
+export type FakeAddress =
+  | { kind: 'keysend'; pubkey: string; records?: Array<{ type: bigint; value: Uint8Array }> }
+  | {
+      kind: 'lnurl';
+      payee: string;
+      metadata: string;
+      /** Seconds each new invoice is valid (default 3600). */
+      expirySeconds?: number;
+      /** What the next invoices look like instead (a wrong amount, another hash…). */
+      tamper?: (invoice: FakeInvoice) => FakeInvoice;
+    };
+
+/**
+ * A Lightning Address resolver over a table of addresses; LNURL invoices are registered with the
+ * fake node (so it can decode and pay them). `fail` makes the next calls throw.
+ */
+export class FakeAddressResolver implements AddressResolver {
+  readonly addresses = new Map<string, FakeAddress>();
+  /** Every resolve/requestInvoice call: the address and which call. */
+  readonly calls: Array<{ address: string; call: 'resolve' | 'requestInvoice' }> = [];
+  readonly fail: Error[] = [];
+  #issued = 0;
+
+  constructor(
+    private readonly node: FakeLightningNode,
+    private readonly clock: { now: () => Date },
+  ) {}
+
+  async resolve(address: LightningAddress, amountMsat: bigint): Promise<AddressResolution> {
+    this.calls.push({ address, call: 'resolve' });
+    const known = this.#known(address);
+    if (known.kind === 'keysend') {
+      return {
+        kind: 'keysend',
+        pubkey: known.pubkey as NodePubkey,
+        records: known.records ?? [],
+      };
+    }
+    return this.#issue(address, known, amountMsat);
+  }
+
+  async requestInvoice(address: LightningAddress, amountMsat: bigint): Promise<LnurlOffer> {
+    this.calls.push({ address, call: 'requestInvoice' });
+    const known = this.#known(address);
+    if (known.kind !== 'lnurl') throw new Error(`fake: ${address} has no LNURL server`);
+    return this.#issue(address, known, amountMsat);
+  }
+
+  #known(address: string): FakeAddress {
+    const failure = this.fail.shift();
+    if (failure) throw failure;
+    const known = this.addresses.get(address);
+    if (!known) {
+      throw new PermanentPaymentError(
+        'ADDRESS_UNRESOLVED',
+        `${address}: no keysend details and the LNURL server answered 404`,
+      );
+    }
+    return known;
+  }
+
+  #issue(address: string, known: Extract<FakeAddress, { kind: 'lnurl' }>, amountMsat: bigint) {
+    this.#issued += 1;
+    const preimage = createHash('sha256').update(`${address}:${this.#issued}`).digest();
+    const issued: FakeInvoice = {
+      preimage: new Uint8Array(preimage),
+      paymentHash: new Uint8Array(createHash('sha256').update(preimage).digest()),
+      amountMsat,
+      payee: known.payee,
+      descriptionHash: createHash('sha256').update(known.metadata).digest('hex'),
+      expiresAt: new Date(this.clock.now().getTime() + (known.expirySeconds ?? 3600) * 1000),
+    };
+    const invoice = `lnbcrt${this.#issued}fake${hex(issued.paymentHash).slice(0, 16)}`;
+    this.node.invoices.set(invoice, known.tamper ? known.tamper(issued) : issued);
+    return { kind: 'lnurl' as const, invoice, metadata: known.metadata };
+  }
+}
 export const DEFAULT_SETTLED_AT = '2026-01-02T03:04:05.678Z';
 
 /** Scriptable LightningNode: records every call; each call does what the next scripted step says. */
@@ -497,6 +609,49 @@ export class FakeLightningNode implements LightningNode {
 
   async getPubkey() {
     return HOP;
+  }
+
+  // Invoices (LNURL-pay): issued by a FakeAddressResolver, paid like keysend on their hash.
+
+  /** Invoices this node can decode and pay, by their text. */
+  readonly invoices = new Map<string, FakeInvoice>();
+  /** Every payInvoice call (the invoice text), in order. */
+  readonly invoiceCalls: string[] = [];
+
+  async decodeInvoice(invoice: string): Promise<DecodedInvoice> {
+    const known = this.invoices.get(invoice);
+    if (!known) throw new PermanentPaymentError('INVALID_PAYMENT', 'LND cannot read the invoice');
+    return {
+      paymentHash: hex(known.paymentHash),
+      ...(known.amountMsat === undefined ? {} : { amountMsat: known.amountMsat }),
+      payee: known.payee,
+      ...(known.descriptionHash ? { descriptionHash: known.descriptionHash } : {}),
+      expiresAt: known.expiresAt,
+    };
+  }
+
+  async payInvoice(
+    payment: InvoicePayment,
+    hooks?: { onInFlight?: () => void },
+  ): Promise<SettledPayment> {
+    this.invoiceCalls.push(payment.invoice);
+    const known = this.invoices.get(payment.invoice);
+    if (!known) throw new PermanentPaymentError('INVALID_PAYMENT', 'unknown invoice');
+    // The payee settles with the preimage only it knows: the same control tower as keysend.
+    return this.payKeysend(
+      {
+        destination: known.payee,
+        amountMsat: known.amountMsat ?? 0n,
+        paymentHash: known.paymentHash,
+        preimage: known.preimage,
+        records: [],
+        maxFeeMsat: payment.maxFeeMsat,
+        maxTimeoutBlocks: payment.maxTimeoutBlocks,
+        pathfindingTimeoutMs: payment.pathfindingTimeoutMs,
+        waitMs: payment.waitMs,
+      },
+      hooks,
+    );
   }
 
   // AMP: every send is its own payment (a random set id in LND), found only by its address.

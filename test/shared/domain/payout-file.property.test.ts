@@ -8,6 +8,7 @@
  * for the same recipient and amount, so a file checked by the CLI (or accepted with
  * allowPartial) is never refused, or a row lost, later.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,7 +18,7 @@ import {
   parsePayoutCsv,
   parsePayoutJson,
 } from '../../../shared/domain/payout-file.js';
-import { parseTipRequest } from '../../../shared/domain/tip-request.js';
+import { parseTipRequest, recipientField } from '../../../shared/domain/tip-request.js';
 import { fcParams } from '../../support/fast-check.js';
 import { G, pubkeyHex } from './helpers.js';
 
@@ -31,7 +32,7 @@ const asTipRequest = (row: PayoutRow) => ({
   tipId: `batch-1-${row.line}`,
   platformId: 'stream.example',
   batchId: 'batch-1',
-  recipientPubkey: row.recipient,
+  ...recipientField(row.recipient),
   amountMsat: row.amountMsat.toString(),
   ...(row.memo ? { message: row.memo } : {}),
   ...(row.customRecord ? { customRecord: row.customRecord } : {}),

@@ -259,7 +259,7 @@ describe('verifyReceipt', () => {
     {
       description: 'an x-only recipient',
       args: [resigned({ recipient: G.slice(2) })],
-      reason: /^receipt\.recipient must be a node pubkey as 66 lowercase hex chars$/,
+      reason: /^receipt\.recipient must be a node pubkey or a Lightning Address$/,
     },
     {
       description: 'a malformed hop',

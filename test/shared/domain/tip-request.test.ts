@@ -99,7 +99,7 @@ describe('parseTipRequest rejects', () => {
       args: { ...base, amount: 21 },
       field: 'amount',
       error:
-        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, authentication, method\)$/,
+        /^unknown field "amount": remove it \(version 1 accepts version, tipId, platformId, recipientPubkey, recipientAddress, amountMsat, message, boostagram, customRecord, batchId, splitOf, senderName, authentication, method\)$/,
     },
     {
       description: 'a misspelled field',
@@ -175,7 +175,53 @@ describe('parseTipRequest rejects', () => {
       description: 'a missing recipientPubkey',
       args: without('recipientPubkey'),
       field: 'recipientPubkey',
-      error: /^recipientPubkey is required$/,
+      error: /^recipientPubkey is required \(or recipientAddress, a Lightning Address\)$/,
+    },
+    {
+      description: 'both recipientPubkey and recipientAddress',
+      args: { ...base, recipientAddress: 'carol@wallet.example' },
+      field: 'recipientAddress',
+      error: /^recipientAddress and recipientPubkey are both set: send one of them$/,
+    },
+    {
+      description: 'a recipientAddress without a domain',
+      args: { ...without('recipientPubkey'), recipientAddress: 'carol@' },
+      field: 'recipientAddress',
+      error: /^recipientAddress "carol@" has no valid domain after "@"/,
+    },
+    {
+      description: 'a recipientAddress with a space in its name',
+      args: { ...without('recipientPubkey'), recipientAddress: 'car ol@wallet.example' },
+      field: 'recipientAddress',
+      error: /has a name part that LUD-16 does not allow/,
+    },
+    {
+      description: 'a numeric recipientAddress',
+      args: { ...without('recipientPubkey'), recipientAddress: 42 },
+      field: 'recipientAddress',
+      error:
+        /^recipientAddress must be a Lightning Address \(name@domain\) as a string, got number 42$/,
+    },
+    {
+      description: 'a recipientAddress with method amp',
+      args: {
+        ...without('recipientPubkey'),
+        recipientAddress: 'carol@wallet.example',
+        method: 'amp',
+      },
+      field: 'method',
+      error:
+        /^method amp needs recipientPubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice/,
+    },
+    {
+      description: 'a recipientAddress with a shared-secret tip',
+      args: {
+        ...without('recipientPubkey'),
+        recipientAddress: 'carol@wallet.example',
+        authentication: 'shared-secret',
+      },
+      field: 'authentication',
+      error: /^authentication "shared-secret" needs recipientPubkey/,
     },
     {
       description: 'a numeric recipientPubkey',

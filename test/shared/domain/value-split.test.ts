@@ -444,13 +444,21 @@ describe('parseValueBlockXml', () => {
       error: /^value block has no recipients/,
     },
     {
-      description: 'a lightning address recipient',
+      description: 'a recipient of an unknown type',
       xml: xmlBlock(
         xmlRecipient(`type="node" address="${A}" split="50"`) +
-          xmlRecipient('name="Host" type="lnaddress" address="host@example.com" split="50"'),
+          xmlRecipient('name="Host" type="bolt12" address="lno1x" split="50"'),
       ),
       error:
-        /^recipient 2 \("Host"\) has type lnaddress; only type="node" keysend recipients can be paid$/,
+        /^recipient 2 \("Host"\) has type bolt12; only type="node" \(keysend\) and type="lnaddress" \(Lightning Address\) recipients can be paid$/,
+    },
+    {
+      description: 'an lnaddress recipient whose address is not one',
+      xml: xmlBlock(
+        xmlRecipient(`type="node" address="${A}" split="50"`) +
+          xmlRecipient('name="Host" type="lnaddress" address="host at example.com" split="50"'),
+      ),
+      error: /^recipient 2 \("Host"\) .*a Lightning Address is name@domain/,
     },
     {
       description: 'a recipient without type',
@@ -724,15 +732,14 @@ describe('parseValueBlockJson', () => {
       error: /^recipient 2 address must be the node's public key as 66 hex chars, got number 2$/,
     },
     {
-      description: 'a keysend recipient on a Lightning address',
+      description: 'a node recipient given a Lightning Address',
       args: withRecipient({
         name: 'Host',
-        type: 'lnaddress',
+        type: 'node',
         address: 'host@example.com',
         split: 1,
       }),
-      error:
-        /^recipient 2 \("Host"\) has type lnaddress; only type="node" keysend recipients can be paid$/,
+      error: /^recipient 2 \("Host"\) .*address host@example.com is 16 chars, not 66/,
     },
     {
       description: 'a negative customKey',
@@ -816,5 +823,21 @@ describe('parseSplitList', () => {
     const err = thrown(() => parseSplitList(args));
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toMatch(error);
+  });
+});
+
+describe('Lightning Address recipients (type="lnaddress")', () => {
+  it('are split like node recipients, their address kept as given (lowercased)', () => {
+    const recipients = parseValueBlockXml(
+      xmlBlock(
+        xmlRecipient(`type="node" address="${A}" split="50"`) +
+          xmlRecipient('name="Host" type="lnaddress" address="Host@Example.com" split="50"'),
+      ),
+    );
+    expect(recipients[1]).toMatchObject({
+      type: 'lnaddress',
+      address: 'host@example.com',
+      split: 50,
+    });
   });
 });
