@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_FETCH_POLICY } from '../adapters/http/guarded-fetch.js';
 import {
   createLightningAddressResolver,
