@@ -97,6 +97,7 @@ describe('stack lifecycle', () => {
       'btcd-miner',
       'dynamodb-local',
       'elasticmq',
+      'lightning-address',
       'lnd-alice',
       'lnd-bob',
       'lnd-carol',
