@@ -50,7 +50,7 @@ const encodeRecord = (record: TlvRecord) => ({
   value: Buffer.from(record.value).toString('hex'),
 });
 
-const fromItem = (item: Record<string, unknown>): TipRecord => {
+export const tipFromItem = (item: Record<string, unknown>): TipRecord => {
   const { inFlight: _inFlight, platformRecipient: _index, ...rest } = item as unknown as TipItem;
   return {
     ...rest,
@@ -71,7 +71,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     const { Item } = await doc.send(
       new GetCommand({ TableName: tables.tips, Key: { tipId }, ConsistentRead: true }),
     );
-    return Item ? fromItem(Item) : undefined;
+    return Item ? tipFromItem(Item) : undefined;
   };
 
   // BatchGetItem takes 100 keys: a 10,000-row payout is 100 calls.
@@ -87,7 +87,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             }),
           );
           for (const item of Responses?.[tables.tips] ?? []) {
-            const tip = fromItem(item);
+            const tip = tipFromItem(item);
             found.set(tip.tipId, tip);
           }
           return (UnprocessedKeys?.[tables.tips]?.Keys ?? []) as typeof keys;
@@ -268,7 +268,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return fromItem(Attributes ?? {});
+        return tipFromItem(Attributes ?? {});
       } catch (error) {
         if (isConditionFailure(error)) throw conflict(tipId, `${from} → SENDING`, error);
         throw error;
@@ -404,7 +404,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         }),
       );
       return {
-        tips: Items.map(fromItem),
+        tips: Items.map(tipFromItem),
         cursor: encodeCursor(LastEvaluatedKey),
       };
     },
