@@ -46,7 +46,7 @@ export class TipstreamFunction extends NodejsFunction {
         banner:
           "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         // `lightning` reads its .proto files from its own folder at run time: install it as is.
-        nodeModules: service === 'api' ? [] : ['lightning'],
+        nodeModules: service === 'api' || service === 'dispatcher' ? [] : ['lightning'],
         externalModules: ['@aws-sdk/*'],
       },
     });

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { LOCAL_TABLE_NAMES, tableDefinitions } from '../../../shared/adapters/dynamodb/tables.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
-import { localStreamsClient, readStreamOnce } from '../emulators/stream-poller.js';
+import { type Cursors, localStreamsClient, readStreamOnce } from '../emulators/stream-poller.js';
 import { PINNED, readStackConfig } from '../stack/config.js';
 
 type Storage = 'inMemory' | 'dbPath';
@@ -110,7 +110,7 @@ const scenario = async (storage: Storage, view: StreamView, reader: Reader, writ
       reader === 'none' || !streamArn
         ? Promise.resolve()
         : (async () => {
-            const cursors = new Map<string, string | undefined>();
+            const cursors: Cursors = new Map();
             while (!stopReader.signal.aborted) {
               const result = await readStreamOnce(streams, streamArn, cursors);
               records += result.records.length;

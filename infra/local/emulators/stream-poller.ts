@@ -24,8 +24,11 @@ export type StreamHandler = (
 export const localStreamsClient = (endpoint: string, region: string) =>
   new DynamoDBStreamsClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
 
-/** Where reading a shard stands: the next iterator, or `undefined` once the shard is closed. */
-type Cursors = Map<string, string | undefined>;
+/**
+ * Where reading a shard stands: the next iterator (`undefined` once the shard is closed) and the
+ * last sequence number read, to start again right after it when an iterator goes stale.
+ */
+export type Cursors = Map<string, { iterator: string | undefined; lastSequence?: string }>;
 
 const shardsOf = async (streams: DynamoDBStreamsClient, streamArn: string) => {
   const shards: { id: string; parent: string | undefined }[] = [];
@@ -42,10 +45,35 @@ const shardsOf = async (streams: DynamoDBStreamsClient, streamArn: string) => {
   return shards;
 };
 
+const iteratorAt = async (
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  shardId: string,
+  after: string | undefined,
+) => {
+  const { ShardIterator } = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: shardId,
+      ...(after
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+        : { ShardIteratorType: 'TRIM_HORIZON' }),
+    }),
+  );
+  return ShardIterator;
+};
+
+/** An iterator DynamoDB (Local) no longer serves: expired, or pointing at trimmed records. */
+const isStaleIterator = (error: unknown) =>
+  error instanceof Error &&
+  (error.name === 'TrimmedDataAccessException' || error.name === 'ExpiredIteratorException');
+
 /**
  * One pass over a stream: finds shards not seen yet (a child only once its parent is closed, so a
  * key's records stay in order) and reads each open shard once. Returns the records in shard order
- * and how many requests that took. `cursors` carries the position between passes.
+ * and how many requests that took. `cursors` carries the position between passes. A stale
+ * iterator is replaced by one right after the last record read (or the shard's oldest record):
+ * a record may come twice then, never not at all.
  */
 export const readStreamOnce = async (
   streams: DynamoDBStreamsClient,
@@ -56,28 +84,34 @@ export const readStreamOnce = async (
   let requests = 1;
   for (const shard of await shardsOf(streams, streamArn)) {
     if (cursors.has(shard.id)) continue;
-    const parentOpen =
-      shard.parent !== undefined && cursors.has(shard.parent) && cursors.get(shard.parent);
+    const parentOpen = shard.parent !== undefined && cursors.get(shard.parent)?.iterator;
     if (parentOpen) continue;
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shard.id,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
     requests += 1;
-    cursors.set(shard.id, ShardIterator);
+    cursors.set(shard.id, { iterator: await iteratorAt(streams, streamArn, shard.id, undefined) });
   }
   const records: _Record[] = [];
-  for (const [shardId, iterator] of cursors) {
-    if (!iterator) continue;
-    const { Records = [], NextShardIterator } = await streams.send(
-      new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),
-    );
+  for (const [shardId, cursor] of cursors) {
+    if (!cursor.iterator) continue;
     requests += 1;
-    cursors.set(shardId, NextShardIterator);
-    records.push(...Records);
+    try {
+      const { Records = [], NextShardIterator } = await streams.send(
+        new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: limit }),
+      );
+      const last = Records.at(-1)?.dynamodb?.SequenceNumber ?? cursor.lastSequence;
+      cursors.set(shardId, { iterator: NextShardIterator, lastSequence: last });
+      records.push(...Records);
+    } catch (error) {
+      if (!isStaleIterator(error)) throw error;
+      requests += 1;
+      let iterator: string | undefined;
+      try {
+        iterator = await iteratorAt(streams, streamArn, shardId, cursor.lastSequence);
+      } catch (again) {
+        if (!isStaleIterator(again)) throw again;
+        iterator = await iteratorAt(streams, streamArn, shardId, undefined);
+      }
+      cursors.set(shardId, { iterator, lastSequence: cursor.lastSequence });
+    }
   }
   return { records, requests };
 };
