@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { resendWebhookDeliveries } from '../../shared/app/webhook-deliveries.js';
 import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
@@ -206,8 +207,17 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
         ? true
         : undefined,
     );
-    const ids = receiver.received.map((r) => r.id);
-    expect(new Set(ids).size).toBe(ids.length);
+    // At least once: every tip of the batch told, and a repeat (a lease that ran out on this
+    // loaded machine before its result was written) carries the same webhook-id.
+    const ids = new Set(receiver.received.map((r) => r.id));
+    const tipIds = new Set(
+      receiver.received
+        .filter((r) => r.payload.type === 'tip.succeeded')
+        .map((r) => r.payload.data.tipId),
+    );
+    expect(tipIds.size).toBe(100);
+    expect(ids.size).toBe(101);
+    console.log(`batch: ${receiver.received.length} requests for ${ids.size} events`);
   }, 300_000);
 
   it('500 three times, then 200: delivered on the 4th attempt with the same webhook-id', async () => {
@@ -263,12 +273,28 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
     expect(dead.lastError).toMatch(/no answer within 1000 ms/);
     expect(receiver.received).toHaveLength(8);
     answering = true;
-    expect(
-      await resendWebhookDeliveries(
-        { platformId: platform.platformId },
-        { deliveries: stores.deliveries, now: new Date() },
-      ),
-    ).toEqual([dead.deliveryId]);
+    // Resent by the real CLI, as an operator's shell would: `tipstream webhooks resend`.
+    const resent = await promisify(execFile)(
+      process.execPath,
+      [
+        'cli/bin.mjs',
+        '--api',
+        f.service.api?.url ?? '',
+        '--platform',
+        platform.platformId,
+        '--json',
+        'webhooks',
+        'resend',
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '--disable-warning=DEP0123',
+          TIPSTREAM_PLATFORM_SECRET: platform.secret,
+        },
+      },
+    );
+    expect(JSON.parse(resent.stdout)).toEqual({ resent: [dead.deliveryId] });
     await waitFor('the resent delivery', async () => {
       const d = await stores.deliveries.getDelivery(dead.deliveryId);
       return d?.status === 'DELIVERED' ? d : undefined;
