@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import { type Jitter, nextAttemptAt } from '../domain/webhook-delivery.js';
 import type {
   WebhookDelivery,
@@ -46,20 +45,25 @@ export const deliverWebhooks = async (
     lane.push(delivery);
     lanes.set(delivery.endpointId, lane);
   }
-  const limit = pLimit(Math.max(1, deps.endpointConcurrency));
+  const queue = [...lanes.entries()];
+  const serveLane = async ([endpointId, lane]: [string, WebhookDelivery[]]) => {
+    const endpoint = await deps.endpoints.getEndpoint(endpointId);
+    const ordered = lane
+      .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
+      .slice(0, deps.perEndpointLimit);
+    tally.skipped += lane.length - ordered.length;
+    for (const delivery of ordered) {
+      const result = await attempt(delivery, endpoint, deps);
+      tally[result] += 1;
+    }
+  };
+  // `endpointConcurrency` workers, each taking the next lane when done with one.
   await Promise.all(
-    [...lanes.entries()].map(([endpointId, lane]) =>
-      limit(async () => {
-        const endpoint = await deps.endpoints.getEndpoint(endpointId);
-        const ordered = lane
-          .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
-          .slice(0, deps.perEndpointLimit);
-        tally.skipped += lane.length - ordered.length;
-        for (const delivery of ordered) {
-          const result = await attempt(delivery, endpoint, deps);
-          tally[result] += 1;
-        }
-      }),
+    Array.from(
+      { length: Math.max(1, Math.min(deps.endpointConcurrency, queue.length)) },
+      async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) await serveLane(lane);
+      },
     ),
   );
   return tally;

@@ -7,7 +7,7 @@ import { WebhookEndpointNotFoundError } from './errors.js';
 const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 /** At most this many endpoints per platform: each event costs one delivery per endpoint. */
-export const MAX_ENDPOINTS_PER_PLATFORM = 10;
+const MAX_ENDPOINTS_PER_PLATFORM = 10;
 
 type Store = WebhookEndpointStore;
 
@@ -88,5 +88,3 @@ export const deleteWebhookEndpoint = async (
   await ownEndpoint(deps.endpoints, input.platformId, input.endpointId);
   await deps.endpoints.deleteEndpoint(input.endpointId);
 };
-
-export { ownEndpoint as getOwnWebhookEndpoint };

@@ -5,7 +5,6 @@ import {
   createDynamoWebhookEndpointStore,
 } from '../adapters/dynamodb/webhook-store.js';
 import { createWebhookSender } from '../adapters/http/webhook-sender.js';
-import type { DeliverWebhooksDeps } from '../app/deliver-webhooks.js';
 import type { WebhookUrlPolicy } from '../domain/webhook-url.js';
 import { readTableNames } from './tables.js';
 
@@ -46,10 +45,7 @@ export const createWebhookStores = (dynamodb: DynamoDBClient, env: Env = process
 };
 
 /** What the dispatcher delivers with: stores, the signed sender, the schedule and its lanes. */
-export const createWebhookDelivery = (
-  dynamodb: DynamoDBClient,
-  env: Env = process.env,
-): DeliverWebhooksDeps & ReturnType<typeof createWebhookStores> => {
+export const createWebhookDelivery = (dynamodb: DynamoDBClient, env: Env = process.env) => {
   const config = EnvSchema.parse(env);
   return {
     ...createWebhookStores(dynamodb, env),

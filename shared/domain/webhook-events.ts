@@ -4,10 +4,10 @@
  * the Standard Webhooks `webhook-id` of every delivery and retry of it, so a receiver deduplicates
  * by it whatever replays the stream.
  */
-export const WEBHOOK_EVENT_VERSION = 1;
+const WEBHOOK_EVENT_VERSION = 1;
 
 export const WEBHOOK_EVENT_TYPES = ['tip.succeeded', 'tip.failed', 'batch.completed'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A tip as the ledger holds it, as far as events tell it. Amounts in msat. */
 export interface TipChangeImage {

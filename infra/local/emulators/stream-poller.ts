@@ -15,7 +15,7 @@ import type {
 import { LOCAL_CREDENTIALS } from '../../../shared/config/aws.js';
 import { lambdaContext } from './poller.js';
 
-export type StreamHandler = (
+type StreamHandler = (
   event: DynamoDBStreamEvent,
   context: Context,
 ) => Promise<DynamoDBBatchResponse | undefined>;

@@ -55,7 +55,7 @@ export const LOCAL_TABLE_NAMES: TableNames = {
  * The tables whose changes are webhook events: their streams feed the dispatcher. New images only
  * would not do: an event is a transition (entering SUCCEEDED), told by the old image beside the new.
  */
-export const STREAMED_TABLES = ['tips', 'batches'] as const;
+const STREAMED_TABLES = ['tips', 'batches'] as const;
 const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
 
 /** A platform's webhook endpoints, oldest first. */

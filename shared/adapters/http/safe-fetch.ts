@@ -10,7 +10,7 @@ import {
 } from '../../domain/webhook-url.js';
 
 /** A request the guard refused, or one that never got an answer (network, timeout). */
-export class SafeFetchError extends Error {
+class SafeFetchError extends Error {
   override name = 'SafeFetchError';
 }
 
