@@ -23,18 +23,29 @@ const isTip = (item: Record<string, unknown> | undefined) =>
   ['RECEIVED', 'SENDING', 'SUCCEEDED', 'FAILED'].includes(item.state as string);
 
 /**
+ * When a change happened: the `updatedAt` the ledger wrote with it (milliseconds, the clock that
+ * also stamps an endpoint's `createdAt`), else the record's ApproximateCreationDateTime. That one
+ * is coarse: rounded down to the second in AWS and to the minute by DynamoDB Local, so a batch
+ * completed 40 s after an endpoint's registration would seem to predate it (and go untold).
+ */
+const changedAt = (record: StreamRecordLike, after: Record<string, unknown> | undefined) => {
+  if (typeof after?.updatedAt === 'string') return after.updatedAt;
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return new Date(
+    created instanceof Date ? created : typeof created === 'number' ? created * 1000 : Date.now(),
+  ).toISOString();
+};
+
+/**
  * The ledger changes in a batch of stream records of the tips and batches tables, told apart by
  * their key (`tipId`, `batchId`). Items that are neither a tip nor a batch are skipped.
  */
 export const ledgerChanges = (records: StreamRecordLike[]): LedgerChange[] =>
   records.flatMap((record): LedgerChange[] => {
     const keys = record.dynamodb?.Keys ?? {};
-    const created = record.dynamodb?.ApproximateCreationDateTime;
-    const at = new Date(
-      created instanceof Date ? created : typeof created === 'number' ? created * 1000 : Date.now(),
-    ).toISOString();
     const before = image(record.dynamodb?.OldImage);
     const after = image(record.dynamodb?.NewImage);
+    const at = changedAt(record, after);
     if ('tipId' in keys) {
       return [
         {
