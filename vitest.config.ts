@@ -25,9 +25,17 @@ export default defineConfig({
           // in the local table: the CLI's `platform` commands take a platforms table name as
           // "a deployed Tipstream", and a test platform changes nothing for the service.
           env: Object.fromEntries(
-            ['TIPS', 'PAYOUTS', 'BATCHES', 'REQUESTS', 'BUDGETS'].map((table) => [
+            [
+              'TIPS',
+              'PAYOUTS',
+              'BATCHES',
+              'REQUESTS',
+              'BUDGETS',
+              'WEBHOOK_ENDPOINTS',
+              'WEBHOOK_DELIVERIES',
+            ].map((table) => [
               `TIPSTREAM_${table}_TABLE`,
-              `tipstream-test-${table.toLowerCase()}`,
+              `tipstream-test-${table.toLowerCase().replace('_', '-')}`,
             ]),
           ),
           testTimeout: 120_000,

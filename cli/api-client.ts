@@ -38,7 +38,7 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
   const retryDelayMs = options.retryDelayMs ?? 500;
 
   const request = async <T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     {
       body = '',
@@ -122,6 +122,7 @@ export const createApiClient = (target: ApiTarget, options: ApiClientOptions = {
       request<T>('GET', path, options),
     post: <T = Record<string, unknown>>(path: string, options: ApiRequestOptions) =>
       request<T>('POST', path, options),
+    delete: <T = Record<string, unknown>>(path: string) => request<T>('DELETE', path),
   };
 };
 

@@ -10,6 +10,7 @@ import { registerSplit } from './commands/split.js';
 import { registerStuck } from './commands/stuck.js';
 import { registerStatus, registerTip } from './commands/tip.js';
 import { registerVerifyIncoming } from './commands/verify-incoming.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { ApiProblemError, CliError } from './errors.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -70,6 +71,7 @@ const buildProgram = (io: CliIo, setExitCode: (code: ExitCode) => void): Command
     };
 
   registerTip(program, run);
+  registerWebhooks(program, run);
   registerStatus(program, run);
   registerPayout(program, run);
   registerSplit(program, run);

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { API_ROUTES } from './routes/index.js';
 import { ProblemSchema, RESPONSES } from './schemas/problems.js';
 import { SECURITY_SCHEMES } from './schemas/security.js';
+import { BatchCompletedEvent, TipFailedEvent, TipSucceededEvent } from './schemas/webhooks.js';
 
 const DESCRIPTION = `Lightning tips, splits and payout batches for platforms, paid by keysend exactly once.
 
@@ -22,6 +23,12 @@ This document is generated from the API's route definitions (\`npm run openapi\`
 
 /** Where the document is served (unsigned: it is public). */
 export const OPENAPI_PATH = '/v1/openapi.json';
+
+const WEBHOOK_EVENTS = [
+  ['tip.succeeded', TipSucceededEvent, 'A tip was paid (with its signed receipt)'],
+  ['tip.failed', TipFailedEvent, 'A tip failed (code and reason)'],
+  ['batch.completed', BatchCompletedEvent, 'Every row of a payout batch or split ended'],
+] as const;
 
 let document: ReturnType<OpenAPIHono['getOpenAPI31Document']> | undefined;
 
@@ -46,6 +53,18 @@ export const openApiDocument = () => {
     });
   }
   for (const { route } of API_ROUTES) registry.registerPath(route);
+  // What Tipstream POSTs to a platform's endpoints (Standard Webhooks headers, versioned bodies).
+  for (const [event, schema, summary] of WEBHOOK_EVENTS) {
+    registry.registerWebhook({
+      method: 'post',
+      path: event,
+      summary,
+      description:
+        'Signed per Standard Webhooks: `webhook-id` (the event id; the same on every retry: deduplicate by it), `webhook-timestamp`, `webhook-signature` (`v1,<base64 HMAC-SHA256>` with the endpoint secret). Answer 2xx within 5 s; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (±20 % jitter), then dead-lettered (resend with `POST /v1/webhook-deliveries/resend`).',
+      request: { body: { content: { 'application/json': { schema } } } },
+      responses: { 200: { description: 'Received (any 2xx).' } },
+    });
+  }
   document = generator.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {

@@ -2,7 +2,10 @@ import {
   BatchNotFoundError,
   InvalidRequestError,
   TipNotFoundError,
+  WebhookDeliveryNotFoundError,
+  WebhookEndpointNotFoundError,
 } from '../../shared/app/errors.js';
+import { WebhookEndpointLimitError } from '../../shared/app/webhook-endpoints.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { InvalidCursorError } from '../../shared/ports/activity.js';
 
@@ -66,6 +69,25 @@ const toProblem = (error: unknown): Problem | undefined => {
   }
   if (error instanceof BatchNotFoundError) {
     return { status: 404, type: 'batch-not-found', title: 'No such batch', detail: error.message };
+  }
+  if (error instanceof WebhookEndpointNotFoundError) {
+    return {
+      status: 404,
+      type: 'webhook-endpoint-not-found',
+      title: 'No such webhook endpoint',
+      detail: error.message,
+    };
+  }
+  if (error instanceof WebhookDeliveryNotFoundError) {
+    return {
+      status: 404,
+      type: 'webhook-delivery-not-found',
+      title: 'No such webhook delivery',
+      detail: error.message,
+    };
+  }
+  if (error instanceof WebhookEndpointLimitError) {
+    return invalidRequest(error.message, [{ field: 'url', message: error.message }]);
   }
   return undefined;
 };

@@ -13,6 +13,8 @@ import type { IntakeDeps } from '../../shared/app/accept-tip.js';
 import { dynamoDbFromEnv, sqsFromEnv } from '../../shared/config/aws.js';
 import { readPayerConfig } from '../../shared/config/payer-config.js';
 import { readTableNames } from '../../shared/config/tables.js';
+import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
+import type { WebhookUrlPolicy } from '../../shared/domain/webhook-url.js';
 import type { PayoutHistory, PlatformActivity } from '../../shared/ports/activity.js';
 import type { PlatformStore } from '../../shared/ports/intake.js';
 import { createObservability, type Observability } from '../observability.js';
@@ -24,6 +26,8 @@ export interface ApiDeps extends IntakeDeps {
   activity: PlatformActivity;
   /** Where the API logs (Powertools; a default `tipstream-api` logger when absent). */
   logger?: Logger;
+  /** Webhook endpoints and deliveries, and where endpoints may point. */
+  webhooks: ReturnType<typeof createWebhookStores> & { policy: WebhookUrlPolicy };
   /** Largest request body, bytes, per route (payout files are larger than tips). */
   maxBodyBytes: Partial<Record<string, number>> & { default: number };
 }
@@ -69,6 +73,7 @@ export const createApiDeps = (
       minFeeSats: policy.minFeeSats,
       globalHourlyLimitMsat: BigInt(hourly) * 1000n,
     },
+    webhooks: { ...createWebhookStores(dynamodb, env), policy: readWebhookUrlPolicy(env) },
     now: () => new Date(),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     logger,

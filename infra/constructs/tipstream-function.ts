@@ -39,7 +39,7 @@ export class TipstreamFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: TipstreamFunctionProps) {
     const { service } = props;
     // The API never talks to LND; the payer and reconciler do.
-    const usesLightning = service !== 'api';
+    const usesLightning = service !== 'api' && service !== 'dispatcher';
     super(scope, id, {
       entry: join(projectRoot, 'functions', service, 'handler.ts'),
       handler: 'handler',

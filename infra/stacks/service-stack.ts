@@ -19,6 +19,7 @@ import { Monitoring } from '../constructs/monitoring.js';
 import { PayerFunction } from '../constructs/payer-function.js';
 import { TipApi } from '../constructs/tip-api.js';
 import { TipstreamFunction } from '../constructs/tipstream-function.js';
+import { WebhookDispatcher } from '../constructs/webhook-dispatcher.js';
 import type { StatefulStack } from './stateful-stack.js';
 
 interface ServiceSettings {
@@ -153,6 +154,18 @@ export class ServiceStack extends Stack {
       tipsDlq: stateful.tipsDlq,
       alarmEmail: props.alarmEmail,
     });
+
+    const dispatcher = new WebhookDispatcher(this, 'Webhooks', {
+      streams: [stateful.tables.tips, stateful.tables.batches],
+      environment: common.environment,
+      logRetention: settings.logRetention,
+      alarmTopic: monitoring.topic,
+    });
+    for (const table of ['webhookEndpoints', 'webhookDeliveries'] as const) {
+      this.grantTable(stateful, table, dispatcher.fn, 'readWrite');
+      this.grantTable(stateful, table, this.api, 'readWrite');
+    }
+    acknowledgeBaseRole(dispatcher.fn);
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.httpApi.apiEndpoint,

@@ -56,6 +56,8 @@ export class StatefulStack extends Stack {
       platforms: 'PlatformsTable',
       requests: 'RequestsTable',
       budgets: 'BudgetsTable',
+      webhookEndpoints: 'WebhookEndpointsTable',
+      webhookDeliveries: 'WebhookDeliveriesTable',
     };
     // Names are placeholders: CDK generates physical names; only the key schemas are used here.
     const definitions = tableDefinitions(
@@ -81,6 +83,9 @@ export class StatefulStack extends Stack {
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
         removalPolicy: RemovalPolicy.RETAIN,
         deletionProtection: true,
+        ...(definition.StreamSpecification?.StreamViewType === 'NEW_AND_OLD_IMAGES'
+          ? { dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES }
+          : {}),
         globalSecondaryIndexes: definition.GlobalSecondaryIndexes?.map((index) => ({
           indexName: index.IndexName ?? '',
           partitionKey: attribute(

@@ -23,3 +23,13 @@ export class TipNotFoundError extends Error {
 export class BatchNotFoundError extends Error {
   override name = 'BatchNotFoundError';
 }
+
+/** The platform has no webhook endpoint with this id (another platform's is not told apart). */
+export class WebhookEndpointNotFoundError extends Error {
+  override name = 'WebhookEndpointNotFoundError';
+}
+
+/** The platform has no webhook delivery with this id. */
+export class WebhookDeliveryNotFoundError extends Error {
+  override name = 'WebhookDeliveryNotFoundError';
+}

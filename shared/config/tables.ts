@@ -7,6 +7,8 @@ const ENV_KEYS: Record<keyof TableNames, string> = {
   platforms: 'TIPSTREAM_PLATFORMS_TABLE',
   requests: 'TIPSTREAM_REQUESTS_TABLE',
   budgets: 'TIPSTREAM_BUDGETS_TABLE',
+  webhookEndpoints: 'TIPSTREAM_WEBHOOK_ENDPOINTS_TABLE',
+  webhookDeliveries: 'TIPSTREAM_WEBHOOK_DELIVERIES_TABLE',
 };
 
 /** Table names from `TIPSTREAM_*_TABLE` (set by CDK in AWS), defaulting to the local names. */

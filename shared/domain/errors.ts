@@ -43,3 +43,12 @@ export class ByteLengthError extends ValidationError {
 export class ReceiptError extends Error {
   override name = 'ReceiptError';
 }
+
+/** A webhook endpoint URL Tipstream will not deliver to (the field is `url`). */
+export class WebhookUrlError extends ValidationError {
+  override name = 'WebhookUrlError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('url', message, options);
+  }
+}

@@ -26,7 +26,7 @@ describe('CDK app: stateful stack', () => {
   it('keeps the ledger tables safe: PITR, encryption, retained on delete, deletion protection', () => {
     const { template } = synth();
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(6);
+    expect(Object.keys(tables)).toHaveLength(8);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.UpdateReplacePolicy).toBe('Retain');
@@ -132,7 +132,7 @@ describe('CDK app: service stack', () => {
   it('runs every function on Node.js 24 on ARM64 with Powertools settings and a log retention', () => {
     const functions = service.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((f) => f.Properties.Handler === 'index.handler');
-    expect(ours).toHaveLength(3);
+    expect(ours).toHaveLength(4);
     for (const fn of ours) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -218,7 +218,7 @@ describe('CDK app: service stack', () => {
     const functions = Object.entries(service.findResources('AWS::Lambda::Function')).filter(
       ([, fn]) => fn.Properties.Handler === 'index.handler',
     );
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const [, fn] of functions) {
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       const role = fn.Properties.Role['Fn::GetAtt'][0];
@@ -257,31 +257,37 @@ describe('CDK app: logical IDs', () => {
     expect(ids(service, 'AWS::ApiGatewayV2::Api')).toEqual(['TipApiB99C9BBB']);
     expect(ids(service, 'AWS::ApiGatewayV2::Stage')).toEqual(['TipApiDefaultStage5FD43A22']);
     expect(ids(service, 'AWS::ApiGatewayV2::Route')).toEqual(['TipApiDefaultRoute02163C5C']);
-    expect(ids(service, 'AWS::Lambda::EventSourceMapping')).toEqual([
-      'PayerSqsEventSourceTipstreamStatefulTipsQueue08AD6438CA3A619E',
-    ]);
-    expect(ids(service, 'AWS::Lambda::Function')).toEqual([
-      'ApiF70053CD',
-      'Payer31197FFF',
-      'Reconciler066B3B2B',
-    ]);
-    expect(ids(service, 'AWS::Logs::LogGroup')).toEqual([
-      'ApiLogs3D05D88B',
-      'PayerLogs87F02485',
-      'ReconcilerLogs12D6B32A',
-      'TipApiAccessLogsB868209F',
-    ]);
+    // The webhook dispatcher (two stream mappings, its function and logs) is added, not moved.
+    expect(ids(service, 'AWS::Lambda::EventSourceMapping')).toEqual(
+      expect.arrayContaining(['PayerSqsEventSourceTipstreamStatefulTipsQueue08AD6438CA3A619E']),
+    );
+    expect(ids(service, 'AWS::Lambda::EventSourceMapping')).toHaveLength(3);
+    expect(ids(service, 'AWS::Lambda::Function')).toEqual(
+      expect.arrayContaining(['ApiF70053CD', 'Payer31197FFF', 'Reconciler066B3B2B']),
+    );
+    expect(ids(service, 'AWS::Logs::LogGroup')).toEqual(
+      expect.arrayContaining([
+        'ApiLogs3D05D88B',
+        'PayerLogs87F02485',
+        'ReconcilerLogs12D6B32A',
+        'TipApiAccessLogsB868209F',
+      ]),
+    );
     expect(ids(service, 'AWS::SNS::Topic')).toEqual(['Alarms04B5A0BF']);
     expect(ids(service, 'AWS::SNS::Subscription')).toHaveLength(1);
     expect(ids(service, 'AWS::CloudWatch::Dashboard')).toEqual(['Dashboard9E4231ED']);
-    expect(ids(service, 'AWS::CloudWatch::Alarm')).toEqual([
-      'DeadLettersBBF8BAAB',
-      'FailureRate39B4954E',
-      'OldestTipWaitingD401BA33',
-      'PayerErrors148ECAAC',
-      // Added (LND keeping a tip in flight for long), not moved.
-      'StuckInLndA0B3CC1D',
-    ]);
+    expect(ids(service, 'AWS::CloudWatch::Alarm')).toEqual(
+      expect.arrayContaining([
+        'DeadLettersBBF8BAAB',
+        'FailureRate39B4954E',
+        'OldestTipWaitingD401BA33',
+        'PayerErrors148ECAAC',
+        // Added (LND keeping a tip in flight for long), not moved.
+        'StuckInLndA0B3CC1D',
+      ]),
+    );
+    // Added: the webhook dispatcher's DLQ and errors alarms.
+    expect(ids(service, 'AWS::CloudWatch::Alarm')).toHaveLength(7);
   });
 });
 

@@ -7,6 +7,13 @@ import { postTip } from './post-tip.js';
 import { recipientPayouts } from './recipient-payouts.js';
 import { routeKey } from './route.js';
 import { summary } from './summary.js';
+import { getWebhookDeliveries, postWebhookResend } from './webhook-deliveries.js';
+import {
+  deleteWebhookEndpointRoute,
+  getWebhookEndpoints,
+  postWebhookEndpoint,
+  postWebhookEndpointAction,
+} from './webhook-endpoints.js';
 
 /** Every route of the API, in the document's order. */
 export const API_ROUTES = [
@@ -18,6 +25,12 @@ export const API_ROUTES = [
   getPayout,
   recipientPayouts,
   summary,
+  postWebhookEndpoint,
+  getWebhookEndpoints,
+  postWebhookEndpointAction,
+  deleteWebhookEndpointRoute,
+  getWebhookDeliveries,
+  postWebhookResend,
 ] as const;
 
 /** The routes as API Gateway names them (`POST /v1/tips`); the matcher and body limits use them. */

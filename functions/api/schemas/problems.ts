@@ -82,6 +82,12 @@ const UnauthorizedProblem = problemOf(
 const NotFoundProblem = problemOf('NotFoundProblem', 404, ['not-found']);
 export const TipNotFoundProblem = problemOf('TipNotFoundProblem', 404, ['tip-not-found']);
 export const BatchNotFoundProblem = problemOf('BatchNotFoundProblem', 404, ['batch-not-found']);
+export const WebhookEndpointNotFoundProblem = problemOf('WebhookEndpointNotFoundProblem', 404, [
+  'webhook-endpoint-not-found',
+]);
+export const WebhookDeliveryNotFoundProblem = problemOf('WebhookDeliveryNotFoundProblem', 404, [
+  'webhook-delivery-not-found',
+]);
 const MethodNotAllowedProblem = problemOf('MethodNotAllowedProblem', 405, ['method-not-allowed']);
 const ConflictProblem = problemOf('ConflictProblem', 409, ['idempotency-conflict']);
 const PayloadTooLargeProblem = problemOf('PayloadTooLargeProblem', 413, ['body-too-large']);

@@ -19,6 +19,7 @@ import { secp } from '../../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../../shared/ports/intake.js';
 import type { DemoCreator } from '../../../web/backend/demo-page.js';
 import { localSqsClient } from '../stack/elasticmq.js';
+import { type LocalDispatcherOptions, startLocalDispatcher } from './dispatcher.js';
 import { startHttpAdapter } from './http-adapter.js';
 import { lambdaContext, startPoller } from './poller.js';
 import { startWebServer } from './web-server.js';
@@ -87,6 +88,8 @@ export const localServiceEnv = async (
     ...(stack.lightningAddress
       ? { TIPSTREAM_LNADDR_ALLOW_HOSTS: stack.lightningAddress.host }
       : {}),
+    // Loopback receivers (the example backend, test receivers) over plain http: local only.
+    TIPSTREAM_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost,::1',
     POWERTOOLS_METRICS_DISABLED: 'true',
     // Tracer is off outside Lambda by itself; say so, so a copied environment stays quiet too.
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -126,6 +129,12 @@ export interface LocalServiceOptions {
   webPlatform?: { platformId: string; secret: string };
   env?: Record<string, string>;
   log?: (line: string) => void;
+  /**
+   * Run the webhook dispatcher over this environment's tables' streams (npm start does; a test
+   * asks for it). Default: not run, so tests that do not need it put no stream reader on
+   * DynamoDB Local.
+   */
+  dispatcher?: Omit<LocalDispatcherOptions, 'log' | 'functionTimeoutMs'> | false;
 }
 
 /**
@@ -277,6 +286,10 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
         }, reconcileEveryMs)
       : undefined;
 
+  const dispatcher = options.dispatcher
+    ? await startLocalDispatcher(stack, env, { ...options.dispatcher, functionTimeoutMs, log })
+    : undefined;
+
   return {
     env,
     runtime,
@@ -285,6 +298,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     web: web && { url: web.url },
     async stop() {
       if (timer) clearInterval(timer);
+      await dispatcher?.stop();
       await web?.close();
       await api?.close();
       await poller.stop();

@@ -65,13 +65,14 @@ const start = async (config: StackConfig, progress: Progress) => {
   const result = await stackUp(config, progress);
   const service = await startLocalService(result.stack, {
     webPort: 0,
+    dispatcher: {},
     log: (line) => progress.info(line),
   });
   let stopping = false;
   const shutdown = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    progress.info(`${why}: stopping the payer and reconciler…`);
+    progress.info(`${why}: stopping the payer, reconciler and webhook dispatcher…`);
     await removeServiceFile(result.stack.runDir);
     await service.stop();
     if (result.reused) {

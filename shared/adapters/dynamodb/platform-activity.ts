@@ -33,6 +33,23 @@ const toSummaryTip = (item: Record<string, unknown>): SummaryTip => ({
  * A platform's tips and batches for its dashboard, read from the platform indexes of the tips and
  * batches tables. Only tips the payer has recorded are there (a tip still `ACCEPTED` is not).
  */
+/** A batches-table item as the summary the API reports (counters absent until the first row ends). */
+export const batchSummaryFromItem = (item: Record<string, unknown>): BatchSummary => ({
+  batchId: item.batchId as string,
+  platformId: item.platformId as string,
+  kind: item.kind as BatchSummary['kind'],
+  rowCount: Number(item.rowCount ?? 0),
+  totalMsat: BigInt((item.totalMsat as string | undefined) ?? 0),
+  feeLimitMsat: BigInt((item.feeLimitMsat as string | undefined) ?? 0),
+  acceptedAt: item.acceptedAt as string,
+  succeededCount: Number(item.succeededCount ?? 0),
+  failedCount: Number(item.failedCount ?? 0),
+  succeededMsat: BigInt(Number(item.succeededMsat ?? 0)),
+  failedMsat: BigInt(Number(item.failedMsat ?? 0)),
+  feeMsat: BigInt(Number(item.feeMsat ?? 0)),
+  rowsWritten: item.rowsWritten !== false,
+});
+
 export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: TableNames) => {
   const doc = documentClient(client);
 
@@ -162,23 +179,7 @@ export const createDynamoPlatformActivity = (client: DynamoDBClient, tables: Tab
         if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
       }
       return items
-        .map(
-          (item): BatchSummary => ({
-            batchId: item.batchId as string,
-            platformId: item.platformId as string,
-            kind: item.kind as BatchSummary['kind'],
-            rowCount: Number(item.rowCount ?? 0),
-            totalMsat: BigInt((item.totalMsat as string | undefined) ?? 0),
-            feeLimitMsat: BigInt((item.feeLimitMsat as string | undefined) ?? 0),
-            acceptedAt: item.acceptedAt as string,
-            succeededCount: Number(item.succeededCount ?? 0),
-            failedCount: Number(item.failedCount ?? 0),
-            succeededMsat: BigInt(Number(item.succeededMsat ?? 0)),
-            failedMsat: BigInt(Number(item.failedMsat ?? 0)),
-            feeMsat: BigInt(Number(item.feeMsat ?? 0)),
-            rowsWritten: item.rowsWritten !== false,
-          }),
-        )
+        .map(batchSummaryFromItem)
         .sort((a, b) => (a.acceptedAt === b.acceptedAt ? 0 : a.acceptedAt > b.acceptedAt ? -1 : 1));
     },
   };

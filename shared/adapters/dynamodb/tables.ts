@@ -26,6 +26,10 @@ export interface TableNames {
   requests: string;
   /** Budget counters per window (platform per day, global per hour). */
   budgets: string;
+  /** Platforms' webhook endpoints and their signing secrets. */
+  webhookEndpoints: string;
+  /** Webhook deliveries: one per event and endpoint, with its attempts (the retry queue). */
+  webhookDeliveries: string;
 }
 
 export const TABLE_KEYS = [
@@ -35,6 +39,8 @@ export const TABLE_KEYS = [
   'platforms',
   'requests',
   'budgets',
+  'webhookEndpoints',
+  'webhookDeliveries',
 ] as const;
 
 export const LOCAL_TABLE_NAMES: TableNames = {
@@ -44,7 +50,31 @@ export const LOCAL_TABLE_NAMES: TableNames = {
   platforms: 'tipstream-platforms',
   requests: 'tipstream-requests',
   budgets: 'tipstream-budgets',
+  webhookEndpoints: 'tipstream-webhook-endpoints',
+  webhookDeliveries: 'tipstream-webhook-deliveries',
 };
+
+/**
+ * The tables whose changes are webhook events: their streams feed the dispatcher. New images only
+ * would not do: an event is a transition (entering SUCCEEDED), told by the old image beside the new.
+ */
+const STREAMED_TABLES = ['tips', 'batches'] as const;
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/** A platform's webhook endpoints, oldest first. */
+export const PLATFORM_ENDPOINTS_INDEX = 'platformId-createdAt';
+/**
+ * Deliveries still to try, by when they are due: only PENDING deliveries carry `due` (one
+ * partition; the sweep reads its head), so the index holds the retry queue and nothing else.
+ */
+export const DUE_DELIVERIES_INDEX = 'due-nextAttemptAt';
+/** A platform's deliveries, newest first. */
+export const PLATFORM_DELIVERIES_INDEX = 'platformId-createdAt';
+/**
+ * Pending deliveries of one subject (a tip) to one endpoint (`pendingOrder` = endpoint#subject,
+ * only while PENDING), by when their change happened: a later event waits for an earlier one.
+ */
+export const PENDING_ORDER_INDEX = 'pendingOrder-occurredAt';
 
 /** Sparse index of tips in SENDING: only they carry `inFlight`, so the reconciler reads only them. */
 export const IN_FLIGHT_INDEX = 'inFlight-sendingSince';
@@ -126,6 +156,7 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'platformRecipient', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'tipId', KeyType: 'HASH' }],
+    StreamSpecification: STREAM,
     GlobalSecondaryIndexes: [
       {
         IndexName: IN_FLIGHT_INDEX,
@@ -182,6 +213,7 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'acceptedAt', AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: 'batchId', KeyType: 'HASH' }],
+    StreamSpecification: STREAM,
     GlobalSecondaryIndexes: [
       {
         IndexName: PLATFORM_BATCHES_INDEX,
@@ -225,6 +257,66 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
     AttributeDefinitions: [{ AttributeName: 'budgetKey', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'budgetKey', KeyType: 'HASH' }],
   },
+  {
+    TableName: names.webhookEndpoints,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'endpointId', AttributeType: 'S' },
+      { AttributeName: 'platformId', AttributeType: 'S' },
+      { AttributeName: 'createdAt', AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'endpointId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: PLATFORM_ENDPOINTS_INDEX,
+        KeySchema: [
+          { AttributeName: 'platformId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  },
+  {
+    TableName: names.webhookDeliveries,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'deliveryId', AttributeType: 'S' },
+      { AttributeName: 'due', AttributeType: 'S' },
+      { AttributeName: 'nextAttemptAt', AttributeType: 'S' },
+      { AttributeName: 'platformId', AttributeType: 'S' },
+      { AttributeName: 'createdAt', AttributeType: 'S' },
+      { AttributeName: 'pendingOrder', AttributeType: 'S' },
+      { AttributeName: 'occurredAt', AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'deliveryId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: DUE_DELIVERIES_INDEX,
+        KeySchema: [
+          { AttributeName: 'due', KeyType: 'HASH' },
+          { AttributeName: 'nextAttemptAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: PLATFORM_DELIVERIES_INDEX,
+        KeySchema: [
+          { AttributeName: 'platformId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: PENDING_ORDER_INDEX,
+        KeySchema: [
+          { AttributeName: 'pendingOrder', KeyType: 'HASH' },
+          { AttributeName: 'occurredAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  },
 ];
 
 /**
@@ -240,6 +332,27 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
         if (!(error instanceof ResourceInUseException)) throw error;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: definition.TableName });
+      if (definition.StreamSpecification) {
+        // A table made before its stream was defined gets it now (once; racing creators agree).
+        const { Table } = await client.send(
+          new DescribeTableCommand({ TableName: definition.TableName }),
+        );
+        if (!Table?.StreamSpecification?.StreamEnabled) {
+          try {
+            await client.send(
+              new UpdateTableCommand({
+                TableName: definition.TableName,
+                StreamSpecification: definition.StreamSpecification,
+              }),
+            );
+          } catch (error) {
+            const { Table: now } = await client.send(
+              new DescribeTableCommand({ TableName: definition.TableName }),
+            );
+            if (!now?.StreamSpecification?.StreamEnabled) throw error;
+          }
+        }
+      }
       for (const index of definition.GlobalSecondaryIndexes ?? []) {
         const indexStatus = async () => {
           const { Table } = await client.send(
@@ -282,3 +395,15 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
     }),
   );
 };
+
+/** The streams of the tables whose changes are webhook events (the dispatcher reads them). */
+export const streamArns = async (client: DynamoDBClient, names: TableNames): Promise<string[]> =>
+  Promise.all(
+    STREAMED_TABLES.map(async (key) => {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: names[key] }));
+      if (!Table?.LatestStreamArn) {
+        throw new Error(`table ${names[key]} has no stream; run the stack's table setup again`);
+      }
+      return Table.LatestStreamArn;
+    }),
+  );

@@ -58,7 +58,7 @@ const encodeRecord = (record: TlvRecord) => ({
   value: Buffer.from(record.value).toString('hex'),
 });
 
-const fromItem = (item: Record<string, unknown>): TipRecord => {
+export const tipFromItem = (item: Record<string, unknown>): TipRecord => {
   const { inFlight: _inFlight, platformRecipient: _index, ...rest } = item as unknown as TipItem;
   return {
     ...rest,
@@ -151,7 +151,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     const { Item } = await doc.send(
       new GetCommand({ TableName: tables.tips, Key: { tipId }, ConsistentRead: true }),
     );
-    return Item ? fromItem(Item) : undefined;
+    return Item ? tipFromItem(Item) : undefined;
   };
 
   // BatchGetItem takes 100 keys: a 10,000-row payout is 100 calls.
@@ -167,7 +167,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             }),
           );
           for (const item of Responses?.[tables.tips] ?? []) {
-            const tip = fromItem(item);
+            const tip = tipFromItem(item);
             found.set(tip.tipId, tip);
           }
           return (UnprocessedKeys?.[tables.tips]?.Keys ?? []) as typeof keys;
@@ -418,7 +418,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return fromItem(Attributes ?? {});
+        return tipFromItem(Attributes ?? {});
       } catch (error) {
         if (isConditionFailure(error)) throw conflict(tipId, `${from} → SENDING`, error);
         throw error;
@@ -448,7 +448,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return fromItem(Attributes ?? {});
+        return tipFromItem(Attributes ?? {});
       } catch (error) {
         if (isConditionFailure(error)) throw conflict(tip.tipId, 'a new invoice', error);
         throw error;
@@ -590,7 +590,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
         }),
       );
       return {
-        tips: Items.map(fromItem),
+        tips: Items.map(tipFromItem),
         cursor: encodeCursor(LastEvaluatedKey),
       };
     },

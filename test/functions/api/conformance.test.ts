@@ -22,6 +22,7 @@ import {
   makePayer,
   tipMessage,
 } from '../../shared/app/fakes.js';
+import { fakeWebhookDeps } from '../../shared/app/webhook-fakes.js';
 import {
   type ApiResponse,
   type BatchAccepted,
@@ -62,6 +63,7 @@ const setup = () => {
   ]);
   const app = createApi({
     ...deps,
+    webhooks: fakeWebhookDeps(),
     platforms: platformStore(),
     history,
     activity,

@@ -17,6 +17,7 @@ import type {
   PlatformStore,
 } from '../../../shared/ports/intake.js';
 import { FakeTipLedger } from '../../shared/app/fakes.js';
+import { fakeWebhookDeps } from '../../shared/app/webhook-fakes.js';
 import {
   checkAsyncProperty,
   deeplyNestedJson,
@@ -75,6 +76,7 @@ const harness = (policy: TipPolicy) => {
   };
   const deps: ApiDeps = {
     intake,
+    webhooks: fakeWebhookDeps(),
     queue: { send: async (messages) => void enqueued.push(...messages.map((m) => m.body)) },
     ledger: new FakeTipLedger(),
     policy: {

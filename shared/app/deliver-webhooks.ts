@@ -1,0 +1,109 @@
+import { type Jitter, nextAttemptAt } from '../domain/webhook-delivery.js';
+import type {
+  WebhookDelivery,
+  WebhookDeliveryStore,
+  WebhookEndpoint,
+  WebhookEndpointStore,
+  WebhookSender,
+} from '../ports/webhooks.js';
+
+export interface DeliverWebhooksDeps {
+  deliveries: Pick<WebhookDeliveryStore, 'claim' | 'finishAttempt' | 'hasEarlierPending'>;
+  endpoints: Pick<WebhookEndpointStore, 'getEndpoint'>;
+  sender: WebhookSender;
+  clock: () => Date;
+  /** How long an attempt may hold a delivery: longer than the sender's timeout. */
+  leaseMs: number;
+  /** Endpoints served at once; each endpoint gets its own lane, one attempt at a time. */
+  endpointConcurrency: number;
+  /** At most this many attempts per endpoint per call: a backlog at one endpoint waits its turn. */
+  perEndpointLimit: number;
+  /** Shrinks the retry schedule (tests); 1 in production. */
+  retryScale: number;
+  jitter?: Jitter;
+}
+
+/**
+ * Tries each given delivery once (those still due and not taken by another dispatcher). Each
+ * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries (one
+ * attempt at a time, each bounded by the sender's timeout), never another endpoint's. Within a
+ * lane a subject's (a tip's) events go in the order they happened: a delivery waits while an
+ * earlier event of its subject is still pending at that endpoint.
+ *
+ * An attempt is claimed (a lease and attempts + 1) before the POST and its result recorded after:
+ * a dispatcher killed in between leaves a lease that runs out, and the next sweep tries again
+ * with the same webhook-id (at least once; the receiver deduplicates by id).
+ */
+export const deliverWebhooks = async (
+  deliveries: WebhookDelivery[],
+  deps: DeliverWebhooksDeps,
+): Promise<{ delivered: number; failed: number; dead: number; skipped: number }> => {
+  const tally = { delivered: 0, failed: 0, dead: 0, skipped: 0 };
+  const lanes = new Map<string, WebhookDelivery[]>();
+  for (const delivery of deliveries) {
+    const lane = lanes.get(delivery.endpointId) ?? [];
+    lane.push(delivery);
+    lanes.set(delivery.endpointId, lane);
+  }
+  const queue = [...lanes.entries()];
+  const serveLane = async ([endpointId, lane]: [string, WebhookDelivery[]]) => {
+    const endpoint = await deps.endpoints.getEndpoint(endpointId);
+    const ordered = lane
+      .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
+      .slice(0, deps.perEndpointLimit);
+    tally.skipped += lane.length - ordered.length;
+    for (const delivery of ordered) {
+      const result = await attempt(delivery, endpoint, deps);
+      tally[result] += 1;
+    }
+  };
+  // `endpointConcurrency` workers, each taking the next lane when done with one.
+  await Promise.all(
+    Array.from(
+      { length: Math.max(1, Math.min(deps.endpointConcurrency, queue.length)) },
+      async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) await serveLane(lane);
+      },
+    ),
+  );
+  return tally;
+};
+
+const attempt = async (
+  waiting: WebhookDelivery,
+  endpoint: WebhookEndpoint | undefined,
+  deps: DeliverWebhooksDeps,
+): Promise<'delivered' | 'failed' | 'dead' | 'skipped'> => {
+  if (await deps.deliveries.hasEarlierPending(waiting)) return 'skipped';
+  const now = deps.clock();
+  const delivery = await deps.deliveries.claim(
+    waiting.deliveryId,
+    now,
+    new Date(now.getTime() + deps.leaseMs),
+  );
+  if (!delivery) return 'skipped';
+  if (!endpoint?.enabled) {
+    // Nowhere to send it: a dead letter at once (resent once the endpoint is enabled again).
+    await deps.deliveries.finishAttempt(
+      delivery,
+      { ok: false, error: endpoint ? 'endpoint disabled' : 'endpoint deleted' },
+      undefined,
+      now,
+    );
+    return 'dead';
+  }
+  const outcome = await deps.sender.send({
+    url: endpoint.url,
+    secret: endpoint.secret,
+    webhookId: delivery.eventId,
+    timestamp: now,
+    body: delivery.body,
+  });
+  const finished = deps.clock();
+  const next = outcome.ok
+    ? undefined
+    : nextAttemptAt(delivery.attempts, finished, { scale: deps.retryScale, jitter: deps.jitter });
+  await deps.deliveries.finishAttempt(delivery, outcome, next, finished);
+  if (outcome.ok) return 'delivered';
+  return next ? 'failed' : 'dead';
+};

@@ -1,0 +1,102 @@
+import type { AttemptOutcome } from '../domain/webhook-delivery.js';
+import type { WebhookEvent } from '../domain/webhook-events.js';
+import type { BatchSummary } from './activity.js';
+import type { TipRecord } from './tip-ledger.js';
+
+/** One change of the ledger, read from a table's stream: the item before and after. */
+export type LedgerChange =
+  | { table: 'tips'; before?: TipRecord; after?: TipRecord; at: string }
+  | { table: 'batches'; before?: BatchSummary; after?: BatchSummary; at: string };
+
+/** A platform's webhook endpoint. */
+export interface WebhookEndpoint {
+  /** `we_…` */
+  endpointId: string;
+  platformId: string;
+  url: string;
+  /** Standard Webhooks signing secret, `whsec_<base64>`; shown to the platform on register and rotate. */
+  secret: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** PENDING: will be tried (again) at `nextAttemptAt`; DEAD: every attempt failed (dead letter). */
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'DEAD';
+
+/** One event on its way to one endpoint, with every attempt's result. */
+export interface WebhookDelivery {
+  /** `<eventId>@<endpointId>`: one per event and endpoint, however often the stream replays. */
+  deliveryId: string;
+  eventId: string;
+  eventType: WebhookEvent['type'];
+  endpointId: string;
+  platformId: string;
+  /** The tip or batch: a subject's deliveries to an endpoint go out in `occurredAt` order. */
+  subject: string;
+  occurredAt: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt?: string;
+  /** While an attempt runs: no one else tries it before this instant (a dispatcher may die). */
+  leaseUntil?: string;
+  lastStatusCode?: number;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt?: string;
+}
+
+export interface WebhookEndpointStore {
+  putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  getEndpoint(endpointId: string): Promise<WebhookEndpoint | undefined>;
+  /** A platform's endpoints, oldest first. */
+  listEndpoints(platformId: string): Promise<WebhookEndpoint[]>;
+  updateEndpoint(
+    endpointId: string,
+    change: Partial<Pick<WebhookEndpoint, 'secret' | 'enabled' | 'url'>>,
+    now: Date,
+  ): Promise<WebhookEndpoint | undefined>;
+  deleteEndpoint(endpointId: string): Promise<void>;
+}
+
+export interface WebhookDeliveryStore {
+  /** Records deliveries not recorded yet (conditional puts); returns those it created. */
+  recordDeliveries(deliveries: WebhookDelivery[]): Promise<WebhookDelivery[]>;
+  getDelivery(deliveryId: string): Promise<WebhookDelivery | undefined>;
+  /**
+   * Takes a PENDING delivery that is due and not leased for one attempt (attempts + 1, leased
+   * until `leaseUntil`); `undefined` when someone else has it or it is not due.
+   */
+  claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<WebhookDelivery | undefined>;
+  /** Records an attempt's result: DELIVERED, PENDING again at `nextAttemptAt`, or DEAD. */
+  finishAttempt(
+    delivery: WebhookDelivery,
+    outcome: AttemptOutcome,
+    nextAttemptAt: Date | undefined,
+    now: Date,
+  ): Promise<void>;
+  /** PENDING deliveries due by `now` (leased ones too: their lease may have run out). */
+  listDue(now: Date, limit: number): Promise<WebhookDelivery[]>;
+  /** Whether an earlier event of the same subject to the same endpoint is still pending. */
+  hasEarlierPending(delivery: WebhookDelivery): Promise<boolean>;
+  /** A platform's most recent deliveries, newest first. */
+  listDeliveries(
+    platformId: string,
+    filter: { endpointId?: string; status?: DeliveryStatus; limit: number },
+  ): Promise<WebhookDelivery[]>;
+  /** DEAD → PENDING, due at once, attempts counted from zero again (a resend). */
+  requeue(deliveryId: string, now: Date): Promise<WebhookDelivery | undefined>;
+}
+
+/** Sends one signed attempt. Never throws for what the endpoint did: that is the outcome. */
+export interface WebhookSender {
+  send(attempt: {
+    url: string;
+    secret: string;
+    webhookId: string;
+    timestamp: Date;
+    body: string;
+  }): Promise<AttemptOutcome>;
+}
