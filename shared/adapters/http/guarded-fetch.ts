@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isPublicAddress } from '../../domain/public-address.js';
 
 /**
  * GET for URLs that untrusted input names (Lightning Address servers): the payer must not be
@@ -43,52 +44,6 @@ export interface FetchAnswer {
   json: unknown;
 }
 
-/** Ranges no Lightning Address server of the public internet lives in. */
-const SPECIAL = (() => {
-  const list = new BlockList();
-  for (const [net, prefix] of [
-    ['0.0.0.0', 8],
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10],
-    ['127.0.0.0', 8],
-    ['169.254.0.0', 16],
-    ['172.16.0.0', 12],
-    ['192.0.0.0', 24],
-    ['192.0.2.0', 24],
-    ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
-    ['198.51.100.0', 24],
-    ['203.0.113.0', 24],
-    ['224.0.0.0', 4],
-    ['240.0.0.0', 4],
-  ] as const) {
-    list.addSubnet(net, prefix, 'ipv4');
-  }
-  for (const [net, prefix] of [
-    ['::', 128],
-    ['::1', 128],
-    // NAT64 addresses can reach any IPv4 address, private ones included. (IPv4-mapped ones,
-    // ::ffff:a.b.c.d, need no rule: BlockList checks them against the IPv4 rules, and a rule for
-    // ::ffff:0:0/96 would match every IPv4 address.)
-    ['64:ff9b::', 96],
-    ['100::', 64],
-    ['2001:db8::', 32],
-    ['fc00::', 7],
-    ['fe80::', 10],
-    ['ff00::', 8],
-  ] as const) {
-    list.addSubnet(net, prefix, 'ipv6');
-  }
-  return list;
-})();
-
-/** Whether an IP address is private, loopback, link-local or otherwise not a public host. */
-export const isSpecialAddress = (address: string): boolean => {
-  const family = isIP(address);
-  if (family === 0) return true;
-  return SPECIAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
-};
-
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /** Fetches `target` by GET under `policy`; JSON answers parsed, anything else `json: undefined`. */
@@ -122,7 +77,7 @@ const getOnce = (url: URL, policy: FetchPolicy, deadline: number): Promise<Once>
     );
   }
   const host = hostOf(url);
-  if (!allowed && isIP(host) !== 0 && isSpecialAddress(host)) {
+  if (!allowed && isIP(host) !== 0 && !isPublicAddress(host)) {
     return Promise.reject(
       new FetchRefusedError(
         `${url.host} is a private, loopback or link-local address, which is not fetched`,
@@ -226,7 +181,7 @@ const checkedLookup =
         callback(error, []);
         return;
       }
-      const special = addresses.find((entry) => isSpecialAddress(entry.address));
+      const special = addresses.find((entry) => !isPublicAddress(entry.address));
       if (special || addresses.length === 0) {
         callback(
           new FetchRefusedError(

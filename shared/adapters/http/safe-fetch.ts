@@ -2,12 +2,8 @@ import { lookup } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import {
-  isAllowedHost,
-  isPublicAddress,
-  parseWebhookUrl,
-  type WebhookUrlPolicy,
-} from '../../domain/webhook-url.js';
+import { isPublicAddress } from '../../domain/public-address.js';
+import { isAllowedHost, parseWebhookUrl, type WebhookUrlPolicy } from '../../domain/webhook-url.js';
 
 /** A request the guard refused, or one that never got an answer (network, timeout). */
 class SafeFetchError extends Error {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebhookUrlError } from '../../../shared/domain/errors.js';
+import { isPublicAddress } from '../../../shared/domain/public-address.js';
 import { nextAttemptAt, RETRY_DELAYS_MS } from '../../../shared/domain/webhook-delivery.js';
-import { isPublicAddress, parseWebhookUrl } from '../../../shared/domain/webhook-url.js';
+import { parseWebhookUrl } from '../../../shared/domain/webhook-url.js';
 
 const production = { allowedHosts: [] };
 

@@ -5,10 +5,10 @@ import {
   FetchFailedError,
   FetchRefusedError,
   guardedGet,
-  isSpecialAddress,
 } from '../../../../shared/adapters/http/guarded-fetch.js';
 import { createLightningAddressResolver } from '../../../../shared/adapters/http/lightning-address-resolver.js';
 import { parseLightningAddress } from '../../../../shared/domain/lightning-address.js';
+import { isPublicAddress } from '../../../../shared/domain/public-address.js';
 import { PermanentPaymentError, TransientPaymentError } from '../../../../shared/ports/errors.js';
 
 const G = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
@@ -144,10 +144,10 @@ describe('SSRF guard', () => {
       '0.0.0.0',
       'not an ip',
     ]) {
-      expect(isSpecialAddress(address), address).toBe(true);
+      expect(isPublicAddress(address), address).toBe(false);
     }
     for (const address of ['1.1.1.1', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) {
-      expect(isSpecialAddress(address), address).toBe(false);
+      expect(isPublicAddress(address), address).toBe(true);
     }
   });
 
