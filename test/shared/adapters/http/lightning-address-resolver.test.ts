@@ -151,6 +151,25 @@ describe('SSRF guard', () => {
     }
   });
 
+  it('refuses IPv6 forms that embed or translate a private IPv4 address (IPv4-compatible, SIIT, 6to4, local-use NAT64)', () => {
+    // Each of these reaches 10.0.0.1 / 169.254.169.254 / 127.0.0.1 through a translator or tunnel
+    // the operator's network may run, as 64:ff9b::/96 does (already refused).
+    for (const address of [
+      '::a00:1',
+      '::127.0.0.1',
+      '::ffff:0:a9fe:a9fe',
+      '2002:a00:1::1',
+      '2002:7f00:1::',
+      '64:ff9b:1::a9fe:a9fe',
+      'fec0::1',
+    ]) {
+      expect(isSpecialAddress(address), address).toBe(true);
+    }
+    for (const address of ['1.1.1.1', '::ffff:1.1.1.1', '2606:4700::1111']) {
+      expect(isSpecialAddress(address), address).toBe(false);
+    }
+  });
+
   it('reports an unreachable host as transient', async () => {
     const error = await guardedGet('http://127.0.0.1:1/', {
       ...POLICY,
