@@ -65,12 +65,18 @@ const SPECIAL = (() => {
     list.addSubnet(net, prefix, 'ipv4');
   }
   for (const [net, prefix] of [
-    ['::', 128],
-    ['::1', 128],
-    // NAT64 addresses can reach any IPv4 address, private ones included. (IPv4-mapped ones,
-    // ::ffff:a.b.c.d, need no rule: BlockList checks them against the IPv4 rules, and a rule for
-    // ::ffff:0:0/96 would match every IPv4 address.)
+    // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d.
+    ['::', 96],
+    // NAT64 (well-known and local-use prefixes), SIIT's IPv4-translated ::ffff:0:a.b.c.d and
+    // 6to4 can reach any IPv4 address, private ones included. (IPv4-mapped ones, ::ffff:a.b.c.d,
+    // need no rule: BlockList checks them against the IPv4 rules, and a rule for ::ffff:0:0/96
+    // would match every IPv4 address.)
     ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
+    ['::ffff:0:0:0', 96],
+    ['2002::', 16],
+    // Deprecated site-local: private by definition.
+    ['fec0::', 10],
     ['100::', 64],
     ['2001:db8::', 32],
     ['fc00::', 7],
