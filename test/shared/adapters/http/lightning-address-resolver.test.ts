@@ -41,6 +41,10 @@ const handle = (request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
     return response.end();
   }
+  if (path === '/.well-known/keysend/badhop') {
+    response.writeHead(302, { location: 'http://[' });
+    return response.end();
+  }
   if (path === '/.well-known/keysend/huge') {
     response.writeHead(200, { 'content-type': 'application/json' });
     return response.end(JSON.stringify({ tag: 'keysend', pad: 'x'.repeat(100_000) }));
@@ -118,6 +122,12 @@ describe('SSRF guard', () => {
     await expect(resolve(`metadata@${host}`)).rejects.toThrow(
       /redirected to another host \(169\.254\.169\.254\)/,
     );
+  });
+
+  it('refuses a redirect to a Location that is not a URL, permanently (not a TypeError the payer retries forever)', async () => {
+    const error = await resolve(`badhop@${host}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentPaymentError);
+    expect((error as Error).message).toMatch(/redirected to .*not a URL/);
   });
 
   it('refuses an oversized answer, declared or streamed', async () => {
