@@ -284,6 +284,7 @@ const startAttempt = async (
     tip.tipId,
     from,
     tip.attempt,
+    tip.paymentHash,
     now,
     new Date(now.getTime() + deps.remainingMs()),
   );

@@ -51,7 +51,13 @@ export const parseLightningAddress = (raw: unknown, field = 'address'): Lightnin
   }
   const match = HOST.exec(host);
   const port = match?.[1] === undefined ? undefined : Number(match[1]);
-  if (!match || (port !== undefined && (port < 1 || port > 65_535))) {
+  // WHATWG URL parsing refuses some hosts the pattern lets through (a last label that is a number
+  // but no IPv4 address, an IPv6 literal that is not one): such an address could never be fetched.
+  if (
+    !match ||
+    (port !== undefined && (port < 1 || port > 65_535)) ||
+    !URL.canParse(`https://${host}/`)
+  ) {
     throw new ValidationError(
       field,
       `${field} ${JSON.stringify(preview(raw, 70))} has no valid domain after "@": ${HINT}`,

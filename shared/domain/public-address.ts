@@ -69,6 +69,7 @@ export const isPublicAddress = (ip: string): boolean => {
   if ((g0 & 0xffc0) === 0xfe80) return false; // link-local fe80::/10
   if ((g0 & 0xff00) === 0xff00) return false; // multicast
   if (g0 === 0x2001 && g[1] === 0x0db8) return false; // documentation 2001:db8::/32
+  if (g0 === 0x2002) return false; // 6to4 reaches any IPv4 address, private ones included
   if (g0 === 0x64 && g[1] === 0xff9b) return publicIpv4([g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]);
   return (g0 & 0xe000) === 0x2000; // global unicast 2000::/3
 };

@@ -200,13 +200,16 @@ export interface TipLedger {
   getTips(tipIds: readonly string[]): Promise<Map<string, TipRecord>>;
   /**
    * Records the intent to pay before LND is called: `from` → SENDING with attempt + 1 and the new
-   * attempt's lease, only if the tip is still in `from` at `expectedAttempt`. Throws
-   * `LedgerConflictError` if it is not.
+   * attempt's lease, only if the tip is still in `from` at `expectedAttempt` with the payment hash
+   * `expectedHash`: a decision taken from LND's answer about one hash never starts an attempt of
+   * another (an `lnurl-invoice` tip's owner may have replaced its invoice since the caller read
+   * it). Throws `LedgerConflictError` if it is not.
    */
   markSending(
     tipId: string,
     from: 'RECEIVED' | 'SENDING',
     expectedAttempt: number,
+    expectedHash: string,
     now: Date,
     leaseUntil: Date,
   ): Promise<TipRecord>;

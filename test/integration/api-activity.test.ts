@@ -217,7 +217,14 @@ describe.runIf(stack.lightning.network === 'regtest')(
           },
           now,
         );
-        const sending = await f.clients.ledger.markSending(tipId, 'RECEIVED', 0, now, now);
+        const sending = await f.clients.ledger.markSending(
+          tipId,
+          'RECEIVED',
+          0,
+          record.paymentHash,
+          now,
+          now,
+        );
         const write = () =>
           outcome === 'succeeded'
             ? f.clients.ledger.markSucceeded(

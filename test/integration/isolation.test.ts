@@ -49,7 +49,14 @@ describe.runIf(stack.lightning.network === 'regtest')(
         new Date(),
       );
       const past = new Date(Date.now() - 3_600_000);
-      return clients.ledger.markSending(record.tipId, 'RECEIVED', 0, past, past);
+      return clients.ledger.markSending(
+        record.tipId,
+        'RECEIVED',
+        0,
+        record.paymentHash,
+        past,
+        past,
+      );
     };
 
     const reconcilerOn = async (env: Record<string, string>) =>

@@ -46,6 +46,7 @@ describe('GET /v1/recipients/{pubkey}/payouts with two platforms paying one reci
       tipId,
       'RECEIVED',
       record.attempt,
+      record.paymentHash,
       new Date(),
       new Date(),
     );

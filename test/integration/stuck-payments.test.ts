@@ -121,7 +121,14 @@ describe.runIf(stack.lightning.network === 'regtest')('payments stuck in flight 
       new Date(),
     );
     const hourAgo = new Date(Date.now() - 3_600_000);
-    const tip = await clients.ledger.markSending(record.tipId, 'RECEIVED', 0, hourAgo, hourAgo);
+    const tip = await clients.ledger.markSending(
+      record.tipId,
+      'RECEIVED',
+      0,
+      record.paymentHash,
+      hourAgo,
+      hourAgo,
+    );
     const check = await checkStuckTip(tip, {
       ledger: clients.ledger,
       inspector,

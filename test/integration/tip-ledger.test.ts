@@ -39,6 +39,7 @@ describe('DynamoDB tip ledger: reading many tips at once', () => {
         tipId,
         'RECEIVED',
         record.attempt,
+        record.paymentHash,
         new Date(),
         new Date(),
       );

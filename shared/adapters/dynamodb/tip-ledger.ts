@@ -395,7 +395,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       }
     },
 
-    async markSending(tipId, from, expectedAttempt, now, leaseUntil) {
+    async markSending(tipId, from, expectedAttempt, expectedHash, now, leaseUntil) {
       const at = now.toISOString();
       try {
         const { Attributes } = await doc.send(
@@ -404,12 +404,13 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             Key: { tipId },
             UpdateExpression:
               'SET #state = :sending, attempt = :next, sendingSince = :at, updatedAt = :at, leaseUntil = :lease, inFlight = :one',
-            ConditionExpression: '#state = :from AND attempt = :attempt',
+            ConditionExpression: '#state = :from AND attempt = :attempt AND paymentHash = :hash',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
               ':sending': 'SENDING',
               ':from': from,
               ':attempt': expectedAttempt,
+              ':hash': expectedHash,
               ':next': expectedAttempt + 1,
               ':at': at,
               ':lease': leaseUntil.toISOString(),

@@ -49,7 +49,7 @@ const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 /** Fetches `target` by GET under `policy`; JSON answers parsed, anything else `json: undefined`. */
 export const guardedGet = async (target: string, policy: FetchPolicy): Promise<FetchAnswer> => {
   const deadline = Date.now() + policy.timeoutMs;
-  let url = new URL(target);
+  let url = parsedUrl(target, undefined, target);
   const origin = url.host;
   for (let hop = 0; ; hop += 1) {
     const answer = await getOnce(url, policy, deadline);
@@ -57,7 +57,7 @@ export const guardedGet = async (target: string, policy: FetchPolicy): Promise<F
     if (hop >= policy.maxRedirects) {
       throw new FetchRefusedError(`${origin} redirected more than ${policy.maxRedirects} times`);
     }
-    const next = new URL(answer.location, url);
+    const next = parsedUrl(answer.location, url, `${origin} redirected to ${answer.location}`);
     if (next.host !== origin) {
       throw new FetchRefusedError(
         `${origin} redirected to another host (${next.host}), which is not followed`,
@@ -65,6 +65,13 @@ export const guardedGet = async (target: string, policy: FetchPolicy): Promise<F
     }
     url = next;
   }
+};
+
+/** A URL from untrusted input (an address, a Location header): refused if it is not one. */
+const parsedUrl = (raw: string, base: URL | undefined, what: string): URL => {
+  const url = URL.parse(raw, base?.href);
+  if (!url) throw new FetchRefusedError(`${what.slice(0, 200)}, which is not a URL`);
+  return url;
 };
 
 type Once = { kind: 'answer'; answer: FetchAnswer } | { kind: 'redirect'; location: string };

@@ -146,12 +146,18 @@ export class FakeTipLedger implements TipLedger {
     tipId: string,
     from: 'RECEIVED' | 'SENDING',
     expectedAttempt: number,
+    expectedHash: string,
     now: Date,
     leaseUntil: Date,
   ) {
     await this.io();
     const tip = this.#tips.get(tipId);
-    if (!tip || tip.state !== from || tip.attempt !== expectedAttempt) {
+    if (
+      !tip ||
+      tip.state !== from ||
+      tip.attempt !== expectedAttempt ||
+      tip.paymentHash !== expectedHash
+    ) {
       throw new LedgerConflictError(`tip ${tipId} changed under us (wanted ${from} → SENDING)`);
     }
     const at = now.toISOString();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { payTipMessage } from '../../../shared/app/pay-tip.js';
+import { driveTip, payTipMessage } from '../../../shared/app/pay-tip.js';
 import { INVOICE_MIN_VALID_MS } from '../../../shared/app/send-method.js';
 import { verifyReceipt } from '../../../shared/domain/receipt.js';
 import { TransientPaymentError } from '../../../shared/ports/errors.js';
@@ -140,6 +140,36 @@ describe('payTipMessage: Lightning Address tips', () => {
     expect(h.lightning.invoiceCalls).toEqual([paid?.invoice]);
     expect(h.addresses.calls.map((call) => call.call)).toEqual(['resolve', 'requestInvoice']);
     expect(paid?.attempt).toBe(2);
+  });
+
+  it('a SENDING record read before its owner replaced the invoice, decided past the lease, never replaces the invoice the owner sent (paid twice)', async () => {
+    const h = harness();
+    h.lightning.duplicateGuard = true;
+    // Attempt 1 stored invoice 1 and died before sending it.
+    await crashAt(h, 'after-intent', tipMessage(addressBody('erin@w.example')));
+    const first = h.ledger.peek('tip-1');
+    // Past its lease and its expiry, the redelivery A starts attempt 2, replaces invoice 1 by
+    // invoice 2 and sends it; A dies while LND pays (and then settles) invoice 2.
+    h.clock.advance(2 * 3_600_000);
+    await crashAt(h, 'lnd-in-flight', tipMessage(addressBody('erin@w.example')));
+    const sent = h.ledger.peek('tip-1');
+    expect(sent?.attempt).toBe(2);
+    expect(sent?.paymentHash).not.toBe(first?.paymentHash);
+    h.lightning.settleInFlight(sent?.paymentHash ?? '');
+    // B (the reconciler, another delivery) read the tip between A's markSending and A's
+    // replaceInvoice: attempt 2, invoice 1. It decides once attempt 2's lease has passed, when
+    // invoice 2 is expiring too.
+    const stale = {
+      ...(sent as NonNullable<typeof sent>),
+      invoice: first?.invoice,
+      paymentHash: first?.paymentHash,
+      invoiceExpiresAt: first?.invoiceExpiresAt,
+      destination: first?.destination,
+    };
+    h.clock.advance(2 * 3_600_000);
+    await driveTip(stale as typeof sent & object, h.deps).catch(() => undefined);
+    // Erin was paid by invoice 2: nothing else may be paid for the tip.
+    expect(h.lightning.settlements).toHaveLength(1);
   });
 
   it('never replaces an invoice while the attempt’s lease runs: LND may still see the old one', async () => {

@@ -764,21 +764,28 @@ describe('the fakes', () => {
     const received = h.ledger.peek('tip-1') as TipRecord;
     const created = await h.ledger.createTip({ ...received, amountMsat: 1n }, now);
     expect(created).toMatchObject({ created: false, record: { amountMsat: 21_000n } });
-    await expect(h.ledger.markSending('tip-1', 'SENDING', 0, now, now)).rejects.toBeInstanceOf(
-      LedgerConflictError,
-    );
-    await expect(h.ledger.markSending('tip-1', 'RECEIVED', 1, now, now)).rejects.toBeInstanceOf(
-      LedgerConflictError,
-    );
-    await expect(h.ledger.markSending('nope', 'RECEIVED', 0, now, now)).rejects.toBeInstanceOf(
-      LedgerConflictError,
-    );
+    await expect(
+      h.ledger.markSending('tip-1', 'SENDING', 0, received.paymentHash, now, now),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(
+      h.ledger.markSending('tip-1', 'RECEIVED', 1, received.paymentHash, now, now),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(
+      h.ledger.markSending('nope', 'RECEIVED', 0, received.paymentHash, now, now),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
     const failure = { code: 'NO_ROUTE' as const, reason: 'x' };
     const outcome = { receipt: '{}', feeMsat: 0n, settledAt: DEFAULT_SETTLED_AT };
     await expect(h.ledger.markFailed(received, failure, now)).rejects.toBeInstanceOf(
       LedgerConflictError,
     );
-    const sending = await h.ledger.markSending('tip-1', 'RECEIVED', 0, now, now);
+    const sending = await h.ledger.markSending(
+      'tip-1',
+      'RECEIVED',
+      0,
+      received.paymentHash,
+      now,
+      now,
+    );
     expect(sending).toMatchObject({
       state: 'SENDING',
       attempt: 1,

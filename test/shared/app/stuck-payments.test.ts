@@ -100,7 +100,14 @@ describe('checkStuckTip', () => {
 
     // Expired, but the tip moved on (a newer attempt): the conditional write refuses, nothing changes.
     inspector.view.htlcs = [];
-    await h.ledger.markSending('stuck-1', 'SENDING', 1, h.deps.now(), h.deps.now());
+    await h.ledger.markSending(
+      'stuck-1',
+      'SENDING',
+      1,
+      tip.paymentHash,
+      h.deps.now(),
+      h.deps.now(),
+    );
     expect(
       await checkStuckTip(tip, { ledger: h.ledger, inspector, flags, now: h.deps.now }),
     ).toEqual({

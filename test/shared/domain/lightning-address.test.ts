@@ -52,6 +52,24 @@ describe('parseLightningAddress', () => {
     expect(() => parseLightningAddress(raw)).toThrow(error);
   });
 
+  it('refuses a domain no URL can hold (the payer could never fetch it: the tip would crash on every delivery, its budget held)', () => {
+    for (const raw of [
+      'carol@999.1.1.1',
+      'carol@1.2.3.4.5',
+      'carol@wallet.123',
+      'carol@[1:2]',
+      'carol@[..]',
+      'carol@[::::]',
+    ]) {
+      expect(() => parseLightningAddress(raw, 'recipientAddress'), raw).toThrow(ValidationError);
+    }
+    // What a URL can hold still passes, and its well-known URLs parse.
+    for (const raw of ['carol@wallet.example', 'carol@[::1]:8080', 'carol@1.2.3.4']) {
+      const parsed = parseLightningAddress(raw);
+      expect(() => new URL(wellKnownUrls(parsed, 'https').lnurlp), raw).not.toThrow();
+    }
+  });
+
   it('tells a pubkey from an address', () => {
     expect(parseDestination(G, 'recipient')).toBe(G);
     expect(parseDestination('carol@w.example', 'recipient')).toBe('carol@w.example');

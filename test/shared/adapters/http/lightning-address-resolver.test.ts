@@ -41,6 +41,10 @@ const handle = (request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
     return response.end();
   }
+  if (path === '/.well-known/keysend/badhop') {
+    response.writeHead(302, { location: 'http://[' });
+    return response.end();
+  }
   if (path === '/.well-known/keysend/huge') {
     response.writeHead(200, { 'content-type': 'application/json' });
     return response.end(JSON.stringify({ tag: 'keysend', pad: 'x'.repeat(100_000) }));
@@ -120,6 +124,12 @@ describe('SSRF guard', () => {
     );
   });
 
+  it('refuses a redirect to a Location that is not a URL, permanently (not a TypeError the payer retries forever)', async () => {
+    const error = await resolve(`badhop@${host}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentPaymentError);
+    expect((error as Error).message).toMatch(/redirected to .*not a URL/);
+  });
+
   it('refuses an oversized answer, declared or streamed', async () => {
     await expect(resolve(`huge@${host}`)).rejects.toThrow(/answered with more than 4096 bytes/);
     await expect(resolve(`chunked@${host}`)).rejects.toThrow(/answered with more than 4096 bytes/);
@@ -147,6 +157,25 @@ describe('SSRF guard', () => {
       expect(isPublicAddress(address), address).toBe(false);
     }
     for (const address of ['1.1.1.1', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) {
+      expect(isPublicAddress(address), address).toBe(true);
+    }
+  });
+
+  it('refuses IPv6 forms that embed or translate a private IPv4 address (IPv4-compatible, SIIT, 6to4, local-use NAT64)', () => {
+    // Each of these reaches 10.0.0.1 / 169.254.169.254 / 127.0.0.1 through a translator or tunnel
+    // the operator's network may run, as 64:ff9b::/96 does (already refused).
+    for (const address of [
+      '::a00:1',
+      '::127.0.0.1',
+      '::ffff:0:a9fe:a9fe',
+      '2002:a00:1::1',
+      '2002:7f00:1::',
+      '64:ff9b:1::a9fe:a9fe',
+      'fec0::1',
+    ]) {
+      expect(isPublicAddress(address), address).toBe(false);
+    }
+    for (const address of ['1.1.1.1', '::ffff:1.1.1.1', '2606:4700::1111']) {
       expect(isPublicAddress(address), address).toBe(true);
     }
   });
