@@ -19,7 +19,9 @@ export const webhookEventsOf = (changes: LedgerChange[]): WebhookEvent[] =>
             change.after ? batchProgress(change.after) : undefined,
             change.at,
           );
-    return found ? [found] : [];
+    // A tip sent to the queue without a platform (the operator's own) has no one to tell, and
+    // no endpoint can be looked up for an empty platform id.
+    return found?.platformId ? [found] : [];
   });
 
 /**

@@ -65,4 +65,16 @@ describe('ledgerChanges', () => {
       data: { batchId: 'b1', status: 'DONE', counts: { total: 2, succeeded: 2, pending: 0 } },
     });
   });
+
+  it('makes no event of a change without a platform (a tip or batch sent to the queue directly)', async () => {
+    const noPlatform = (item: Record<string, unknown>) => ({ ...item, platformId: { S: '' } });
+    const change = {
+      dynamodb: {
+        ...lastRow.dynamodb,
+        OldImage: noPlatform(lastRow.dynamodb.OldImage),
+        NewImage: noPlatform(lastRow.dynamodb.NewImage),
+      },
+    };
+    expect(webhookEventsOf(ledgerChanges([change]))).toEqual([]);
+  });
 });
