@@ -1,6 +1,7 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { PAYER_EVENT_SOURCE_DEFAULTS } from './payer-defaults.js';
 import { ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
@@ -16,8 +17,11 @@ export const readContext = (app: App) => {
   return {
     maxReceiveCount: number('tipstream:maxReceiveCount', 5),
     payerTimeoutSeconds: number('tipstream:payerTimeoutSeconds', 60),
-    payerBatchSize: number('tipstream:payerBatchSize', 10),
-    payerMaxConcurrency: number('tipstream:payerMaxConcurrency', 5),
+    payerBatchSize: number('tipstream:payerBatchSize', PAYER_EVENT_SOURCE_DEFAULTS.batchSize),
+    payerMaxConcurrency: number(
+      'tipstream:payerMaxConcurrency',
+      PAYER_EVENT_SOURCE_DEFAULTS.maxConcurrency,
+    ),
     payerConcurrencyPerBatch: number('tipstream:payerConcurrencyPerBatch', 4),
     reconcileEveryMinutes: number('tipstream:reconcileEveryMinutes', 2),
     apiRateLimit: number('tipstream:apiRateLimit', 50),

@@ -1,6 +1,7 @@
 import { maxFeeMsat } from '../domain/fee-limit.js';
 import { isLightningAddress } from '../domain/lightning-address.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
+import { judgePaymentFailure, nodeStateMayExplain } from '../domain/payment-failure.js';
 import { parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseReservationTag } from '../domain/reservation-tag.js';
@@ -332,7 +333,7 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
       }
       // LND never took it, or canceled it: pay again, same hash, next attempt.
       if (lookup.status === 'not_found') return pay(await startAttempt(tip, 'SENDING', deps), deps);
-      return decideFailure(tip, lookup, deps);
+      return decideFailure(tip, lookup, deps, false);
   }
 };
 
@@ -344,43 +345,52 @@ const leased = (tip: TipRecord, deps: PayerDeps, reason: string): PayOutcome => 
   reason,
 });
 
-/** Failures that an interruption can cause although a route exists (a node restart, a lost stream). */
-const RETRY_AFTER_INTERRUPTION = new Set<PermanentFailureCode>([
-  'NO_ROUTE',
-  'PATHFINDING_TIMEOUT',
-  'INSUFFICIENT_BALANCE',
-  'LND_ERROR',
-]);
-/** Attempts of one tip before an interrupted failure is taken as final. */
-export const MAX_ATTEMPTS = 3;
-
 /**
- * LND failed the hash and no send of it can follow (the caller owns the attempt and its send is
- * over, or the attempt's lease has passed): a failure an interruption can explain is tried again
- * (same hash) while attempts remain; otherwise the tip fails.
+ * LND failed the hash and no send of it can follow (the caller owns the attempt and `followed` its
+ * send to the failure, or the attempt's lease has passed): the failure is the tip's unless the
+ * operator node's own state explains it (then decided again later) or an interrupted send can
+ * (then sent again, same hash, while sends remain): `shared/domain/payment-failure.ts`.
  */
 const decideFailure = async (
   tip: TipRecord,
-  lookup: { code: PermanentFailureCode; message: string },
+  failure: { code: PermanentFailureCode; message: string },
   deps: PayerDeps,
+  followed: boolean,
 ): Promise<PayOutcome> => {
-  // Attempts whose send never reached LND (the lease was given up) are not tries.
-  const sends = tip.attempt - (tip.unsentAttempts ?? 0);
-  if (RETRY_AFTER_INTERRUPTION.has(lookup.code) && sends < MAX_ATTEMPTS) {
-    deps.log?.('interrupted attempt failed in LND, trying again', {
-      tipId: tip.tipId,
-      attempt: tip.attempt,
-      code: lookup.code,
-    });
-    return pay(await startAttempt(tip, 'SENDING', deps), deps);
+  const decision = judgePaymentFailure({
+    code: failure.code,
+    // Attempts whose send never reached LND (the lease was given up) are not sends.
+    sends: tip.attempt - (tip.unsentAttempts ?? 0),
+    followed,
+    node: nodeStateMayExplain(failure.code)
+      ? await deps.lightning.paymentState().catch(() => undefined)
+      : undefined,
+    ageMs: deps.now().getTime() - Date.parse(tip.createdAt),
+    recoveryWindowMs: deps.policy.nodeRecoveryMs,
+  });
+  switch (decision.kind) {
+    case 'send-again':
+      deps.log?.('interrupted attempt failed in LND, trying again', {
+        tipId: tip.tipId,
+        attempt: tip.attempt,
+        code: failure.code,
+      });
+      return pay(await startAttempt(tip, 'SENDING', deps), deps);
+    case 'wait':
+      // The tip stays SENDING at this attempt: once its lease has passed, a redelivery (or the
+      // reconciler) asks LND and the node again. The lease is kept: this send did reach LND.
+      throw new TransientPaymentError(
+        `tip ${tip.tipId}: ${decision.reason}; decided again once the node has recovered`,
+      );
+    case 'final':
+      await deps.ledger.markFailed(
+        tip,
+        { code: failure.code, reason: failure.message },
+        deps.now(),
+        deps.reservation,
+      );
+      return { kind: 'failed', tip, code: failure.code, reason: failure.message };
   }
-  await deps.ledger.markFailed(
-    tip,
-    { code: lookup.code, reason: lookup.message },
-    deps.now(),
-    deps.reservation,
-  );
-  return { kind: 'failed', tip, code: lookup.code, reason: lookup.message };
 };
 
 /** Refuses to start a payment the invocation could not see through (SQS redelivers it). */
@@ -445,13 +455,7 @@ const pay = async (owned: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   } catch (error) {
     if (error instanceof PermanentPaymentError) {
       // LND failed our own send: this attempt is over, and we send nothing more for it.
-      await deps.ledger.markFailed(
-        tip,
-        { code: error.code, reason: error.message },
-        deps.now(),
-        deps.reservation,
-      );
-      return { kind: 'failed', tip, code: error.code, reason: error.message };
+      return decideFailure(tip, { code: error.code, message: error.message }, deps, true);
     }
     if (error instanceof TransientPaymentError) {
       // Nothing of ours reached LND, or LND canceled it: give the attempt up at once, so the

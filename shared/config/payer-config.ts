@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   TIPSTREAM_DEADLINE_MARGIN_MS: intFrom(15_000, 0),
   TIPSTREAM_STUCK_AFTER_SECONDS: intFrom(120, 1),
   TIPSTREAM_LEASE_GRACE_MS: intFrom(30_000, 0),
+  TIPSTREAM_NODE_RECOVERY_SECONDS: intFrom(600, 0),
 });
 
 class PayerConfigError extends Error {
@@ -59,6 +60,7 @@ export const readPayerConfig = (
       deadlineMarginMs: e.TIPSTREAM_DEADLINE_MARGIN_MS,
       stuckAfterMs: e.TIPSTREAM_STUCK_AFTER_SECONDS * 1000,
       leaseGraceMs: e.TIPSTREAM_LEASE_GRACE_MS,
+      nodeRecoveryMs: e.TIPSTREAM_NODE_RECOVERY_SECONDS * 1000,
     },
     tables: readTableNames(env),
   };

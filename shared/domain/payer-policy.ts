@@ -23,4 +23,9 @@ export interface PayerPolicy {
    * covers clock skew between workers and the send's way to LND.
    */
   leaseGraceMs: number;
+  /**
+   * How long after a tip was created a failure its node's own state explains (channels not
+   * forwarding yet after a restart) holds the tip back instead of failing it.
+   */
+  nodeRecoveryMs: number;
 }

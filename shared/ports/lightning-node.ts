@@ -1,5 +1,6 @@
 import type { TlvRecord } from '../domain/keysend-records.js';
 import type { DecodedInvoice } from '../domain/lightning-address.js';
+import type { NodePaymentState } from '../domain/payment-failure.js';
 import type { RouteAssessment } from '../domain/payment-method.js';
 import type { LndPaymentView } from '../domain/stuck-payment.js';
 import type { PermanentFailureCode } from './errors.js';
@@ -124,6 +125,11 @@ export interface LightningNode {
   }): Promise<RouteAssessment>;
   /** The node's own pubkey. */
   getPubkey(): Promise<string>;
+  /**
+   * The node's channels (open, able to forward) and graph sync, asked after a failure to tell the
+   * node's passing state from the tip's answer; throws when LND does not answer.
+   */
+  paymentState(): Promise<NodePaymentState>;
 }
 
 /** LND's own view of a payment the ledger finds in flight for long: for the reconciler and operator. */

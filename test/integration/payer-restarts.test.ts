@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureLocalKeys } from '../../infra/local/emulators/service.js';
 import { startStackProcess, stopStackProcess } from '../../infra/local/stack/stack.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import type { TipId } from '../../shared/domain/brands.js';
 import { derivePreimage, paymentHashOf } from '../../shared/domain/preimage.js';
 import {
@@ -24,15 +25,33 @@ const hashOf = async (tipId: string) => {
   return Buffer.from(paymentHashOf(derivePreimage(key, tipId as TipId))).toString('hex');
 };
 
-/** Every tip SUCCEEDED, and each recipient's node shows exactly one settled payment per hash. */
+/**
+ * Every tip SUCCEEDED, and each recipient's node shows exactly one settled payment per hash;
+ * except, with `lndStuck`, tips LND itself keeps in flight with no HTLC in any channel (its known
+ * restart failure, `shared/domain/stuck-payment.ts`): those must be flagged by the reconciler and
+ * received by no one.
+ */
 const expectPaidOnce = async (
   clients: StackClients,
   tips: Array<{ tipId: string; amountMsat: number; to: string }>,
+  { lndStuck = false } = {},
 ) => {
   for (const request of tips) {
-    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED'], 120_000);
-    expect(tip.state, `${request.tipId}: ${tip.failureReason ?? ''}`).toBe('SUCCEEDED');
+    const tip = await waitFor(
+      `tip ${request.tipId} to end or be flagged stuck in LND`,
+      async () => {
+        const found = await clients.ledger.getTip(request.tipId);
+        if (found?.state === 'SUCCEEDED' || found?.state === 'FAILED') return found;
+        return lndStuck && found?.stuck?.verdict.startsWith('NO_HTLC') ? found : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
     const invoices = await receivedBy(clients, request.to, tip.paymentHash);
+    if (tip.state === 'SENDING') {
+      expect(invoices, `${request.tipId}: stuck in LND (${tip.stuck?.reason})`).toEqual([]);
+      continue;
+    }
+    expect(tip.state, `${request.tipId}: ${tip.failureReason ?? ''}`).toBe('SUCCEEDED');
     expect(invoices).toHaveLength(1);
     expect(invoices[0]?.received_mtokens).toBe(String(request.amountMsat));
   }
@@ -56,12 +75,16 @@ describe.runIf(stack.lightning.network === 'regtest')(
           TIPSTREAM_STUCK_AFTER_SECONDS: '2',
           TIPSTREAM_DEADLINE_MARGIN_MS: '3000',
           TIPSTREAM_LEASE_GRACE_MS: '1000',
+          // Tips LND itself keeps in flight after the restart are inspected and flagged soon.
+          TIPSTREAM_FLAG_IN_FLIGHT_AFTER_SECONDS: '5',
           POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
       }),
       { maxReceiveCount: 50 },
     );
 
+    // Five invocations at once (the default, like the deployed event source mapping): up to 25 tips
+    // in flight when alice goes down, some failed by LND while its channels are not forwarding.
     it("alice's lnd restarted while payments are in flight: every tip ends paid, once", async () => {
       const tips = Array.from({ length: 40 }, (_, i) => {
         const to = i % 2 === 0 ? 'carol' : 'dave';
@@ -83,7 +106,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(notYet, 'tips not yet started when alice stopped').toBeGreaterThan(0);
       await sleep(2_000);
       await startStackProcess(stackFile, 'lnd-alice');
-      await expectPaidOnce(f.clients, tips);
+      await expectPaidOnce(f.clients, tips, { lndStuck: true });
     }, 240_000);
 
     it('DynamoDB Local stopped mid-run: nothing paid while down, nothing lost, nothing paid twice', async () => {

@@ -7,6 +7,7 @@
  * then land later), when a stream drops, when getPayment hangs (the adapter's timeout: transient)
  * or answers stale, and when LND restarts (streams drop; in-flight HTLCs fail or resume).
  */
+import type { NodePaymentState } from '../../shared/domain/payment-failure.js';
 import {
   AmbiguousPaymentError,
   type PermanentFailureCode,
@@ -65,6 +66,12 @@ export class LndModel implements LightningNode {
 
   async getPubkey() {
     return HOP;
+  }
+
+  /** The modelled node's channels are always up; while it is down it does not answer. */
+  async paymentState(): Promise<NodePaymentState> {
+    if (this.down) throw new TransientPaymentError('LND is down');
+    return { openChannels: 1, activeChannels: 1, syncedToGraph: true };
   }
 
   // The simulator's tips are keysend tips: AMP (issue 15) is not modelled yet, and a run that

@@ -41,6 +41,7 @@ const POLICY: PayerPolicy = {
   deadlineMarginMs: 5000,
   stuckAfterMs: 120_000,
   leaseGraceMs: 30_000,
+  nodeRecoveryMs: 600_000,
 };
 
 const PREIMAGE_KEYS: Record<number, Uint8Array> = {

@@ -18,6 +18,7 @@ import { activeSecrets, rotateSecrets } from '../../../shared/domain/platform-se
 import { secp } from '../../../shared/domain/secp.js';
 import { PlatformExistsError } from '../../../shared/ports/intake.js';
 import type { DemoCreator } from '../../../web/backend/demo-page.js';
+import { PAYER_EVENT_SOURCE_DEFAULTS } from '../../payer-defaults.js';
 import { localSqsClient } from '../stack/elasticmq.js';
 import { type LocalDispatcherOptions, startLocalDispatcher } from './dispatcher.js';
 import { startHttpAdapter } from './http-adapter.js';
@@ -103,8 +104,8 @@ export interface LocalServiceOptions {
   /** Messages per payer invocation (the event source mapping's batch size). */
   batchSize?: number;
   /**
-   * Payer invocations at once (the event source mapping's MaximumConcurrency; deployed default
-   * `tipstream:payerMaxConcurrency` 5); default 1, one batch at a time.
+   * Payer invocations at once (the event source mapping's MaximumConcurrency): default the
+   * deployed one (`tipstream:payerMaxConcurrency`, 5), each invocation on its own batch.
    */
   maxConcurrency?: number;
   /**
@@ -259,8 +260,8 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     queueUrl: options.queueUrl ?? stack.sqs.tipsQueueUrl,
     region: stack.region,
     handler: payer,
-    batchSize: options.batchSize ?? 10,
-    maxConcurrency: options.maxConcurrency ?? 1,
+    batchSize: options.batchSize ?? PAYER_EVENT_SOURCE_DEFAULTS.batchSize,
+    maxConcurrency: options.maxConcurrency ?? PAYER_EVENT_SOURCE_DEFAULTS.maxConcurrency,
     functionTimeoutMs,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),

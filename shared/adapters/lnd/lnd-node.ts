@@ -528,6 +528,19 @@ const createLndNode = (
     lookupAmpPayment: amp.lookupAmpPayment,
     assessRoute,
     getPubkey: async () => (await rpc('getWalletInfo', getWalletInfo({ lnd }))).public_key,
+    paymentState: async () => {
+      // Asked fresh (not `walletInfoNow`'s cached answer): it judges the failure just seen.
+      const [info, { channels }] = await Promise.all([
+        rpc('getWalletInfo', getWalletInfo({ lnd })),
+        rpc('getChannels', getChannels({ lnd })),
+      ]);
+      return {
+        openChannels: channels.length,
+        activeChannels: channels.filter((channel) => channel.is_active).length,
+        // Older LND omits it: then it cannot be the explanation.
+        syncedToGraph: info.is_synced_to_graph ?? true,
+      };
+    },
     keyAgreement: createKeyAgreement(
       lnd,
       rpc,

@@ -11,6 +11,7 @@ import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/a
 import type { LightningAddress, NodePubkey } from '../../../shared/domain/brands.js';
 import type { DecodedInvoice } from '../../../shared/domain/lightning-address.js';
 import type { PayerPolicy } from '../../../shared/domain/payer-policy.js';
+import type { NodePaymentState } from '../../../shared/domain/payment-failure.js';
 import type { RouteAssessment } from '../../../shared/domain/payment-method.js';
 import {
   type BatchSummary,
@@ -617,6 +618,18 @@ export class FakeLightningNode implements LightningNode {
     return HOP;
   }
 
+  /** What `paymentState` answers: a healthy node unless a test says otherwise ('down': no answer). */
+  nodeState: NodePaymentState | 'down' = {
+    openChannels: 2,
+    activeChannels: 2,
+    syncedToGraph: true,
+  };
+
+  async paymentState(): Promise<NodePaymentState> {
+    if (this.nodeState === 'down') throw new TransientPaymentError('LND did not answer');
+    return this.nodeState;
+  }
+
   // Invoices (LNURL-pay): issued by a FakeAddressResolver, paid like keysend on their hash.
 
   /** Invoices this node can decode and pay, by their text. */
@@ -823,6 +836,7 @@ export const POLICY: PayerPolicy = {
   deadlineMarginMs: 5000,
   stuckAfterMs: 120_000,
   leaseGraceMs: 30_000,
+  nodeRecoveryMs: 600_000,
 };
 
 /**

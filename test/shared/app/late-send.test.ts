@@ -55,7 +55,7 @@ const interrupted = async (attempts: number) => {
 describe('an ambiguous send still on its way to LND', () => {
   it.each([
     { attempts: 2, description: 'the last attempt' },
-    { attempts: 1, description: 'an attempt below MAX_ATTEMPTS' },
+    { attempts: 1, description: 'an attempt below MAX_SENDS' },
   ])(
     '$description is not decided by an earlier failure: it settles and is recorded SUCCEEDED',
     async ({ attempts }) => {
@@ -86,7 +86,7 @@ describe('an ambiguous send still on its way to LND', () => {
 });
 
 describe('attempts whose send never reached LND', () => {
-  it('do not count towards MAX_ATTEMPTS: an interrupted tip is really sent again before it fails', async () => {
+  it('do not count towards MAX_SENDS: an interrupted tip is really sent again before it fails', async () => {
     const h = makePayer();
     h.lightning.duplicateGuard = true;
     // Attempt 1 was in flight when LND restarted; the restart failed it (NO_ROUTE).

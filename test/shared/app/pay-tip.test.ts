@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  driveTip,
-  MAX_ATTEMPTS,
-  type PayOutcome,
-  payTipMessage,
-} from '../../../shared/app/pay-tip.js';
+import { driveTip, type PayOutcome, payTipMessage } from '../../../shared/app/pay-tip.js';
 import { TEXT_MESSAGE_RECORD_TYPE } from '../../../shared/domain/keysend-records.js';
+import { MAX_SENDS } from '../../../shared/domain/payment-failure.js';
 import { verifyReceipt } from '../../../shared/domain/receipt.js';
 import {
   AmbiguousPaymentError,
@@ -582,7 +578,7 @@ describe('payTipMessage: LND errors', () => {
   });
 
   it.each(['NO_ROUTE', 'PATHFINDING_TIMEOUT', 'INSUFFICIENT_BALANCE', 'LND_ERROR'] as const)(
-    'retries an interrupted attempt that LND failed with %s (same hash), up to MAX_ATTEMPTS',
+    'retries an interrupted attempt that LND failed with %s (same hash), up to MAX_SENDS',
     async (code) => {
       const h = makePayer();
       await recordIntent(h);
@@ -606,10 +602,10 @@ describe('payTipMessage: LND errors', () => {
       const outcome = await payTipMessage(tipMessage(), h.deps);
 
       expect(outcome).toMatchObject({ kind: 'failed', code, reason: 'still failing' });
-      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: MAX_ATTEMPTS });
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: MAX_SENDS });
       const hashes = new Set(h.lightning.payCalls.map((call) => hex(call.paymentHash)));
       expect(hashes).toEqual(new Set([specHash('tip-1')]));
-      expect(h.lightning.payCalls).toHaveLength(MAX_ATTEMPTS - 1);
+      expect(h.lightning.payCalls).toHaveLength(MAX_SENDS - 1);
     },
   );
 
@@ -622,6 +618,75 @@ describe('payTipMessage: LND errors', () => {
     expect(outcome.kind).toBe('paid');
     expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(h.lightning.settlements).toHaveLength(1);
+  });
+
+  describe("a failure the operator node's own state explains (channels not forwarding yet)", () => {
+    it('holds the tip SENDING, then pays it with the same hash once the node has recovered', async () => {
+      const h = makePayer();
+      // LND right after a restart: one channel re-established, the other not yet.
+      h.lightning.nodeState = { openChannels: 2, activeChannels: 1, syncedToGraph: true };
+      h.lightning.scriptPay({ kind: 'permanent', code: 'INSUFFICIENT_BALANCE' });
+      const error = await payTipMessage(tipMessage(), h.deps).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(TransientPaymentError);
+      expect((error as Error).message).toMatch(
+        /1 of the operator node's 2 channels cannot forward/,
+      );
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+
+      // The redelivery, past the lease: LND says failed, the node is whole again: sent again.
+      h.lightning.nodeState = { openChannels: 2, activeChannels: 2, syncedToGraph: true };
+      h.lightning.scriptLookup({ status: 'failed', code: 'INSUFFICIENT_BALANCE', message: 'x' });
+      h.clock.advance(REDELIVERY_MS);
+      const outcome = await payTipMessage(tipMessage(), h.deps);
+      expect(outcome.kind).toBe('paid');
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+      expect(new Set(h.lightning.payCalls.map((call) => hex(call.paymentHash)))).toEqual(
+        new Set([specHash('tip-1')]),
+      );
+      expect(h.lightning.settlements).toHaveLength(1);
+    });
+
+    it('sends nothing while the node still cannot forward, and does not count it as a send', async () => {
+      const h = makePayer();
+      h.lightning.nodeState = 'down';
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+        TransientPaymentError,
+      );
+      h.lightning.nodeState = { openChannels: 2, activeChannels: 0, syncedToGraph: true };
+      h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'x' });
+      h.clock.advance(REDELIVERY_MS);
+      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+        TransientPaymentError,
+      );
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+      expect(h.lightning.payCalls).toHaveLength(1);
+    });
+
+    it('fails the tip once the recovery window has passed', async () => {
+      const h = makePayer();
+      h.lightning.nodeState = { openChannels: 2, activeChannels: 1, syncedToGraph: true };
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+        TransientPaymentError,
+      );
+      // A peer that never comes back: past the window, LND's answer stands (sends remain, but
+      // the lookup's failure is decided on a node still missing a channel).
+      h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'no route' });
+      h.clock.advance(h.deps.policy.nodeRecoveryMs);
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE', message: 'no route' });
+      const outcome = await payTipMessage(tipMessage(), h.deps);
+      expect(outcome).toMatchObject({ kind: 'failed', code: 'NO_ROUTE' });
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: 2 });
+    });
+
+    it('fails at once on a whole node: its answer is about the route', async () => {
+      const h = makePayer();
+      h.lightning.scriptPay({ kind: 'permanent', code: 'INSUFFICIENT_BALANCE' });
+      const outcome = await payTipMessage(tipMessage(), h.deps);
+      expect(outcome).toMatchObject({ kind: 'failed', code: 'INSUFFICIENT_BALANCE' });
+      expect(h.lightning.payCalls).toHaveLength(1);
+    });
   });
 
   it('throws a transient error after an ambiguous one when LND has no payment', async () => {
