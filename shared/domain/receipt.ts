@@ -5,6 +5,7 @@ import { assertBytes, preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';
 import { PLATFORM_ID_PATTERN, PLATFORM_ID_RULE, TIP_ID_PATTERN, TIP_ID_RULE } from './ids.js';
+import { schnorrSigner } from './schnorr-signer.js';
 import { secp } from './secp.js';
 
 /** BIP-340 tag of receipt signatures: a receipt signature can never pass for another message. */
@@ -118,17 +119,21 @@ const TAG_HASH = sha256(utf8ToBytes(RECEIPT_TAG));
 export const receiptDigest = (receipt: Receipt): Uint8Array =>
   sha256(concatBytes(TAG_HASH, TAG_HASH, canonicalReceiptBytes(receipt)));
 
-/** The last key's x-only public key (hex): a payer signs every receipt with one key. */
-let lastPublicKey: { privateKey: string; publicKey: string } | undefined;
-const receiptPublicKeyOf = (receiptPrivateKey: Uint8Array): string => {
+/** The last key's signer: a payer signs every receipt with one key (`schnorr-signer.ts`). */
+let lastSigner:
+  | { privateKey: string; publicKey: string; sign: (message: Uint8Array) => Uint8Array }
+  | undefined;
+const receiptSignerOf = (receiptPrivateKey: Uint8Array) => {
   const privateKey = bytesToHex(receiptPrivateKey);
-  if (lastPublicKey?.privateKey !== privateKey) {
-    lastPublicKey = {
+  if (lastSigner?.privateKey !== privateKey) {
+    const signer = schnorrSigner(receiptPrivateKey);
+    lastSigner = {
       privateKey,
-      publicKey: bytesToHex(secp.schnorr.getPublicKey(receiptPrivateKey)),
+      publicKey: bytesToHex(signer.publicKey),
+      sign: (m) => signer.sign(m),
     };
   }
-  return lastPublicKey.publicKey;
+  return lastSigner;
 };
 
 /** Signs a receipt with the operator's receipt key (BIP-340 Schnorr over receiptDigest). */
@@ -137,7 +142,8 @@ export const signReceipt = (
   receiptPrivateKey: Uint8Array,
 ): SignedReceipt => {
   assertBytes(receiptPrivateKey, 32, 'receiptPrivateKey');
-  const operatorPubkey = receiptPublicKeyOf(receiptPrivateKey);
+  const signer = receiptSignerOf(receiptPrivateKey);
+  const operatorPubkey = signer.publicKey;
   const parsed = ReceiptSchema.safeParse({
     ...unsigned,
     operatorPubkey: unsigned.operatorPubkey ?? operatorPubkey,
@@ -155,7 +161,7 @@ export const signReceipt = (
       'cannot sign: sha256(receipt.preimage) does not equal receipt.paymentHash',
     );
   }
-  const signature = secp.schnorr.sign(receiptDigest(receipt), receiptPrivateKey);
+  const signature = signer.sign(receiptDigest(receipt));
   return { receipt, signature: bytesToHex(signature) };
 };
 
