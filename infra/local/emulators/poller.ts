@@ -21,7 +21,8 @@ export interface PollerOptions {
   batchSize: number;
   /**
    * Invocations at once (the event source mapping's ScalingConfig.MaximumConcurrency; default 1):
-   * each receives and handles its own batch, so one slow tip holds up only its own batch.
+   * each receives and handles its own batch, so one slow tip holds up only its own batch, and
+   * receives the next as soon as its invocation ends (the deletes go on meanwhile).
    */
   maxConcurrency?: number;
   /** The function timeout: what `getRemainingTimeInMillis` counts down from. */
@@ -108,6 +109,8 @@ export const startPoller = (options: PollerOptions) => {
   const functionName = options.functionName ?? 'tipstream-payer';
   let running = true;
   const abort = new AbortController();
+  /** Deletes of finished batches still on their way. */
+  const deletes = new Set<Promise<void>>();
 
   const pollOnce = async () => {
     const { Messages = [] } = await options.sqs.send(
@@ -140,8 +143,20 @@ export const startPoller = (options: PollerOptions) => {
       options.onError?.(error);
     }
     const done = threw ? [] : event.Records.filter((record) => !failedIds.has(record.messageId));
-    if (done.length > 0) {
-      await options.sqs.send(
+    const summary = {
+      received: Messages.length,
+      deleted: done.length,
+      failed: Messages.length - done.length,
+      threw,
+    };
+    if (done.length === 0) {
+      options.onBatch?.(summary);
+      return;
+    }
+    // The invocation is over: its slot receives the next batch while the deletes travel (the
+    // messages stay invisible meanwhile), as the mapping's pollers do not wait on them either.
+    const deleting = options.sqs
+      .send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
           Entries: done.map((record, index) => ({
@@ -149,14 +164,13 @@ export const startPoller = (options: PollerOptions) => {
             ReceiptHandle: record.receiptHandle,
           })),
         }),
-      );
-    }
-    options.onBatch?.({
-      received: Messages.length,
-      deleted: done.length,
-      failed: Messages.length - done.length,
-      threw,
-    });
+      )
+      .then(
+        () => options.onBatch?.(summary),
+        (error: unknown) => options.onError?.(error),
+      )
+      .finally(() => deletes.delete(deleting));
+    deletes.add(deleting);
   };
 
   // Like the mapping's pollers: each slot receives a batch, invokes, and receives again.
@@ -173,11 +187,12 @@ export const startPoller = (options: PollerOptions) => {
   });
 
   return {
-    /** Stops receiving; invocations in progress finish first. */
+    /** Stops receiving; invocations in progress, and their deletes, finish first. */
     async stop() {
       running = false;
       abort.abort();
       await Promise.all(loops);
+      await Promise.all(deletes);
     },
   };
 };
