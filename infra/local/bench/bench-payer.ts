@@ -8,8 +8,13 @@
  * same amounts with the same records. Prints tips/s of both per round, the medians and their
  * ratio (Tipstream ÷ raw), enqueue-to-SUCCEEDED latency and the DynamoDB, SQS and LND gRPC
  * requests the payer made per tip. The ratio is what to read: both run on the same loaded machine.
+ * Also the CPU each side cost per tip, by process (this one, which is the payer for Tipstream and
+ * the `lightning` client for raw; DynamoDB Local; ElasticMQ; the lnd nodes): on a machine with
+ * fewer cores than busy processes, both sides are bound by CPU and the ratio is the share of it
+ * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { getWalletInfo, subscribeToPayViaDetails } from 'lightning';
@@ -62,7 +67,32 @@ const tipAt = (i: number) => ({
 /** What the payer's fee policy allows for these amounts (the raw baseline sends the same cap). */
 const MAX_FEE_MSAT = 10_000n;
 
+/** CPU time so far (ms) of this process and of the stack's processes, grouped. */
+const TICK_MS = 10; // Linux USER_HZ (100): /proc/<pid>/stat counts CPU in 1/100 s
+const groupOf = (name: string) => (name.startsWith('lnd-') ? 'lnd' : name);
+const cpuNow = (): Record<string, number> => {
+  const own = process.cpuUsage();
+  const totals: Record<string, number> = { bench: (own.user + own.system) / 1000 };
+  for (const { name, pid } of stack.processes) {
+    if (!['dynamodb-local', 'elasticmq'].includes(name) && !name.startsWith('lnd-')) continue;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+      totals[groupOf(name)] = (totals[groupOf(name)] ?? 0) + ticks * TICK_MS;
+    } catch {
+      // Not on Linux, or the process is gone: that part is left out.
+    }
+  }
+  return totals;
+};
+const cpuSince = (before: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(cpuNow()).map(([group, ms]) => [group, ms - (before[group] ?? 0)]),
+  );
+
 interface RoundResult {
+  /** CPU ms per tip by process group, while the round ran. */
+  cpuMsPerTip: Record<string, number>;
   seconds: number;
   tipsPerSecond: number;
   latencyMs: { p50: number; p95: number; max: number };
@@ -70,12 +100,20 @@ interface RoundResult {
   failed: number;
 }
 
-const summarize = (startedAt: number, finishedAt: number[], failed: number): RoundResult => {
+const summarize = (
+  startedAt: number,
+  finishedAt: number[],
+  failed: number,
+  cpu: Record<string, number>,
+): RoundResult => {
   const latencies = finishedAt.map((at) => at - startedAt).sort((a, b) => a - b);
   const percentile = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
   const seconds = (Math.max(...finishedAt) - startedAt) / 1000;
   return {
+    cpuMsPerTip: Object.fromEntries(
+      Object.entries(cpu).map(([group, ms]) => [group, Number((ms / tipCount).toFixed(1))]),
+    ),
     seconds: Number(seconds.toFixed(2)),
     tipsPerSecond: Number((tipCount / seconds).toFixed(1)),
     latencyMs: { p50: percentile(50), p95: percentile(95), max: latencies.at(-1) ?? 0 },
@@ -92,6 +130,7 @@ const rawRound = async (): Promise<RoundResult> => {
   const finishedAt: number[] = [];
   let failed = 0;
   let next = 0;
+  const cpu = cpuNow();
   const started = Date.now();
   const payOne = (i: number) =>
     new Promise<void>((resolve) => {
@@ -125,7 +164,7 @@ const rawRound = async (): Promise<RoundResult> => {
       while (next < tipCount) await payOne(next++);
     }),
   );
-  return summarize(started, finishedAt, failed);
+  return summarize(started, finishedAt, failed, cpuSince(cpu));
 };
 
 // Tipstream: the real payer through the local poller, on a private queue.
@@ -140,6 +179,9 @@ const service = await startLocalService(stack, {
   reconcileEveryMs: 0,
   apiPort: false,
   env: { TIPSTREAM_PAYER_CONCURRENCY: String(batchSize), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  onPayerBatch: (batch) => {
+    acknowledged += batch.deleted;
+  },
 });
 countRequests(service.runtime.dynamodb, dynamoCounts);
 countRequests(service.sqs, sqsCounts);
@@ -148,10 +190,14 @@ const ledger = createDynamoTipLedger(
   LOCAL_TABLE_NAMES,
 );
 
+let acknowledged = 0;
+let roundTarget = 0;
 const tipstreamRound = async (): Promise<RoundResult> => {
+  roundTarget = acknowledged + tipCount;
   const tips = Array.from({ length: tipCount }, (_, i) =>
     buildTipRequest({ tipId: `bench-${randomUUID()}`, platformId: 'bench', ...tipAt(i) }),
   );
+  const cpu = cpuNow();
   const started = Date.now();
   for (let i = 0; i < tips.length; i += 10) {
     const chunk = tips.slice(i, i + 10);
@@ -165,25 +211,21 @@ const tipstreamRound = async (): Promise<RoundResult> => {
       }),
     );
   }
-  const done = new Map<string, { state: string; updatedAt: string }>();
-  await waitFor(
-    `${tipCount} tips to finish`,
-    async () => {
-      const pending = tips.map((tip) => tip.tipId).filter((tipId) => !done.has(tipId));
-      // One batch read a second: the bench's own reads should not load DynamoDB Local much.
-      for (const record of (await ledger.getTips(pending)).values()) {
-        if (record.state === 'SUCCEEDED' || record.state === 'FAILED')
-          done.set(record.tipId, record);
-      }
-      return done.size === tips.length;
-    },
-    { timeoutMs: 600_000, intervalMs: 1_000 },
-  );
+  // Done when the poller has deleted every message (each deleted one ended: paid or failed); the
+  // ledger is read once then. Polling it meanwhile would load DynamoDB Local, which the raw side
+  // does not pay for.
+  await waitFor(`${tipCount} tips to finish`, async () => acknowledged >= roundTarget, {
+    timeoutMs: 600_000,
+    intervalMs: 100,
+  });
+  const done = await ledger.getTips(tips.map((tip) => tip.tipId));
+  const usedCpu = cpuSince(cpu);
   const states = [...done.values()];
   return summarize(
     started,
     states.map((tip) => Date.parse(tip.updatedAt)),
     states.filter((tip) => tip.state === 'FAILED').length,
+    usedCpu,
   );
 };
 
@@ -222,6 +264,7 @@ const side = (results: RoundResult[]) => ({
   tipsPerSecond: results.map((result) => result.tipsPerSecond),
   p50LatencyMs: results.map((result) => result.latencyMs.p50),
   p95LatencyMs: results.map((result) => result.latencyMs.p95),
+  cpuMsPerTip: results.map((result) => result.cpuMsPerTip),
 });
 const summary = {
   tips: tipCount,

@@ -22,7 +22,7 @@ import { PAYER_EVENT_SOURCE_DEFAULTS } from '../../payer-defaults.js';
 import { localSqsClient } from '../stack/elasticmq.js';
 import { type LocalDispatcherOptions, startLocalDispatcher } from './dispatcher.js';
 import { startHttpAdapter } from './http-adapter.js';
-import { lambdaContext, startPoller } from './poller.js';
+import { lambdaContext, type PollerOptions, startPoller } from './poller.js';
 import { startWebServer } from './web-server.js';
 
 /** Local keys, made once per run folder and never committed (.tipstream is git-ignored). */
@@ -130,6 +130,8 @@ export interface LocalServiceOptions {
   webPlatform?: { platformId: string; secret: string };
   env?: Record<string, string>;
   log?: (line: string) => void;
+  /** Told of each payer invocation once its batch's messages are deleted (benchmarks count them). */
+  onPayerBatch?: PollerOptions['onBatch'];
   /**
    * Run the webhook dispatcher over this environment's tables' streams (npm start does; a test
    * asks for it). Default: not run, so tests that do not need it put no stream reader on
@@ -265,6 +267,7 @@ export const startLocalService = async (stack: StackFile, options: LocalServiceO
     functionTimeoutMs,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onError: (error) => log(`payer: ${error instanceof Error ? error.message : String(error)}`),
+    onBatch: options.onPayerBatch,
   });
 
   const reconcilerRuntime = createPayerRuntime(env, createObservability('reconciler', env));
