@@ -454,7 +454,9 @@ const pay = async (owned: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
     return outcome.kind === 'paid' ? { ...outcome, latencyMs: Date.now() - started } : outcome;
   } catch (error) {
     if (error instanceof PermanentPaymentError) {
-      // LND failed our own send: this attempt is over, and we send nothing more for it.
+      // LND failed our own send: this attempt is over, and this invocation sends nothing more for
+      // it; the failure is the tip's unless the node's own state explains it (then a redelivery
+      // decides again).
       return decideFailure(tip, { code: error.code, message: error.message }, deps, true);
     }
     if (error instanceof TransientPaymentError) {
