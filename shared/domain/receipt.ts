@@ -5,7 +5,6 @@ import { assertBytes, preview } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';
 import { PLATFORM_ID_PATTERN, PLATFORM_ID_RULE, TIP_ID_PATTERN, TIP_ID_RULE } from './ids.js';
-import { schnorrSigner } from './schnorr-signer.js';
 import { secp } from './secp.js';
 
 /** BIP-340 tag of receipt signatures: a receipt signature can never pass for another message. */
@@ -119,21 +118,17 @@ const TAG_HASH = sha256(utf8ToBytes(RECEIPT_TAG));
 export const receiptDigest = (receipt: Receipt): Uint8Array =>
   sha256(concatBytes(TAG_HASH, TAG_HASH, canonicalReceiptBytes(receipt)));
 
-/** The last key's signer: a payer signs every receipt with one key (`schnorr-signer.ts`). */
-let lastSigner:
-  | { privateKey: string; publicKey: string; sign: (message: Uint8Array) => Uint8Array }
-  | undefined;
-const receiptSignerOf = (receiptPrivateKey: Uint8Array) => {
+/** The last key's x-only public key (hex): a payer signs every receipt with one key. */
+let lastPublicKey: { privateKey: string; publicKey: string } | undefined;
+const receiptPublicKeyOf = (receiptPrivateKey: Uint8Array): string => {
   const privateKey = bytesToHex(receiptPrivateKey);
-  if (lastSigner?.privateKey !== privateKey) {
-    const signer = schnorrSigner(receiptPrivateKey);
-    lastSigner = {
+  if (lastPublicKey?.privateKey !== privateKey) {
+    lastPublicKey = {
       privateKey,
-      publicKey: bytesToHex(signer.publicKey),
-      sign: (m) => signer.sign(m),
+      publicKey: bytesToHex(secp.schnorr.getPublicKey(receiptPrivateKey)),
     };
   }
-  return lastSigner;
+  return lastPublicKey.publicKey;
 };
 
 /** Signs a receipt with the operator's receipt key (BIP-340 Schnorr over receiptDigest). */
@@ -142,8 +137,7 @@ export const signReceipt = (
   receiptPrivateKey: Uint8Array,
 ): SignedReceipt => {
   assertBytes(receiptPrivateKey, 32, 'receiptPrivateKey');
-  const signer = receiptSignerOf(receiptPrivateKey);
-  const operatorPubkey = signer.publicKey;
+  const operatorPubkey = receiptPublicKeyOf(receiptPrivateKey);
   const parsed = ReceiptSchema.safeParse({
     ...unsigned,
     operatorPubkey: unsigned.operatorPubkey ?? operatorPubkey,
@@ -161,7 +155,7 @@ export const signReceipt = (
       'cannot sign: sha256(receipt.preimage) does not equal receipt.paymentHash',
     );
   }
-  const signature = signer.sign(receiptDigest(receipt));
+  const signature = secp.schnorr.sign(receiptDigest(receipt), receiptPrivateKey);
   return { receipt, signature: bytesToHex(signature) };
 };
 
