@@ -690,6 +690,40 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(pageErrors).toEqual([]);
     });
 
+    it('the dashboard reloads when a change is pushed, and never on a timer', async () => {
+      const page = await newPage();
+      await openDashboard(page);
+      const reads: string[] = [];
+      page.on('request', (request) => {
+        const { pathname } = new URL(request.url());
+        if (pathname.startsWith('/api/dashboard/') && pathname !== '/api/dashboard/events') {
+          reads.push(pathname);
+        }
+      });
+      const paidBefore = Number(await page.locator('#total-succeeded').textContent());
+      // Longer than the 5 s the dashboard used to refresh at: nothing happened, nothing is read.
+      await page.waitForTimeout(6_000);
+      expect(reads).toEqual([]);
+      // A tip paid elsewhere (another viewer's button): its webhook reloads the figures.
+      const tipped = await fetch(`${web}/tip`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          recipientPubkey: carol(),
+          amountSats: 7,
+          idempotencyKey: `dash-${randomUUID()}`,
+        }),
+      });
+      expect(tipped.status).toBe(202);
+      await page
+        .locator('#total-succeeded', { hasText: String(paidBefore + 1) })
+        .waitFor({ timeout: 60_000 });
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.length).toBeLessThanOrEqual(4);
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
     it(
       'loads the dashboard of a platform with 10,000 tips quickly (measured)',
       async () => {
