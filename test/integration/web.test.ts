@@ -12,6 +12,7 @@ import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { createWebhookStores } from '../../shared/config/webhook-config.js';
 import { formatMsat } from '../../web/public/format.js';
+import { openEventStream } from '../support/event-stream.js';
 import { seedPlatformTips } from '../support/seed-tips.js';
 import { ARTIFACTS_DIR, launchChromium } from './browser.js';
 import {
@@ -387,37 +388,12 @@ describe.runIf(stack.lightning.network === 'regtest')(
 
     it('the backend refuses a forged, unsigned or replayed webhook (401) and pushes nothing; a genuine one is pushed once, however often redelivered', async () => {
       // The dashboard's event stream, read as a browser would: every pushed change lands here.
-      const changes: Array<Record<string, unknown>> = [];
-      const stream = await fetch(`${web}/api/dashboard/events`);
+      const stream = await openEventStream(`${web}/api/dashboard/events`);
       expect(stream.status).toBe(200);
-      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-      let ready = () => {};
-      const opened = new Promise<void>((resolve) => {
-        ready = resolve;
-      });
-      const reading = (async () => {
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader
-            .read()
-            .catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let end = buffer.indexOf('\n\n');
-          while (end >= 0) {
-            const lines = buffer.slice(0, end).split('\n');
-            buffer = buffer.slice(end + 2);
-            const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-            const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
-            if (event === 'ready') ready();
-            if (event === 'change' && data) changes.push(JSON.parse(data));
-            end = buffer.indexOf('\n\n');
-          }
-        }
-      })();
-      await opened;
+      expect(stream.contentType).toMatch(/^text\/event-stream/);
+      await stream.waitFor('ready');
+      const changes = () =>
+        stream.events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data));
 
       // The endpoint the backend registered for itself, with the secret Tipstream signs with.
       const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
@@ -495,7 +471,9 @@ describe.runIf(stack.lightning.network === 'regtest')(
       }
       // Only the changes of these made-up tips (the earlier test's real tips are paid meanwhile).
       const ours = () =>
-        changes.filter((c) => /:(unsigned|forged|replayed|genuine)$/.test(String(c.tipId)));
+        changes().filter((c: { tipId?: string }) =>
+          /:(unsigned|forged|replayed|genuine)$/.test(String(c.tipId)),
+        );
       await waitFor('the genuine change', async () => (ours().length > 0 ? true : undefined));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(ours()).toEqual([{ type: 'tip.failed', tipId: `${platform.platformId}:genuine` }]);
@@ -504,8 +482,7 @@ describe.runIf(stack.lightning.network === 'regtest')(
         const answer = await fetch(`${web}/events?tip=${encodeURIComponent(guess)}`);
         expect(answer.status, guess).toBe(404);
       }
-      await reader.cancel();
-      await reading;
+      await stream.close();
     });
 
     it('the dashboard shows what it is sent as text, says when figures are partial, says why it cannot load, and follows a window picked while loading', async () => {

@@ -62,7 +62,7 @@ const DASHBOARD_API_PATH = '/api/dashboard';
 /** The tip button's event stream: `?tip=<statusToken>`. */
 const EVENTS_PATH = '/events';
 /** Where Tipstream delivers this platform's webhooks. */
-export const WEBHOOK_PATH = '/webhooks/tipstream';
+const WEBHOOK_PATH = '/webhooks/tipstream';
 /** A webhook body is a tip or batch event with its receipt: a few KiB; more is refused (413). */
 const MAX_WEBHOOK_BYTES = 64 * 1024;
 /**
