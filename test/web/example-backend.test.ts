@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
@@ -107,33 +107,45 @@ const startTipstream = async () => {
   };
 };
 
+/** The example backend on loopback, in front of a stand-in Tipstream of its own. */
+const startBackend = async () => {
+  const tipstream = await startTipstream();
+  const example = createExampleBackend({
+    tipstreamUrl: tipstream.url,
+    platformId: PLATFORM,
+    secret: SECRET,
+    creators: [{ name: 'Carol', pubkey: CAROL }],
+  });
+  const server = createServer((request, response) => {
+    void example.handle(request, response).then((handled) => {
+      if (!handled) response.writeHead(404).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    tipstream,
+    example,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      // Event streams stay open until their connection is closed.
+      server.closeAllConnections();
+      server.close();
+      tipstream.server.close();
+    },
+  };
+};
+
 describe('example backend: tip status only through the token it handed out', () => {
   let tipstream: Awaited<ReturnType<typeof startTipstream>>;
-  let backend: Server;
+  let running: Awaited<ReturnType<typeof startBackend>>;
   let base: string;
 
   beforeAll(async () => {
-    tipstream = await startTipstream();
-    const example = createExampleBackend({
-      tipstreamUrl: tipstream.url,
-      platformId: PLATFORM,
-      secret: SECRET,
-      creators: [{ name: 'Carol', pubkey: CAROL }],
-    });
-    backend = createServer((request, response) => {
-      void example.handle(request, response).then((handled) => {
-        if (!handled) response.writeHead(404).end();
-      });
-    });
-    backend.listen(0, '127.0.0.1');
-    await once(backend, 'listening');
-    base = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    running = await startBackend();
+    ({ tipstream, base } = running);
   });
-
-  afterAll(() => {
-    backend.close();
-    tipstream.server.close();
-  });
+  afterAll(() => running.close());
 
   const tip = async (idempotencyKey: string) => {
     const response = await fetch(`${base}/tip`, {
@@ -201,7 +213,7 @@ describe('example backend: tip status only through the token it handed out', () 
 
 describe('example backend: webhooks in, Server-Sent Events out', () => {
   let tipstream: Awaited<ReturnType<typeof startTipstream>>;
-  let backend: Server;
+  let running: Awaited<ReturnType<typeof startBackend>>;
   let base: string;
   let example: ReturnType<typeof createExampleBackend>;
   const secret = () =>
@@ -209,27 +221,10 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
     '';
 
   beforeAll(async () => {
-    tipstream = await startTipstream();
-    example = createExampleBackend({
-      tipstreamUrl: tipstream.url,
-      platformId: PLATFORM,
-      secret: SECRET,
-      creators: [{ name: 'Carol', pubkey: CAROL }],
-    });
-    backend = createServer((request, response) => {
-      void example.handle(request, response).then((handled) => {
-        if (!handled) response.writeHead(404).end();
-      });
-    });
-    backend.listen(0, '127.0.0.1');
-    await once(backend, 'listening');
-    base = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    running = await startBackend();
+    ({ tipstream, base, example } = running);
   });
-  afterAll(() => {
-    backend.closeAllConnections();
-    backend.close();
-    tipstream.server.close();
-  });
+  afterAll(() => running.close());
 
   const deliver = (
     body: string,
@@ -248,6 +243,15 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
       body,
     });
   };
+  /** A tip through the backend, as the button sends it. */
+  const sendTip = async (idempotencyKey: string) =>
+    (await (
+      await fetch(`${base}/tip`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ recipientPubkey: CAROL, amountSats: 21, idempotencyKey }),
+      })
+    ).json()) as { tipId: string; eventsUrl: string; statusUrl: string };
   const tipEvent = (type: 'tip.succeeded' | 'tip.failed', tipId: string) =>
     JSON.stringify({
       id: `evt_${tipId}_${type}`,
@@ -295,17 +299,7 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
   });
 
   it('follows a tip: its status when the stream opens, then the pushed webhook, then the stream ends', async () => {
-    const accepted = (await (
-      await fetch(`${base}/tip`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          recipientPubkey: CAROL,
-          amountSats: 21,
-          idempotencyKey: 'pending-1',
-        }),
-      })
-    ).json()) as { tipId: string; eventsUrl: string; statusUrl: string };
+    const accepted = await sendTip('pending-1');
     expect(accepted.eventsUrl).toBe(`/events?tip=${accepted.statusUrl.slice('/tip/'.length)}`);
     const stream = await openEventStream(`${base}${accepted.eventsUrl}`);
     expect(stream.contentType).toMatch(/^text\/event-stream/);
@@ -338,17 +332,7 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
   });
 
   it('a tip paid before its stream opened: the opening status says so and the stream ends', async () => {
-    const accepted = (await (
-      await fetch(`${base}/tip`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          recipientPubkey: CAROL,
-          amountSats: 21,
-          idempotencyKey: 'paid-key-1',
-        }),
-      })
-    ).json()) as { eventsUrl: string };
+    const accepted = await sendTip('paid-key-1');
     const stream = await openEventStream(`${base}${accepted.eventsUrl}`);
     const [opening] = await stream.waitFor('tip');
     expect(JSON.parse(opening?.data ?? '{}')).toMatchObject({
