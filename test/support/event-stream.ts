@@ -1,5 +1,5 @@
 /** One Server-Sent Event as a browser's EventSource would dispatch it. */
-export interface StreamedEvent {
+interface StreamedEvent {
   event: string;
   data: string;
 }
