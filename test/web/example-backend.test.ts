@@ -54,7 +54,9 @@ const startTipstream = async () => {
     }
     if (request.method === 'GET' && url.pathname.startsWith('/v1/tips/')) {
       const tipId = decodeURIComponent(url.pathname.slice('/v1/tips/'.length));
-      // Tips whose key says "pending" are still being paid: their outcome comes by webhook.
+      // A tip whose key says "broken" finds Tipstream failing; "pending" ones are still being
+      // paid: their outcome comes by webhook.
+      if (tipId.includes('broken')) return answer(503, { title: 'Unavailable' });
       return answer(200, { tipId, status: tipId.includes('pending') ? 'SENDING' : 'SUCCEEDED' });
     }
     // Webhook endpoints as the API keeps them: one per Idempotency-Key (the same key with the
@@ -341,6 +343,22 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
     });
     await stream.waitFor('never', 1, 2_000).catch(() => {});
     expect(stream.ended).toBe(true);
+  });
+
+  it("Tipstream failing when the stream opens: a problem event, and the tip's webhook still follows", async () => {
+    const accepted = await sendTip('broken-pending-1');
+    const stream = await openEventStream(`${base}${accepted.eventsUrl}`);
+    const [problem] = await stream.waitFor('problem');
+    expect(JSON.parse(problem?.data ?? '{}')).toEqual({
+      detail: 'Tipstream could not handle the request; try again in a moment',
+    });
+    expect(stream.ended).toBe(false);
+    expect(
+      (await deliver(tipEvent('tip.failed', accepted.tipId), { id: 'evt_broken_1' })).status,
+    ).toBe(204);
+    const [pushed] = await stream.waitFor('tip');
+    expect(JSON.parse(pushed?.data ?? '{}')).toMatchObject({ status: 'FAILED', from: 'webhook' });
+    await stream.close();
   });
 
   it('refuses every unverified delivery (401, never 500) and pushes nothing; a genuine one once', async () => {
