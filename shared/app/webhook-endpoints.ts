@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parseWebhookUrl, type WebhookUrlPolicy } from '../domain/webhook-url.js';
 import type { WebhookEndpoint, WebhookEndpointStore } from '../ports/webhooks.js';
+import { tipIdFor } from './accept-tip.js';
 import { WebhookEndpointNotFoundError } from './errors.js';
 
 /** A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64. */
@@ -11,12 +12,45 @@ const MAX_ENDPOINTS_PER_PLATFORM = 10;
 
 type Store = WebhookEndpointStore;
 
-/** Registers an endpoint (its URL checked against the policy); returns it with its secret. */
+/**
+ * The endpoint id of a platform's registration request: derived from its Idempotency-Key the way
+ * a tip id is (`tipIdFor`, namespaced like a batch's key), so a retry finds what the first request
+ * created. Hashed again to the `we_` + 24 hex form; the platform is part of the hash, so another
+ * platform's same key is another endpoint.
+ */
+const endpointIdFor = (platformId: string, idempotencyKey: string) =>
+  `we_${createHash('sha256')
+    .update(tipIdFor(platformId, `webhook-endpoint:${idempotencyKey}`), 'utf8')
+    .digest('hex')
+    .slice(0, 24)}`;
+
+export type RegisterEndpointResult =
+  | { kind: 'registered'; endpoint: WebhookEndpoint; replayed: boolean }
+  | { kind: 'conflict'; message: string };
+
+/**
+ * Registers an endpoint (its URL checked against the policy) under the request's Idempotency-Key;
+ * returns it with its secret. The same key and URL again answer the same endpoint with its
+ * current secret (`replayed`): the key is scoped to the signing platform, which may rotate the
+ * secret anyway, so a retry whose first answer was lost still learns it. The same key with
+ * another URL is a conflict and registers nothing. A key whose endpoint was deleted registers a
+ * new one.
+ */
 export const registerWebhookEndpoint = async (
-  input: { platformId: string; url: string },
+  input: { platformId: string; url: string; idempotencyKey: string },
   deps: { endpoints: Store; policy: WebhookUrlPolicy; now: Date },
-): Promise<WebhookEndpoint> => {
+): Promise<RegisterEndpointResult> => {
   const url = parseWebhookUrl(input.url, deps.policy).toString();
+  const endpointId = endpointIdFor(input.platformId, input.idempotencyKey);
+  const replay = (existing: WebhookEndpoint): RegisterEndpointResult =>
+    existing.platformId === input.platformId && existing.url === url
+      ? { kind: 'registered', endpoint: existing, replayed: true }
+      : {
+          kind: 'conflict',
+          message: `Idempotency-Key "${input.idempotencyKey}" was already used to register another URL; send a new key to register a new endpoint`,
+        };
+  const earlier = await deps.endpoints.getEndpoint(endpointId);
+  if (earlier) return replay(earlier);
   const existing = await deps.endpoints.listEndpoints(input.platformId);
   if (existing.length >= MAX_ENDPOINTS_PER_PLATFORM) {
     throw new WebhookEndpointLimitError(
@@ -25,7 +59,7 @@ export const registerWebhookEndpoint = async (
   }
   const at = deps.now.toISOString();
   const endpoint: WebhookEndpoint = {
-    endpointId: `we_${randomBytes(12).toString('hex')}`,
+    endpointId,
     platformId: input.platformId,
     url,
     secret: newWebhookSecret(),
@@ -33,8 +67,15 @@ export const registerWebhookEndpoint = async (
     createdAt: at,
     updatedAt: at,
   };
-  await deps.endpoints.putEndpoint(endpoint);
-  return endpoint;
+  if ((await deps.endpoints.putEndpoint(endpoint)) === 'exists') {
+    // A concurrent request with the same key created it first: answer as its retry would be.
+    const raced = await deps.endpoints.getEndpoint(endpointId);
+    if (raced) return replay(raced);
+    throw new WebhookEndpointNotFoundError(
+      `webhook endpoint ${endpointId} was deleted while it was being registered; send the request again`,
+    );
+  }
+  return { kind: 'registered', endpoint, replayed: false };
 };
 
 export class WebhookEndpointLimitError extends Error {

@@ -49,7 +49,8 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookEndpointStore {
-  putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** Creates the endpoint unless its id exists: `exists` then, and nothing is written. */
+  putEndpoint(endpoint: WebhookEndpoint): Promise<'created' | 'exists'>;
   getEndpoint(endpointId: string): Promise<WebhookEndpoint | undefined>;
   /** A platform's endpoints, oldest first. */
   listEndpoints(platformId: string): Promise<WebhookEndpoint[]>;

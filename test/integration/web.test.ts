@@ -3,12 +3,16 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startWebServer, WEB_PUBLIC_DIR } from '../../infra/local/emulators/web-server.js';
+import { waitFor } from '../../infra/local/stack/wait.js';
 import { createDynamoPlatformStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { createPlatform } from '../../shared/app/platforms.js';
 import { stackNode } from '../../shared/config/stack-file.js';
+import { createWebhookStores } from '../../shared/config/webhook-config.js';
 import { formatMsat } from '../../web/public/format.js';
+import { openEventStream } from '../support/event-stream.js';
 import { seedPlatformTips } from '../support/seed-tips.js';
 import { ARTIFACTS_DIR, launchChromium } from './browser.js';
 import {
@@ -37,6 +41,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
         apiPort: 0,
         webPort: 0,
         webPlatform: platform,
+        // The example backend hears of paid tips by webhook, as under `npm start`.
+        dispatcher: { sweepEveryMs: 500 },
         env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
       };
     });
@@ -120,10 +126,31 @@ describe.runIf(stack.lightning.network === 'regtest')(
         .fill('great stream, from Chromium');
       const status = card.getByRole('status');
       await expect(status.getAttribute('aria-live')).resolves.toBe('polite');
+      // Every request the page makes from the click on; the status route is refused outright, so
+      // a button that still polled it could never show "paid".
+      const requests: Array<{ method: string; path: string; type: string }> = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        requests.push({
+          method: request.method(),
+          path: `${url.pathname}${url.search}`,
+          type: request.resourceType(),
+        });
+      });
+      await page.route(/\/tip\/[^/?]+$/, (route) => route.abort('blockedbyclient'));
       await card.getByRole('button', { name: 'Send 1,000 sats tip' }).click();
 
       const widget = card.locator('.tipstream-tip-button');
       await card.locator('.tipstream-tip-button[data-state="paid"]').waitFor({ timeout: 60_000 });
+      // Shown from the pushed webhook, not from the stream's opening read of the status.
+      await expect(widget.getAttribute('data-from')).resolves.toBe('webhook');
+      // A moment more: a polling button would have asked again by now.
+      await page.waitForTimeout(2_500);
+      await page.unroute(/\/tip\/[^/?]+$/);
+      expect(requests.map((r) => `${r.method} ${r.path.replace(/=.*$/, '=…')} ${r.type}`)).toEqual([
+        'POST /tip fetch',
+        'GET /events?tip=… eventsource',
+      ]);
       await expect(status.textContent()).resolves.toMatch(
         /^Paid: 1,000 sats reached Carol \(routing fee [0-9.]+ sats\)\.$/,
       );
@@ -359,6 +386,105 @@ describe.runIf(stack.lightning.network === 'regtest')(
       for (const body of seenByBrowser) expectNoSecret(body, body.slice(0, 120));
     });
 
+    it('the backend refuses a forged, unsigned or replayed webhook (401) and pushes nothing; a genuine one is pushed once, however often redelivered', async () => {
+      // The dashboard's event stream, read as a browser would: every pushed change lands here.
+      const stream = await openEventStream(`${web}/api/dashboard/events`);
+      expect(stream.status).toBe(200);
+      expect(stream.contentType).toMatch(/^text\/event-stream/);
+      await stream.waitFor('ready');
+      const changes = () =>
+        stream.events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data));
+
+      // The endpoint the backend registered for itself, with the secret Tipstream signs with.
+      const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
+      const endpoints = await stores.endpoints.listEndpoints(platform.platformId);
+      expect(endpoints.map((e) => e.url)).toEqual([`${web}/webhooks/tipstream`]);
+      const secret = endpoints[0]?.secret ?? '';
+      const event = (tipId: string) =>
+        JSON.stringify({
+          id: `evt_${tipId}_failed_1`,
+          type: 'tip.failed',
+          version: 1,
+          createdAt: new Date().toISOString(),
+          data: { tipId, platformId: platform.platformId, code: 'X', reason: 'forged' },
+        });
+      const deliver = async (
+        body: string,
+        headers: { id: string; at?: Date; key?: string } | undefined,
+      ) => {
+        const at = headers?.at ?? new Date();
+        const response = await fetch(`${web}/webhooks/tipstream`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(headers
+              ? {
+                  'webhook-id': headers.id,
+                  'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+                  'webhook-signature': new Webhook(headers.key ?? secret).sign(
+                    headers.id,
+                    at,
+                    body,
+                  ),
+                }
+              : {}),
+          },
+          body,
+        });
+        return { status: response.status, body: await response.text() };
+      };
+      const forger = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+      const refused = [
+        ['unsigned', await deliver(event(`${platform.platformId}:unsigned`), undefined)],
+        [
+          'signed with another secret',
+          await deliver(event(`${platform.platformId}:forged`), { id: 'evt_forged', key: forger }),
+        ],
+        [
+          'replayed ten minutes later',
+          await deliver(event(`${platform.platformId}:replayed`), {
+            id: 'evt_replayed',
+            at: new Date(Date.now() - 10 * 60_000),
+          }),
+        ],
+      ] as const;
+      for (const [why, answer] of refused) {
+        expect(answer.status, why).toBe(401);
+        expect(JSON.parse(answer.body).title, why).toBe('Webhook not verified');
+      }
+      // A body changed after signing fails too.
+      const genuineBody = event(`${platform.platformId}:genuine`);
+      const tampered = await fetch(`${web}/webhooks/tipstream`, {
+        method: 'POST',
+        headers: {
+          'webhook-id': 'evt_tampered',
+          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-signature': new Webhook(secret).sign('evt_tampered', new Date(), genuineBody),
+        },
+        body: genuineBody.replace('forged', 'tampered'),
+      });
+      expect(tampered.status).toBe(401);
+
+      // A genuine event, delivered three times (Tipstream retries with the same webhook-id).
+      for (let n = 0; n < 3; n++) {
+        expect((await deliver(genuineBody, { id: 'evt_genuine' })).status).toBe(204);
+      }
+      // Only the changes of these made-up tips (the earlier test's real tips are paid meanwhile).
+      const ours = () =>
+        changes().filter((c: { tipId?: string }) =>
+          /:(unsigned|forged|replayed|genuine)$/.test(String(c.tipId)),
+        );
+      await waitFor('the genuine change', async () => (ours().length > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(ours()).toEqual([{ type: 'tip.failed', tipId: `${platform.platformId}:genuine` }]);
+      // A tip stream needs the backend's own link: a tip id or forged token opens nothing.
+      for (const guess of [`${platform.platformId}:genuine`, 'nobody:0000~AAAA']) {
+        const answer = await fetch(`${web}/events?tip=${encodeURIComponent(guess)}`);
+        expect(answer.status, guess).toBe(404);
+      }
+      await stream.close();
+    });
+
     it('the dashboard shows what it is sent as text, says when figures are partial, says why it cannot load, and follows a window picked while loading', async () => {
       const evil = '<img src=x id=injected>';
       const now = new Date().toISOString();
@@ -516,31 +642,61 @@ describe.runIf(stack.lightning.network === 'regtest')(
       );
       await page.unroute('**/tip');
 
-      // Tipstream failing while the tip is followed: said in the status line, then followed on.
+      // The platform failing while the tip is followed (its event stream answers 502 twice): said
+      // in the status line, the stream opened again after a pause, and the tip followed on.
       let failures = 0;
-      await page.route('**/tip/*', (route) =>
+      await page.route('**/events?*', (route) =>
         failures++ < 2
           ? route.fulfill({
               status: 502,
               contentType: 'application/json',
-              body: JSON.stringify({
-                title: 'Tipstream unavailable',
-                detail: 'Tipstream could not handle the request; try again in a moment',
-              }),
+              body: JSON.stringify({ title: 'Platform unavailable', detail: 'try again' }),
             })
           : route.continue(),
       );
       await card.getByRole('radio', { name: '100 sats' }).check();
       await card.getByRole('button', { name: 'Send 100 sats tip' }).click();
       await status
-        .filter({
-          hasText:
-            'Could not check the tip just now: Tipstream could not handle the request; try again in a moment. Still trying',
-        })
+        .filter({ hasText: 'Lost the connection to the platform. Reconnecting' })
         .waitFor({ timeout: 10_000 });
       await card.locator('.tipstream-tip-button[data-state="paid"]').waitFor({ timeout: 60_000 });
       await expect(status.textContent()).resolves.toMatch(/^Paid: 100 sats reached Carol/);
+      expect(failures).toBe(3);
       await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('the dashboard reloads when a change is pushed, and never on a timer', async () => {
+      const page = await newPage();
+      await openDashboard(page);
+      const reads: string[] = [];
+      page.on('request', (request) => {
+        const { pathname } = new URL(request.url());
+        if (pathname.startsWith('/api/dashboard/') && pathname !== '/api/dashboard/events') {
+          reads.push(pathname);
+        }
+      });
+      const paidBefore = Number(await page.locator('#total-succeeded').textContent());
+      // Longer than the 5 s the dashboard used to refresh at: nothing happened, nothing is read.
+      await page.waitForTimeout(6_000);
+      expect(reads).toEqual([]);
+      // A tip paid elsewhere (another viewer's button): its webhook reloads the figures.
+      const tipped = await fetch(`${web}/tip`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          recipientPubkey: carol(),
+          amountSats: 7,
+          idempotencyKey: `dash-${randomUUID()}`,
+        }),
+      });
+      expect(tipped.status).toBe(202);
+      await page
+        .locator('#total-succeeded', { hasText: String(paidBefore + 1) })
+        .waitFor({ timeout: 60_000 });
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.length).toBeLessThanOrEqual(4);
       await page.close();
       expect(pageErrors).toEqual([]);
     });
@@ -590,6 +746,8 @@ describe.runIf(stack.lightning.network === 'regtest')(
         const server = await startWebServer({
           backend: { tipstreamUrl: api, platformId: benchId, secret, creators: [] },
           creators: [],
+          // Figures only: no webhooks for the 10,000 seeded tips.
+          receiveWebhooks: false,
         });
         const page = await newPage();
         const loads: Array<{ wallMs: number; readyMs: number }> = [];

@@ -110,10 +110,12 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
     const receiver = await startReceiver(answer);
     receivers.push(receiver);
     const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
-    const endpoint = await registerWebhookEndpoint(
-      { platformId: platform.platformId, url: receiver.url },
+    const registered = await registerWebhookEndpoint(
+      { platformId: platform.platformId, url: receiver.url, idempotencyKey: receiver.url },
       { endpoints: stores.endpoints, policy: readWebhookUrlPolicy(f.service.env), now: new Date() },
     );
+    if (registered.kind !== 'registered') throw new Error(registered.message);
+    const { endpoint } = registered;
     receiver.setSecret(endpoint.secret);
     return {
       call: apiClient(f.service.api?.url ?? '', platform),
@@ -314,5 +316,42 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
       return d?.status === 'DELIVERED' ? d : undefined;
     });
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(1);
+  });
+  it('POST /v1/webhook-endpoints registers once per Idempotency-Key: a retry gets the same endpoint and secret, another url under the key is a 409', async () => {
+    const platform = await newTestPlatform(f.clients, 'it-hook-idem', 1_000);
+    const call = apiClient(f.service.api?.url ?? '', platform);
+    const key = `register-${Date.now()}`;
+    const url = 'http://127.0.0.1:9/hooks/idempotent';
+    const first = await call('POST', '/v1/webhook-endpoints', { url }, { idempotencyKey: key });
+    expect(first.status).toBe(201);
+    expect(first.body.secret).toMatch(/^whsec_/);
+    const retry = await call('POST', '/v1/webhook-endpoints', { url }, { idempotencyKey: key });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    const other = await call(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: 'http://127.0.0.1:9/hooks/other' },
+      { idempotencyKey: key },
+    );
+    expect(other.status).toBe(409);
+    expect(other.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(other.body.type).toMatch(/idempotency-conflict$/);
+    expect(other.body.detail).toMatch(/already used to register another URL/);
+    // Another key is another endpoint; the listing shows both and no secret.
+    const second = await call(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url },
+      { idempotencyKey: `${key}-2` },
+    );
+    expect(second.status).toBe(201);
+    const listed = await call('GET', '/v1/webhook-endpoints');
+    expect(listed.body.endpoints.map((e: { endpointId: string }) => e.endpointId)).toEqual([
+      first.body.endpointId,
+      second.body.endpointId,
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain('whsec_');
   });
 });

@@ -1,5 +1,10 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { Webhook } from 'standardwebhooks';
 import { TIP_ID_PATTERN } from '../../shared/domain/ids.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import { signedHeaders } from '../../shared/domain/request-signature.js';
@@ -11,11 +16,22 @@ import { signedHeaders } from '../../shared/domain/request-signature.js';
  *
  * Routes (all JSON; errors are `{ title, detail }` with a 4xx/5xx status):
  *
- * - `POST /tip` `{ recipientPubkey, amountSats, message?, idempotencyKey }` → 202 `{ tipId, status, statusUrl }`
+ * - `POST /tip` `{ recipientPubkey, amountSats, message?, idempotencyKey }` → 202
+ *   `{ tipId, status, statusUrl, eventsUrl }`
  * - `GET /tip/{statusToken}` (the `statusUrl` above) → the tip's status from Tipstream, plus
  *   `verification` of its receipt; only tips this backend handed a token out for are shown
+ * - `GET /events?tip={statusToken}` (the `eventsUrl` above) → Server-Sent Events: `tip` events
+ *   with the same body as the status route, the first one read from Tipstream when the stream
+ *   opens, every later one pushed the moment Tipstream's webhook arrives; the stream ends after
+ *   `SUCCEEDED` or `FAILED`. Only that tip's events: a viewer learns nothing of other tips.
  * - `GET /api/dashboard/summary?window=24h|7d|30d` → Tipstream's summary, plus creator `names`
  * - `GET /api/dashboard/tips?limit&cursor` → the platform's recent tips, plus creator `names`
+ * - `GET /api/dashboard/events` → Server-Sent Events: a `change` event (`{ type, tipId?,
+ *   batchId? }`) per webhook, for the dashboard to reload; staff see all the platform's tips anyway
+ * - `POST /webhooks/tipstream` → Tipstream's webhooks (Standard Webhooks): verified with the
+ *   endpoint's secret by the `standardwebhooks` package (bad signature or a timestamp over five
+ *   minutes off: 401, nothing pushed), deduplicated by `webhook-id`, then pushed to the streams.
+ *   `registerWebhooks(baseUrl)` registers this route with Tipstream when the server starts.
  *
  * A real platform mounts these behind its own sessions: viewers may tip, only staff may see the
  * dashboard. This example has no login (it listens on loopback only).
@@ -41,8 +57,21 @@ export interface ExampleBackendConfig {
 
 /** Where the widget's routes live: POST here, GET `<TIP_PATH>/<statusToken>` for the status. */
 const TIP_PATH = '/tip';
-/** Where the dashboard's data routes live (`/summary`, `/tips`). */
+/** Where the dashboard's data routes live (`/summary`, `/tips`, `/events`). */
 const DASHBOARD_API_PATH = '/api/dashboard';
+/** The tip button's event stream: `?tip=<statusToken>`. */
+const EVENTS_PATH = '/events';
+/** Where Tipstream delivers this platform's webhooks. */
+const WEBHOOK_PATH = '/webhooks/tipstream';
+/** A webhook body is a tip or batch event with its receipt: a few KiB; more is refused (413). */
+const MAX_WEBHOOK_BYTES = 64 * 1024;
+/**
+ * Delivered webhook ids remembered to drop a redelivery (Tipstream retries with the same id for
+ * up to a day). In memory, the newest this many: a real platform keeps them in its database.
+ */
+const MAX_SEEN_WEBHOOKS = 10_000;
+/** An SSE comment this often keeps proxies from closing a quiet stream. */
+const HEARTBEAT_MS = 20_000;
 
 const MAX_BODY_BYTES = 4 * 1024;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -130,7 +159,7 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
 
   /** One signed call to Tipstream; every request is its own (the Idempotency-Key is signed). */
   const tipstream = async (
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
     idempotencyKey?: string,
@@ -151,7 +180,7 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
             body: rawBody,
           }),
         },
-        body: method === 'GET' ? undefined : rawBody,
+        body: method === 'POST' ? rawBody : undefined,
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
@@ -256,13 +285,28 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     );
     if (result.status !== 202) return relay(result);
     const tipId = String(result.body.tipId);
+    const token = encodeURIComponent(statusToken(tipId));
     return {
       status: 202,
       body: {
         tipId,
         status: 'ACCEPTED',
-        statusUrl: `${TIP_PATH}/${encodeURIComponent(statusToken(tipId))}`,
+        statusUrl: `${TIP_PATH}/${token}`,
+        eventsUrl: `${EVENTS_PATH}?tip=${token}`,
       },
+    };
+  };
+
+  /** The platform's check of a receipt, shown beside it (the status route and pushed events). */
+  const verification = (receipt: unknown) => {
+    if (!config.operatorReceiptPubkey) {
+      return { signature: 'unchecked', reason: 'no operator receipt key configured' };
+    }
+    const checked = verifyReceipt(receipt, config.operatorReceiptPubkey);
+    return {
+      signature: checked.ok ? 'valid' : 'invalid',
+      operatorPubkey: config.operatorReceiptPubkey,
+      ...(checked.ok ? {} : { reason: checked.reason }),
     };
   };
 
@@ -275,18 +319,14 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
         'this is not a tip status link this platform handed out',
       );
     }
+    return readTip(tipId);
+  };
+
+  /** A tip as Tipstream has it now, with the platform's check of its receipt. */
+  const readTip = async (tipId: string) => {
     const result = await tipstream('GET', `/v1/tips/${encodeURIComponent(tipId)}`);
     if (result.status !== 200 || !result.body.receipt) return relay(result);
-    const checked = verifyReceipt(result.body.receipt, config.operatorReceiptPubkey);
-    return relay(result, {
-      verification: config.operatorReceiptPubkey
-        ? {
-            signature: checked.ok ? 'valid' : 'invalid',
-            operatorPubkey: config.operatorReceiptPubkey,
-            ...(checked.ok ? {} : { reason: checked.reason }),
-          }
-        : { signature: 'unchecked', reason: 'no operator receipt key configured' },
-    });
+    return relay(result, { verification: verification(result.body.receipt) });
   };
 
   const routes = async (
@@ -336,10 +376,205 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
     return undefined;
   };
 
+  // ------------------------------------------------------------------ webhooks and event streams
+  /** Open tip streams by tip id, and the dashboards' streams. */
+  const tipStreams = new Map<string, Set<(update: Record<string, unknown>) => void>>();
+  const dashboardStreams = new Set<(change: Record<string, unknown>) => void>();
+  /** Webhook ids already handled, oldest first (a Map keeps insertion order). */
+  const seen = new Map<string, true>();
+  /** The endpoint's signing secret, from `registerWebhooks`: until then deliveries get 503. */
+  let verifier: Webhook | undefined;
+
+  /**
+   * What a verified event tells the browser: a tip event becomes the tip's status (the shape of
+   * `GET /tip/…`), pushed to that tip's streams; every event tells the dashboards to reload.
+   */
+  const dispatch = (event: { type?: unknown; data?: Record<string, unknown> }) => {
+    const data = event.data ?? {};
+    const tipId = typeof data.tipId === 'string' ? data.tipId : undefined;
+    const update =
+      event.type === 'tip.succeeded'
+        ? {
+            tipId,
+            from: 'webhook',
+            status: 'SUCCEEDED',
+            receipt: data.receipt,
+            verification: verification(data.receipt),
+          }
+        : event.type === 'tip.failed'
+          ? {
+              tipId,
+              from: 'webhook',
+              status: 'FAILED',
+              failure: { code: data.code, reason: data.reason },
+            }
+          : undefined;
+    if (tipId && update) for (const push of tipStreams.get(tipId) ?? []) push(update);
+    const change = {
+      type: event.type,
+      ...(tipId ? { tipId } : {}),
+      ...(typeof data.batchId === 'string' ? { batchId: data.batchId } : {}),
+    };
+    for (const push of dashboardStreams) push(change);
+  };
+
+  /**
+   * Writes what `subscribe` hands it to the stream until `done` says the last was written or the
+   * browser left; a comment every HEARTBEAT_MS keeps the connection open meanwhile.
+   */
+  const relayStream = async (
+    stream: SSEStreamingApi,
+    event: string,
+    subscribe: (push: (data: Record<string, unknown>) => void) => () => void,
+    first?: () => Promise<Record<string, unknown> | { problem: string }>,
+    done: (data: Record<string, unknown>) => boolean = () => false,
+  ) => {
+    const queue: Array<Record<string, unknown>> = [];
+    let wake: (() => void) | undefined;
+    let open = true;
+    stream.onAbort(() => {
+      open = false;
+      wake?.();
+    });
+    const unsubscribe = subscribe((data) => {
+      queue.push(data);
+      wake?.();
+    });
+    try {
+      // Retry after 2 s when the connection drops (EventSource reconnects by itself).
+      await stream.writeSSE({ event: 'ready', data: '{}', retry: 2_000 });
+      if (first) {
+        // Read after subscribing, so no event can fall between the read and the stream.
+        const initial = await first();
+        if ('problem' in initial) {
+          await stream.writeSSE({
+            event: 'problem',
+            data: JSON.stringify({ detail: initial.problem }),
+          });
+        } else queue.unshift(initial);
+      }
+      while (open) {
+        const next = queue.shift();
+        if (next) {
+          await stream.writeSSE({ event, data: JSON.stringify(next) });
+          if (done(next)) return;
+          continue;
+        }
+        const heartbeat = new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), HEARTBEAT_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        if (await heartbeat) await stream.write(': keep-alive\n\n');
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+    }
+  };
+
+  const isTerminal = (update: Record<string, unknown>) =>
+    update.status === 'SUCCEEDED' || update.status === 'FAILED';
+
+  const app = new Hono();
+  app.get(EVENTS_PATH, (c) => {
+    const tipId = tipIdOfToken(c.req.query('tip') ?? '');
+    if (!tipId) {
+      return c.json(
+        { title: 'No such tip', detail: 'this is not a tip link this platform handed out' },
+        404,
+      );
+    }
+    return streamSSE(c, (stream) =>
+      relayStream(
+        stream,
+        'tip',
+        (push) => {
+          const streams = tipStreams.get(tipId) ?? new Set();
+          tipStreams.set(tipId, streams.add(push));
+          return () => {
+            streams.delete(push);
+            if (streams.size === 0) tipStreams.delete(tipId);
+          };
+        },
+        // The one status read per connection: the tip may have been paid before the browser
+        // connected (or while it reconnected), and that webhook was pushed to nobody.
+        async () => {
+          const result = await readTip(tipId).catch((error: unknown) =>
+            error instanceof BackendError
+              ? { status: error.status, body: { detail: error.message } }
+              : Promise.reject(error),
+          );
+          return result.status === 200
+            ? { ...(result.body as Record<string, unknown>), from: 'status' }
+            : { problem: String((result.body as { detail?: unknown }).detail ?? 'unavailable') };
+        },
+        isTerminal,
+      ),
+    );
+  });
+  app.get(`${DASHBOARD_API_PATH}/events`, (c) =>
+    streamSSE(c, (stream) =>
+      relayStream(stream, 'change', (push) => {
+        dashboardStreams.add(push);
+        return () => dashboardStreams.delete(push);
+      }),
+    ),
+  );
+  app.post(
+    WEBHOOK_PATH,
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: (c) =>
+        c.json({ title: 'Too large', detail: `at most ${MAX_WEBHOOK_BYTES} bytes` }, 413),
+    }),
+    async (c) => {
+      if (!verifier) {
+        return c.json({ title: 'Not ready', detail: 'no webhook endpoint registered yet' }, 503);
+      }
+      const body = await c.req.text();
+      const id = c.req.header('webhook-id') ?? '';
+      let event: { type?: unknown; data?: Record<string, unknown> };
+      try {
+        event = verifier.verify(body, {
+          'webhook-id': id,
+          'webhook-timestamp': c.req.header('webhook-timestamp') ?? '',
+          'webhook-signature': c.req.header('webhook-signature') ?? '',
+        }) as typeof event;
+      } catch (error) {
+        // A forged, unsigned or replayed (timestamp more than five minutes off) request.
+        return c.json({ title: 'Webhook not verified', detail: (error as Error).message }, 401);
+      }
+      if (event.data?.platformId !== config.platformId) {
+        return c.json(
+          { title: 'Not this platform', detail: 'the event is for another platform' },
+          422,
+        );
+      }
+      // Tipstream redelivers an event with the same id until it hears 2xx: handle it once.
+      if (seen.has(id)) return c.body(null, 204);
+      seen.set(id, true);
+      if (seen.size > MAX_SEEN_WEBHOOKS) seen.delete(seen.keys().next().value as string);
+      dispatch(event);
+      return c.body(null, 204);
+    },
+  );
+  const streamRoutes = getRequestListener(app.fetch);
+  const isStreamRoute = (pathname: string) =>
+    pathname === EVENTS_PATH ||
+    pathname === `${DASHBOARD_API_PATH}/events` ||
+    pathname === WEBHOOK_PATH;
+
   return {
     /** Answers the backend's routes; false when the request is for another route. */
     async handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
       const url = new URL(request.url ?? '/', 'http://backend.invalid');
+      if (isStreamRoute(url.pathname)) {
+        await streamRoutes(request, response);
+        return true;
+      }
       try {
         const result = await routes(request, url);
         if (!result) return false;
@@ -360,5 +595,53 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
       }
       return true;
     },
+
+    /**
+     * Registers `<baseUrl>/webhooks/tipstream` as the platform's webhook endpoint and keeps its
+     * secret to verify deliveries. Idempotent: the Idempotency-Key is derived from the URL, so a
+     * restart on the same address gets the same endpoint (and its secret) back. Endpoints of this
+     * backend's earlier runs on other loopback ports answer nothing any more: they are deleted.
+     */
+    async registerWebhooks(baseUrl: string) {
+      const url = new URL(WEBHOOK_PATH, baseUrl).href;
+      const listed = await tipstream('GET', '/v1/webhook-endpoints');
+      if (listed.status !== 200) throw registrationError(listed);
+      for (const endpoint of (listed.body.endpoints ?? []) as Array<{
+        endpointId: string;
+        url: string;
+      }>) {
+        if (endpoint.url !== url && isEarlierRun(endpoint.url)) {
+          const deleted = await tipstream(
+            'DELETE',
+            `/v1/webhook-endpoints/${encodeURIComponent(endpoint.endpointId)}`,
+          );
+          if (deleted.status !== 200 && deleted.status !== 404) throw registrationError(deleted);
+        }
+      }
+      const registered = await tipstream(
+        'POST',
+        '/v1/webhook-endpoints',
+        { url },
+        `example-backend:${url}`,
+      );
+      if (registered.status !== 201 && registered.status !== 200) {
+        throw registrationError(registered);
+      }
+      verifier = new Webhook(String(registered.body.secret));
+      return { endpointId: String(registered.body.endpointId), url };
+    },
   };
 };
+
+/** A receiver of this example on loopback (the same path on another port: an earlier run). */
+const isEarlierRun = (raw: string) => {
+  const url = new URL(raw);
+  return (
+    url.pathname === WEBHOOK_PATH && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  );
+};
+
+const registrationError = (result: { status: number; body: Record<string, unknown> }) =>
+  new Error(
+    `the example backend could not register its webhook endpoint with Tipstream (HTTP ${result.status}: ${String(result.body.detail ?? result.body.title ?? '')})`,
+  );

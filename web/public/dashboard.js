@@ -1,6 +1,6 @@
 // The payouts dashboard: reads the platform backend's summary and recent tips, renders them, and
-// refreshes every few seconds while the page is visible. No framework; markup is built from
-// escaped strings.
+// reloads when the backend's event stream says a tip or batch finished (pushed from Tipstream's
+// webhooks: nothing is polled). No framework; markup is built from escaped strings.
 import { barChartSvg } from './chart.js';
 import {
   bucketLabel,
@@ -12,7 +12,8 @@ import {
   shortPubkey,
 } from './format.js';
 
-const REFRESH_MS = 5_000;
+/** After a failed load, the next try (the only timer: figures are otherwise reloaded on events). */
+const RETRY_MS = 5_000;
 const main = document.getElementById('dashboard');
 const base = new URL(main.dataset.backend.replace(/\/*$/, '/'), document.baseURI);
 const tipStatusBase = new URL(main.dataset.tipStatus.replace(/\/*$/, '/'), document.baseURI);
@@ -158,6 +159,7 @@ const renderTips = (page, append) => {
 
 let loading;
 let again = false;
+let retry;
 /** Loads and renders; `again` asks for one more load after one already under way (a new window). */
 const load = async ({ first = false, queue = false } = {}) => {
   if (loading) {
@@ -185,8 +187,10 @@ const load = async ({ first = false, queue = false } = {}) => {
     } catch (error) {
       $('error').hidden = false;
       $('error').textContent =
-        `Could not load the dashboard: ${error.message}. Retrying every ${REFRESH_MS / 1000} s.`;
+        `Could not load the dashboard: ${error.message}. Retrying every ${RETRY_MS / 1000} s.`;
       if (first) document.documentElement.dataset.state = 'error';
+      clearTimeout(retry);
+      retry = setTimeout(() => void load(), RETRY_MS);
     } finally {
       loading = undefined;
       if (again) {
@@ -226,6 +230,14 @@ $('more-tips').addEventListener('click', async () => {
 });
 
 void load({ first: true });
-setInterval(() => {
-  if (!document.hidden) void load();
-}, REFRESH_MS);
+// A change pushed by the backend (a tip paid or failed, a batch completed): load the figures again
+// (changes arriving during a load ask for one more load after it, not one each). After a dropped
+// connection EventSource reconnects by itself; the reload on reopening catches what happened
+// while it was away.
+const changes = new EventSource(new URL('events', base));
+let opened = false;
+changes.addEventListener('open', () => {
+  if (opened) void load({ queue: true });
+  opened = true;
+});
+changes.addEventListener('change', () => void load({ queue: true }));

@@ -7,10 +7,11 @@
  *
  * It renders right after its own script tag (or into `data-target`, a CSS selector), lets the
  * viewer pick an amount and add a message, POSTs the tip to the platform's backend (never to
- * Tipstream: the backend holds the signing secret), then follows the tip at
- * `<data-backend>/<tipId>` until it is paid or failed and shows its receipt.
+ * Tipstream: the backend holds the signing secret), then follows the tip over Server-Sent Events
+ * at the backend's `eventsUrl` (no polling: the backend pushes each update the moment Tipstream's
+ * webhook reaches it) until it is paid or failed, and shows its receipt.
  *
- * Other attributes: data-message="false" (no message field), data-poll-ms (default 1000).
+ * Other attributes: data-message="false" (no message field).
  * Theme with CSS custom properties on the page: --tipstream-accent, --tipstream-font.
  * No framework, no external requests; works under `script-src 'self'`.
  */
@@ -96,7 +97,6 @@ a { color: #3d24a3; }
   }
   const backend = (data.backend ?? '/tip').replace(/\/+$/, '');
   const name = data.name?.trim() || `${recipient.slice(0, 8)}\u2026`;
-  const pollMs = Math.max(250, Number(data.pollMs) || 1000);
   const withMessage = data.message !== 'false';
   const uid = `ts${Math.random().toString(36).slice(2, 9)}`;
   const sats = (n) => `${Number(n).toLocaleString('en-US')} sat${Number(n) === 1 ? '' : 's'}`;
@@ -252,31 +252,42 @@ a { color: #3d24a3; }
     receiptBox.hidden = false;
   };
 
-  /** Follows the tip until it is paid or failed; gives up (with a link) after ten minutes. */
-  const follow = async (statusUrl, amount) => {
-    const started = Date.now();
-    let last = '';
-    while (Date.now() - started < 10 * 60_000) {
-      let tip;
-      try {
-        tip = await request(statusUrl);
-      } catch (error) {
-        if (error.status && error.status < 500) {
-          show('error', `Could not follow the tip: ${error.message}`, 'bad');
-          return;
-        }
-        // Down or failing for now: the tip goes on without us. Say so, keep following, and show
-        // the tip's status again once the platform answers.
+  /**
+   * Follows the tip over the backend's event stream until it is paid or failed; gives up (with a
+   * link) after ten minutes. Every update is pushed: the stream's first event is the tip's status
+   * when it opened (the backend reads it once per connection, in case it was paid before), the
+   * rest come from Tipstream's webhooks. Nothing is polled.
+   */
+  const follow = (eventsUrl, statusUrl, amount) =>
+    new Promise((resolve) => {
+      let source;
+      let retry;
+      let failures = 0;
+      let last = '';
+      const finish = () => {
+        clearTimeout(giveUp);
+        clearTimeout(retry);
+        source?.close();
+        resolve();
+      };
+      const giveUp = setTimeout(() => {
+        finish();
         show(
-          host.dataset.state,
-          `Could not check the tip just now: ${error.message}. Still trying\u2026`,
-          'bad',
+          'pending',
+          'Still in flight. It will be paid or refunded; check the receipt link later.',
         );
-        last = '';
-      }
-      if (tip && tip.status !== last) {
+        receiptBox.replaceChildren(el('a', { href: statusUrl, text: 'Tip status' }));
+        receiptBox.hidden = false;
+      }, 10 * 60_000);
+      const onTip = async (event) => {
+        failures = 0;
+        const tip = JSON.parse(event.data);
+        // How the button learned it (`webhook`: pushed; `status`: read when the stream opened).
+        host.dataset.from = tip.from;
+        if (tip.status === last) return;
         last = tip.status;
         if (tip.status === 'SUCCEEDED') {
+          finish();
           const fee = tip.receipt?.receipt?.feeMsat ?? '0';
           show(
             'paid',
@@ -287,6 +298,7 @@ a { color: #3d24a3; }
           return;
         }
         if (tip.status === 'FAILED') {
+          finish();
           show(
             'failed',
             `Not paid: ${tip.failure?.reason ?? 'the payment failed'}. No sats left your budget.`,
@@ -302,14 +314,37 @@ a { color: #3d24a3; }
               ? 'Queued with the payer\u2026'
               : 'Tip accepted, waiting for the payer\u2026',
         );
-      }
-      const elapsed = Date.now() - started;
-      await new Promise((resolve) => setTimeout(resolve, elapsed > 30_000 ? pollMs * 3 : pollMs));
-    }
-    show('pending', 'Still in flight. It will be paid or refunded; check the receipt link later.');
-    receiptBox.replaceChildren(el('a', { href: statusUrl, text: 'Tip status' }));
-    receiptBox.hidden = false;
-  };
+      };
+      const connect = () => {
+        source = new EventSource(eventsUrl);
+        source.addEventListener('tip', (event) => void onTip(event));
+        // The backend could not read the tip's status just now: its webhook will still come.
+        source.addEventListener('problem', (event) => {
+          const { detail } = JSON.parse(event.data);
+          show(
+            host.dataset.state,
+            `Could not check the tip just now: ${detail}. Still following it\u2026`,
+            'bad',
+          );
+          last = '';
+        });
+        source.addEventListener('error', () => {
+          show(
+            host.dataset.state,
+            'Lost the connection to the platform. Reconnecting\u2026 (the tip goes on without us)',
+            'bad',
+          );
+          last = '';
+          // A dropped stream is reconnected by EventSource itself; an answer that is not a stream
+          // (the platform failing) closes it for good: connect again after a growing pause.
+          if (source.readyState === EventSource.CLOSED) {
+            failures += 1;
+            retry = setTimeout(connect, Math.min(30_000, 500 * 2 ** failures));
+          }
+        });
+      };
+      connect();
+    });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -338,11 +373,9 @@ a { color: #3d24a3; }
       host.dataset.tipId = accepted.tipId;
       show('accepted', 'Tip accepted, waiting for the payer\u2026');
       // The backend's statusUrl is relative to the backend, which may live on another origin.
-      const statusUrl = new URL(
-        accepted.statusUrl ?? `${backend}/${encodeURIComponent(accepted.tipId)}`,
-        new URL(backend, document.baseURI),
-      ).href;
-      await follow(statusUrl, amount);
+      const base = new URL(backend, document.baseURI);
+      const statusUrl = new URL(accepted.statusUrl, base).href;
+      await follow(new URL(accepted.eventsUrl, base).href, statusUrl, amount);
     } catch (error) {
       show('error', `Not sent: ${error.message}`, 'bad');
     } finally {

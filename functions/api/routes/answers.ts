@@ -48,7 +48,7 @@ export const pageLimit = (raw: string | undefined) =>
   Math.min(100, Math.max(1, Math.floor(Number(raw ?? 25)) || 25));
 
 /** 409 for an Idempotency-Key reused with another body. */
-const conflict = (detail: string) =>
+export const conflict = (detail: string) =>
   new ProblemError({
     status: 409,
     type: 'idempotency-conflict',

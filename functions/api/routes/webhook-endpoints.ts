@@ -19,7 +19,7 @@ import {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from '../schemas/webhooks.js';
-import { parseJsonObject, requireIdempotencyKey } from './answers.js';
+import { conflict, parseJsonObject, requireIdempotencyKey } from './answers.js';
 import { apiRoute } from './route.js';
 
 const EndpointParams = z.object({
@@ -38,14 +38,20 @@ export const postWebhookEndpoint = apiRoute(
     operationId: 'registerWebhookEndpoint',
     summary: 'Register a webhook endpoint',
     description:
-      'Every event of the platform from now on is POSTed to `url`, signed per Standard Webhooks with the returned `secret`. At most 10 endpoints per platform.',
+      'Every event of the platform from now on is POSTed to `url`, signed per Standard Webhooks with the returned `secret`. At most 10 endpoints per platform. The endpoint is registered once per `Idempotency-Key`: the same key and `url` again answer 200 with the same endpoint and its current secret (header `idempotent-replayed: true`; the key belongs to the signing platform, which could rotate the secret anyway), the same key with another `url` is a 409 conflict and registers nothing.',
     request: {
       headers: IdempotencyKeyHeader,
       body: { content: { 'application/json': { schema: RegisterEndpointRequest } } },
     },
     responses: {
       201: {
-        description: 'The endpoint, with its signing secret (shown only now).',
+        description:
+          'The endpoint, with its signing secret (shown only now and to a retry with the same Idempotency-Key).',
+        content: { 'application/json': { schema: WebhookEndpointWithSecretSchema } },
+      },
+      200: {
+        description:
+          'A retry (same Idempotency-Key and url): the endpoint the first request registered, with its current secret.',
         content: { 'application/json': { schema: WebhookEndpointWithSecretSchema } },
       },
       ...WRITE_PROBLEMS,
@@ -56,19 +62,22 @@ export const postWebhookEndpoint = apiRoute(
     },
   }),
   (deps) => async (c) => {
-    requireIdempotencyKey(c.req.header('idempotency-key'));
+    const idempotencyKey = requireIdempotencyKey(c.req.header('idempotency-key'));
     const body = parseJsonObject(c.get('rawBody'));
     if (typeof body.url !== 'string') {
       throw new InvalidRequestError('url must be a string', [
         { field: 'url', message: 'must be an https URL string' },
       ]);
     }
-    const endpoint = await registerWebhookEndpoint(
-      { platformId: c.get('platform').platformId, url: body.url },
+    const result = await registerWebhookEndpoint(
+      { platformId: c.get('platform').platformId, url: body.url, idempotencyKey },
       { endpoints: deps.webhooks.endpoints, policy: deps.webhooks.policy, now: deps.now() },
     );
-    const { platformId: _platform, ...shown } = endpoint;
-    return c.json(shown, 201);
+    if (result.kind === 'conflict') throw conflict(result.message);
+    const { platformId: _platform, ...shown } = result.endpoint;
+    return result.replayed
+      ? c.json(shown, 200, { 'idempotent-replayed': 'true' })
+      : c.json(shown, 201);
   },
 );
 

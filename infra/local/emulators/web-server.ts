@@ -33,11 +33,18 @@ export interface WebServerOptions {
   creators: DemoCreator[];
   port?: number;
   host?: string;
+  /**
+   * Register the backend's webhook receiver with Tipstream (default true: without it no tip is
+   * seen paid). False for a server that only shows a platform's figures (a measurement).
+   */
+  receiveWebhooks?: boolean;
 }
 
 /**
  * The local web server of `npm start`: the demo stream page at `/`, the dashboard at
- * `/dashboard`, the static assets of web/public, and the example platform backend's routes.
+ * `/dashboard`, the static assets of web/public, and the example platform backend's routes, its
+ * webhook receiver registered with Tipstream (the API's `TIPSTREAM_WEBHOOK_ALLOWED_HOSTS` must
+ * allow loopback, as the local stack's does).
  */
 export const startWebServer = async (
   options: WebServerOptions,
@@ -114,21 +121,27 @@ export const startWebServer = async (
     }
   });
 
-  return new Promise((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
-      resolve({
-        server,
-        url: `http://${host}:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            // Keep-alive connections of a browser would hold close() open.
-            server.closeAllConnections();
-          }),
-      });
+      resolve(`http://${host}:${port}`);
     });
   });
+  const close = () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      // Keep-alive connections of a browser (and its event streams) would hold close() open.
+      server.closeAllConnections();
+    });
+  // The backend hears of its tips by webhook: its receiver is on this server, so it registers
+  // once it listens. Without it no tip would ever show as paid: fail loudly instead.
+  if (options.receiveWebhooks !== false) {
+    await backend.registerWebhooks(url).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+  }
+  return { server, url, close };
 };

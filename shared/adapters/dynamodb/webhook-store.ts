@@ -40,13 +40,19 @@ export const createDynamoWebhookEndpointStore = (
   const TableName = tables.webhookEndpoints;
   return {
     async putEndpoint(endpoint) {
-      await doc.send(
-        new PutCommand({
-          TableName,
-          Item: endpoint,
-          ConditionExpression: 'attribute_not_exists(endpointId)',
-        }),
-      );
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: endpoint,
+            ConditionExpression: 'attribute_not_exists(endpointId)',
+          }),
+        );
+        return 'created';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'exists';
+        throw error;
+      }
     },
     async getEndpoint(endpointId) {
       const { Item } = await doc.send(

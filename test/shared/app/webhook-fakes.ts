@@ -9,8 +9,9 @@ import type {
 export class FakeWebhookEndpoints implements WebhookEndpointStore {
   readonly items = new Map<string, WebhookEndpoint>();
   async putEndpoint(endpoint: WebhookEndpoint) {
-    if (this.items.has(endpoint.endpointId)) throw new Error('exists');
+    if (this.items.has(endpoint.endpointId)) return 'exists' as const;
     this.items.set(endpoint.endpointId, { ...endpoint });
+    return 'created' as const;
   }
   async getEndpoint(id: string) {
     const found = this.items.get(id);
