@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '../../shared/adapters/aws-clients.js';
 import { ledgerChanges } from '../../shared/adapters/dynamodb/stream-changes.js';
-import { deliverWebhooks } from '../../shared/app/deliver-webhooks.js';
+import { type DispatcherCheckpoint, deliverWebhooks } from '../../shared/app/deliver-webhooks.js';
 import { recordWebhookEvents, webhookEventsOf } from '../../shared/app/record-webhook-events.js';
 import { dynamoDbFromEnv } from '../../shared/config/aws.js';
 import { createWebhookDelivery } from '../../shared/config/webhook-config.js';
@@ -10,7 +10,8 @@ import type { WebhookDelivery } from '../../shared/ports/webhooks.js';
 import { createObservability, type Observability, observeInvocation } from '../observability.js';
 
 export interface DispatcherRuntime extends Observability {
-  delivery: ReturnType<typeof createWebhookDelivery>;
+  /** With a crash test's `checkpoint` (the local dispatcher worker's only). */
+  delivery: ReturnType<typeof createWebhookDelivery> & { checkpoint?: DispatcherCheckpoint };
 }
 
 /** Due deliveries one sweep takes (retries, and deliveries a dead dispatcher left leased). */

@@ -7,6 +7,16 @@ import type {
   WebhookSender,
 } from '../ports/webhooks.js';
 
+/**
+ * Steps of a delivery where a crash test may kill the dispatcher: the deliveries of a stream
+ * batch recorded (none tried yet), an attempt claimed (leased, not sent), an attempt answered
+ * (the receiver has it, its result not recorded).
+ */
+export type DispatcherStep = 'after-record' | 'after-claim' | 'after-send';
+
+/** Test hook at each step; a no-op in production. */
+export type DispatcherCheckpoint = (step: DispatcherStep, delivery: WebhookDelivery) => void;
+
 export interface DeliverWebhooksDeps {
   deliveries: Pick<WebhookDeliveryStore, 'claim' | 'finishAttempt' | 'hasEarlierPending'>;
   endpoints: Pick<WebhookEndpointStore, 'getEndpoint'>;
@@ -21,6 +31,7 @@ export interface DeliverWebhooksDeps {
   /** Shrinks the retry schedule (tests); 1 in production. */
   retryScale: number;
   jitter?: Jitter;
+  checkpoint?: DispatcherCheckpoint;
 }
 
 /**
@@ -82,6 +93,7 @@ const attempt = async (
     new Date(now.getTime() + deps.leaseMs),
   );
   if (!delivery) return 'skipped';
+  deps.checkpoint?.('after-claim', delivery);
   if (!endpoint?.enabled) {
     // Nowhere to send it: a dead letter at once (resent once the endpoint is enabled again).
     await deps.deliveries.finishAttempt(
@@ -99,6 +111,7 @@ const attempt = async (
     timestamp: now,
     body: delivery.body,
   });
+  deps.checkpoint?.('after-send', delivery);
   const finished = deps.clock();
   const next = outcome.ok
     ? undefined

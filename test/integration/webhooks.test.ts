@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startWebhookReceiver as startReceiver } from '../../infra/local/emulators/webhook-receiver.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
@@ -18,71 +16,6 @@ import {
 } from './helpers.js';
 
 const stack = inject('stack');
-
-interface Received {
-  id: string;
-  timestamp: string;
-  body: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read payload fields loosely
-  payload: Record<string, any>;
-  at: number;
-}
-
-/**
- * A webhook receiver on loopback that verifies every request with the `standardwebhooks`
- * package (as a platform would) and answers with what `answer` says for the nth request.
- */
-const startReceiver = async (
-  answer: (n: number, req: IncomingMessage, res: ServerResponse) => void = (_n, _req, res) =>
-    res.writeHead(204).end(),
-) => {
-  const received: Received[] = [];
-  const rejected: string[] = [];
-  let secret = '';
-  let requests = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      requests += 1;
-      const body = Buffer.concat(chunks).toString('utf8');
-      try {
-        const payload = new Webhook(secret).verify(body, {
-          'webhook-id': String(req.headers['webhook-id']),
-          'webhook-timestamp': String(req.headers['webhook-timestamp']),
-          'webhook-signature': String(req.headers['webhook-signature']),
-        }) as Record<string, unknown>;
-        received.push({
-          id: String(req.headers['webhook-id']),
-          timestamp: String(req.headers['webhook-timestamp']),
-          body,
-          payload,
-          at: Date.now(),
-        });
-      } catch (error) {
-        rejected.push(String(error));
-        res.writeHead(400).end();
-        return;
-      }
-      answer(requests, req, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    rejected,
-    setSecret(value: string) {
-      secret = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stack', () => {
   const f = useLocalService(stack, 'webhooks', () => ({
