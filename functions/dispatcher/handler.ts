@@ -25,7 +25,8 @@ const isStreamEvent = (event: unknown): event is DynamoDBStreamEvent =>
 /**
  * Two triggers, one function. A batch of the tips and batches tables' stream records: the events
  * they cause are recorded as deliveries (a throw here makes Lambda retry the batch: nothing is
- * checkpointed before it is recorded), then tried once at once. Anything else (the schedule): a
+ * checkpointed before it is recorded), then tried once at once (but not at an endpoint that is
+ * failing: the stream waits for this call, so those wait for the sweep). Anything else (the schedule): a
  * sweep tries every delivery that is due (retries, leases of dead dispatchers).
  */
 export const makeDispatcherHandler =
@@ -33,14 +34,15 @@ export const makeDispatcherHandler =
     observeInvocation(runtime, context, async () => {
       const { delivery, metrics, logger } = runtime;
       let due: WebhookDelivery[];
-      if (isStreamEvent(event)) {
+      const fromStream = isStreamEvent(event);
+      if (fromStream) {
         const events = webhookEventsOf(ledgerChanges(event.Records));
         due = await recordWebhookEvents(events, { ...delivery, now: delivery.clock() });
         metrics.addMetric('WebhookEvents', MetricUnit.Count, events.length);
       } else {
         due = await delivery.deliveries.listDue(delivery.clock(), SWEEP_LIMIT);
       }
-      const tally = await deliverWebhooks(due, delivery);
+      const tally = await deliverWebhooks(due, delivery, { fromStream });
       metrics.addMetric('WebhooksDelivered', MetricUnit.Count, tally.delivered);
       metrics.addMetric('WebhookAttemptsFailed', MetricUnit.Count, tally.failed);
       metrics.addMetric('WebhooksDeadLettered', MetricUnit.Count, tally.dead);

@@ -19,7 +19,7 @@ export type DispatcherCheckpoint = (step: DispatcherStep, delivery: WebhookDeliv
 
 export interface DeliverWebhooksDeps {
   deliveries: Pick<WebhookDeliveryStore, 'claim' | 'finishAttempt' | 'hasEarlierPending'>;
-  endpoints: Pick<WebhookEndpointStore, 'getEndpoint'>;
+  endpoints: Pick<WebhookEndpointStore, 'getEndpoint' | 'setEndpointFailing'>;
   sender: WebhookSender;
   clock: () => Date;
   /** How long an attempt may hold a delivery: longer than the sender's timeout. */
@@ -36,10 +36,15 @@ export interface DeliverWebhooksDeps {
 
 /**
  * Tries each given delivery once (those still due and not taken by another dispatcher). Each
- * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries (one
- * attempt at a time, each bounded by the sender's timeout), never another endpoint's. Within a
- * lane a subject's (a tip's) events go in the order they happened: a delivery waits while an
- * earlier event of its subject is still pending at that endpoint.
+ * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries, never
+ * another endpoint's. Within a lane a subject's (a tip's) events go in the order they happened: a
+ * delivery waits while an earlier event of its subject is still pending at that endpoint.
+ *
+ * A lane stops at its first failed attempt (the rest wait for the next sweep, their attempts not
+ * counted), and the endpoint is marked failing until an attempt to it succeeds. `fromStream`
+ * (the stream path's at-once attempts) leaves a failing endpoint's deliveries to the sweep
+ * altogether: the stream's next records wait for this call, so an endpoint that hangs may cost
+ * them one attempt's timeout, once, not one per event.
  *
  * An attempt is claimed (a lease and attempts + 1) before the POST and its result recorded after:
  * a dispatcher killed in between leaves a lease that runs out, and the next sweep tries again
@@ -48,6 +53,7 @@ export interface DeliverWebhooksDeps {
 export const deliverWebhooks = async (
   deliveries: WebhookDelivery[],
   deps: DeliverWebhooksDeps,
+  { fromStream = false }: { fromStream?: boolean } = {},
 ): Promise<{ delivered: number; failed: number; dead: number; skipped: number }> => {
   const tally = { delivered: 0, failed: 0, dead: 0, skipped: 0 };
   const lanes = new Map<string, WebhookDelivery[]>();
@@ -59,13 +65,28 @@ export const deliverWebhooks = async (
   const queue = [...lanes.entries()];
   const serveLane = async ([endpointId, lane]: [string, WebhookDelivery[]]) => {
     const endpoint = await deps.endpoints.getEndpoint(endpointId);
+    if (fromStream && endpoint?.enabled && endpoint.failingSince) {
+      tally.skipped += lane.length;
+      return;
+    }
     const ordered = lane
       .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
       .slice(0, deps.perEndpointLimit);
     tally.skipped += lane.length - ordered.length;
-    for (const delivery of ordered) {
+    let failing = endpoint?.failingSince !== undefined;
+    for (const [index, delivery] of ordered.entries()) {
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
+      // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.
+      if (!endpoint?.enabled) continue;
+      if (result === 'delivered' && failing) {
+        failing = false;
+        await deps.endpoints.setEndpointFailing(endpointId, undefined);
+      } else if (result === 'failed' || result === 'dead') {
+        if (!failing) await deps.endpoints.setEndpointFailing(endpointId, deps.clock());
+        tally.skipped += ordered.length - index - 1;
+        return;
+      }
     }
   };
   // `endpointConcurrency` workers, each taking the next lane when done with one.

@@ -3,7 +3,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startWebhookReceiver as startReceiver } from '../../infra/local/emulators/webhook-receiver.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
+import {
+  changeWebhookEndpoint,
+  registerWebhookEndpoint,
+} from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
@@ -247,5 +250,58 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
       return d?.status === 'DELIVERED' ? d : undefined;
     });
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(1);
+  });
+
+  it("an endpoint that hangs for the whole timeout does not delay another platform's event beyond a bound", async () => {
+    const hanging = await platformWithReceiver('it-hook-hang', () => {
+      // never answers: every attempt runs into the dispatcher's 1 s timeout
+    });
+    const tips = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        hanging.call('POST', '/v1/tips', {
+          recipientPubkey: pubkey('carol'),
+          amountMsat: 1_000 * (i + 1),
+        }),
+      ),
+    );
+    expect(tips.map((t) => t.status)).toEqual(Array(8).fill(202));
+    // Every one of its tips settled, so its eight events are on the stream before the other's.
+    await waitFor(
+      "the hanging platform's tips to settle",
+      async () => {
+        for (const t of tips) {
+          const tip = await f.clients.ledger.getTip(t.body.tipId as string);
+          if (tip?.state !== 'SUCCEEDED') return undefined;
+        }
+        return true;
+      },
+      { intervalMs: 200 },
+    );
+    const other = await platformWithReceiver('it-hook-hang-other');
+    const accepted = await other.call('POST', '/v1/tips', {
+      recipientPubkey: pubkey('dave'),
+      amountMsat: 4_000,
+    });
+    expect(accepted.status).toBe(202);
+    const event = await waitFor(
+      "the other platform's tip.succeeded",
+      async () => other.receiver.received[0],
+      { timeoutMs: 60_000 },
+    );
+    // From the ledger write that ended the tip to the receiver. Eight attempts in a row at the
+    // hanging endpoint ahead of it took 8 × 1 s; one attempt's timeout (1 s) is what it may cost.
+    const delay = event.at - Date.parse(event.payload.createdAt);
+    console.log(`other platform's delivery ${delay} ms after its tip settled`);
+    expect(delay).toBeLessThan(3_000);
+    expect(hanging.receiver.received.length).toBeGreaterThanOrEqual(1);
+    // Its deliveries go to the dead letter at once now, out of the later tests' way.
+    await changeWebhookEndpoint(
+      {
+        platformId: hanging.platform.platformId,
+        endpointId: hanging.endpoint.endpointId,
+        change: 'disable',
+      },
+      { endpoints: hanging.stores.endpoints, now: new Date() },
+    );
   });
 });
