@@ -29,14 +29,17 @@ describe('the webhook retry schedule', () => {
     { attempt: 5, delay: 5 * H },
     { attempt: 6, delay: 10 * H },
     { attempt: 7, delay: 10 * H },
-  ])('after attempt $attempt fails, the next comes $delay ms later (±20 %)', ({ attempt, delay }) => {
-    const after = (jitter: number) =>
-      (nextAttemptAt(attempt, FAILED_AT, { jitter: () => jitter })?.getTime() ?? 0) -
-      FAILED_AT.getTime();
-    expect(after(0.5)).toBe(delay);
-    expect(after(0)).toBe(Math.round(delay * 0.8));
-    expect(after(0.999_999)).toBeCloseTo(delay * 1.2, -3);
-  });
+  ])(
+    'after attempt $attempt fails, the next comes $delay ms later (±20 %)',
+    ({ attempt, delay }) => {
+      const after = (jitter: number) =>
+        (nextAttemptAt(attempt, FAILED_AT, { jitter: () => jitter })?.getTime() ?? 0) -
+        FAILED_AT.getTime();
+      expect(after(0.5)).toBe(delay);
+      expect(after(0)).toBe(Math.round(delay * 0.8));
+      expect(after(0.999_999)).toBeCloseTo(delay * 1.2, -3);
+    },
+  );
 
   it('dead-letters after the 8th attempt: no 9th is scheduled', () => {
     expect(MAX_DELIVERY_ATTEMPTS).toBe(8);
@@ -48,18 +51,18 @@ describe('the webhook retry schedule', () => {
     { jitter: 0, hours: 22.1 },
     { jitter: 0.5, hours: 27.6 },
     { jitter: 0.999_999, hours: 33.1 },
-  ])('reaches the dead letter about a day after the event (jitter $jitter: $hours h)', ({
-    jitter,
-    hours,
-  }) => {
-    const times = schedule(jitter);
-    expect(times).toHaveLength(MAX_DELIVERY_ATTEMPTS);
-    expect((times.at(-1) ?? 0) / H).toBeCloseTo(hours, 1);
-    // Backoff: every gap at least as long as the one before it.
-    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
-    for (let i = 1; i < gaps.length; i += 1)
-      expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] ?? 0);
-  });
+  ])(
+    'reaches the dead letter about a day after the event (jitter $jitter: $hours h)',
+    ({ jitter, hours }) => {
+      const times = schedule(jitter);
+      expect(times).toHaveLength(MAX_DELIVERY_ATTEMPTS);
+      expect((times.at(-1) ?? 0) / H).toBeCloseTo(hours, 1);
+      // Backoff: every gap at least as long as the one before it.
+      const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+      for (let i = 1; i < gaps.length; i += 1)
+        expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] ?? 0);
+    },
+  );
 
   it('jitter spreads retries of deliveries that failed together', () => {
     const draws = [0.1, 0.3, 0.5, 0.7, 0.9];
