@@ -26,8 +26,9 @@ const isStreamEvent = (event: unknown): event is DynamoDBStreamEvent =>
  * Two triggers, one function. A batch of the tips and batches tables' stream records: the events
  * they cause are recorded as deliveries (a throw here makes Lambda retry the batch: nothing is
  * checkpointed before it is recorded), then tried once at once (but not at an endpoint that is
- * failing: the stream waits for this call, so those wait for the sweep). Anything else (the schedule): a
- * sweep tries every delivery that is due (retries, leases of dead dispatchers).
+ * failing: the stream waits for this call, so those wait for the sweep); an error while trying
+ * them does not fail the batch, since they are recorded. Anything else (the schedule): a sweep
+ * tries every delivery that is due (retries, leases of dead dispatchers).
  */
 export const makeDispatcherHandler =
   (runtime: DispatcherRuntime) => async (event: unknown, context: Context) =>
@@ -42,7 +43,17 @@ export const makeDispatcherHandler =
       } else {
         due = await delivery.deliveries.listDue(delivery.clock(), SWEEP_LIMIT);
       }
-      const tally = await deliverWebhooks(due, delivery, { fromStream });
+      let tally: Awaited<ReturnType<typeof deliverWebhooks>>;
+      try {
+        tally = await deliverWebhooks(due, delivery, { fromStream });
+      } catch (error) {
+        // Recorded is safe: the sweep tries these again. Failing the stream batch here would only
+        // hold the shard back and spend its retries, after which Lambda drops the records.
+        if (!fromStream) throw error;
+        logger.error('webhook deliveries left to the sweep', { error, deliveries: due.length });
+        metrics.addMetric('WebhookDeliveryErrors', MetricUnit.Count, 1);
+        tally = { delivered: 0, failed: 0, dead: 0, skipped: due.length };
+      }
       metrics.addMetric('WebhooksDelivered', MetricUnit.Count, tally.delivered);
       metrics.addMetric('WebhookAttemptsFailed', MetricUnit.Count, tally.failed);
       metrics.addMetric('WebhooksDeadLettered', MetricUnit.Count, tally.dead);
