@@ -40,11 +40,11 @@ export interface DeliverWebhooksDeps {
  * another endpoint's. Within a lane a subject's (a tip's) events go in the order they happened: a
  * delivery waits while an earlier event of its subject is still pending at that endpoint.
  *
- * A lane stops at its first failed attempt (the rest wait for the next sweep, their attempts not
- * counted), and the endpoint is marked failing until an attempt to it succeeds. `fromStream`
- * (the stream path's at-once attempts) leaves a failing endpoint's deliveries to the sweep
- * altogether: the stream's next records wait for this call, so an endpoint that hangs may cost
- * them one attempt's timeout, once, not one per event.
+ * A failed attempt marks the endpoint failing until an attempt to it succeeds. `fromStream` (the
+ * stream path's at-once attempts: the stream's next records wait for this call) stops a lane at
+ * its first failed attempt and leaves a failing endpoint's deliveries to the sweep altogether, so
+ * an endpoint that hangs costs the stream one attempt's timeout, once, not one per event. The
+ * sweep tries every due delivery of the lane (up to `perEndpointLimit`), each on its own schedule.
  *
  * An attempt is claimed (a lease and attempts + 1) before the POST and its result recorded after:
  * a dispatcher killed in between leaves a lease that runs out, and the next sweep tries again
@@ -84,8 +84,11 @@ export const deliverWebhooks = async (
         await deps.endpoints.setEndpointFailing(endpointId, undefined);
       } else if (result === 'failed' || result === 'dead') {
         if (!failing) await deps.endpoints.setEndpointFailing(endpointId, deps.clock());
-        tally.skipped += ordered.length - index - 1;
-        return;
+        failing = true;
+        if (fromStream) {
+          tally.skipped += ordered.length - index - 1;
+          return;
+        }
       }
     }
   };

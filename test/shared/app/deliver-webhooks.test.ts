@@ -171,6 +171,19 @@ describe('deliverWebhooks: an endpoint that hangs holds up nothing else', () => 
     expect(sent.filter((s) => s.url.includes('slow'))).toHaveLength(1);
   });
 
+  it('the sweep gives each due delivery its attempt and its own schedule, failing or not', async () => {
+    const { deps, deliveries, sent } = await setup(async (url) => ({ ok: !url.includes('slow') }));
+    await deliverWebhooks(await recorded(deps, ['slow', 'slow', 'slow'], 4), deps, {
+      fromStream: true,
+    });
+    expect(sent).toHaveLength(1);
+    // Left to the sweep: the two the stream path did not try (the first waits for its retry).
+    expect(await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps)).toMatchObject({
+      failed: 2,
+    });
+    expect([...deliveries.items.values()].map((d) => d.attempts)).toEqual([1, 1, 1]);
+  });
+
   it('the sweep tries a failing endpoint again, and a success clears the mark', async () => {
     let up = false;
     const { deps, deliveries } = await setup(async (url) => ({ ok: !url.includes('slow') || up }));
