@@ -32,12 +32,12 @@ describe('the webhook retry schedule', () => {
   ])(
     'after attempt $attempt fails, the next comes $delay ms later (±20 %)',
     ({ attempt, delay }) => {
-      const after = (jitter: number) =>
+      const delayAfter = (jitter: number) =>
         (nextAttemptAt(attempt, FAILED_AT, { jitter: () => jitter })?.getTime() ?? 0) -
         FAILED_AT.getTime();
-      expect(after(0.5)).toBe(delay);
-      expect(after(0)).toBe(Math.round(delay * 0.8));
-      expect(after(0.999_999)).toBeCloseTo(delay * 1.2, -3);
+      expect(delayAfter(0.5)).toBe(delay);
+      expect(delayAfter(0)).toBe(Math.round(delay * 0.8));
+      expect(delayAfter(0.999_999)).toBeCloseTo(delay * 1.2, -3);
     },
   );
 
