@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { startWebhookReceiver } from '../../infra/local/emulators/webhook-receiver.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { startWebhookReceiver } from '../../infra/local/emulators/webhook-receiver.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import type { DispatcherStep } from '../../shared/app/deliver-webhooks.js';
 import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
 import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
 import { apiClient, newTestPlatform, useLocalService } from './helpers.js';
+import { webhookPlatforms } from './webhook-platforms.js';
+import { workerProcesses } from './worker-processes.js';
 
 const stack = inject('stack');
 
@@ -23,66 +24,27 @@ describe.runIf(stack.lightning.network === 'regtest')('killing the webhook dispa
     apiPort: 0,
     env: { POWERTOOLS_LOG_LEVEL: 'ERROR', TIPSTREAM_PAYER_CONCURRENCY: '10' },
   }));
-  const workers: { child: ChildProcess; exited: Promise<NodeJS.Signals | null> }[] = [];
-  const receivers: Awaited<ReturnType<typeof startWebhookReceiver>>[] = [];
+  const startWorker = workerProcesses();
 
   /** A dispatcher process on the tests' tables; `crashAt` kills it at that step of a delivery. */
-  const startDispatcher = async (crashAt?: { step: DispatcherStep; platformId: string }) => {
-    // node itself (tsx as a loader, not its wrapper process): SIGKILL reaches the dispatcher.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'infra/local/emulators/dispatcher-worker.ts'],
+  const startDispatcher = (crashAt?: { step: DispatcherStep; platformId: string }) =>
+    startWorker(
+      'infra/local/emulators/dispatcher-worker.ts',
       {
-        env: {
-          ...process.env,
-          NODE_OPTIONS: '--disable-warning=DEP0123',
-          TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
-          TIPSTREAM_WORKER_SWEEP_MS: '100',
-          // A lease of 2 × 1 s + 1 s: a dead dispatcher's attempt is tried again after 3 s.
-          TIPSTREAM_WEBHOOK_TIMEOUT_MS: '1000',
-          TIPSTREAM_WEBHOOK_RETRY_SCALE: '0.0001',
-          TIPSTREAM_CRASH_AT: crashAt?.step ?? '',
-          TIPSTREAM_CRASH_PLATFORM: crashAt?.platformId ?? '',
-          POWERTOOLS_LOG_LEVEL: 'ERROR',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        NODE_OPTIONS: '--disable-warning=DEP0123',
+        TIPSTREAM_STACK_FILE: join(stack.runDir, 'stack.json'),
+        TIPSTREAM_WORKER_SWEEP_MS: '100',
+        // A lease of 2 × 1 s + 1 s: a dead dispatcher's attempt is tried again after 3 s.
+        TIPSTREAM_WEBHOOK_TIMEOUT_MS: '1000',
+        TIPSTREAM_WEBHOOK_RETRY_SCALE: '0.0001',
+        TIPSTREAM_CRASH_AT: crashAt?.step ?? '',
+        TIPSTREAM_CRASH_PLATFORM: crashAt?.platformId ?? '',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
       },
+      'dispatcher ready',
     );
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const worker = {
-      child,
-      output: () => output,
-      exited: new Promise<NodeJS.Signals | null>((done) =>
-        child.once('exit', (_code, signal) => done(signal)),
-      ),
-    };
-    workers.push(worker);
-    await waitFor('the dispatcher to be ready', async () => output.includes('dispatcher ready'), {
-      timeoutMs: 60_000,
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output}`);
-    });
-    return worker;
-  };
 
-  afterEach(async () => {
-    for (const { child, exited } of workers.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-        child.kill('SIGKILL');
-      }
-    }
-  });
-  afterAll(async () => {
-    for (const receiver of receivers) await receiver.close();
-  });
+  const platformWithReceiver = webhookPlatforms(f);
 
   /** A platform with an endpoint at a new receiver, and `count` tips to carol, paid. */
   const tipsWithReceiver = async (
@@ -90,16 +52,7 @@ describe.runIf(stack.lightning.network === 'regtest')('killing the webhook dispa
     count: number,
     answer?: Parameters<typeof startWebhookReceiver>[0],
   ) => {
-    const platform = await newTestPlatform(f.clients, prefix, 10_000_000);
-    const receiver = await startWebhookReceiver(answer);
-    receivers.push(receiver);
-    const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
-    const endpoint = await registerWebhookEndpoint(
-      { platformId: platform.platformId, url: receiver.url },
-      { endpoints: stores.endpoints, policy: readWebhookUrlPolicy(f.service.env), now: new Date() },
-    );
-    receiver.setSecret(endpoint.secret);
-    const call = apiClient(f.service.api?.url ?? '', platform);
+    const { platform, receiver, stores, call } = await platformWithReceiver(prefix, answer);
     const tipIds: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const accepted = await call('POST', '/v1/tips', {
@@ -147,7 +100,7 @@ describe.runIf(stack.lightning.network === 'regtest')('killing the webhook dispa
       const prefix = `it-hook-crash-${step}`;
       const first = await startDispatcher({ step, platformId: prefix });
       const setup = await tipsWithReceiver(prefix, 5);
-      expect(await first.exited).toBe('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
       const told = setup.receiver.received.length;
       // after-send: the receiver has the request the dead dispatcher never recorded.
       if (step === 'after-send') expect(told).toBeGreaterThanOrEqual(1);
@@ -176,7 +129,7 @@ describe.runIf(stack.lightning.network === 'regtest')('killing the webhook dispa
       setup.receiver.received.length >= 1 ? true : undefined,
     );
     first.child.kill('SIGKILL');
-    expect(await first.exited).toBe('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
     holding = false;
     await startDispatcher();
     const { repeats } = await expectEachToldAtLeastOnce(setup);

@@ -1,22 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startWebhookReceiver as startReceiver } from '../../infra/local/emulators/webhook-receiver.js';
+import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import {
-  changeWebhookEndpoint,
-  registerWebhookEndpoint,
-} from '../../shared/app/webhook-endpoints.js';
+import { changeWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
-import {
-  apiClient,
-  newTestPlatform,
-  receiptPublicKey,
-  receivedBy,
-  useLocalService,
-} from './helpers.js';
+import { receiptPublicKey, receivedBy, useLocalService } from './helpers.js';
+import { webhookPlatforms } from './webhook-platforms.js';
 
 const stack = inject('stack');
 
@@ -34,35 +24,9 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
       TIPSTREAM_WEBHOOK_TIMEOUT_MS: '1000',
     },
   }));
-  const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
   const pubkey = (name: string) => stackNode(stack, name).pubkey;
 
-  /** A platform with one endpoint at a new receiver. */
-  const platformWithReceiver = async (
-    prefix: string,
-    answer?: Parameters<typeof startReceiver>[0],
-  ) => {
-    const platform = await newTestPlatform(f.clients, prefix, 10_000_000);
-    const receiver = await startReceiver(answer);
-    receivers.push(receiver);
-    const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
-    const endpoint = await registerWebhookEndpoint(
-      { platformId: platform.platformId, url: receiver.url },
-      { endpoints: stores.endpoints, policy: readWebhookUrlPolicy(f.service.env), now: new Date() },
-    );
-    receiver.setSecret(endpoint.secret);
-    return {
-      call: apiClient(f.service.api?.url ?? '', platform),
-      platform,
-      receiver,
-      endpoint,
-      stores,
-    };
-  };
-
-  afterAll(async () => {
-    for (const receiver of receivers) await receiver.close();
-  });
+  const platformWithReceiver = webhookPlatforms(f);
 
   it('a tip to carol: exactly one tip.succeeded, signed, with a receipt that verifies', async () => {
     const { call, receiver } = await platformWithReceiver('it-hook-ok');
