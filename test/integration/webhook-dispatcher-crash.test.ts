@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { startWebhookReceiver } from '../../infra/local/emulators/webhook-receiver.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import type { DispatcherStep } from '../../shared/app/deliver-webhooks.js';
-import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
-import { apiClient, newTestPlatform, useLocalService } from './helpers.js';
+import { useLocalService } from './helpers.js';
 import { webhookPlatforms } from './webhook-platforms.js';
 import { workerProcesses } from './worker-processes.js';
 
