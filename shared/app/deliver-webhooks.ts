@@ -7,9 +7,19 @@ import type {
   WebhookSender,
 } from '../ports/webhooks.js';
 
+/**
+ * Steps of a delivery where a crash test may kill the dispatcher: the deliveries of a stream
+ * batch recorded (none tried yet), an attempt claimed (leased, not sent), an attempt answered
+ * (the receiver has it, its result not recorded).
+ */
+export type DispatcherStep = 'after-record' | 'after-claim' | 'after-send';
+
+/** Test hook at each step; a no-op in production. */
+export type DispatcherCheckpoint = (step: DispatcherStep, delivery: WebhookDelivery) => void;
+
 export interface DeliverWebhooksDeps {
   deliveries: Pick<WebhookDeliveryStore, 'claim' | 'finishAttempt' | 'hasEarlierPending'>;
-  endpoints: Pick<WebhookEndpointStore, 'getEndpoint'>;
+  endpoints: Pick<WebhookEndpointStore, 'getEndpoint' | 'setEndpointFailing'>;
   sender: WebhookSender;
   clock: () => Date;
   /** How long an attempt may hold a delivery: longer than the sender's timeout. */
@@ -21,14 +31,20 @@ export interface DeliverWebhooksDeps {
   /** Shrinks the retry schedule (tests); 1 in production. */
   retryScale: number;
   jitter?: Jitter;
+  checkpoint?: DispatcherCheckpoint;
 }
 
 /**
  * Tries each given delivery once (those still due and not taken by another dispatcher). Each
- * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries (one
- * attempt at a time, each bounded by the sender's timeout), never another endpoint's. Within a
- * lane a subject's (a tip's) events go in the order they happened: a delivery waits while an
- * earlier event of its subject is still pending at that endpoint.
+ * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries, never
+ * another endpoint's. Within a lane a subject's (a tip's) events go in the order they happened: a
+ * delivery waits while an earlier event of its subject is still pending at that endpoint.
+ *
+ * A failed attempt marks the endpoint failing until an attempt to it succeeds. `fromStream` (the
+ * stream path's at-once attempts: the stream's next records wait for this call) stops a lane at
+ * its first failed attempt and leaves a failing endpoint's deliveries to the sweep altogether, so
+ * an endpoint that hangs costs the stream one attempt's timeout, once, not one per event. The
+ * sweep tries every due delivery of the lane (up to `perEndpointLimit`), each on its own schedule.
  *
  * An attempt is claimed (a lease and attempts + 1) before the POST and its result recorded after:
  * a dispatcher killed in between leaves a lease that runs out, and the next sweep tries again
@@ -37,6 +53,7 @@ export interface DeliverWebhooksDeps {
 export const deliverWebhooks = async (
   deliveries: WebhookDelivery[],
   deps: DeliverWebhooksDeps,
+  { fromStream = false }: { fromStream?: boolean } = {},
 ): Promise<{ delivered: number; failed: number; dead: number; skipped: number }> => {
   const tally = { delivered: 0, failed: 0, dead: 0, skipped: 0 };
   const lanes = new Map<string, WebhookDelivery[]>();
@@ -48,13 +65,31 @@ export const deliverWebhooks = async (
   const queue = [...lanes.entries()];
   const serveLane = async ([endpointId, lane]: [string, WebhookDelivery[]]) => {
     const endpoint = await deps.endpoints.getEndpoint(endpointId);
+    if (fromStream && endpoint?.enabled && endpoint.failingSince) {
+      tally.skipped += lane.length;
+      return;
+    }
     const ordered = lane
       .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
       .slice(0, deps.perEndpointLimit);
     tally.skipped += lane.length - ordered.length;
-    for (const delivery of ordered) {
+    let failing = endpoint?.failingSince !== undefined;
+    for (const [index, delivery] of ordered.entries()) {
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
+      // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.
+      if (!endpoint?.enabled) continue;
+      if (result === 'delivered' && failing) {
+        failing = false;
+        await deps.endpoints.setEndpointFailing(endpointId, undefined);
+      } else if (result === 'failed' || result === 'dead') {
+        if (!failing) await deps.endpoints.setEndpointFailing(endpointId, deps.clock());
+        failing = true;
+        if (fromStream) {
+          tally.skipped += ordered.length - index - 1;
+          return;
+        }
+      }
     }
   };
   // `endpointConcurrency` workers, each taking the next lane when done with one.
@@ -82,6 +117,7 @@ const attempt = async (
     new Date(now.getTime() + deps.leaseMs),
   );
   if (!delivery) return 'skipped';
+  deps.checkpoint?.('after-claim', delivery);
   if (!endpoint?.enabled) {
     // Nowhere to send it: a dead letter at once (resent once the endpoint is enabled again).
     await deps.deliveries.finishAttempt(
@@ -99,6 +135,7 @@ const attempt = async (
     timestamp: now,
     body: delivery.body,
   });
+  deps.checkpoint?.('after-send', delivery);
   const finished = deps.clock();
   const next = outcome.ok
     ? undefined

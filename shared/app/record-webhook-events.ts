@@ -6,6 +6,7 @@ import type {
   WebhookEndpointStore,
 } from '../ports/webhooks.js';
 import { batchProgress } from './batch-status.js';
+import type { DispatcherCheckpoint } from './deliver-webhooks.js';
 
 /** The events ledger changes cause: a tip finishing, a batch completing. */
 export const webhookEventsOf = (changes: LedgerChange[]): WebhookEvent[] =>
@@ -38,6 +39,7 @@ export const recordWebhookEvents = async (
     endpoints: Pick<WebhookEndpointStore, 'listEndpoints'>;
     deliveries: Pick<WebhookDeliveryStore, 'recordDeliveries'>;
     now: Date;
+    checkpoint?: DispatcherCheckpoint;
   },
 ): Promise<WebhookDelivery[]> => {
   const at = deps.now.toISOString();
@@ -68,5 +70,8 @@ export const recordWebhookEvents = async (
       });
     }
   }
-  return wanted.length === 0 ? [] : deps.deliveries.recordDeliveries(wanted);
+  if (wanted.length === 0) return [];
+  const created = await deps.deliveries.recordDeliveries(wanted);
+  for (const delivery of created) deps.checkpoint?.('after-record', delivery);
+  return created;
 };

@@ -17,6 +17,11 @@ export interface WebhookEndpoint {
   /** Standard Webhooks signing secret, `whsec_<base64>`; shown to the platform on register and rotate. */
   secret: string;
   enabled: boolean;
+  /**
+   * When an attempt to it last failed, while no later one succeeded: the stream's at-once
+   * attempts leave such an endpoint to the retry sweep, so it cannot hold up the stream.
+   */
+  failingSince?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,6 +65,8 @@ export interface WebhookEndpointStore {
     now: Date,
   ): Promise<WebhookEndpoint | undefined>;
   deleteEndpoint(endpointId: string): Promise<void>;
+  /** Sets (an attempt failed at `since`) or clears (`undefined`: one succeeded) `failingSince`. */
+  setEndpointFailing(endpointId: string, since: Date | undefined): Promise<void>;
 }
 
 export interface WebhookDeliveryStore {

@@ -58,7 +58,7 @@ describe.runIf(stack.lightning.network === 'regtest')('payer crash injection (SI
       await enqueue(queueUrl, clients, [request]);
 
       const { code, signal } = await doomed.exited;
-      // tsx runs the worker in a child node process and reports its SIGKILL as exit code 137.
+      // SIGKILL (exit code 137 when a wrapper process reports it).
       expect(signal === 'SIGKILL' || code === 137, `${code}/${signal}\n${doomed.output()}`).toBe(
         true,
       );

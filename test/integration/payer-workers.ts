@@ -1,16 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import { waitFor } from '../../infra/local/stack/wait.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
-
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-export interface PayerWorker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+import { workerProcesses } from './worker-processes.js';
 
 /**
  * Payer workers in their own processes for crash tests: `start(queueUrl, crashAt?)` runs one on
@@ -19,20 +9,11 @@ export interface PayerWorker {
  * worker's attempt is decided once its lease (its 5 s deadline, plus 0.5 s) has passed.
  */
 export const payerWorkers = (runDir: string) => {
-  const workers: PayerWorker[] = [];
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) {
-        worker.child.kill('SIGTERM');
-        await Promise.race([worker.exited, new Promise((r) => setTimeout(r, 5_000))]);
-        worker.child.kill('SIGKILL');
-      }
-    }
-  });
-  return async (queueUrl: string, crashAt?: PayerStep): Promise<PayerWorker> => {
-    const child = spawn(tsx, ['infra/local/emulators/payer-worker.ts'], {
-      env: {
-        ...process.env,
+  const start = workerProcesses();
+  return (queueUrl: string, crashAt?: PayerStep) =>
+    start(
+      'infra/local/emulators/payer-worker.ts',
+      {
         TIPSTREAM_STACK_FILE: join(runDir, 'stack.json'),
         TIPSTREAM_WORKER_QUEUE_URL: queueUrl,
         TIPSTREAM_WORKER_VISIBILITY_SECONDS: '3',
@@ -42,26 +23,6 @@ export const payerWorkers = (runDir: string) => {
         TIPSTREAM_CRASH_AT: crashAt ?? '',
         POWERTOOLS_LOG_LEVEL: 'WARN',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const worker: PayerWorker = {
-      child,
-      output: () => output,
-      exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))),
-    };
-    workers.push(worker);
-    await waitFor('the worker to be ready', async () => output.includes('worker ready'), {
-      timeoutMs: 60_000,
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output}`);
-    });
-    return worker;
-  };
+      'worker ready',
+    );
 };

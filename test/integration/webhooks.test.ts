@@ -1,13 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { Webhook } from 'standardwebhooks';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../infra/local/stack/wait.js';
-import { registerWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
+import { changeWebhookEndpoint } from '../../shared/app/webhook-endpoints.js';
 import { stackNode } from '../../shared/config/stack-file.js';
-import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/webhook-config.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import {
   apiClient,
@@ -16,73 +12,9 @@ import {
   receivedBy,
   useLocalService,
 } from './helpers.js';
+import { webhookPlatforms } from './webhook-platforms.js';
 
 const stack = inject('stack');
-
-interface Received {
-  id: string;
-  timestamp: string;
-  body: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read payload fields loosely
-  payload: Record<string, any>;
-  at: number;
-}
-
-/**
- * A webhook receiver on loopback that verifies every request with the `standardwebhooks`
- * package (as a platform would) and answers with what `answer` says for the nth request.
- */
-const startReceiver = async (
-  answer: (n: number, req: IncomingMessage, res: ServerResponse) => void = (_n, _req, res) =>
-    res.writeHead(204).end(),
-) => {
-  const received: Received[] = [];
-  const rejected: string[] = [];
-  let secret = '';
-  let requests = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      requests += 1;
-      const body = Buffer.concat(chunks).toString('utf8');
-      try {
-        const payload = new Webhook(secret).verify(body, {
-          'webhook-id': String(req.headers['webhook-id']),
-          'webhook-timestamp': String(req.headers['webhook-timestamp']),
-          'webhook-signature': String(req.headers['webhook-signature']),
-        }) as Record<string, unknown>;
-        received.push({
-          id: String(req.headers['webhook-id']),
-          timestamp: String(req.headers['webhook-timestamp']),
-          body,
-          payload,
-          at: Date.now(),
-        });
-      } catch (error) {
-        rejected.push(String(error));
-        res.writeHead(400).end();
-        return;
-      }
-      answer(requests, req, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    rejected,
-    setSecret(value: string) {
-      secret = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stack', () => {
   const f = useLocalService(stack, 'webhooks', () => ({
@@ -98,37 +30,9 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
       TIPSTREAM_WEBHOOK_TIMEOUT_MS: '1000',
     },
   }));
-  const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
   const pubkey = (name: string) => stackNode(stack, name).pubkey;
 
-  /** A platform with one endpoint at a new receiver. */
-  const platformWithReceiver = async (
-    prefix: string,
-    answer?: Parameters<typeof startReceiver>[0],
-  ) => {
-    const platform = await newTestPlatform(f.clients, prefix, 10_000_000);
-    const receiver = await startReceiver(answer);
-    receivers.push(receiver);
-    const stores = createWebhookStores(f.clients.dynamodb, f.service.env);
-    const registered = await registerWebhookEndpoint(
-      { platformId: platform.platformId, url: receiver.url, idempotencyKey: receiver.url },
-      { endpoints: stores.endpoints, policy: readWebhookUrlPolicy(f.service.env), now: new Date() },
-    );
-    if (registered.kind !== 'registered') throw new Error(registered.message);
-    const { endpoint } = registered;
-    receiver.setSecret(endpoint.secret);
-    return {
-      call: apiClient(f.service.api?.url ?? '', platform),
-      platform,
-      receiver,
-      endpoint,
-      stores,
-    };
-  };
-
-  afterAll(async () => {
-    for (const receiver of receivers) await receiver.close();
-  });
+  const platformWithReceiver = webhookPlatforms(f);
 
   it('a tip to carol: exactly one tip.succeeded, signed, with a receipt that verifies', async () => {
     const { call, receiver } = await platformWithReceiver('it-hook-ok');
@@ -353,5 +257,58 @@ describe.runIf(stack.lightning.network === 'regtest')('webhooks on the real stac
       second.body.endpointId,
     ]);
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+  });
+
+  it("an endpoint that hangs for the whole timeout does not delay another platform's event beyond a bound", async () => {
+    const hanging = await platformWithReceiver('it-hook-hang', () => {
+      // never answers: every attempt runs into the dispatcher's 1 s timeout
+    });
+    const tips = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        hanging.call('POST', '/v1/tips', {
+          recipientPubkey: pubkey('carol'),
+          amountMsat: 1_000 * (i + 1),
+        }),
+      ),
+    );
+    expect(tips.map((t) => t.status)).toEqual(Array(8).fill(202));
+    // Every one of its tips settled, so its eight events are on the stream before the other's.
+    await waitFor(
+      "the hanging platform's tips to settle",
+      async () => {
+        for (const t of tips) {
+          const tip = await f.clients.ledger.getTip(t.body.tipId as string);
+          if (tip?.state !== 'SUCCEEDED') return undefined;
+        }
+        return true;
+      },
+      { intervalMs: 200 },
+    );
+    const other = await platformWithReceiver('it-hook-hang-other');
+    const accepted = await other.call('POST', '/v1/tips', {
+      recipientPubkey: pubkey('dave'),
+      amountMsat: 4_000,
+    });
+    expect(accepted.status).toBe(202);
+    const event = await waitFor(
+      "the other platform's tip.succeeded",
+      async () => other.receiver.received[0],
+      { timeoutMs: 60_000 },
+    );
+    // From the ledger write that ended the tip to the receiver. Eight attempts in a row at the
+    // hanging endpoint ahead of it took 8 × 1 s; one attempt's timeout (1 s) is what it may cost.
+    const delay = event.at - Date.parse(event.payload.createdAt);
+    console.log(`other platform's delivery ${delay} ms after its tip settled`);
+    expect(delay).toBeLessThan(3_000);
+    expect(hanging.receiver.received.length).toBeGreaterThanOrEqual(1);
+    // Its deliveries go to the dead letter at once now, out of the later tests' way.
+    await changeWebhookEndpoint(
+      {
+        platformId: hanging.platform.platformId,
+        endpointId: hanging.endpoint.endpointId,
+        change: 'disable',
+      },
+      { endpoints: hanging.stores.endpoints, now: new Date() },
+    );
   });
 });

@@ -7,6 +7,10 @@ export const WebhookEndpointSchema = z
     endpointId: z.string().openapi({ example: 'we_3f9a0c1d2e4b5a6978877665' }),
     url: z.string().openapi({ description: 'Where events are POSTed (https).' }),
     enabled: z.boolean(),
+    failingSince: z.string().optional().openapi({
+      description:
+        'Set while the endpoint fails: when an attempt to it failed with no later success (its deliveries are retried on the schedule meanwhile).',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -4,6 +4,7 @@ import {
 } from '../../../functions/dispatcher/handler.js';
 import { createObservability } from '../../../functions/observability.js';
 import { streamArns } from '../../../shared/adapters/dynamodb/tables.js';
+import type { DispatcherCheckpoint } from '../../../shared/app/deliver-webhooks.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import type { StackFile } from '../../../shared/config/stack-file.js';
 import { readTableNames } from '../../../shared/config/tables.js';
@@ -17,6 +18,8 @@ export interface LocalDispatcherOptions {
   batchSize?: number;
   functionTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Crash tests: called at each step of a delivery (`dispatcher-worker.ts` dies at one). */
+  checkpoint?: DispatcherCheckpoint;
 }
 
 /**
@@ -31,7 +34,10 @@ export const startLocalDispatcher = async (
 ) => {
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
   const runtime = createDispatcherRuntime(env, createObservability('dispatcher', env), dynamodb);
-  const handler = makeDispatcherHandler(runtime);
+  const handler = makeDispatcherHandler({
+    ...runtime,
+    delivery: { ...runtime.delivery, checkpoint: options.checkpoint },
+  });
   const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const log = options.log ?? (() => {});
   const streams = localStreamsClient(stack.dynamodb.endpoint, stack.region);

@@ -106,6 +106,23 @@ export const createDynamoWebhookEndpointStore = (
     async deleteEndpoint(endpointId) {
       await doc.send(new DeleteCommand({ TableName, Key: { endpointId } }));
     },
+    async setEndpointFailing(endpointId, since) {
+      // Health, not configuration: `updatedAt` stays the platform's last change.
+      await doc
+        .send(
+          new UpdateCommand({
+            TableName,
+            Key: { endpointId },
+            UpdateExpression: since ? 'SET failingSince = :since' : 'REMOVE failingSince',
+            ConditionExpression: 'attribute_exists(endpointId)',
+            ...(since ? { ExpressionAttributeValues: { ':since': since.toISOString() } } : {}),
+          }),
+        )
+        .catch((error) => {
+          // Deleted meanwhile: nothing to mark.
+          if (!isConditionFailure(error)) throw error;
+        });
+    },
   };
 };
 

@@ -128,3 +128,74 @@ describe('deliverWebhooks', () => {
     expect(deliveries.items.size).toBe(1);
   });
 });
+
+describe('deliverWebhooks: an endpoint that hangs holds up nothing else', () => {
+  const hang = 300;
+  const recorded = async (
+    deps: Awaited<ReturnType<typeof setup>>['deps'],
+    platformIds: string[],
+    n: number,
+  ) =>
+    recordWebhookEvents(
+      platformIds.flatMap((p, i) => {
+        const e = tipEvent(undefined, tip(`${p}:${n}-${i}`, p, 'FAILED'));
+        return e ? [e] : [];
+      }),
+      { ...deps, now: deps.clock() },
+    );
+
+  it('a stream batch waits for one failed attempt at a hanging endpoint, later batches for none', async () => {
+    const { deps, sent } = await setup(async (url) => {
+      if (url.includes('slow')) {
+        await new Promise((r) => setTimeout(r, hang));
+        return { ok: false };
+      }
+      return { ok: true };
+    });
+    // Five events for the hanging endpoint and one for another platform in one stream batch.
+    const first = await recorded(deps, ['slow', 'slow', 'slow', 'slow', 'slow', 'fast'], 1);
+    let started = Date.now();
+    const tally = await deliverWebhooks(first, deps, { fromStream: true });
+    // Sequential attempts at the hanging endpoint would take 5 × 300 ms before the stream moves on.
+    expect(Date.now() - started).toBeLessThan(2 * hang);
+    expect(tally).toMatchObject({ delivered: 1, failed: 1, skipped: 4 });
+    expect((await deps.endpoints.getEndpoint('we_slow'))?.failingSince).toBeDefined();
+    // The next batch: the failing endpoint is left to the sweep, the other is served at once.
+    const second = await recorded(deps, ['slow', 'fast'], 2);
+    started = Date.now();
+    expect(await deliverWebhooks(second, deps, { fromStream: true })).toMatchObject({
+      delivered: 1,
+      skipped: 1,
+    });
+    expect(Date.now() - started).toBeLessThan(hang);
+    expect(sent.filter((s) => s.url.includes('slow'))).toHaveLength(1);
+  });
+
+  it('the sweep gives each due delivery its attempt and its own schedule, failing or not', async () => {
+    const { deps, deliveries, sent } = await setup(async (url) => ({ ok: !url.includes('slow') }));
+    await deliverWebhooks(await recorded(deps, ['slow', 'slow', 'slow'], 4), deps, {
+      fromStream: true,
+    });
+    expect(sent).toHaveLength(1);
+    // Left to the sweep: the two the stream path did not try (the first waits for its retry).
+    expect(await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps)).toMatchObject({
+      failed: 2,
+    });
+    expect([...deliveries.items.values()].map((d) => d.attempts)).toEqual([1, 1, 1]);
+  });
+
+  it('the sweep tries a failing endpoint again, and a success clears the mark', async () => {
+    let up = false;
+    const { deps, deliveries } = await setup(async (url) => ({ ok: !url.includes('slow') || up }));
+    await deliverWebhooks(await recorded(deps, ['slow', 'slow'], 3), deps, { fromStream: true });
+    expect((await deps.endpoints.getEndpoint('we_slow'))?.failingSince).toBeDefined();
+    up = true;
+    await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps);
+    expect((await deps.endpoints.getEndpoint('we_slow'))?.failingSince).toBeUndefined();
+    // The one skipped was delivered; the one that failed waits for its retry (5 s).
+    expect([...deliveries.items.values()].map((d) => d.status).sort()).toEqual([
+      'DELIVERED',
+      'PENDING',
+    ]);
+  });
+});

@@ -36,6 +36,12 @@ export class FakeWebhookEndpoints implements WebhookEndpointStore {
   async deleteEndpoint(id: string) {
     this.items.delete(id);
   }
+  async setEndpointFailing(id: string, since: Date | undefined) {
+    const found = this.items.get(id);
+    if (!found) return;
+    const { failingSince: _was, ...rest } = found;
+    this.items.set(id, since ? { ...rest, failingSince: since.toISOString() } : rest);
+  }
 }
 
 /** In-memory delivery store with the DynamoDB adapter's conditions (claim, lease, requeue). */
