@@ -59,7 +59,7 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
   async claim(id: string, now: Date, leaseUntil: Date) {
     const d = this.items.get(id);
     const at = now.toISOString();
-    if (!d || d.status !== 'PENDING' || (d.nextAttemptAt ?? '') > at) return undefined;
+    if (d?.status !== 'PENDING' || (d.nextAttemptAt ?? '') > at) return undefined;
     if (d.leaseUntil && d.leaseUntil >= at) return undefined;
     const claimed = {
       ...d,
@@ -118,7 +118,7 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
   }
   async requeue(id: string, now: Date) {
     const d = this.items.get(id);
-    if (!d || d.status !== 'DEAD') return undefined;
+    if (d?.status !== 'DEAD') return undefined;
     const requeued: WebhookDelivery = {
       ...d,
       status: 'PENDING',
