@@ -4,11 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { ensureLocalKeys, startLocalService } from '../../infra/local/emulators/service.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
+import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
+  apiClient,
   createTestQueue,
   enqueue,
+  newTestPlatform,
   type StackClients,
   stackClients,
   tipRequest,
@@ -101,6 +104,7 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (gr
       batchSize: 10,
       visibilityTimeoutSeconds: 5,
       queueUrl,
+      apiPort: 0,
     });
     preimageKey = await localPreimageKey();
     await giveBack(clients);
@@ -170,6 +174,51 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (gr
     expect(tip).toMatchObject({ state: 'SUCCEEDED', sendMethod: 'keysend' });
     expect(JSON.parse(tip.receipt ?? '{}').receipt.method).toBe('keysend');
   });
+
+  it('a payout row with method auto too large for one path is paid by AMP; the plain row by keysend', async () => {
+    const call = apiClient(
+      service.api?.url ?? '',
+      await newTestPlatform(clients, 'it-amp-payout', 5_000_000),
+    );
+    const csv = [
+      'pubkey,amount_sats,memo,custom_key,custom_value,method',
+      `${stackNode(stack, 'grace').pubkey},${LARGE_MSAT / 1000},weekly payout,,,auto`,
+      `${stackNode(stack, 'carol').pubkey},2100,small one`,
+    ].join('\n');
+    const accepted = await call('POST', '/v1/payouts', csv, { contentType: 'text/csv' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+    const done = await waitFor(
+      'the payout to finish',
+      async () => {
+        const { body } = await call('GET', `/v1/payouts/${accepted.body.batchId}`);
+        return body.status === 'DONE' ? body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(done.counts).toEqual({ total: 2, succeeded: 2, failed: 0, pending: 0 });
+    const [big, small] = await Promise.all(
+      done.rows.map((row: { tipId: string }) => clients.ledger.getTip(row.tipId)),
+    );
+    expect(big).toMatchObject({ sendMethod: 'amp', paymentAddr: addressOf(big?.tipId ?? '') });
+    expect(big?.methodReason).toMatch(/no single path carries 1,000,000 sats .* advertises AMP/);
+    expect(JSON.parse(big?.receipt ?? '{}').receipt).toMatchObject({ method: 'amp' });
+    expect(small?.sendMethod ?? 'keysend').toBe('keysend');
+    expect(JSON.parse(small?.receipt ?? '{}').receipt.method).toBe('keysend');
+    // On grace's node: one AMP invoice for the row's address, one settled set of the full amount.
+    const invoices = await settledOn(
+      clients.lnd.grace as AuthenticatedLnd,
+      addressOf(big?.tipId ?? ''),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const again = await ampReceivedBy(
+      clients.lnd.grace as AuthenticatedLnd,
+      addressOf(big?.tipId ?? ''),
+    );
+    expect(again).toHaveLength(invoices.length);
+    expect(settledSets(again)).toEqual([
+      expect.objectContaining({ amt_paid_msat: String(LARGE_MSAT) }),
+    ]);
+  }, 150_000);
 
   it('AMP to a node without --accept-amp fails with words that name AMP', async () => {
     const request = tipRequest(stack, 'erin', { amountMsat: 5_000_000, method: 'amp' });
