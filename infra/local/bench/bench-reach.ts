@@ -1,15 +1,19 @@
 /**
  * Reach benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:reach -- [--precision-sats 1000] [--max-sats 2000000]
+ *   npm run bench:reach -- [--precision-sats 1000] [--amp-precision-sats 10000] [--max-sats 1300000]
  * Finds, by bisection with real payments, the largest amount alice (the operator's node) can pay
  * grace by keysend and by AMP, through the payer's own LND adapter with the payer's fee and
  * timeout policy (`payKeysend`, `payAmp`), and prints both and their ratio. grace sits behind two
  * channels from bob: keysend is single-path, AMP splits over both. Every probe is a real payment
  * (a fresh random preimage or payment address: none is a tip); grace pays bob back what she holds
- * before each probe, so every probe sees her inbound liquidity whole.
+ * before each probe (once no HTLC is pending at her), so every probe sees her inbound liquidity
+ * whole. An AMP probe too large for her channels fails only once grace gives up waiting for the
+ * rest of its set (lnd's MPP timeout, about two minutes): the AMP search is coarser, and starts at
+ * the keysend answer.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { getChannels } from 'lightning';
 import { createPayerRuntime, type PayerRuntime } from '../../../functions/payer/runtime.js';
 import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
 import { maxFeeMsat } from '../../../shared/domain/fee-limit.js';
@@ -20,14 +24,19 @@ import { giveBackInbound } from '../stack/amp-receiver.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
 import { connectLnd } from '../stack/lnd.js';
 import { GRACE_CHANNEL_SATS } from '../stack/regtest-network.js';
+import { waitFor } from '../stack/wait.js';
 
 const { values } = parseArgs({
   options: {
     'precision-sats': { type: 'string', default: '1000' },
-    'max-sats': { type: 'string', default: '2000000' },
+    'amp-precision-sats': { type: 'string', default: '10000' },
+    'max-sats': { type: 'string', default: '1300000' },
   },
 });
-const precision = Number(values['precision-sats']);
+const precisionOf = {
+  keysend: Number(values['precision-sats']),
+  amp: Number(values['amp-precision-sats']),
+};
 const maxSats = Number(values['max-sats']);
 const stack = await readStackFile(runPaths(readStackConfig().runDir).stackFile);
 if (stack?.lightning.network !== 'regtest') {
@@ -47,6 +56,15 @@ const probes: Array<{ method: Method; sats: number; paid: boolean; why: string; 
 
 /** One real payment of `sats` to grace by `method`: paid, or refused by LND (why). */
 const probe = async (method: Method, sats: number): Promise<boolean> => {
+  // A failed AMP set's shards stay held at grace until her MPP timeout: wait them out.
+  await waitFor(
+    'no HTLC pending at grace',
+    async () => {
+      const { channels } = await getChannels({ lnd: graceLnd });
+      return channels.every((channel) => channel.pending_payments.length === 0) || undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 1_000 },
+  );
   await giveBackInbound(graceLnd, bobLnd);
   const amountMsat = BigInt(sats) * 1000n;
   const limits = {
@@ -56,7 +74,8 @@ const probe = async (method: Method, sats: number): Promise<boolean> => {
     maxFeeMsat: maxFeeMsat(amountMsat, policy),
     maxTimeoutBlocks: policy.maxTimeoutBlocks,
     pathfindingTimeoutMs: policy.pathfindingTimeoutMs,
-    waitMs: 60_000,
+    // Longer than grace's MPP timeout: a set she gives up on is a definite failure.
+    waitMs: 200_000,
   };
   const started = Date.now();
   try {
@@ -77,8 +96,9 @@ const probe = async (method: Method, sats: number): Promise<boolean> => {
 };
 
 /** The largest amount (to `precision`) that `method` pays; `paid(lo)` and `!paid(hi)` hold. */
-const largest = async (method: Method): Promise<number> => {
-  let lo = precision;
+const largest = async (method: Method, from: number): Promise<number> => {
+  const precision = precisionOf[method];
+  let lo = from;
   let hi = maxSats;
   if (!(await probe(method, lo))) throw new Error(`${method}: even ${lo} sats cannot be paid`);
   if (await probe(method, hi)) {
@@ -95,8 +115,8 @@ const largest = async (method: Method): Promise<number> => {
 
 const started = Date.now();
 try {
-  const keysend = await largest('keysend');
-  const amp = await largest('amp');
+  const keysend = await largest('keysend', precisionOf.keysend);
+  const amp = await largest('amp', keysend);
   await giveBackInbound(graceLnd, bobLnd);
   const line = (method: Method, sats: number) => {
     const mine = probes.filter((each) => each.method === method);
@@ -105,7 +125,7 @@ try {
   };
   process.stdout.write(
     [
-      `largest tip alice → grace (two ${GRACE_CHANNEL_SATS.toLocaleString('en-US')}-sat channels from bob), to ${precision} sats, fee policy ${policy.feePpm} ppm / min ${policy.minFeeSats} sats:`,
+      `largest tip alice → grace (two ${GRACE_CHANNEL_SATS.toLocaleString('en-US')}-sat channels from bob), keysend to ${precisionOf.keysend} sats, AMP to ${precisionOf.amp} sats, fee policy ${policy.feePpm} ppm / min ${policy.minFeeSats} sats:`,
       line('keysend', keysend),
       line('amp', amp),
       `  AMP ÷ keysend = ${(amp / keysend).toFixed(2)}   (${probes.length} real payments in ${Math.round((Date.now() - started) / 1000)} s)`,

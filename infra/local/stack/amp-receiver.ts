@@ -3,6 +3,7 @@
  * of the AMP tests and the chaos soak ("paid once" is one settled HTLC set per payment address),
  * and the liquidity reset that lets a large AMP tip reach it again.
  */
+import { setTimeout } from 'node:timers/promises';
 import { type AuthenticatedLnd, createInvoice, getChannels, pay } from 'lightning';
 
 /** An invoice as lnd's raw ListInvoices returns it (`lightning` does not expose AMP sets). */
@@ -41,15 +42,30 @@ export const settledSets = (invoices: AmpInvoice[]) =>
 
 /**
  * The receiver pays `to` back what it holds beyond its reserves (multipath), so its inbound
- * liquidity is whole again for the next large tip.
+ * liquidity is whole again for the next large tip. Tried a few times: just after the stack
+ * (re)starts, the channels may not be active yet.
  */
-export const giveBackInbound = async (receiver: AuthenticatedLnd, to: AuthenticatedLnd) => {
+export const giveBackInbound = async (
+  receiver: AuthenticatedLnd,
+  to: AuthenticatedLnd,
+  tries = 10,
+): Promise<void> => {
   const { channels } = await getChannels({ lnd: receiver });
   const spendable = channels.reduce(
-    (sum, channel) => sum + Math.max(0, channel.local_balance - channel.local_reserve - 1_000),
+    (sum, channel) =>
+      sum +
+      (channel.is_active ? Math.max(0, channel.local_balance - channel.local_reserve - 1_000) : 0),
     0,
   );
-  if (spendable < 10_000) return;
-  const { request } = await createInvoice({ lnd: to, tokens: spendable });
-  await pay({ lnd: receiver, request, max_paths: 8, max_fee: 1_000 });
+  const held = channels.reduce((sum, channel) => sum + channel.local_balance, 0);
+  if (held < 10_000 + channels.length * 7_000) return;
+  try {
+    if (spendable < 10_000) throw new Error('the channels are not active yet');
+    const { request } = await createInvoice({ lnd: to, tokens: spendable });
+    await pay({ lnd: receiver, request, max_paths: 8, max_fee: 1_000 });
+  } catch (error) {
+    if (tries <= 1) throw error;
+    await setTimeout(3_000);
+    await giveBackInbound(receiver, to, tries - 1);
+  }
 };
