@@ -85,7 +85,7 @@ export const validatePayoutFile = (
 
 /**
  * The default Idempotency-Key of a file: running the same payout again resumes it, never pays
- * twice. It comes from the rows (recipient, amount, memo, custom record, in order), not the
+ * twice. It comes from the rows (recipient, amount, memo, custom record, method, in order), not the
  * bytes: the file re-saved by an editor or a spreadsheet (line endings, a byte order mark,
  * quoting, JSON layout) is the same payout. Rows that moved to other lines (a header added)
  * keep the key, and the API refuses them as a conflict instead of paying them again.
@@ -96,6 +96,8 @@ export const defaultPayoutKey = (rows: readonly PayoutRow[]): string => {
     row.amountMsat.toString(),
     row.memo ?? null,
     row.customRecord ?? null,
+    // Only when not the default: the keys of files written before methods stay as they were.
+    ...(row.method && row.method !== 'keysend' ? [row.method] : []),
   ]);
   return `tipstream-payout-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 40)}`;
 };
@@ -107,7 +109,10 @@ export const partKey = (base: string, index: number, count: number): string =>
 /** One payout row as a CSV record the shared parser reads back to the same row. */
 const payoutRowCsv = (row: PayoutRow): string => {
   const fields = [row.recipient, (row.amountMsat / 1000n).toString(), row.memo ?? ''];
-  if (row.customRecord) fields.push(row.customRecord.type, row.customRecord.value);
+  if (row.customRecord || row.method) {
+    fields.push(row.customRecord?.type ?? '', row.customRecord?.value ?? '');
+  }
+  if (row.method) fields.push(row.method);
   // Text fields always quoted (an empty memo stays an empty field, not a missing one).
   return stringify([fields], { record_delimiter: '', quoted_string: true, quoted_empty: true });
 };

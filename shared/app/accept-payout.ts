@@ -46,6 +46,7 @@ export const acceptPayout = async (
       amountMsat: row.amountMsat.toString(),
       ...(row.memo ? { message: row.memo } : {}),
       ...(row.customRecord ? { customRecord: row.customRecord } : {}),
+      ...(row.method ? { method: row.method } : {}),
     },
   }));
   const result = await acceptBatch(

@@ -137,6 +137,7 @@ export const acceptSplit = async (
       ...(part.recipient.customKey && part.recipient.customValue
         ? { customRecord: { type: part.recipient.customKey, value: part.recipient.customValue } }
         : {}),
+      ...(part.recipient.method ? { method: part.recipient.method } : {}),
     },
   }));
   const result: AcceptBatchResult = await acceptBatch(

@@ -2,11 +2,47 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { TipId } from './brands.js';
-import { ByteLengthError } from './errors.js';
+import { preview } from './bytes.js';
+import { ByteLengthError, ValidationError } from './errors.js';
+import { isLightningAddress } from './lightning-address.js';
 
 /** How a tip asks to be paid: single-path keysend, AMP (spontaneous multipath), or let the payer pick. */
 export const PAYMENT_METHODS = ['keysend', 'amp', 'auto'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+const isPaymentMethod = (value: unknown): value is PaymentMethod =>
+  (PAYMENT_METHODS as readonly unknown[]).includes(value);
+
+/**
+ * The method of a payout row or split recipient as a file writes it: absent or empty is the
+ * default (`undefined`, keysend); anything else must be one of the methods, as written.
+ */
+export const parsePaymentMethod = (raw: unknown, field: string): PaymentMethod | undefined => {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (isPaymentMethod(raw)) return raw;
+  const got = typeof raw === 'string' ? JSON.stringify(preview(raw, 30)) : String(raw);
+  throw new ValidationError(
+    field,
+    `${field} must be "keysend", "amp" or "auto" (or empty for keysend), got ${got}`,
+  );
+};
+
+/**
+ * Throws unless the method can be asked of the destination: a Lightning Address is paid by its
+ * keysend details or an LNURL-pay invoice, as its wallet publishes, so only keysend (the default).
+ */
+export const checkMethodForDestination = (
+  destination: string,
+  method: PaymentMethod | undefined,
+  field: string,
+  destinationField: string,
+): void => {
+  if (method === undefined || method === 'keysend' || !isLightningAddress(destination)) return;
+  throw new ValidationError(
+    field,
+    `${field} ${method} needs ${destinationField}: a Lightning Address is paid by keysend details or an LNURL-pay invoice, as its wallet publishes`,
+  );
+};
 /**
  * How a tip is actually sent, fixed before its first send and never changed: `lnurl-invoice` pays
  * the invoice a Lightning Address's LNURL-pay server issued (a keysend to an address's node is

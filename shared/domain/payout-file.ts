@@ -12,6 +12,12 @@ import {
   validateCustomRecordType,
 } from './keysend-records.js';
 import { type Destination, parseDestination } from './lightning-address.js';
+import {
+  checkMethodForDestination,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+  parsePaymentMethod,
+} from './payment-method.js';
 import { checkRecordsBudget, MAX_MESSAGE_BYTES } from './tip-request.js';
 
 /** One creator payout of a batch file, validated and ready to become a tip. */
@@ -25,6 +31,8 @@ export type PayoutRow = {
   memo?: string;
   /** A sub-wallet record for custodial/shared nodes: decimal TLV type, UTF-8 value. */
   customRecord?: { type: string; value: string };
+  /** How the row is sent, as a tip's `method`; absent: keysend. */
+  method?: PaymentMethod;
 };
 
 /** Amount limits of one payout, plus the most rows one file may hold. */
@@ -40,13 +48,25 @@ export type PayoutFileError = { line: number; message: string };
 /** The rows that are valid and every problem found; a batch should start only with no errors. */
 export type PayoutFile = { rows: PayoutRow[]; errors: PayoutFileError[] };
 
-/** CSV columns, in order; the last two are optional together. */
-const PAYOUT_CSV_COLUMNS = ['pubkey', 'amount_sats', 'memo', 'custom_key', 'custom_value'] as const;
+/**
+ * CSV columns, in order: the first three always; `custom_key,custom_value` together; `method`
+ * last (so a row with a method but no custom record leaves the two custom columns empty).
+ */
+const PAYOUT_CSV_COLUMNS = [
+  'pubkey',
+  'amount_sats',
+  'memo',
+  'custom_key',
+  'custom_value',
+  'method',
+] as const;
+/** The column counts a CSV line may have. */
+const CSV_WIDTHS = [3, 5, 6] as const;
 /** Longest memo, in UTF-8 bytes (it travels as a keysend text message). */
 export const MAX_MEMO_BYTES = MAX_MESSAGE_BYTES;
 
 const MSAT_PER_SAT = 1000n;
-const CSV_SHAPE = `${PAYOUT_CSV_COLUMNS.slice(0, 3).join(',')}[,${PAYOUT_CSV_COLUMNS.slice(3).join(',')}]`;
+const CSV_SHAPE = `${PAYOUT_CSV_COLUMNS.slice(0, 3).join(',')}[,${PAYOUT_CSV_COLUMNS.slice(3, 5).join(',')}[,${PAYOUT_CSV_COLUMNS[5]}]]`;
 
 type FieldNames = {
   pubkey: string;
@@ -54,6 +74,7 @@ type FieldNames = {
   memo: string;
   customKey: string;
   customValue: string;
+  method: string;
 };
 const CSV_NAMES: FieldNames = {
   pubkey: 'pubkey',
@@ -61,6 +82,7 @@ const CSV_NAMES: FieldNames = {
   memo: 'memo',
   customKey: 'custom_key',
   customValue: 'custom_value',
+  method: 'method',
 };
 const JSON_NAMES: FieldNames = {
   pubkey: 'pubkey',
@@ -68,10 +90,11 @@ const JSON_NAMES: FieldNames = {
   memo: 'memo',
   customKey: 'customKey',
   customValue: 'customValue',
+  method: 'method',
 };
 
 /**
- * Parses a payout CSV (`pubkey,amount_sats,memo[,custom_key,custom_value]`, optional header,
+ * Parses a payout CSV (`pubkey,amount_sats,memo[,custom_key,custom_value[,method]]`, optional header,
  * blank lines ignored) and reports every bad row by its 1-based line in the file.
  */
 export const parsePayoutCsv = (text: string, policy: PayoutPolicy): PayoutFile => {
@@ -135,9 +158,10 @@ export const PayoutJsonRowSchema = z.strictObject({
     .union([z.string(), z.number()], 'must be a TLV type in digits, e.g. "696969"')
     .optional(),
   customValue: z.string('must be a string').optional(),
+  method: z.enum(PAYMENT_METHODS, 'must be "keysend", "amp" or "auto"').optional(),
 });
 
-/** Parses `{ payouts: [{ pubkey, amountSats, memo?, customKey?, customValue? }] }`; errors say "row N". */
+/** Parses `{ payouts: [{ pubkey, amountSats, memo?, customKey?, customValue?, method? }] }`; errors say "row N". */
 export const parsePayoutJson = (value: unknown, policy: PayoutPolicy): PayoutFile => {
   assertPolicy(policy);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -176,6 +200,7 @@ export const parsePayoutJson = (value: unknown, policy: PayoutPolicy): PayoutFil
             memo: raw.memo,
             customKey: raw.customKey === undefined ? undefined : String(raw.customKey),
             customValue: raw.customValue,
+            method: raw.method,
           },
           line,
           policy,
@@ -224,28 +249,29 @@ const parseCsvLine = (raw: string): ParsedLine => {
   }
 };
 
+const isCsvWidth = (count: number) => (CSV_WIDTHS as readonly number[]).includes(count);
+
 const checkHeader = (fields: readonly string[]): string | undefined => {
-  const expected = PAYOUT_CSV_COLUMNS.slice(0, fields.length === 5 ? 5 : 3);
   const matches =
-    (fields.length === 3 || fields.length === 5) &&
-    fields.every((field, index) => field === expected[index]);
+    isCsvWidth(fields.length) &&
+    fields.every((field, index) => field === PAYOUT_CSV_COLUMNS[index]);
   return matches ? undefined : `header must be ${CSV_SHAPE}, got ${preview(fields.join(','))}`;
 };
 
 const csvRow = (fields: readonly string[], line: number, policy: PayoutPolicy): PayoutRow => {
-  if (fields.length !== 3 && fields.length !== 5) {
+  if (!isCsvWidth(fields.length)) {
     const hint =
       fields.length === 4
-        ? 'custom_key and custom_value go together'
-        : fields.length > 5
+        ? 'custom_key and custom_value go together (leave both empty for a row with only a method: pubkey,amount_sats,memo,,,method)'
+        : fields.length > 6
           ? 'wrap a memo that contains commas in double quotes'
           : 'add the missing columns (memo may be empty)';
     throw new ValidationError(
       'columns',
-      `has ${fields.length} column${fields.length === 1 ? '' : 's'}, expected 3 (${PAYOUT_CSV_COLUMNS.slice(0, 3).join(',')}) or 5 (…,${PAYOUT_CSV_COLUMNS.slice(3).join(',')}): ${hint}`,
+      `has ${fields.length} column${fields.length === 1 ? '' : 's'}, expected 3 (${PAYOUT_CSV_COLUMNS.slice(0, 3).join(',')}), 5 (…,${PAYOUT_CSV_COLUMNS.slice(3, 5).join(',')}) or 6 (…,${PAYOUT_CSV_COLUMNS[5]}): ${hint}`,
     );
   }
-  const [pubkey, amountSats, memo, customKey, customValue] = fields;
+  const [pubkey, amountSats, memo, customKey, customValue, method] = fields;
   return buildRow(
     {
       pubkey,
@@ -253,6 +279,7 @@ const csvRow = (fields: readonly string[], line: number, policy: PayoutPolicy): 
       memo: memo || undefined,
       customKey: customKey || undefined,
       customValue: customValue || undefined,
+      method: method || undefined,
     },
     line,
     policy,
@@ -266,6 +293,7 @@ type RawRow = {
   memo: string | undefined;
   customKey: string | undefined;
   customValue: string | undefined;
+  method: string | undefined;
 };
 
 const buildRow = (
@@ -320,6 +348,16 @@ const buildRow = (
       names.customValue,
       `${names.customValue} is set but ${names.customKey} is empty: add the TLV type it is sent in, or remove ${names.customValue}`,
     );
+  }
+  const method = parsePaymentMethod(raw.method, names.method);
+  if (method !== undefined) {
+    checkMethodForDestination(
+      row.recipient,
+      method,
+      names.method,
+      `a node pubkey in ${names.pubkey}`,
+    );
+    row.method = method;
   }
   // The memo and the custom value share the onion's records budget, as in the tip they become.
   checkRecordsBudget(

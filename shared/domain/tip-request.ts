@@ -25,7 +25,11 @@ import {
 } from './keysend-records.js';
 import { type Destination, parseLightningAddress } from './lightning-address.js';
 import { verifyBoostSignature } from './nostr-boost.js';
-import { PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
+import {
+  checkMethodForDestination,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+} from './payment-method.js';
 import { parseNodePubkey } from './pubkey.js';
 import { tipstreamRecordValueBytes } from './tipstream-record.js';
 
@@ -409,13 +413,7 @@ const parseRecipient = (request: TipRequest): Destination => {
     );
   }
   const address = parseLightningAddress(recipientAddress, 'recipientAddress');
-  // An address is paid by its keysend details or by an LNURL-pay invoice, as its wallet says.
-  if (method !== undefined && method !== 'keysend') {
-    throw new TipValidationError(
-      'method',
-      `method ${method} needs recipientPubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice, as its wallet publishes`,
-    );
-  }
+  checkMethodForDestination(address, method, 'method', 'recipientPubkey');
   if (authentication === 'shared-secret') {
     throw new TipValidationError(
       'authentication',

@@ -6,6 +6,12 @@ import { ValidationError } from './errors.js';
 import { describeValue, parseShape } from './input-shape.js';
 import { validateCustomRecordType } from './keysend-records.js';
 import { type Destination, parseLightningAddress } from './lightning-address.js';
+import {
+  checkMethodForDestination,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+  parsePaymentMethod,
+} from './payment-method.js';
 import { parseNodePubkey } from './pubkey.js';
 
 /** One payable recipient of a podcast:value block (Lightning keysend to a node). */
@@ -21,6 +27,8 @@ export type ValueRecipient = {
   customKey?: string;
   /** UTF-8 value sent in the customKey record. */
   customValue?: string;
+  /** How this recipient's part is sent, as a tip's `method`; absent: keysend. */
+  method?: PaymentMethod;
 };
 
 /** One recipient's part of a split payment; `index` is its position in the recipient list. */
@@ -166,6 +174,8 @@ export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
         fee: parseFeeAttribute(attribute(raw, 'fee'), where, position),
         customKey: attribute(raw, 'customKey'),
         customValue: attribute(raw, 'customValue'),
+        // Not in the podcast namespace: a Tipstream extension, as in the JSON shapes.
+        method: attribute(raw, 'method'),
       },
       position,
     );
@@ -185,6 +195,7 @@ export const JsonRecipientSchema = z.object({
     .union([z.string(), z.number()], 'must be a string of digits, e.g. "696969"')
     .nullish(),
   customValue: z.string('must be a string').nullish(),
+  method: z.enum(PAYMENT_METHODS, 'must be "keysend", "amp" or "auto"').nullish(),
 });
 
 /**
@@ -236,6 +247,7 @@ export const parseValueBlockJson = (value: unknown): ValueRecipient[] => {
         fee: raw.fee ?? false,
         customKey: raw.customKey === null ? undefined : raw.customKey,
         customValue: raw.customValue ?? undefined,
+        method: raw.method ?? undefined,
       },
       position,
       listName,
@@ -252,9 +264,10 @@ export const SplitListItemSchema = z.strictObject({
   customKey: z.string('must be a string of digits, e.g. "696969"').optional(),
   customValue: z.string('must be a string').optional(),
   name: z.string('must be a string').optional(),
+  method: z.enum(PAYMENT_METHODS, 'must be "keysend", "amp" or "auto"').optional(),
 });
 
-/** Parses the plain API split list `[{ pubkey, split, fee?, customKey?, customValue?, name? }]`. */
+/** Parses the plain API split list `[{ pubkey, split, fee?, customKey?, customValue?, name?, method? }]`. */
 export const parseSplitList = (list: unknown): ValueRecipient[] => {
   if (!Array.isArray(list)) {
     throw new ValidationError(
@@ -278,6 +291,7 @@ export const parseSplitList = (list: unknown): ValueRecipient[] => {
         fee: raw.fee ?? false,
         customKey: raw.customKey,
         customValue: raw.customValue,
+        method: raw.method,
       },
       position,
       'splits',
@@ -372,6 +386,7 @@ type RawRecipient = {
   fee: boolean;
   customKey: string | number | undefined;
   customValue: string | undefined;
+  method: string | undefined;
 };
 
 const buildRecipient = (
@@ -428,6 +443,13 @@ const buildRecipient = (
       field('customValue'),
       `${where} has customValue ${JSON.stringify(preview(raw.customValue, 40))} but no customKey: add the customKey (TLV type) it is sent in, or remove customValue`,
     );
+  }
+  const method = rewrap(where, field('method'), () => parsePaymentMethod(raw.method, 'method'));
+  if (method !== undefined) {
+    rewrap(where, field('method'), () =>
+      checkMethodForDestination(address, method, 'method', `a node ${addressField}`),
+    );
+    recipient.method = method;
   }
   return recipient;
 };

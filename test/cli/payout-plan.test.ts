@@ -127,12 +127,13 @@ describe('planPayoutBatches', () => {
     }
   });
 
-  it('sends a JSON file of 10,001 rows (over the API limit) as CSV parts whose line N is row N, memos and custom records intact', () => {
+  it('sends a JSON file of 10,001 rows (over the API limit) as CSV parts whose line N is row N, memos, custom records and methods intact', () => {
     const payouts = Array.from({ length: 10_001 }, (_, i) => ({
       pubkey: i % 2 ? P2 : P1,
       amountSats: 1 + i,
       ...(i % 3 === 0 ? { memo: `he said "hi", then ${i}` } : {}),
       ...(i % 5 === 0 ? { customKey: 696969, customValue: `wallet, ${i}` } : {}),
+      ...(i % 4 === 1 ? { method: i % 8 === 1 ? 'auto' : 'amp' } : {}),
     }));
     const text = JSON.stringify({ payouts });
     const validated = validatePayoutFile('p.json', text, policy);
@@ -192,6 +193,13 @@ describe('idempotency keys', () => {
       ),
     );
     expect(key).toMatch(/^tipstream-payout-[0-9a-f]{40}$/);
+  });
+
+  it('include a method other than keysend (an explicit keysend is the default: same key)', () => {
+    const plain = keyOf('a.csv', `${P1},5,`);
+    expect(keyOf('a.csv', `${P1},5,,,,keysend`)).toBe(plain);
+    expect(keyOf('a.csv', `${P1},5,,,,amp`)).not.toBe(plain);
+    expect(keyOf('a.csv', `${P1},5,,,,auto`)).not.toBe(keyOf('a.csv', `${P1},5,,,,amp`));
   });
 
   it.each([

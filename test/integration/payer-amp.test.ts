@@ -1,14 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { type AuthenticatedLnd, createInvoice, getChannels, pay } from 'lightning';
+import type { AuthenticatedLnd } from 'lightning';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureLocalKeys, startLocalService } from '../../infra/local/emulators/service.js';
+import {
+  ampReceivedBy,
+  giveBackInbound,
+  settledSets,
+} from '../../infra/local/stack/amp-receiver.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
 import type { PayerStep } from '../../shared/app/pay-tip.js';
+import { stackNode } from '../../shared/config/stack-file.js';
 import { verifyReceipt } from '../../shared/domain/receipt.js';
 import type { TipState } from '../../shared/ports/tip-ledger.js';
 import {
+  apiClient,
   createTestQueue,
   enqueue,
+  newTestPlatform,
   type StackClients,
   stackClients,
   tipRequest,
@@ -30,49 +38,12 @@ const localPreimageKey = async () => {
 /** grace has two 600,000-sat channels from bob: no single path carries this, both together do. */
 const LARGE_MSAT = 1_000_000_000;
 
-interface AmpInvoice {
-  payment_addr: Buffer;
-  is_amp: boolean;
-  amt_paid_msat: string;
-  amp_invoice_state: Record<string, { state: string; amt_paid_msat: string }>;
-  htlcs: Array<{ state: string; amt_msat: string; custom_records: Record<string, Buffer> }>;
-}
-
-/** The AMP invoices a node created for a payment address (one per address), from its own view. */
-const ampReceivedBy = async (lnd: AuthenticatedLnd, address: string): Promise<AmpInvoice[]> => {
-  const { invoices } = await new Promise<{ invoices: AmpInvoice[] }>((resolve, reject) =>
-    lnd.default.listInvoices(
-      { num_max_invoices: 10_000, reversed: true },
-      (error: unknown, response: never) => (error ? reject(error) : resolve(response)),
-    ),
-  );
-  return invoices.filter((invoice) => invoice.payment_addr.toString('hex') === address);
-};
-
-/** The settled HTLC sets (AMP payments) of an address on the recipient: exactly once is one. */
-const settledSets = (invoices: AmpInvoice[]) =>
-  invoices.flatMap((invoice) =>
-    Object.values(invoice.amp_invoice_state ?? {}).filter((set) => set.state === 'SETTLED'),
-  );
-
 /**
  * grace pays bob back what she holds beyond her reserves, so every test (and every run on a
  * reused stack) finds her inbound liquidity whole again.
  */
-const giveBack = async (clients: StackClients) => {
-  const grace = clients.lnd.grace as AuthenticatedLnd;
-  const { channels } = await getChannels({ lnd: grace });
-  const spendable = channels.reduce(
-    (sum, channel) => sum + Math.max(0, channel.local_balance - channel.local_reserve - 1_000),
-    0,
-  );
-  if (spendable < 10_000) return;
-  const { request } = await createInvoice({
-    lnd: clients.lnd.bob as AuthenticatedLnd,
-    tokens: spendable,
-  });
-  await pay({ lnd: grace, request, max_paths: 8, max_fee: 1_000 });
-};
+const giveBack = (clients: StackClients) =>
+  giveBackInbound(clients.lnd.grace as AuthenticatedLnd, clients.lnd.bob as AuthenticatedLnd);
 
 /** Waits until the recipient shows the address's invoice with a settled set; returns them all. */
 const settledOn = (lnd: AuthenticatedLnd, address: string) =>
@@ -101,6 +72,7 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (gr
       batchSize: 10,
       visibilityTimeoutSeconds: 5,
       queueUrl,
+      apiPort: 0,
     });
     preimageKey = await localPreimageKey();
     await giveBack(clients);
@@ -171,6 +143,51 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP on the real stack (gr
     expect(JSON.parse(tip.receipt ?? '{}').receipt.method).toBe('keysend');
   });
 
+  it('a payout row with method auto too large for one path is paid by AMP; the plain row by keysend', async () => {
+    const call = apiClient(
+      service.api?.url ?? '',
+      await newTestPlatform(clients, 'it-amp-payout', 5_000_000),
+    );
+    const csv = [
+      'pubkey,amount_sats,memo,custom_key,custom_value,method',
+      `${stackNode(stack, 'grace').pubkey},${LARGE_MSAT / 1000},weekly payout,,,auto`,
+      `${stackNode(stack, 'carol').pubkey},2100,small one`,
+    ].join('\n');
+    const accepted = await call('POST', '/v1/payouts', csv, { contentType: 'text/csv' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+    const done = await waitFor(
+      'the payout to finish',
+      async () => {
+        const { body } = await call('GET', `/v1/payouts/${accepted.body.batchId}`);
+        return body.status === 'DONE' ? body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(done.counts).toEqual({ total: 2, succeeded: 2, failed: 0, pending: 0 });
+    const [big, small] = await Promise.all(
+      done.rows.map((row: { tipId: string }) => clients.ledger.getTip(row.tipId)),
+    );
+    expect(big).toMatchObject({ sendMethod: 'amp', paymentAddr: addressOf(big?.tipId ?? '') });
+    expect(big?.methodReason).toMatch(/no single path carries 1,000,000 sats .* advertises AMP/);
+    expect(JSON.parse(big?.receipt ?? '{}').receipt).toMatchObject({ method: 'amp' });
+    expect(small?.sendMethod ?? 'keysend').toBe('keysend');
+    expect(JSON.parse(small?.receipt ?? '{}').receipt.method).toBe('keysend');
+    // On grace's node: one AMP invoice for the row's address, one settled set of the full amount.
+    const invoices = await settledOn(
+      clients.lnd.grace as AuthenticatedLnd,
+      addressOf(big?.tipId ?? ''),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const again = await ampReceivedBy(
+      clients.lnd.grace as AuthenticatedLnd,
+      addressOf(big?.tipId ?? ''),
+    );
+    expect(again).toHaveLength(invoices.length);
+    expect(settledSets(again)).toEqual([
+      expect.objectContaining({ amt_paid_msat: String(LARGE_MSAT) }),
+    ]);
+  }, 150_000);
+
   it('AMP to a node without --accept-amp fails with words that name AMP', async () => {
     const request = tipRequest(stack, 'erin', { amountMsat: 5_000_000, method: 'amp' });
     await enqueue(queueUrl, clients, [request]);
@@ -235,4 +252,35 @@ describe.runIf(stack.lightning.network === 'regtest')('AMP payer crash injection
     },
     120_000,
   );
+
+  it('an AMP tip enqueued 30 times at once to three workers is paid once (a large one, so every set is multipath)', async () => {
+    await Promise.all([1, 2, 3].map(() => startWorker(queueUrl)));
+    const request = tipRequest(stack, 'grace', { amountMsat: 700_000_000, method: 'amp' });
+    const address = createHmac('sha256', preimageKey)
+      .update(`tipstream:amp-addr:v1:${request.tipId}`)
+      .digest('hex');
+    // 30 copies in three concurrent batches: every worker's receive finds some of them.
+    await Promise.all(
+      [0, 1, 2].map(() =>
+        enqueue(
+          queueUrl,
+          clients,
+          Array.from({ length: 10 }, () => request),
+        ),
+      ),
+    );
+    const tip = await waitForTip(clients, request.tipId, ['SUCCEEDED', 'FAILED'], 60_000);
+    expect(tip.state, tip.failureReason).toBe('SUCCEEDED');
+    const lnd = clients.lnd.grace as AuthenticatedLnd;
+    await settledOn(lnd, address);
+    // The copies still on the queue are decided against the ended tip: give them time to land.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    const invoices = await ampReceivedBy(lnd, address);
+    expect(invoices).toHaveLength(1);
+    expect(settledSets(invoices)).toEqual([
+      expect.objectContaining({ amt_paid_msat: '700000000' }),
+    ]);
+    expect((await clients.ledger.getTip(request.tipId))?.attempt).toBe(1);
+    await giveBack(clients);
+  }, 120_000);
 });

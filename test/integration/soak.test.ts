@@ -5,9 +5,12 @@ import { formatSoakReport, runChaosSoak } from '../../infra/local/bench/chaos-so
 const stack = inject('stack');
 
 /**
- * The chaos soak, bounded for CI (`npm run soak` runs it longer): tips to carol, dave, frank and
- * erin paid by payer workers SIGKILLed every few seconds, alice's lnd and DynamoDB Local restarted
- * once each; then every tip checked against the recipients' own nodes.
+ * The chaos soak, bounded for CI (`npm run soak` runs it longer): keysend tips to carol, dave,
+ * frank and erin (who refuses keysend), AMP tips to grace (one larger than any single path),
+ * Lightning Address tips to erin (LNURL invoice) and dave's sub-wallet (keysend details), the
+ * first of each kind and a few more as duplicate storms, paid by payer workers SIGKILLed every
+ * few seconds, alice's lnd and DynamoDB Local restarted once each; then every tip checked against
+ * the recipients' own nodes.
  */
 describe.runIf(stack.lightning.network === 'regtest')('chaos soak (bounded)', () => {
   it("every tip ends paid once or failed (or flagged stuck, with a reason), and our totals equal the recipients'", async () => {
@@ -30,6 +33,13 @@ describe.runIf(stack.lightning.network === 'regtest')('chaos soak (bounded)', ()
     expect(report.succeeded + report.failed + report.flagged.length).toBe(report.tips);
     // erin accepts no keysend: every tip to her failed, none paid.
     expect(report.failed).toBeGreaterThanOrEqual(report.byRecipient.erin ?? 0);
+    // Every kind met the faults, and had a duplicate storm.
+    for (const group of ['carol', 'dave', 'frank', 'grace amp', 'erin lnurl', 'dave hub']) {
+      expect(report.byRecipient[group], group).toBeGreaterThan(0);
+    }
+    expect(report.storms.tips).toBeGreaterThanOrEqual(4);
+    // The tip no single path carries was paid, by AMP.
+    expect(report.largeAmp).toEqual({ tips: 1, succeeded: 1 });
     for (const flag of report.flagged) expect(flag.reason).not.toBe('');
   }, 420_000);
 });

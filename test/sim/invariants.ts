@@ -32,15 +32,24 @@ export const checkInvariants = (world: {
   const tips = db.items(TABLES.tips).filter((tip) => !String(tip.tipId).startsWith('rejected:'));
   const byId = new Map(tips.map((tip) => [String(tip.tipId), tip]));
 
-  for (const [hash, count] of lnd.settlements) {
-    if (count > 1) problems.push(`${alias(hash)}: ${count} settlements at the recipient`);
+  // What identifies a tip's money at the recipient: one settled set per AMP address; its hash
+  // otherwise (an LNURL tip's: the invoice it stores).
+  const moneyKey = (tip: Item) =>
+    tip.sendMethod === 'amp' ? `addr:${tip.paymentAddr}` : String(tip.paymentHash);
+  const tipMoney = new Set(tips.map(moneyKey));
+  for (const [key, count] of lnd.settlements) {
+    const name = alias(key.replace(/^addr:/, ''));
+    if (count > 1) problems.push(`${name}: ${count} settlements at the recipient`);
+    // An invoice paid that no tip stores any more (replaced while it could still be paid): a
+    // second payment of its tip.
+    if (!tipMoney.has(key)) problems.push(`${name}: settled at the recipient, but no tip pays it`);
   }
   if (lnd.inFlight().length > 0)
     problems.push(`LND still has payments in flight after faults stopped`);
 
   for (const tip of tips) {
     const name = alias(String(tip.tipId));
-    const settled = lnd.settlements.get(String(tip.paymentHash)) ?? 0;
+    const settled = lnd.settlements.get(moneyKey(tip)) ?? 0;
     switch (tip.state) {
       case 'SUCCEEDED': {
         if (settled !== 1) problems.push(`${name}: SUCCEEDED with ${settled} settlements`);
@@ -53,7 +62,10 @@ export const checkInvariants = (world: {
         const body = (JSON.parse(receipt) as SignedReceipt).receipt;
         if (
           body.tipId !== tip.tipId ||
-          body.paymentHash !== tip.paymentHash ||
+          // An AMP receipt proves a shard's hash and names the tip's payment address.
+          (tip.sendMethod === 'amp'
+            ? body.paymentAddr !== tip.paymentAddr
+            : body.paymentHash !== tip.paymentHash) ||
           body.amountMsat !== tip.amountMsat ||
           body.feeMsat !== tip.feeMsat
         ) {
@@ -66,7 +78,7 @@ export const checkInvariants = (world: {
         break;
       default:
         problems.push(
-          `${name}: not terminal (${tip.state}, attempt ${tip.attempt}; LND ${lnd.known(String(tip.paymentHash)).status})`,
+          `${name}: not terminal (${tip.state}, attempt ${tip.attempt}; LND ${(tip.sendMethod === 'amp' ? lnd.knownAmp(String(tip.paymentAddr)) : lnd.known(String(tip.paymentHash))).status})`,
         );
     }
   }

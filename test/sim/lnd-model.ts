@@ -6,7 +6,14 @@
  * when an HTLC settles at the recipient or fails, when the caller's wait runs out (the send may
  * then land later), when a stream drops, when getPayment hangs (the adapter's timeout: transient)
  * or answers stale, and when LND restarts (streams drop; in-flight HTLCs fail or resume).
+ * AMP: no duplicate guard (every send is a new set with its own id, as in lnd), looked up by the
+ * payment address its shards carry; one settled set per address is exactly once. Invoices (an
+ * LNURL-pay server's, issued by erin's node here): guarded by their hash like keysend; the payee
+ * cancels one that expired before its HTLC arrived.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { DecodedInvoice } from '../../shared/domain/lightning-address.js';
 import type { NodePaymentState } from '../../shared/domain/payment-failure.js';
 import {
   AmbiguousPaymentError,
@@ -15,6 +22,9 @@ import {
   TransientPaymentError,
 } from '../../shared/ports/errors.js';
 import type {
+  AmpLookup,
+  AmpPayment,
+  InvoicePayment,
   KeysendPayment,
   LightningNode,
   PaymentLookup,
@@ -29,28 +39,67 @@ const HOP = '02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5'
 
 export interface Recipient {
   acceptsKeysend: boolean;
+  /** The node takes AMP (`--accept-amp`). */
+  acceptsAmp?: boolean;
   feeMsat: bigint;
   settledAt: string;
 }
 
+/** An invoice a recipient's node issued (through its LNURL-pay server), with its secret. */
+interface Invoice {
+  decoded: DecodedInvoice;
+  preimage: Uint8Array;
+}
+
+/**
+ * What LND holds for one payment. Keysend and invoices are keyed by hash (LND's control tower
+ * keeps one payment per hash); AMP by `amp:<set id>`, a new one for every send (LND picks a random
+ * set id, so nothing stops a second send of the same tip: only its payment address links them).
+ */
+type Sent = {
+  destination: string;
+  amountMsat: bigint;
+  preimage: Uint8Array;
+  /** AMP: the payment address every shard carries. */
+  addr?: string;
+  /** Invoice payments: when the payee's node cancels it. */
+  expiresAt?: number;
+};
 type Payment =
-  | { status: 'in_flight'; payment: KeysendPayment }
-  | { status: 'succeeded'; settled: SettledPayment }
-  | { status: 'failed'; code: PermanentFailureCode; message: string };
+  | { status: 'in_flight'; sent: Sent }
+  | { status: 'succeeded'; settled: SettledPayment; sent: Sent }
+  | { status: 'failed'; code: PermanentFailureCode; message: string; sent: Sent };
 
 interface Call {
-  hash: string;
+  /** The payment it waits for: a hash, or (AMP) `amp:<set id>` once LND took it. */
+  key: string;
   open: boolean;
   answer: (result: SettledPayment | Error) => void;
 }
 
+/** How a send is known before LND takes it: the lease it belongs to and what LND will hold. */
+interface SendRequest {
+  /** The name the ledger knows the attempt by (hash, or AMP payment address). */
+  leaseKey: string;
+  /** The control-tower key for keysend and invoices; AMP gets a fresh one when taken. */
+  hash?: string;
+  sent: Sent;
+  waitMs: number;
+}
+
 export class LndModel implements LightningNode {
   readonly payments = new Map<string, Payment>();
-  /** HTLCs settled at each recipient, by hash: money that moved. */
+  /**
+   * Money that moved, by what identifies it at the recipient: a hash (keysend, an invoice), or
+   * `addr:<payment address>` for AMP (one settled HTLC set per address is exactly once).
+   */
   readonly settlements = new Map<string, number>();
-  /** Sends LND took, by hash. */
+  /** Sends LND took, by hash or `addr:<payment address>`. */
   readonly sends = new Map<string, number>();
+  /** Invoices the recipients' LNURL-pay servers issued, by BOLT11 text. */
+  readonly invoices = new Map<string, Invoice>();
   readonly #calls = new Set<Call>();
+  #sets = 0;
   down = false;
   /** While faults are on: refused sends, hanging lookups. */
   faults = true;
@@ -59,8 +108,8 @@ export class LndModel implements LightningNode {
     readonly sched: Scheduler,
     readonly recipients: Map<string, Recipient>,
     readonly alias: (hash: string) => string,
-    /** The lease of the attempt the ledger records for a hash (ms), if any. */
-    readonly leaseOf: (hash: string) => number | undefined,
+    /** The lease of the attempt the ledger records for a hash or AMP address (ms), if any. */
+    readonly leaseOf: (key: string) => number | undefined,
     readonly options: { leaseGraceMs: number; rpcTimeoutMs: number },
   ) {}
 
@@ -74,30 +123,38 @@ export class LndModel implements LightningNode {
     return { openChannels: 1, activeChannels: 1, syncedToGraph: true };
   }
 
-  // The simulator's tips are keysend tips: AMP (issue 15) is not modelled yet, and a run that
-  // reached it would be a simulator bug, so these say so instead of answering.
-  async payAmp(): Promise<SettledPayment> {
-    throw new Error('LndModel: AMP is not modelled (the simulator sends keysend tips only)');
+  /** A recipient's node issues an invoice (its LNURL-pay server asked it to). */
+  issueInvoice(payee: string, amountMsat: bigint, descriptionHash: string, expiresAt: Date) {
+    const n = this.invoices.size + 1;
+    const preimage = sha256(utf8ToBytes(`sim-invoice-preimage:${n}`));
+    const invoice = `lnbcrtsim${n}`;
+    this.invoices.set(invoice, {
+      preimage,
+      decoded: {
+        paymentHash: hex(sha256(preimage)),
+        amountMsat,
+        payee,
+        descriptionHash,
+        expiresAt,
+      },
+    });
+    return invoice;
   }
 
-  async lookupAmpPayment(): Promise<PaymentLookup> {
-    throw new Error('LndModel: AMP is not modelled (the simulator sends keysend tips only)');
+  async decodeInvoice(invoice: string): Promise<DecodedInvoice> {
+    const known = this.invoices.get(invoice);
+    if (!known) throw new PermanentPaymentError('INVALID_PAYMENT', 'not a BOLT11 invoice');
+    return { ...known.decoded };
   }
 
-  async payInvoice(): Promise<SettledPayment> {
-    throw new Error('LndModel: invoices are not modelled (the simulator sends keysend tips only)');
-  }
-
-  async decodeInvoice(): Promise<never> {
-    throw new Error('LndModel: invoices are not modelled (the simulator sends keysend tips only)');
-  }
-
-  async assessRoute() {
-    return { singlePath: true, advertisesAmp: false };
+  async assessRoute(query: { destination: string }) {
+    // One path never carries an AMP recipient's tips in this world: `auto` picks AMP for them.
+    const amp = this.recipients.get(query.destination)?.acceptsAmp === true;
+    return { singlePath: !amp, advertisesAmp: amp };
   }
 
   inFlight(): string[] {
-    return [...this.payments].filter(([, p]) => p.status === 'in_flight').map(([hash]) => hash);
+    return [...this.payments].filter(([, p]) => p.status === 'in_flight').map(([key]) => key);
   }
 
   openStreams(): number {
@@ -108,13 +165,66 @@ export class LndModel implements LightningNode {
     payment: KeysendPayment,
     hooks?: { onInFlight?: () => void },
   ): Promise<SettledPayment> {
-    const { sched } = this;
     const hash = hex(payment.paymentHash);
+    return this.#send(
+      {
+        leaseKey: hash,
+        hash,
+        sent: {
+          destination: payment.destination,
+          amountMsat: payment.amountMsat,
+          preimage: Uint8Array.from(payment.preimage),
+        },
+        waitMs: payment.waitMs,
+      },
+      hooks,
+    );
+  }
+
+  payInvoice(payment: InvoicePayment, hooks?: { onInFlight?: () => void }) {
+    const invoice = this.invoices.get(payment.invoice);
+    if (!invoice) throw new Error('lnd model: an invoice no recipient issued');
+    const { decoded } = invoice;
+    return this.#send(
+      {
+        leaseKey: decoded.paymentHash,
+        hash: decoded.paymentHash,
+        sent: {
+          destination: decoded.payee,
+          amountMsat: decoded.amountMsat ?? 0n,
+          preimage: invoice.preimage,
+          expiresAt: decoded.expiresAt.getTime(),
+        },
+        waitMs: payment.waitMs,
+      },
+      hooks,
+    );
+  }
+
+  payAmp(payment: AmpPayment, hooks?: { onInFlight?: () => void }) {
+    const addr = hex(payment.paymentAddr);
+    return this.#send(
+      {
+        leaseKey: addr,
+        sent: {
+          destination: payment.destination,
+          amountMsat: payment.amountMsat,
+          preimage: new Uint8Array(32),
+          addr,
+        },
+        waitMs: payment.waitMs,
+      },
+      hooks,
+    );
+  }
+
+  #send(request: SendRequest, hooks?: { onInFlight?: () => void }): Promise<SettledPayment> {
+    const { sched } = this;
     const actor = sched.actor();
-    const tip = this.alias(hash);
+    const tip = this.alias(request.leaseKey);
     return new Promise<SettledPayment>((resolve, reject) => {
       const call: Call = {
-        hash,
+        key: request.hash ?? `amp-unsent:${request.leaseKey}`,
         open: true,
         answer: (result) => {
           if (!call.open) return;
@@ -133,32 +243,31 @@ export class LndModel implements LightningNode {
       // The request reaches LND within the grace after its attempt's lease, whatever becomes of
       // the caller (the assumption the leases rest on), maybe long after the caller gave up.
       const release = sched.ceiling(
-        Math.max(sched.now, this.leaseOf(hash) ?? 0) + this.options.leaseGraceMs,
+        Math.max(sched.now, this.leaseOf(request.leaseKey) ?? 0) + this.options.leaseGraceMs,
       );
       sched.add({
         label: `send of ${tip} by ${actor?.name} reaches LND`,
         run: () => {
           release();
-          this.#take(call, payment, hooks);
+          this.#take(call, request, hooks);
         },
       });
       const wait = sched.add({
         label: `${actor?.name}'s wait for ${tip} runs out`,
         actor,
-        notBefore: sched.now + payment.waitMs,
+        notBefore: sched.now + request.waitMs,
         run: () =>
           call.answer(
             new AmbiguousPaymentError(
-              `no outcome from LND within ${payment.waitMs} ms: the payment may still be in flight`,
+              `no outcome from LND within ${request.waitMs} ms: the payment may still be in flight`,
             ),
           ),
       });
     });
   }
 
-  #take(call: Call, payment: KeysendPayment, hooks?: { onInFlight?: () => void }) {
-    const tip = this.alias(call.hash);
-    const existing = this.payments.get(call.hash);
+  #take(call: Call, request: SendRequest, hooks?: { onInFlight?: () => void }) {
+    const tip = this.alias(request.leaseKey);
     if (this.down || (this.faults && this.sched.rng.chance(0.04))) {
       this.sched.log(
         `LND refuses the send of ${tip} (${this.down ? 'restarting' : 'no active channel'})`,
@@ -168,6 +277,9 @@ export class LndModel implements LightningNode {
       );
       return;
     }
+    // AMP: a new payment (set) for every send; keysend and invoices: one per hash.
+    const key = request.hash ?? `amp:${++this.#sets}`;
+    const existing = this.payments.get(key);
     if (existing?.status === 'in_flight' || existing?.status === 'succeeded') {
       this.sched.log(`LND's control tower refuses a second send of ${tip} (${existing.status})`);
       call.answer(
@@ -177,59 +289,77 @@ export class LndModel implements LightningNode {
       );
       return;
     }
-    this.payments.set(call.hash, { status: 'in_flight', payment });
-    this.sends.set(call.hash, (this.sends.get(call.hash) ?? 0) + 1);
+    call.key = key;
+    this.payments.set(key, { status: 'in_flight', sent: request.sent });
+    const sendKey = request.sent.addr ? `addr:${request.sent.addr}` : key;
+    this.sends.set(sendKey, (this.sends.get(sendKey) ?? 0) + 1);
     this.sched.log(
-      `LND takes the send of ${tip}${existing ? ` (again, after ${existing.code})` : ''}: in flight${call.open ? '' : ' (its caller stopped waiting)'}`,
+      `LND takes the send of ${tip}${request.sent.addr ? ` (AMP set ${key})` : ''}${existing ? ` (again, after ${existing.code})` : ''}: in flight${call.open ? '' : ' (its caller stopped waiting)'}`,
     );
     if (call.open) hooks?.onInFlight?.();
   }
 
-  /** The HTLC of an in-flight payment settles at the recipient or fails. */
-  resolve(hash: string, fail?: PermanentFailureCode) {
-    const known = this.payments.get(hash);
+  /** The HTLC (set) of an in-flight payment settles at the recipient or fails. */
+  resolve(key: string, fail?: PermanentFailureCode) {
+    const known = this.payments.get(key);
     if (known?.status !== 'in_flight') throw new Error('lnd model: not in flight');
-    const recipient = this.recipients.get(known.payment.destination);
-    const code = fail ?? (recipient?.acceptsKeysend ? undefined : 'REJECTED_BY_DESTINATION');
-    const tip = this.alias(hash);
+    const { sent } = known;
+    const recipient = this.recipients.get(sent.destination);
+    const invoice = sent.expiresAt !== undefined;
+    const refusal: PermanentFailureCode | undefined = invoice
+      ? // The payee's node cancels an invoice that expired before the HTLC arrived.
+        this.sched.now >= (sent.expiresAt ?? 0)
+        ? 'REJECTED_BY_DESTINATION'
+        : undefined
+      : (sent.addr ? recipient?.acceptsAmp : recipient?.acceptsKeysend)
+        ? undefined
+        : 'REJECTED_BY_DESTINATION';
+    const code = fail ?? refusal;
+    const tip = this.alias(sent.addr ?? key);
     if (code) {
       const message =
         code === 'REJECTED_BY_DESTINATION'
-          ? 'recipient does not accept keysend'
+          ? invoice
+            ? 'recipient does not know the invoice any more (expired)'
+            : `recipient does not accept ${sent.addr ? 'AMP' : 'keysend'}`
           : `payment failed (${code})`;
-      this.payments.set(hash, { status: 'failed', code, message });
+      this.payments.set(key, { status: 'failed', code, message, sent });
       this.sched.log(`LND: the payment of ${tip} FAILED (${code})`);
-      this.#tell(hash, new PermanentPaymentError(code, message));
+      this.#tell(key, new PermanentPaymentError(code, message));
       return;
     }
+    // An AMP set settles with shards of their own: the receipt proves one shard's hash.
+    const preimage = sent.addr ? sha256(utf8ToBytes(`sim-amp-share:${key}`)) : sent.preimage;
     const settled: SettledPayment = {
       status: 'succeeded',
-      preimage: Uint8Array.from(known.payment.preimage),
+      preimage: Uint8Array.from(preimage),
+      ...(sent.addr
+        ? {
+            paymentHash: sha256(preimage),
+            amp: { setId: hex(sha256(utf8ToBytes(`sim-amp-set:${key}`))), shards: 2 },
+          }
+        : {}),
       feeMsat: recipient?.feeMsat ?? 0n,
-      hops: [HOP, known.payment.destination],
+      hops: [HOP, sent.destination],
       settledAt: recipient?.settledAt ?? '2026-01-02T03:04:05.000Z',
     };
-    this.payments.set(hash, { status: 'succeeded', settled });
-    this.settlements.set(hash, (this.settlements.get(hash) ?? 0) + 1);
+    this.payments.set(key, { status: 'succeeded', settled, sent });
+    const money = sent.addr ? `addr:${sent.addr}` : key;
+    this.settlements.set(money, (this.settlements.get(money) ?? 0) + 1);
     this.sched.log(`LND: the payment of ${tip} SETTLED at the recipient`);
-    this.#tell(hash, settled);
+    this.#tell(key, settled);
   }
 
-  #tell(hash: string, result: SettledPayment | Error) {
+  #tell(key: string, result: SettledPayment | Error) {
     for (const call of [...this.#calls]) {
-      if (call.hash === hash)
-        call.answer(
-          result instanceof Error
-            ? result
-            : { ...result, preimage: Uint8Array.from(result.preimage) },
-        );
+      if (call.key === key) call.answer(result instanceof Error ? result : copy(result));
     }
   }
 
   /** A payment stream drops: its caller hears an error, the payment goes on. */
   dropStream() {
     const call = this.sched.rng.pick([...this.#calls]);
-    this.sched.log(`LND: the payment stream of ${this.alias(call.hash)} drops`);
+    this.sched.log(`LND: the payment stream of ${this.alias(call.key)} drops`);
     call.answer(
       new AmbiguousPaymentError('payment stream failed: 14 UNAVAILABLE: Connection dropped'),
     );
@@ -243,10 +373,10 @@ export class LndModel implements LightningNode {
       call.answer(
         new AmbiguousPaymentError('payment stream failed: 14 UNAVAILABLE: LND is restarting'),
       );
-    for (const hash of this.inFlight()) {
+    for (const key of this.inFlight()) {
       if (this.sched.rng.chance(0.5))
-        this.resolve(hash, this.sched.rng.pick(['NO_ROUTE', 'LND_ERROR'] as const));
-      else this.sched.log(`LND will resume the HTLC of ${this.alias(hash)}`);
+        this.resolve(key, this.sched.rng.pick(['NO_ROUTE', 'LND_ERROR'] as const));
+      else this.sched.log(`LND will resume the HTLC of ${this.alias(key)}`);
     }
     this.sched.add({
       label: 'LND is back up',
@@ -261,16 +391,33 @@ export class LndModel implements LightningNode {
   known(hash: string): PaymentLookup {
     const known = this.payments.get(hash);
     if (!known) return { status: 'not_found' };
-    if (known.status === 'in_flight') return { status: 'in_flight' };
-    if (known.status === 'failed') return { ...known };
-    return { ...known.settled, preimage: Uint8Array.from(known.settled.preimage) };
+    return view(known);
+  }
+
+  /** What LND's payments say of an AMP address now: settled, else in flight, else last failure. */
+  knownAmp(addr: string): PaymentLookup {
+    const sets = [...this.payments.values()].filter((payment) => payment.sent.addr === addr);
+    const settled = sets.find((payment) => payment.status === 'succeeded');
+    if (settled) return view(settled);
+    if (sets.some((payment) => payment.status === 'in_flight')) return { status: 'in_flight' };
+    const failed = sets.at(-1);
+    return failed ? view(failed) : { status: 'not_found' };
   }
 
   lookupPayment(paymentHash: Uint8Array): Promise<PaymentLookup> {
-    const { sched } = this;
     const hash = hex(paymentHash);
+    return this.#lookup(hash, () => this.known(hash));
+  }
+
+  lookupAmpPayment(lookup: AmpLookup): Promise<PaymentLookup> {
+    const addr = hex(lookup.paymentAddr);
+    return this.#lookup(addr, () => this.knownAmp(addr));
+  }
+
+  #lookup(key: string, read: () => PaymentLookup): Promise<PaymentLookup> {
+    const { sched } = this;
     const actor = sched.actor();
-    const tip = this.alias(hash);
+    const tip = this.alias(key);
     return new Promise<PaymentLookup>((resolve, reject) => {
       sched.add({
         label: `LND reads ${tip} for ${actor?.name}'s lookup`,
@@ -301,7 +448,7 @@ export class LndModel implements LightningNode {
             return;
           }
           // What LND knows now; the answer may arrive after it changed (stale).
-          const answer = this.known(hash);
+          const answer = read();
           sched.add({
             label: `${actor?.name} hears LND: ${tip} ${answer.status}`,
             actor,
@@ -312,3 +459,17 @@ export class LndModel implements LightningNode {
     });
   }
 }
+
+const copy = (settled: SettledPayment): SettledPayment => ({
+  ...settled,
+  preimage: Uint8Array.from(settled.preimage),
+  ...(settled.paymentHash ? { paymentHash: Uint8Array.from(settled.paymentHash) } : {}),
+});
+
+const view = (payment: Payment): PaymentLookup => {
+  if (payment.status === 'in_flight') return { status: 'in_flight' };
+  if (payment.status === 'failed') {
+    return { status: 'failed', code: payment.code, message: payment.message };
+  }
+  return copy(payment.settled);
+};

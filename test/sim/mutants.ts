@@ -23,7 +23,10 @@ export interface Mutant {
   name: string;
   /** What the broken guard would let happen. */
   why: string;
-  file: 'shared/app/pay-tip.ts' | 'shared/adapters/dynamodb/tip-ledger.ts';
+  file:
+    | 'shared/app/pay-tip.ts'
+    | 'shared/app/send-method.ts'
+    | 'shared/adapters/dynamodb/tip-ledger.ts';
   from: string;
   to: string;
   /**
@@ -104,6 +107,29 @@ export const MUTANTS: Mutant[] = [
     from: "if (reservation?.kind === 'none') {",
     to: "if (reservation?.kind === 'none') {\n      if (reservation) return [];",
   },
+  {
+    name: 'amp-resend-without-lookup',
+    why: "an AMP tip is sent again without searching LND's payments for its address (LND has no duplicate guard for AMP: every send is a new set)",
+    file: 'shared/app/send-method.ts',
+    from: "  tip.sendMethod === 'amp'\n    ? deps.lightning.lookupAmpPayment({",
+    to: "  tip.sendMethod === 'amp'\n    ? Promise.resolve<PaymentLookup>({ status: 'not_found' })\n    : false\n    ? deps.lightning.lookupAmpPayment({",
+  },
+  {
+    name: 'lnurl-stale-reader-starts-attempt',
+    why: 'a new attempt of an LNURL tip is started from a record read before its owner replaced the invoice (markSending not conditioned on the hash): the stale reader replaces the invoice the owner sent, and a new invoice is paid while the old may be in flight (the defect fixed in 6f9ad0c)',
+    file: 'shared/adapters/dynamodb/tip-ledger.ts',
+    from: "ConditionExpression: '#state = :from AND attempt = :attempt AND paymentHash = :hash',",
+    to: "ConditionExpression: '#state = :from AND attempt = :attempt',",
+    equivalent:
+      "not caught in 3,000 seeds: it needs a reader whose record predates the owner's invoice replacement, the owner's lease to pass with the new invoice unsettled, and that invoice to near its expiry (the review's integration test forces the interleaving)",
+  },
+  {
+    name: 'lnurl-new-invoice-while-in-flight',
+    why: 'an LNURL tip found in flight in LND is given a new invoice and sent again (a new invoice while the old one may still settle)',
+    file: 'shared/app/pay-tip.ts',
+    from: "    case 'in_flight':\n      return { kind: 'in-flight', tip };\n    case 'failed':",
+    to: "    case 'in_flight':\n      if (tip.sendMethod === 'lnurl-invoice' && !leaseLive) return pay({ ...(await startAttempt(tip, 'SENDING', deps)), invoiceExpiresAt: undefined }, deps);\n      return { kind: 'in-flight', tip };\n    case 'failed':",
+  },
 ];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -153,7 +179,26 @@ export const loadModules = async (
     const path = write(`tip-ledger.${tag}.ts`, relocate(source, mutant.file));
     return { ...(await real()), ...(await import(path)) };
   }
-  const payTip = write(`pay-tip.${tag}.ts`, relocate(source, 'shared/app/pay-tip.ts'));
+  // A mutant of the payer's method strategy: pay-tip.ts (and the reconciler) import it.
+  const strategy =
+    mutant?.file === 'shared/app/send-method.ts'
+      ? {
+          [join(ROOT, 'shared/app/send-method.js')]: write(
+            `send-method.${tag}.ts`,
+            relocate(source, mutant.file),
+          ).replace(/\.ts$/, '.js'),
+        }
+      : {};
+  const payTip = write(
+    `pay-tip.${tag}.ts`,
+    relocate(
+      mutant?.file === 'shared/app/send-method.ts'
+        ? readFileSync(join(ROOT, 'shared/app/pay-tip.ts'), 'utf8')
+        : source,
+      'shared/app/pay-tip.ts',
+      strategy,
+    ),
+  );
   const reconcile = write(
     `reconcile-tips.${tag}.ts`,
     relocate(

@@ -1,6 +1,8 @@
 /**
  * One simulated run of Tipstream's payer from a seed: API requests (single tips and a payout
- * batch, budgets reserved by the real intake adapter), SQS (at-least-once: redelivery after the
+ * batch, budgets reserved by the real intake adapter; keysend, AMP and `auto` tips, and Lightning
+ * Address tips paid by the invoice erin's LNURL-pay server issues, which expire as the clock
+ * moves), SQS (at-least-once: redelivery after the
  * visibility timeout, which may be shorter than the function's own timeout, duplicate deliveries,
  * any order, a dead-letter queue the operator redrives), payer invocations running the real
  * `payTipMessage` on batches of messages, the reconciler running the real `reconcileStuckTips`,
@@ -12,14 +14,19 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { schnorr } from '@noble/secp256k1';
 import '../../shared/domain/secp.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { acceptBatch } from '../../shared/app/accept-batch.js';
 import { acceptTip, type IntakeDeps, tipIdFor } from '../../shared/app/accept-tip.js';
 import type { PayerDeps } from '../../shared/app/pay-tip.js';
+import type { LightningAddress } from '../../shared/domain/brands.js';
 import type { PayerPolicy } from '../../shared/domain/payer-policy.js';
 import { formatReservationTag } from '../../shared/domain/reservation-tag.js';
+import type { AddressResolver, LnurlOffer } from '../../shared/ports/address-resolver.js';
+import { TransientPaymentError } from '../../shared/ports/errors.js';
 import type { PlatformRecord, QueuedTip } from '../../shared/ports/intake.js';
 import type { PayerKeys } from '../../shared/ports/payer-keys.js';
 import { cachePoints } from './crypto-cache.js';
@@ -51,19 +58,42 @@ const PREIMAGE_KEYS: Record<number, Uint8Array> = {
 const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
 const RECEIPT_PUBLIC_KEY = Buffer.from(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY)).toString('hex');
 
-/** Creators: two accept keysend (fees differ), one does not (its tips must fail, never settle). */
+/**
+ * Creators: two accept keysend (fees differ), one does not (its keysend tips must fail, never
+ * settle) but is paid by the invoices its Lightning Address's LNURL-pay server issues, and one
+ * takes AMP (its AMP tips: one settled set per payment address).
+ */
 const CAROL = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
 const DAVE = '02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5';
 const ERIN = '02f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9';
+const GRACE = '02e493dbf1c10d80f3581e4904930b1404cc6c13900ee0758474fa94abe8c4cd13';
+const ERIN_ADDRESS = 'erin@lnurl.example' as LightningAddress;
+/** What erin's LNURL-pay server's invoices commit to (LUD-06 description hash). */
+const ERIN_METADATA = '[["text/plain","tip erin"]]';
+/**
+ * How long erin's invoices stay payable: the clock's jumps (up to 200 s) make the payer replace
+ * some (it needs its wait and 30 s left; a new one needs 120 s), and make some expire in flight.
+ */
+const INVOICE_VALIDITY_MS = 300_000;
 const RECIPIENTS = new Map<string, Recipient>([
   [CAROL, { acceptsKeysend: true, feeMsat: 1_000n, settledAt: '2026-01-02T03:04:05.000Z' }],
   [DAVE, { acceptsKeysend: true, feeMsat: 3_000n, settledAt: '2026-01-02T03:05:06.000Z' }],
   [ERIN, { acceptsKeysend: false, feeMsat: 0n, settledAt: '2026-01-02T03:06:07.000Z' }],
+  [
+    GRACE,
+    {
+      acceptsKeysend: true,
+      acceptsAmp: true,
+      feeMsat: 2_000n,
+      settledAt: '2026-01-02T03:07:08.000Z',
+    },
+  ],
 ]);
 const NAMES = new Map([
   [CAROL, 'carol'],
   [DAVE, 'dave'],
   [ERIN, 'erin'],
+  [GRACE, 'grace'],
 ]);
 
 /** The tips a run may request: a fixed catalog (so receipts repeat and their signatures cache). */
@@ -72,11 +102,15 @@ const SINGLE_TIPS = [
   { key: 'tip-b', recipientPubkey: DAVE, amountMsat: 50_000 },
   { key: 'tip-c', recipientPubkey: ERIN, amountMsat: 10_000 },
   { key: 'tip-d', recipientPubkey: CAROL, amountMsat: 1_000_000 },
+  { key: 'tip-amp', recipientPubkey: GRACE, amountMsat: 2_000_000, method: 'amp' },
+  { key: 'tip-lnurl', recipientAddress: ERIN_ADDRESS, amountMsat: 30_000 },
 ];
 const BATCH_ROWS = [
   { line: 1, body: { recipientPubkey: CAROL, amountMsat: 5_000 } },
   { line: 2, body: { recipientPubkey: DAVE, amountMsat: 7_000 } },
   { line: 3, body: { recipientPubkey: ERIN, amountMsat: 3_000 } },
+  { line: 4, body: { recipientPubkey: GRACE, amountMsat: 9_000, method: 'auto' } },
+  { line: 5, body: { recipientAddress: ERIN_ADDRESS, amountMsat: 4_000 } },
 ];
 
 const INTAKE_POLICY: IntakeDeps['policy'] = {
@@ -110,6 +144,11 @@ interface Knobs {
   platformDailyLimitSats: number;
   /** How often an HTLC fails (no route) while faults are on: flaky routes make retries. */
   routeFailure: number;
+  /**
+   * AMP and Lightning Address tips in this run (half the runs: the other half keeps the cost of a
+   * keysend-only run, so the CI's seeds stay within their time).
+   */
+  reach: boolean;
 }
 
 export interface SimResult {
@@ -214,6 +253,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     chaosSteps: 40 + rng.int(200),
     platformDailyLimitSats: rng.chance(0.15) ? 1_100 : 1_000_000,
     routeFailure: rng.pick([0.1, 0.5, 0.7]),
+    reach: rng.chance(0.5),
   };
   knobs.visibilityMs = rng.chance(0.2) ? rng.pick([10_000, 30_000]) : 6 * knobs.functionTimeoutMs;
   let faults = true;
@@ -230,8 +270,10 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     aliases.set(`${platformId}#${pubkey}`, `${platformId}#${name}`);
   }
   const db = new DynamoModel();
-  const leaseOf = (hash: string) => {
-    const tip = db.items(TABLES.tips).find((item) => item.paymentHash === hash);
+  const leaseOf = (key: string) => {
+    const tip = db
+      .items(TABLES.tips)
+      .find((item) => item.paymentHash === key || item.paymentAddr === key);
     return typeof tip?.leaseUntil === 'string' ? Date.parse(tip.leaseUntil) : undefined;
   };
   const lnd = new LndModel(sched, RECIPIENTS, alias, leaseOf, {
@@ -243,6 +285,26 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   const ledger = modules.createDynamoTipLedger(client, TABLES);
+  // erin's Lightning Address: no keysend details, an LNURL-pay server that issues invoices from
+  // her node (a network call: a step of its caller, sometimes failing).
+  const lnurl = (label: string, amountMsat: bigint): Promise<LnurlOffer> =>
+    sched.await(`${sched.actor()?.name} ${label} from erin's LNURL server`, () => {
+      if (faults && rng.chance(0.05)) {
+        throw new TransientPaymentError(`${ERIN_ADDRESS}: the LNURL server answered 503`);
+      }
+      const invoice = lnd.issueInvoice(
+        ERIN,
+        amountMsat,
+        bytesToHex(sha256(utf8ToBytes(ERIN_METADATA))),
+        new Date(sched.now + INVOICE_VALIDITY_MS),
+      );
+      aliases.set(invoice, `${ERIN_ADDRESS} invoice ${lnd.invoices.size}`);
+      return { kind: 'lnurl' as const, invoice, metadata: ERIN_METADATA };
+    });
+  const addresses: AddressResolver = {
+    resolve: (_address, amountMsat) => lnurl('resolves erin@ (an invoice)', amountMsat),
+    requestInvoice: (_address, amountMsat) => lnurl('asks a new invoice', amountMsat),
+  };
   const intake = createDynamoIntakeStore(client, TABLES);
   const platform: PlatformRecord = {
     platformId,
@@ -317,6 +379,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     return {
       ledger,
       lightning: lnd,
+      addresses,
       keys,
       policy: POLICY,
       now: () => new Date(sched.now),
@@ -411,7 +474,10 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     routeDynamo(sched, db, () => faults, alias),
     cachePoints(),
   ];
-  const singles = SINGLE_TIPS.filter(() => rng.chance(0.6));
+  const reachable = (body: { recipientPubkey?: string; method?: string }) =>
+    knobs.reach || (body.recipientPubkey !== undefined && body.method === undefined);
+  const singles = SINGLE_TIPS.filter((tip) => reachable(tip) && rng.chance(0.6));
+  const rows = BATCH_ROWS.filter((row) => reachable(row.body));
   const withBatch = rng.chance(0.5) || singles.length === 0;
   for (const tip of singles) {
     const { key, ...body } = tip;
@@ -421,10 +487,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
   }
   if (withBatch) {
     const call = () =>
-      acceptBatch(
-        { platform, idempotencyKey: 'payout-1', kind: 'payout', rows: BATCH_ROWS },
-        intakeDeps,
-      );
+      acceptBatch({ platform, idempotencyKey: 'payout-1', kind: 'payout', rows }, intakeDeps);
     request('POST /v1/payouts payout-1', call);
     if (rng.chance(0.2)) request('POST /v1/payouts payout-1 (again)', call);
   }
@@ -436,8 +499,10 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     for (;;) {
       await settle();
       for (const item of db.items(TABLES.tips)) {
-        if (typeof item.paymentHash === 'string' && !aliases.has(item.paymentHash)) {
-          aliases.set(item.paymentHash, alias(String(item.tipId)));
+        for (const key of [item.paymentHash, item.paymentAddr]) {
+          if (typeof key === 'string' && !aliases.has(key)) {
+            aliases.set(key, alias(String(item.tipId)));
+          }
         }
       }
       if (steps >= MAX_STEPS) {

@@ -72,7 +72,7 @@ const ValueBlockRecipient = z
   ])
   .openapi('ValueBlockRecipient', {
     description:
-      '`type="node"`: keysend to the node pubkey in `address`; `type="lnaddress"`: `address` is a Lightning Address the payer resolves.',
+      '`type="node"`: keysend to the node pubkey in `address`; `type="lnaddress"`: `address` is a Lightning Address the payer resolves. `method` (a Tipstream extension, also a `method` attribute of an XML `valueRecipient`): how this part is sent, as a tip\'s (`keysend` by default, only keysend for `lnaddress`).',
   });
 
 const lightningKeysend = { type: z.literal('lightning'), method: z.literal('keysend') };
@@ -110,7 +110,7 @@ const splitFields = {
         pubkey: z.union([NodePubkeyInput, LightningAddressInput]),
       }).openapi('SplitRecipient', {
         description:
-          '`split`: shares (fee=false), or percent off the top (fee=true). `pubkey` may be a Lightning Address.',
+          "`split`: shares (fee=false), or percent off the top (fee=true). `pubkey` may be a Lightning Address. `method`: how this part is sent, as a tip's (`keysend` by default; a Lightning Address takes only keysend).",
       }),
     )
     .min(1)
@@ -140,7 +140,7 @@ export const SplitRequest = z
 
 export const PayoutCsv = z.string().openapi('PayoutCsv', {
   description:
-    'UTF-8 CSV, one payout per line: `pubkey,amount_sats,memo[,custom_key,custom_value]`. An optional first line `pubkey,amount_sats,memo[,custom_key,custom_value]` is a header; blank lines are ignored; a leading byte order mark is ignored. Quote a memo that contains commas (`"..."`, `""` for a quote); a record must stay on one line. Amounts are whole sats.',
+    'UTF-8 CSV, one payout per line: `pubkey,amount_sats,memo[,custom_key,custom_value[,method]]` (`method`: `keysend`, `amp` or `auto` as a tip\'s, empty for keysend; a row with a method and no custom record leaves the two custom columns empty). An optional first line naming the same columns is a header; blank lines are ignored; a leading byte order mark is ignored. Quote a memo that contains commas (`"..."`, `""` for a quote); a record must stay on one line. Amounts are whole sats.',
 });
 
 export const PayoutFileJson = z
@@ -149,7 +149,7 @@ export const PayoutFileJson = z
       .array(
         PayoutJsonRowSchema.extend({ pubkey: NodePubkeyInput }).openapi('PayoutRowJson', {
           description:
-            'One payout; `amountSats` whole sats greater than 0, `memo` at most 500 bytes.',
+            "One payout; `amountSats` whole sats greater than 0, `memo` at most 500 bytes, `method` as a tip's (`keysend` by default; a Lightning Address takes only keysend).",
         }),
       )
       .min(1)

@@ -54,7 +54,7 @@ interface ChannelSpec {
 }
 
 /** Each of grace's two channels: less than the default largest tip (1,000,000 sats), together more. */
-const GRACE_CHANNEL_SATS = 600_000;
+export const GRACE_CHANNEL_SATS = 600_000;
 
 /** Below lnd's non-wumbo limit (16,777,215 sats); bob → creators bounds what a tip can carry. */
 const CHANNELS: readonly ChannelSpec[] = [

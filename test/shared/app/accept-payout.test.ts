@@ -77,4 +77,24 @@ describe('acceptPayout', () => {
     );
     expect(result.kind).toBe('invalid');
   });
+
+  it('sends each row by its method, as a tip asks (absent: keysend, the message without one)', async () => {
+    const { deps, queue } = makeIntake();
+    const { result } = await acceptPayout(
+      {
+        platform: API_PLATFORM,
+        idempotencyKey: 'methods',
+        file: { csv: `${G},10,,,,auto\n${HOP},20,hi,696969,w1,amp\n${G},30,\n` },
+        allowPartial: false,
+      },
+      deps,
+    );
+    expect(result.kind).toBe('accepted');
+    const sent = queue.sent.map((message) => JSON.parse(message));
+    expect(sent.map((tip) => [tip.amountMsat, tip.method])).toEqual([
+      ['10000', 'auto'],
+      ['20000', 'amp'],
+      ['30000', undefined],
+    ]);
+  });
 });

@@ -43,6 +43,16 @@ describe('acceptSplit', () => {
     expect(sent[0].splitOf).toMatchObject({ index: 0, count: 2 });
   });
 
+  it("sends each part by its recipient's method (absent: keysend)", async () => {
+    const { harness, run } = split({
+      amountMsat: 9_000,
+      recipients: [{ ...RECIPIENTS[0], method: 'auto' }, RECIPIENTS[1]],
+    });
+    expect((await run()).result.kind).toBe('accepted');
+    const sent = harness.queue.sent.map((message) => JSON.parse(message));
+    expect(sent.map((tip) => tip.method)).toEqual(['auto', undefined]);
+  });
+
   it('reports parts below the minimum instead of paying them', async () => {
     const { run } = split({
       amountMsat: 100_000,

@@ -36,6 +36,7 @@ const asTipRequest = (row: PayoutRow) => ({
   amountMsat: row.amountMsat.toString(),
   ...(row.memo ? { message: row.memo } : {}),
   ...(row.customRecord ? { customRecord: row.customRecord } : {}),
+  ...(row.method ? { method: row.method } : {}),
 });
 
 /** Every accepted row is a tip the canonical parser accepts as it is; returns how many rows. */
@@ -52,6 +53,7 @@ const checkFile = (file: PayoutFile) => {
     if (tip.ok) {
       expect(tip.tip.recipient).toBe(row.recipient);
       expect(tip.tip.amountMsat).toBe(row.amountMsat);
+      expect(tip.tip.method).toBe(row.method);
     }
   }
   for (const error of file.errors) expect(error.message).toEqual(expect.any(String));
@@ -101,6 +103,11 @@ const customKeys = mostly(
   fc.constantFrom('696969', '65536', '7629169'),
   fc.constantFrom('5482373484', '34349334', '1', '0', '18446744073709551616', 'abc', ' 696969'),
 );
+const methods = mostly(
+  fc.constantFrom('keysend', 'amp', 'auto', ''),
+  fc.constantFrom('AMP', ' amp', 'mpp', 'lnurl-invoice', 'keysend,'),
+);
+const addresses = fc.constantFrom('carol@example.com', 'dave@wallet.example:8080');
 const memos = mostly(fc.string({ maxLength: 60 }), texts);
 const customValues = mostly(fc.string({ minLength: 1, maxLength: 60 }), texts);
 
@@ -110,12 +117,21 @@ const csvField = (value: fc.Arbitrary<string>) =>
 
 const csvLine = fc
   .tuple(
-    csvField(pubkeys),
+    csvField(fc.oneof({ arbitrary: pubkeys, weight: 4 }, { arbitrary: addresses, weight: 1 })),
     csvField(amountTexts),
     csvField(memos),
     fc.option(fc.tuple(csvField(customKeys), csvField(customValues)), { freq: 2, nil: undefined }),
+    fc.option(csvField(methods), { freq: 2, nil: undefined }),
   )
-  .map(([pubkey, amount, memo, custom]) => [pubkey, amount, memo, ...(custom ?? [])].join(','));
+  .map(([pubkey, amount, memo, custom, method]) =>
+    [
+      pubkey,
+      amount,
+      memo,
+      ...(custom ?? (method === undefined ? [] : ['', ''])),
+      ...(method === undefined ? [] : [method]),
+    ].join(','),
+  );
 
 const csvFile = fc
   .tuple(
@@ -124,6 +140,7 @@ const csvFile = fc
       '',
       'pubkey,amount_sats,memo\n',
       'pubkey,amount_sats,memo,custom_key,custom_value\n',
+      'pubkey,amount_sats,memo,custom_key,custom_value,method\n',
     ),
     fc.array(mostly(csvLine, fc.string({ unit: 'binary', maxLength: 80 })), { maxLength: 8 }),
     fc.constantFrom('\n', '\r\n', '\r'),
@@ -132,7 +149,7 @@ const csvFile = fc
 
 const jsonRow = fc
   .record({
-    pubkey: mostly(pubkeys, fc.jsonValue()),
+    pubkey: mostly(fc.oneof(pubkeys, addresses), fc.jsonValue()),
     amountSats: mostly(
       fc.oneof(fc.integer({ min: 1, max: 1_000_000 }), amountTexts),
       fc.oneof(fc.double(), fc.constantFrom(1e303, 1e21, -0, 2 ** 53, 0.5)),
@@ -143,6 +160,7 @@ const jsonRow = fc
       nil: undefined,
     }),
     customValue: fc.option(customValues, { freq: 2, nil: undefined }),
+    method: fc.option(mostly(methods, fc.jsonValue()), { freq: 2, nil: undefined }),
   })
   .map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)));
 

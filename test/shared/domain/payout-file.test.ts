@@ -194,7 +194,7 @@ describe('parsePayoutCsv rejects', () => {
       error: {
         line: 1,
         message:
-          /^line 1: has 2 columns, expected 3 \(pubkey,amount_sats,memo\) or 5 \(…,custom_key,custom_value\): add the missing columns \(memo may be empty\)$/,
+          /^line 1: has 2 columns, expected 3 \(pubkey,amount_sats,memo\), 5 \(…,custom_key,custom_value\) or 6 \(…,method\): add the missing columns \(memo may be empty\)$/,
       },
     },
     {
@@ -202,15 +202,16 @@ describe('parsePayoutCsv rejects', () => {
       text: csv(`${P1},21,hi,696969`),
       error: {
         line: 1,
-        message: /^line 1: has 4 columns, .+: custom_key and custom_value go together$/,
+        message:
+          /^line 1: has 4 columns, .+: custom_key and custom_value go together \(leave both empty for a row with only a method: pubkey,amount_sats,memo,,,method\)$/,
       },
     },
     {
       description: 'an unquoted memo with commas',
-      text: csv(`${P1},21,thanks, for, everything,!`),
+      text: csv(`${P1},21,thanks, for, every, thing,!`),
       error: {
         line: 1,
-        message: /^line 1: has 6 columns, .+: wrap a memo that contains commas in double quotes$/,
+        message: /^line 1: has 7 columns, .+: wrap a memo that contains commas in double quotes$/,
       },
     },
     {
@@ -238,7 +239,7 @@ describe('parsePayoutCsv rejects', () => {
       error: {
         line: 1,
         message:
-          /^line 1: header must be pubkey,amount_sats,memo\[,custom_key,custom_value\], got pubkey,amount,memo$/,
+          /^line 1: header must be pubkey,amount_sats,memo\[,custom_key,custom_value\[,method\]\], got pubkey,amount,memo$/,
       },
     },
     {
@@ -325,6 +326,83 @@ describe('parsePayoutCsv rejects', () => {
     expect(() => parsePayoutCsv('', { ...policy, maxRows })).toThrow(
       /maxRows .+ must be a whole number, 1 or more/,
     );
+  });
+});
+
+describe('payout rows with a method', () => {
+  it('CSV: a sixth column method (custom columns empty or set), the header naming it', () => {
+    const text = csv(
+      `${HEADER},method`,
+      `${P1},21,big one,,,auto`,
+      `${P2},5,,696969,w1,amp`,
+      `${G},7,,,,keysend`,
+      `${P1},8,,,,`,
+      `${P2},9,plain`,
+    );
+    expect(parsePayoutCsv(text, policy)).toEqual({
+      rows: [
+        { line: 2, recipient: P1, amountMsat: 21_000n, memo: 'big one', method: 'auto' },
+        {
+          line: 3,
+          recipient: P2,
+          amountMsat: 5000n,
+          customRecord: { type: '696969', value: 'w1' },
+          method: 'amp',
+        },
+        { line: 4, recipient: G, amountMsat: 7000n, method: 'keysend' },
+        { line: 5, recipient: P1, amountMsat: 8000n },
+        { line: 6, recipient: P2, amountMsat: 9000n, memo: 'plain' },
+      ],
+      errors: [],
+    });
+  });
+
+  it('JSON: method as a tip takes it', () => {
+    expect(
+      parsePayoutJson({ payouts: [{ pubkey: P1, amountSats: 21, method: 'amp' }] }, policy).rows,
+    ).toEqual([{ line: 1, recipient: P1, amountMsat: 21_000n, method: 'amp' }]);
+  });
+
+  it.each([
+    {
+      description: 'CSV: an unknown method',
+      file: () => parsePayoutCsv(csv(`${P1},21,,,,AMP`), policy),
+      error: {
+        line: 1,
+        message:
+          /^line 1: method must be "keysend", "amp" or "auto" \(or empty for keysend\), got "AMP"$/,
+      },
+    },
+    {
+      description: 'CSV: AMP to a Lightning Address',
+      file: () => parsePayoutCsv(csv('carol@example.com,21,,,,amp'), policy),
+      error: {
+        line: 1,
+        message:
+          /^line 1: method amp needs a node pubkey in pubkey: a Lightning Address is paid by keysend details or an LNURL-pay invoice/,
+      },
+    },
+    {
+      description: 'JSON: an unknown method',
+      file: () =>
+        parsePayoutJson({ payouts: [{ pubkey: P1, amountSats: 1, method: 'mpp' }] }, policy),
+      error: { line: 1, message: /^row 1: method must be "keysend", "amp" or "auto"/ },
+    },
+    {
+      description: 'JSON: auto to a Lightning Address',
+      file: () =>
+        parsePayoutJson(
+          { payouts: [{ pubkey: 'carol@example.com', amountSats: 1, method: 'auto' }] },
+          policy,
+        ),
+      error: { line: 1, message: /^row 1: method auto needs a node pubkey in pubkey/ },
+    },
+  ])('refuses $description, naming the row', ({ file, error }) => {
+    const result = file();
+    expect(result.rows).toEqual([]);
+    expect(result.errors).toEqual([
+      { line: error.line, message: expect.stringMatching(error.message) },
+    ]);
   });
 });
 
@@ -442,7 +520,7 @@ describe('parsePayoutJson', () => {
       error: {
         line: 2,
         message:
-          /^row 2: unknown field "amount": remove it \(accepted: pubkey, amountSats, memo, customKey, customValue\)$/,
+          /^row 2: unknown field "amount": remove it \(accepted: pubkey, amountSats, memo, customKey, customValue, method\)$/,
       },
     },
     {

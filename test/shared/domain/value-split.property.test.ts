@@ -51,7 +51,7 @@ const canonicalXml = (recipients: readonly ValueRecipient[]) =>
   `<podcast:value type="lightning" method="keysend">${recipients
     .map(
       (r) =>
-        `<podcast:valueRecipient${r.name === undefined ? '' : ` name="${escapeXml(r.name)}"`} type="node" address="${r.address}" split="${shareTextOf(r.split)}"${r.fee ? ' fee="true"' : ''}${r.customKey === undefined ? '' : ` customKey="${r.customKey}" customValue="${escapeXml(r.customValue ?? '')}"`}/>`,
+        `<podcast:valueRecipient${r.name === undefined ? '' : ` name="${escapeXml(r.name)}"`} type="node" address="${r.address}" split="${shareTextOf(r.split)}"${r.fee ? ' fee="true"' : ''}${r.customKey === undefined ? '' : ` customKey="${r.customKey}" customValue="${escapeXml(r.customValue ?? '')}"`}${r.method === undefined ? '' : ` method="${r.method}"`}/>`,
     )
     .join('')}</podcast:value>`;
 
@@ -146,6 +146,7 @@ const goodSplits = fc.oneof(
   fc.double({ min: 0.000001, max: 1000, noNaN: true }),
 );
 const goodNames = fc.string({ maxLength: 20 });
+const methodTexts = fc.constantFrom('keysend', 'amp', 'auto', '', 'AMP', 'mpp');
 
 /** Attribute text as it would sit inside double quotes (raw: entities and all). */
 const attribute = (name: string, value: fc.Arbitrary<string>) =>
@@ -176,6 +177,7 @@ const xmlRecipient = fc
         )
         .map(([key, value]) => key + value),
     ),
+    sometimes(attribute('method', mostly(methodTexts, texts))),
   )
   .map((parts) => `<podcast:valueRecipient${parts.join('')}/>`);
 
@@ -222,6 +224,16 @@ const recipientFields = {
     freq: 4,
     nil: undefined,
   }),
+  method: fc.option(
+    mostly(
+      fc.constantFrom('keysend', 'amp', 'auto'),
+      fc.oneof(methodTexts, texts, hostileNumbers, fc.constant(null)),
+    ),
+    {
+      freq: 4,
+      nil: undefined,
+    },
+  ),
 };
 const dropUndefined = (value: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));

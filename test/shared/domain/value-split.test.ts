@@ -784,7 +784,7 @@ describe('parseSplitList', () => {
       description: 'address instead of pubkey',
       args: [{ address: A, split: 1 }],
       error:
-        /^recipient 1 unknown field "address": remove it \(accepted: pubkey, split, fee, customKey, customValue, name\)$/,
+        /^recipient 1 unknown field "address": remove it \(accepted: pubkey, split, fee, customKey, customValue, name, method\)$/,
     },
     {
       description: 'a missing pubkey',
@@ -839,5 +839,76 @@ describe('Lightning Address recipients (type="lnaddress")', () => {
       address: 'host@example.com',
       split: 50,
     });
+  });
+});
+
+describe("a recipient's method (as a tip's: keysend, amp, auto)", () => {
+  it('is read from the split list, the JSON value block and the XML method attribute', () => {
+    expect(
+      parseSplitList([
+        { pubkey: A, split: 90, method: 'auto' },
+        { pubkey: B, split: 10 },
+      ]).map((r) => r.method),
+    ).toEqual(['auto', undefined]);
+    expect(
+      parseValueBlockJson({
+        type: 'lightning',
+        method: 'keysend',
+        recipients: [
+          { type: 'node', address: A, split: 1, method: 'amp' },
+          { type: 'node', address: B, split: 1, method: null },
+        ],
+      }).map((r) => r.method),
+    ).toEqual(['amp', undefined]);
+    expect(
+      parseValueBlockXml(
+        xmlBlock(
+          xmlRecipient(`type="node" address="${A}" split="50" method="auto"`) +
+            xmlRecipient(`type="node" address="${B}" split="50" method=""`),
+        ),
+      ).map((r) => r.method),
+    ).toEqual(['auto', undefined]);
+  });
+
+  it.each([
+    {
+      description: 'an unknown method in a split list',
+      parse: () => parseSplitList([{ pubkey: A, split: 1, method: 'mpp' }]),
+      field: 'splits.1.method',
+      error: /^recipient 1 method must be "keysend", "amp" or "auto", got the string "mpp"$/,
+    },
+    {
+      description: 'an unknown XML method attribute',
+      parse: () =>
+        parseValueBlockXml(
+          xmlBlock(xmlRecipient(`type="node" address="${A}" split="1" method="AMP"`)),
+        ),
+      field: 'recipients.1.method',
+      error:
+        /^recipient 1 method must be "keysend", "amp" or "auto" \(or empty for keysend\), got "AMP"$/,
+    },
+    {
+      description: 'AMP to an lnaddress recipient',
+      parse: () =>
+        parseValueBlockXml(
+          xmlBlock(
+            xmlRecipient('type="lnaddress" address="host@example.com" split="1" method="amp"'),
+          ),
+        ),
+      field: 'recipients.1.method',
+      error:
+        /^recipient 1 method amp needs a node address: a Lightning Address is paid by keysend details or an LNURL-pay invoice/,
+    },
+    {
+      description: 'auto to a Lightning Address in a split list',
+      parse: () => parseSplitList([{ pubkey: 'host@example.com', split: 1, method: 'auto' }]),
+      field: 'splits.1.method',
+      error: /^recipient 1 method auto needs a node pubkey/,
+    },
+  ])('rejects $description, naming the field', ({ parse, field, error }) => {
+    const err = thrown(parse);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe(field);
+    expect(err.message).toMatch(error);
   });
 });
