@@ -3,6 +3,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -62,20 +63,17 @@ export const createDynamoWebhookEndpointStore = (
     },
     async listEndpoints(platformId) {
       const items: WebhookEndpoint[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName,
-            IndexName: PLATFORM_ENDPOINTS_INDEX,
-            KeyConditionExpression: 'platformId = :p',
-            ExpressionAttributeValues: { ':p': platformId },
-            ExclusiveStartKey: start,
-          }),
-        );
+      for await (const page of paginateQuery(
+        { client: doc },
+        {
+          TableName,
+          IndexName: PLATFORM_ENDPOINTS_INDEX,
+          KeyConditionExpression: 'platformId = :p',
+          ExpressionAttributeValues: { ':p': platformId },
+        },
+      )) {
         items.push(...((page.Items ?? []) as WebhookEndpoint[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      }
       return items;
     },
     async updateEndpoint(endpointId, change, now) {
@@ -254,27 +252,24 @@ export const createDynamoWebhookDeliveryStore = (
     },
     async listDeliveries(platformId, filter) {
       const items: WebhookDelivery[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName,
-            IndexName: PLATFORM_DELIVERIES_INDEX,
-            KeyConditionExpression: 'platformId = :p',
-            ExpressionAttributeValues: { ':p': platformId },
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-            Limit: 200,
-          }),
-        );
+      for await (const page of paginateQuery(
+        { client: doc, pageSize: 200 },
+        {
+          TableName,
+          IndexName: PLATFORM_DELIVERIES_INDEX,
+          KeyConditionExpression: 'platformId = :p',
+          ExpressionAttributeValues: { ':p': platformId },
+          ScanIndexForward: false,
+        },
+      )) {
         for (const item of page.Items ?? []) {
           const delivery = toDelivery(item);
           if (filter.endpointId && delivery.endpointId !== filter.endpointId) continue;
           if (filter.status && delivery.status !== filter.status) continue;
           items.push(delivery);
         }
-        start = page.LastEvaluatedKey;
-      } while (start && items.length < filter.limit);
+        if (items.length >= filter.limit) break;
+      }
       return items.slice(0, filter.limit);
     },
     async requeue(deliveryId, now) {
