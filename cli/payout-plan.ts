@@ -85,10 +85,13 @@ export const validatePayoutFile = (
 
 /**
  * The default Idempotency-Key of a file: running the same payout again resumes it, never pays
- * twice. It comes from the rows (recipient, amount, memo, custom record, method, in order), not the
+ * twice. It comes from the rows (recipient, amount, memo, custom record, in order), not the
  * bytes: the file re-saved by an editor or a spreadsheet (line endings, a byte order mark,
  * quoting, JSON layout) is the same payout. Rows that moved to other lines (a header added)
- * keep the key, and the API refuses them as a conflict instead of paying them again.
+ * keep the key, and the API refuses them as a conflict instead of paying them again. So does a
+ * row whose send method alone changed (`amp` added after a keysend `NO_ROUTE`): the method is not
+ * in the key, so the file is the same payout, refused as a conflict, not a new one paying every
+ * other row again.
  */
 export const defaultPayoutKey = (rows: readonly PayoutRow[]): string => {
   const content = rows.map((row) => [
@@ -96,8 +99,6 @@ export const defaultPayoutKey = (rows: readonly PayoutRow[]): string => {
     row.amountMsat.toString(),
     row.memo ?? null,
     row.customRecord ?? null,
-    // Only when not the default: the keys of files written before methods stay as they were.
-    ...(row.method && row.method !== 'keysend' ? [row.method] : []),
   ]);
   return `tipstream-payout-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 40)}`;
 };
