@@ -102,6 +102,49 @@ export const splitValue = (
   return split;
 };
 
+/**
+ * Refuses an element with two attributes of one local name (`address` and `x:address`): the
+ * parser drops namespace prefixes, so one would silently replace the other, and what a reader of
+ * the feed sees would not be what is paid.
+ */
+const assertNoAttributeTwice = (xml: string) => {
+  let raw: unknown;
+  try {
+    raw = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@_',
+      removeNSPrefix: false,
+      processEntities: false,
+      htmlEntities: false,
+    }).parse(xml);
+  } catch {
+    return; // the parse below says what is wrong
+  }
+  const visit = (node: unknown, element: string): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, element);
+      return;
+    }
+    if (!isRecord(node)) return;
+    const seen = new Set<string>();
+    for (const [key, child] of Object.entries(node)) {
+      if (!key.startsWith('@_')) {
+        visit(child, key);
+        continue;
+      }
+      const local = key.slice(2).split(':').pop() ?? '';
+      if (seen.has(local)) {
+        throw new ValidationError(
+          'value',
+          `<${element}> has the attribute "${local}" twice (with and without a namespace prefix): keep one`,
+        );
+      }
+      seen.add(local);
+    }
+  };
+  visit(raw, 'value');
+};
+
 /** Parses a `<podcast:value type="lightning" method="keysend">` element into its recipients. */
 export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
   if (typeof xml !== 'string' || xml.trim() === '') {
@@ -123,6 +166,7 @@ export const parseValueBlockXml = (xml: string): ValueRecipient[] => {
       `value block is not well-formed XML at line ${line}, column ${col}: ${msg}`,
     );
   }
+  assertNoAttributeTwice(xml);
   let document: Record<string, unknown>;
   try {
     document = new XMLParser({

@@ -570,6 +570,23 @@ describe('parseValueBlockXml', () => {
       ),
       error: /recipient 2 pays the same destination as recipient 1/,
     },
+    {
+      description:
+        'an address given twice, once with a namespace prefix (a reader sees one, the other is paid)',
+      xml: xmlBlock(
+        xmlRecipient(`type="node" address="${A}" split="1" x:address="${D}" xmlns:x="urn:x"`),
+      ),
+      error: /valueRecipient> has the attribute "address" twice/,
+    },
+    {
+      description: 'a method given twice, once with a namespace prefix',
+      xml: xmlBlock(
+        xmlRecipient(
+          `type="node" address="${A}" split="1" method="keysend" x:method="amp" xmlns:x="urn:x"`,
+        ),
+      ),
+      error: /has the attribute "method" twice/,
+    },
   ])('rejects $description', ({ xml, error }) => {
     const err = thrown(() => parseValueBlockXml(xml));
     expect(err).toBeInstanceOf(ValidationError);
