@@ -414,4 +414,13 @@ describe('example backend: webhooks in, Server-Sent Events out', () => {
     ).toEqual([{ type: 'tip.failed', tipId: `${PLATFORM}:genuine` }]);
     await dashboard.close();
   });
+
+  // Last: it leaves the fake API's endpoint for this receiver without a secret.
+  it('refuses to start receiving when Tipstream answers its registration without a whsec_ secret', async () => {
+    const url = `${base}/webhooks/tipstream`;
+    const mine = [...tipstream.endpoints.values()].find((e) => e.url === url);
+    expect(mine).toBeDefined();
+    if (mine) (mine as { secret?: string }).secret = undefined;
+    await expect(example.registerWebhooks(base)).rejects.toThrow(/no whsec_ secret/);
+  });
 });

@@ -627,7 +627,12 @@ export const createExampleBackend = (config: ExampleBackendConfig) => {
       if (registered.status !== 201 && registered.status !== 200) {
         throw registrationError(registered);
       }
-      verifier = new Webhook(String(registered.body.secret));
+      const secret = registered.body.secret;
+      // Never a verifier keyed with a guessable text ("undefined"): anyone could sign with it.
+      if (typeof secret !== 'string' || !secret.startsWith('whsec_')) {
+        throw new Error('Tipstream registered the webhook endpoint but sent no whsec_ secret');
+      }
+      verifier = new Webhook(secret);
       return { endpointId: String(registered.body.endpointId), url };
     },
   };
