@@ -1,6 +1,8 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readPayerConfig } from '../shared/config/payer-config.js';
+import { recoveryWindowProblem } from '../shared/domain/payment-failure.js';
 import { PAYER_EVENT_SOURCE_DEFAULTS } from './payer-defaults.js';
 import { ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
@@ -30,13 +32,45 @@ export const readContext = (app: App) => {
     feePpm: number('tipstream:feePpm', 5_000),
     minFeeSats: number('tipstream:minFeeSats', 10),
     globalHourlyLimitSats: number('tipstream:globalHourlyLimitSats', 100_000_000),
+    nodeRecoverySeconds: number('tipstream:nodeRecoverySeconds', 600),
   };
+};
+
+/**
+ * A tip the operator node's state holds is acknowledged and left to the reconciler (so a hold
+ * never spends the message's receives towards the DLQ): the schedule, the payer's timeout (its
+ * lease) and the payer's settings must let the reconciler judge it within the window.
+ */
+const checkRecoveryWindow = (
+  policy: Record<string, string>,
+  context: ReturnType<typeof readContext>,
+) => {
+  const { nodeRecoveryMs, stuckAfterMs, leaseGraceMs } = readPayerConfig(policy).policy;
+  const problem = recoveryWindowProblem(nodeRecoveryMs, {
+    stuckAfterMs,
+    leaseMs: context.payerTimeoutSeconds * 1000,
+    leaseGraceMs,
+    reconcileEveryMs: context.reconcileEveryMinutes * 60_000,
+  });
+  if (problem) {
+    throw new Error(
+      `${problem}: raise tipstream:nodeRecoverySeconds or lower tipstream:reconcileEveryMinutes / tipstream:payerTimeoutSeconds`,
+    );
+  }
 };
 
 /** Builds the Tipstream app: the stateful stack (tables, queues) and the service stack. */
 export const buildApp = (app = new App()) => {
   const context = readContext(app);
   const payerTimeout = Duration.seconds(context.payerTimeoutSeconds);
+  const policy = {
+    TIPSTREAM_MAX_TIP_SATS: String(context.maxTipSats),
+    TIPSTREAM_FEE_PPM: String(context.feePpm),
+    TIPSTREAM_MIN_FEE_SATS: String(context.minFeeSats),
+    TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS: String(context.globalHourlyLimitSats),
+    TIPSTREAM_NODE_RECOVERY_SECONDS: String(context.nodeRecoverySeconds),
+  };
+  checkRecoveryWindow(policy, context);
   const stateful = new StatefulStack(app, 'TipstreamStateful', {
     maxReceiveCount: context.maxReceiveCount,
     payerTimeout,
@@ -58,12 +92,7 @@ export const buildApp = (app = new App()) => {
       reconcileEvery: Duration.minutes(context.reconcileEveryMinutes),
       apiThrottle: { rateLimit: context.apiRateLimit, burstLimit: context.apiBurstLimit },
       logRetention: RetentionDays.ONE_MONTH,
-      policy: {
-        TIPSTREAM_MAX_TIP_SATS: String(context.maxTipSats),
-        TIPSTREAM_FEE_PPM: String(context.feePpm),
-        TIPSTREAM_MIN_FEE_SATS: String(context.minFeeSats),
-        TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS: String(context.globalHourlyLimitSats),
-      },
+      policy,
     },
   });
   // cdk-nag's AWS Solutions rules run on every synth and deploy: an unacknowledged finding stops it.

@@ -79,6 +79,13 @@ export const reportOutcome = (runtime: PayerRuntime, outcome: PayOutcome) => {
       metrics.addMetric('TipsInFlight', MetricUnit.Count, 1);
       logger.info('tip still in flight, left to the reconciler', { tipId: outcome.tip.tipId });
       break;
+    case 'held':
+      metrics.addMetric('TipsHeld', MetricUnit.Count, 1);
+      logger.warn('tip held: the operator node is not forwarding, left to the reconciler', {
+        tipId: outcome.tip.tipId,
+        reason: outcome.reason,
+      });
+      break;
     case 'rejected':
     case 'conflict':
       metrics.addMetric('TipsRejected', MetricUnit.Count, 1);

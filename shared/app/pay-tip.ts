@@ -1,7 +1,12 @@
 import { maxFeeMsat } from '../domain/fee-limit.js';
 import { isLightningAddress } from '../domain/lightning-address.js';
 import type { PayerPolicy } from '../domain/payer-policy.js';
-import { judgePaymentFailure, nodeStateMayExplain } from '../domain/payment-failure.js';
+import {
+  type FailureDecision,
+  judgePaymentFailure,
+  NOT_FOUND,
+  nodeStateMayExplain,
+} from '../domain/payment-failure.js';
 import { parsePreimage, paymentHashOf } from '../domain/preimage.js';
 import { type Receipt, signReceipt } from '../domain/receipt.js';
 import { parseReservationTag } from '../domain/reservation-tag.js';
@@ -62,6 +67,12 @@ export type PayOutcome =
   | { kind: 'failed'; tip: TipRecord; code: string; reason: string }
   | { kind: 'already-failed'; tip: TipRecord }
   | { kind: 'in-flight'; tip: TipRecord }
+  /**
+   * The operator node's own state explains LND's failure (`payment-failure.ts`): nothing sent, the
+   * tip left SENDING, and its message acknowledged (a hold must not spend the message's receives
+   * towards the dead-letter queue): the reconciler decides again, until the window closes.
+   */
+  | { kind: 'held'; tip: TipRecord; reason: string }
   /**
    * LND's answer cannot decide the attempt yet: its send may still reach LND until `until` (the
    * lease plus its grace). A redelivery or the reconciler decides after that.
@@ -331,8 +342,13 @@ const resume = async (tip: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
           `tip ${tip.tipId}: attempt ${tip.attempt} belongs to another invocation until its lease ends; retrying later`,
         );
       }
-      // LND never took it, or canceled it: pay again, same hash, next attempt.
-      if (lookup.status === 'not_found') return pay(await startAttempt(tip, 'SENDING', deps), deps);
+      if (lookup.status === 'not_found') {
+        // LND never took it, or (AMP) failed it before any shard left: the same rule as a failure
+        // decides whether the node's state holds it; else pay again, same hash, next attempt.
+        const decision = await judgeFailure(tip, NOT_FOUND, deps, false);
+        if (decision.kind === 'wait') return hold(tip, decision.reason, deps);
+        return pay(await startAttempt(tip, 'SENDING', deps), deps);
+      }
       return decideFailure(tip, lookup, deps, false);
   }
 };
@@ -357,17 +373,7 @@ const decideFailure = async (
   deps: PayerDeps,
   followed: boolean,
 ): Promise<PayOutcome> => {
-  const decision = judgePaymentFailure({
-    code: failure.code,
-    // Attempts whose send never reached LND (the lease was given up) are not sends.
-    sends: tip.attempt - (tip.unsentAttempts ?? 0),
-    followed,
-    node: nodeStateMayExplain(failure.code)
-      ? await deps.lightning.paymentState().catch(() => undefined)
-      : undefined,
-    ageMs: deps.now().getTime() - Date.parse(tip.createdAt),
-    recoveryWindowMs: deps.policy.nodeRecoveryMs,
-  });
+  const decision = await judgeFailure(tip, failure.code, deps, followed);
   switch (decision.kind) {
     case 'send-again':
       deps.log?.('interrupted attempt failed in LND, trying again', {
@@ -377,11 +383,7 @@ const decideFailure = async (
       });
       return pay(await startAttempt(tip, 'SENDING', deps), deps);
     case 'wait':
-      // The tip stays SENDING at this attempt: once its lease has passed, a redelivery (or the
-      // reconciler) asks LND and the node again. The lease is kept: this send did reach LND.
-      throw new TransientPaymentError(
-        `tip ${tip.tipId}: ${decision.reason}; decided again once the node has recovered`,
-      );
+      return hold(tip, decision.reason, deps);
     case 'final':
       await deps.ledger.markFailed(
         tip,
@@ -391,6 +393,45 @@ const decideFailure = async (
       );
       return { kind: 'failed', tip, code: failure.code, reason: failure.message };
   }
+};
+
+/**
+ * The node-state rule on an attempt LND failed (or has no payment for: `NOT_FOUND`), the node asked
+ * only when its state may explain the code, the window counted from the tip's first hold.
+ */
+const judgeFailure = async (
+  tip: TipRecord,
+  code: string,
+  deps: PayerDeps,
+  followed: boolean,
+): Promise<FailureDecision> =>
+  judgePaymentFailure({
+    code,
+    amountMsat: tip.amountMsat,
+    // Attempts whose send never reached LND (the lease was given up) are not sends.
+    sends: tip.attempt - (tip.unsentAttempts ?? 0),
+    followed,
+    node: nodeStateMayExplain(code)
+      ? await deps.lightning.paymentState().catch(() => undefined)
+      : undefined,
+    heldMs:
+      tip.heldSince === undefined ? undefined : deps.now().getTime() - Date.parse(tip.heldSince),
+    recoveryWindowMs: deps.policy.nodeRecoveryMs,
+  });
+
+/**
+ * The node's state holds the tip: it stays SENDING at this attempt (its lease kept: a send of it
+ * may have reached LND), the first hold is recorded (the window runs from it), and the message is
+ * acknowledged: once the lease has passed the reconciler asks LND and the node again.
+ */
+const hold = async (tip: TipRecord, reason: string, deps: PayerDeps): Promise<PayOutcome> => {
+  if (tip.heldSince === undefined) await deps.ledger.markHeld(tip, deps.now());
+  deps.log?.('tip held by the operator node state', { tipId: tip.tipId, reason });
+  return {
+    kind: 'held',
+    tip,
+    reason: `tip ${tip.tipId}: ${reason}; the reconciler decides again once the node has recovered`,
+  };
 };
 
 /** Refuses to start a payment the invocation could not see through (SQS redelivers it). */

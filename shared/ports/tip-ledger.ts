@@ -65,6 +65,11 @@ export interface TipRecord {
   leaseUntil?: string;
   /** Attempts whose lease was given up because their send never reached LND: not tries. */
   unsentAttempts?: number;
+  /**
+   * When the operator node's own state first held the tip back (`payment-failure.ts`): the
+   * recovery window runs from here, once per tip, never reset.
+   */
+  heldSince?: string;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
   /** The signed receipt (JSON) once SUCCEEDED. */
@@ -233,6 +238,11 @@ export interface TipLedger {
    * nothing otherwise.
    */
   releaseLease(tip: TipRecord): Promise<void>;
+  /**
+   * Records when the node's state first held the tip back (`heldSince`), if the tip is still
+   * SENDING at that attempt and was never held before; does nothing otherwise.
+   */
+  markHeld(tip: TipRecord, at: Date): Promise<void>;
   /**
    * One transaction: SENDING → SUCCEEDED with the receipt, plus the recipient's totals and the
    * batch's progress, and the budget its request reserved trued up to the fee paid (`reservation`:

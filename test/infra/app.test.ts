@@ -6,6 +6,8 @@ import {
   PLATFORM_TIPS_ATTRIBUTES,
   PLATFORM_TIPS_INDEX,
 } from '../../shared/adapters/dynamodb/tables.js';
+import { readPayerConfig } from '../../shared/config/payer-config.js';
+import { heldTipRejudgedWithinMs } from '../../shared/domain/payment-failure.js';
 import { buildUnbundledApp } from './unbundled-app.js';
 
 const synth = (context: Record<string, unknown> = {}) => {
@@ -117,6 +119,36 @@ describe('CDK app: stateful stack', () => {
         }),
       );
     }
+  });
+
+  it('lets the reconciler judge a held tip twice within the node recovery window (a hold acknowledges its message: no receive spent, never the DLQ)', () => {
+    const { service } = synth();
+    const payer = Object.values(service.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.TIPSTREAM_PAYER_CONCURRENCY !== undefined,
+    );
+    const env = payer?.Properties.Environment.Variables as Record<string, string>;
+    const { policy } = readPayerConfig(env);
+    const payerTimeoutMs = 1000 * (payer?.Properties.Timeout as number);
+    const rate = Object.values(service.findResources('AWS::Events::Rule'))[0]?.Properties
+      .ScheduleExpression as string;
+    const reconcileEveryMs = 60_000 * Number(/rate\((\d+) minutes?\)/.exec(rate)?.[1]);
+    const rejudged = heldTipRejudgedWithinMs({
+      stuckAfterMs: policy.stuckAfterMs,
+      leaseMs: payerTimeoutMs,
+      leaseGraceMs: policy.leaseGraceMs,
+      reconcileEveryMs,
+    });
+    expect(policy.nodeRecoveryMs).toBe(600_000);
+    expect(rejudged + reconcileEveryMs).toBeLessThan(policy.nodeRecoveryMs);
+  });
+
+  it('refuses a recovery window the reconciler cannot see a held tip through', () => {
+    expect(() => synth({ 'tipstream:reconcileEveryMinutes': 5 })).toThrow(
+      /node recovery window \(600 s\) must exceed the reconciler's first look at a held tip \(420 s\) plus one more run \(300 s\)/,
+    );
+    expect(() =>
+      synth({ 'tipstream:reconcileEveryMinutes': 5, 'tipstream:nodeRecoverySeconds': 1200 }),
+    ).not.toThrow();
   });
 
   it('rejects a nonsensical context value with its name', () => {

@@ -120,7 +120,10 @@ export class LndModel implements LightningNode {
   /** The modelled node's channels are always up; while it is down it does not answer. */
   async paymentState(): Promise<NodePaymentState> {
     if (this.down) throw new TransientPaymentError('LND is down');
-    return { openChannels: 1, activeChannels: 1, syncedToGraph: true };
+    return {
+      channels: [{ active: true, localBalanceMsat: 16_000_000_000n, offlineMs: 0 }],
+      syncedToGraph: true,
+    };
   }
 
   /** A recipient's node issues an invoice (its LNURL-pay server asked it to). */

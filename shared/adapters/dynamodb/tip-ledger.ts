@@ -479,6 +479,29 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
       }
     },
 
+    async markHeld(tip, at) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.tips,
+            Key: { tipId: tip.tipId },
+            UpdateExpression: 'SET heldSince = :at',
+            // The first hold only: the window runs from it, whoever holds the tip later.
+            ConditionExpression:
+              '#state = :sending AND attempt = :attempt AND attribute_not_exists(heldSince)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':sending': 'SENDING',
+              ':attempt': tip.attempt,
+              ':at': at.toISOString(),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
     async markSucceeded(tip, outcome, now, reservation) {
       const at = now.toISOString();
       const items: TransactItem[] = [

@@ -535,8 +535,12 @@ const createLndNode = (
         rpc('getChannels', getChannels({ lnd })),
       ]);
       return {
-        openChannels: channels.length,
-        activeChannels: channels.filter((channel) => channel.is_active).length,
+        channels: channels.map((channel) => ({
+          active: channel.is_active,
+          localBalanceMsat: BigInt(channel.local_balance) * 1000n,
+          // `lightning`: lifetime − uptime of ListChannels, monitored since the node started.
+          offlineMs: channel.time_offline ?? 0,
+        })),
         // Older LND omits it: then it cannot be the explanation.
         syncedToGraph: info.is_synced_to_graph ?? true,
       };

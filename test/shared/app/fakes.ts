@@ -195,6 +195,13 @@ export class FakeTipLedger implements TipLedger {
     stored.unsentAttempts = (stored.unsentAttempts ?? 0) + 1;
   }
 
+  async markHeld(tip: TipRecord, at: Date) {
+    await this.io();
+    const stored = this.#tips.get(tip.tipId);
+    if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) return;
+    stored.heldSince ??= at.toISOString();
+  }
+
   async markSucceeded(
     tip: TipRecord,
     outcome: { receipt: string; feeMsat: bigint; settledAt: string },
@@ -620,8 +627,10 @@ export class FakeLightningNode implements LightningNode {
 
   /** What `paymentState` answers: a healthy node unless a test says otherwise ('down': no answer). */
   nodeState: NodePaymentState | 'down' = {
-    openChannels: 2,
-    activeChannels: 2,
+    channels: [
+      { active: true, localBalanceMsat: 16_000_000_000n, offlineMs: 0 },
+      { active: true, localBalanceMsat: 1_000_000_000n, offlineMs: 0 },
+    ],
     syncedToGraph: true,
   };
 

@@ -157,4 +157,27 @@ describe('payTipMessage: AMP tips', () => {
     expect(h.lightning.ampCalls).toHaveLength(2);
     expect(h.lightning.settlements).toHaveLength(1);
   });
+  it('an AMP send the node state failed before any shard left: the lookup finds nothing, and the node-state rule still holds it (no re-send while no channel forwards)', async () => {
+    const h = makePayer();
+    const channel = { active: false, localBalanceMsat: 16_000_000_000n, offlineMs: 20_000 };
+    h.lightning.nodeState = { syncedToGraph: true, channels: [channel] };
+    h.lightning.scriptPay({ kind: 'permanent', code: 'INSUFFICIENT_BALANCE' });
+    expect((await payTipMessage(tipMessage(ampBody()), h.deps)).kind).toBe('held');
+    // LND's failed AMP payment carries its address only in shards: none left, so "not found".
+    h.clock.advance(REDELIVERY_MS);
+    h.lightning.scriptLookup({ status: 'not_found' });
+    const tip = h.ledger.peek('tip-1');
+    if (!tip) throw new Error('no tip');
+    expect((await driveTip(tip, h.deps)).kind).toBe('held');
+    expect(h.lightning.ampCalls).toHaveLength(1);
+    expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+
+    // The channel is back: the same search finds nothing, and the tip is sent, once.
+    h.lightning.nodeState = { syncedToGraph: true, channels: [{ ...channel, active: true }] };
+    h.clock.advance(60_000);
+    h.lightning.scriptLookup({ status: 'not_found' });
+    expect((await driveTip(h.ledger.peek('tip-1') as typeof tip, h.deps)).kind).toBe('paid');
+    expect(h.lightning.ampCalls).toHaveLength(2);
+    expect(h.lightning.settlements).toHaveLength(1);
+  });
 });

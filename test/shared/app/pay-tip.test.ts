@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { driveTip, type PayOutcome, payTipMessage } from '../../../shared/app/pay-tip.js';
+import { reconcileStuckTips } from '../../../shared/app/reconcile-tips.js';
 import { TEXT_MESSAGE_RECORD_TYPE } from '../../../shared/domain/keysend-records.js';
 import { MAX_SENDS } from '../../../shared/domain/payment-failure.js';
 import { verifyReceipt } from '../../../shared/domain/receipt.js';
@@ -59,6 +60,25 @@ const expectValidReceipt = (tip: TipRecord | undefined) => {
 };
 
 const kindOf = (outcome: PayOutcome) => outcome.kind;
+
+/** alice right after a restart: frank's small channel re-established, bob's 16M not yet. */
+const JUST_RESTARTED = {
+  syncedToGraph: true,
+  channels: [
+    { active: false, localBalanceMsat: 16_000_000_000n, offlineMs: 20_000 },
+    { active: true, localBalanceMsat: 1_000_000_000n, offlineMs: 0 },
+  ],
+};
+const WHOLE_NODE = {
+  syncedToGraph: true,
+  channels: JUST_RESTARTED.channels.map((channel) => ({ ...channel, active: true })),
+};
+const NO_LINK = {
+  syncedToGraph: true,
+  channels: JUST_RESTARTED.channels.map((channel) => ({ ...channel, active: false })),
+};
+/** The reconciler's next run that finds a tip: past the lease and its grace, and stuck. */
+const RECONCILER_MS = 4 * 60_000;
 
 describe('payTipMessage: a valid tip', () => {
   it('pays once, records SUCCEEDED with a verifiable receipt and adds to the totals', async () => {
@@ -621,24 +641,28 @@ describe('payTipMessage: LND errors', () => {
   });
 
   describe("a failure the operator node's own state explains (channels not forwarding yet)", () => {
-    it('holds the tip SENDING, then pays it with the same hash once the node has recovered', async () => {
+    it('holds the tip SENDING without spending a receive, then the reconciler pays it with the same hash once the node has recovered', async () => {
       const h = makePayer();
-      // LND right after a restart: one channel re-established, the other not yet.
-      h.lightning.nodeState = { openChannels: 2, activeChannels: 1, syncedToGraph: true };
+      h.lightning.nodeState = JUST_RESTARTED;
       h.lightning.scriptPay({ kind: 'permanent', code: 'INSUFFICIENT_BALANCE' });
-      const error = await payTipMessage(tipMessage(), h.deps).catch((thrown: unknown) => thrown);
-      expect(error).toBeInstanceOf(TransientPaymentError);
-      expect((error as Error).message).toMatch(
-        /1 of the operator node's 2 channels cannot forward/,
+      const held = await payTipMessage(tipMessage(), h.deps);
+      // Acknowledged (no throw: no batch item failure, no receive towards the DLQ).
+      expect(held).toMatchObject({ kind: 'held' });
+      expect(held.kind === 'held' && held.reason).toMatch(
+        /1 channel of the operator node that could carry 21000 msat cannot forward yet/,
       );
-      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
+      expect(h.ledger.peek('tip-1')).toMatchObject({
+        state: 'SENDING',
+        attempt: 1,
+        heldSince: h.clock.now().toISOString(),
+      });
 
-      // The redelivery, past the lease: LND says failed, the node is whole again: sent again.
-      h.lightning.nodeState = { openChannels: 2, activeChannels: 2, syncedToGraph: true };
+      // The reconciler, past the lease: LND says failed, the node is whole again: sent again.
+      h.lightning.nodeState = WHOLE_NODE;
       h.lightning.scriptLookup({ status: 'failed', code: 'INSUFFICIENT_BALANCE', message: 'x' });
-      h.clock.advance(REDELIVERY_MS);
-      const outcome = await payTipMessage(tipMessage(), h.deps);
-      expect(outcome.kind).toBe('paid');
+      h.clock.advance(RECONCILER_MS);
+      const summary = await reconcileStuckTips(h.deps, { stuckAfterMs: 120_000, limit: 10 });
+      expect(summary.outcomes).toEqual({ paid: 1 });
       expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
       expect(new Set(h.lightning.payCalls.map((call) => hex(call.paymentHash)))).toEqual(
         new Set([specHash('tip-1')]),
@@ -650,32 +674,60 @@ describe('payTipMessage: LND errors', () => {
       const h = makePayer();
       h.lightning.nodeState = 'down';
       h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
-      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
-        TransientPaymentError,
-      );
-      h.lightning.nodeState = { openChannels: 2, activeChannels: 0, syncedToGraph: true };
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      h.lightning.nodeState = NO_LINK;
       h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'x' });
-      h.clock.advance(REDELIVERY_MS);
-      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
-        TransientPaymentError,
-      );
+      h.clock.advance(RECONCILER_MS);
+      expect(kindOf(await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps))).toBe('held');
       expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SENDING', attempt: 1 });
       expect(h.lightning.payCalls).toHaveLength(1);
     });
 
-    it('fails the tip once the recovery window has passed', async () => {
+    it('a redelivered message of a held tip is acknowledged too: it never reaches the dead-letter queue', async () => {
       const h = makePayer();
-      h.lightning.nodeState = { openChannels: 2, activeChannels: 1, syncedToGraph: true };
+      h.lightning.nodeState = NO_LINK;
       h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
-      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
-        TransientPaymentError,
-      );
-      // A peer that never comes back: past the window, LND's answer stands (sends remain, but
-      // the lookup's failure is decided on a node still missing a channel).
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      // Should SQS deliver the message again (at least once: a duplicate), each receive past the
+      // attempt's lease is acknowledged too, none a batch item failure, across the whole window.
+      for (let receive = 2; receive <= 6; receive += 1) {
+        h.clock.advance(100_000);
+        h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'x' });
+        expect(kindOf(await payTipMessage(tipMessage(), h.deps)), `receive ${receive}`).toBe(
+          'held',
+        );
+      }
+      expect(h.lightning.payCalls).toHaveLength(1);
+    });
+
+    it('gives a tip queued long before the node went down the whole window, from its first hold', async () => {
+      const h = makePayer();
+      // Recorded RECEIVED an hour ago (its invocation had no time left), paid only now.
+      await receivedTip(h);
+      h.clock.advance(3_600_000);
+      h.lightning.nodeState = JUST_RESTARTED;
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      const heldAt = h.clock.now().toISOString();
+      // Held for most of the window: still held, the first hold's time kept.
+      h.clock.advance(h.deps.policy.nodeRecoveryMs - 60_000);
+      h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'x' });
+      expect(kindOf(await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps))).toBe('held');
+      expect(h.ledger.peek('tip-1')?.heldSince).toBe(heldAt);
+      expect(h.lightning.payCalls).toHaveLength(1);
+    });
+
+    it('fails the tip once the window from its first hold has passed (a peer that never comes back)', async () => {
+      const h = makePayer();
+      h.lightning.nodeState = JUST_RESTARTED;
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      // Past the window, the lookup's failure is judged on a node still missing the channel:
+      // sent again (sends remain), and that send's own failure is final.
       h.lightning.scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'no route' });
       h.clock.advance(h.deps.policy.nodeRecoveryMs);
       h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE', message: 'no route' });
-      const outcome = await payTipMessage(tipMessage(), h.deps);
+      const outcome = await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps);
       expect(outcome).toMatchObject({ kind: 'failed', code: 'NO_ROUTE' });
       expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: 2 });
     });
@@ -686,6 +738,22 @@ describe('payTipMessage: LND errors', () => {
       const outcome = await payTipMessage(tipMessage(), h.deps);
       expect(outcome).toMatchObject({ kind: 'failed', code: 'INSUFFICIENT_BALANCE' });
       expect(h.lightning.payCalls).toHaveLength(1);
+    });
+
+    it('fails a genuine NO_ROUTE at once while a peer has been offline for hours', async () => {
+      const h = makePayer();
+      h.lightning.nodeState = {
+        syncedToGraph: true,
+        channels: [
+          { active: false, localBalanceMsat: 16_000_000_000n, offlineMs: 5 * 3_600_000 },
+          { active: true, localBalanceMsat: 1_000_000_000n, offlineMs: 0 },
+        ],
+      };
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      expect(await payTipMessage(tipMessage(), h.deps)).toMatchObject({
+        kind: 'failed',
+        code: 'NO_ROUTE',
+      });
     });
   });
 

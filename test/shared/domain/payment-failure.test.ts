@@ -3,22 +3,44 @@ import {
   type FailureFacts,
   judgePaymentFailure,
   MAX_SENDS,
+  NOT_FOUND,
+  type NodeChannel,
   type NodePaymentState,
 } from '../../../shared/domain/payment-failure.js';
 
-const WHOLE: NodePaymentState = { openChannels: 2, activeChannels: 2, syncedToGraph: true };
-/** alice right after a restart: frank's channel re-established, bob's not yet. */
-const HALF_UP: NodePaymentState = { openChannels: 2, activeChannels: 1, syncedToGraph: true };
-const NO_LINK: NodePaymentState = { openChannels: 2, activeChannels: 0, syncedToGraph: true };
-const NO_GRAPH: NodePaymentState = { openChannels: 2, activeChannels: 2, syncedToGraph: false };
+const WINDOW = 600_000;
+const AMOUNT = 1_000_000n;
+const up = (localBalanceMsat: bigint): NodeChannel => ({
+  active: true,
+  localBalanceMsat,
+  offlineMs: 0,
+});
+const down = (localBalanceMsat: bigint, offlineMs: number): NodeChannel => ({
+  active: false,
+  localBalanceMsat,
+  offlineMs,
+});
+const node = (...channels: NodeChannel[]): NodePaymentState => ({ channels, syncedToGraph: true });
+
+/** alice and her two channels: bob's 16M sat (routes to every creator), frank's private 1M. */
+const WHOLE = node(up(16_000_000_000n), up(1_000_000_000n));
+/** Right after a restart: frank's channel re-established, bob's not yet (down 20 s). */
+const JUST_RESTARTED = node(down(16_000_000_000n, 20_000), up(1_000_000_000n));
+/** bob offline for hours on a node up for days: a normal day, not the node's state. */
+const PEER_GONE_FOR_HOURS = node(down(16_000_000_000n, 5 * 3_600_000), up(1_000_000_000n));
+/** frank's channel down a moment, too small for the tip: it cannot be the missing first hop. */
+const SMALL_CHANNEL_DOWN = node(up(16_000_000_000n), down(500_000n, 20_000));
+const NO_LINK = node(down(16_000_000_000n, 3_600_000), down(1_000_000_000n, 3_600_000));
+const NO_GRAPH: NodePaymentState = { ...WHOLE, syncedToGraph: false };
 
 const facts = (over: Partial<FailureFacts>): FailureFacts => ({
   code: 'INSUFFICIENT_BALANCE',
+  amountMsat: AMOUNT,
   sends: 1,
   followed: true,
   node: WHOLE,
-  ageMs: 1_000,
-  recoveryWindowMs: 600_000,
+  heldMs: undefined,
+  recoveryWindowMs: WINDOW,
   ...over,
 });
 
@@ -30,14 +52,35 @@ describe('judgePaymentFailure', () => {
       decision: 'final',
     },
     {
-      description: 'no link can forward (LND: no eligible bandwidth → insufficient balance)',
+      description: 'no link can forward, however long (LND: no eligible bandwidth)',
       args: facts({ node: NO_LINK }),
       decision: 'wait',
     },
     {
-      description: "some channels not re-established yet: NO_ROUTE may be the node's",
-      args: facts({ code: 'NO_ROUTE', node: HALF_UP }),
+      description:
+        'a channel that could carry it came back down with the restart: NO_ROUTE is the node’s',
+      args: facts({ code: 'NO_ROUTE', node: JUST_RESTARTED }),
       decision: 'wait',
+    },
+    {
+      description: 'a peer offline for hours does not hold a genuine NO_ROUTE',
+      args: facts({ code: 'NO_ROUTE', node: PEER_GONE_FOR_HOURS }),
+      decision: 'final',
+    },
+    {
+      description: 'a channel down a moment but too small for the amount does not hold it',
+      args: facts({ code: 'NO_ROUTE', node: SMALL_CHANNEL_DOWN }),
+      decision: 'final',
+    },
+    {
+      description: 'the same small channel could carry a small tip: held',
+      args: facts({ code: 'NO_ROUTE', node: SMALL_CHANNEL_DOWN, amountMsat: 400_000n }),
+      decision: 'wait',
+    },
+    {
+      description: 'down exactly the window: no longer recent',
+      args: facts({ code: 'NO_ROUTE', node: node(down(AMOUNT, WINDOW), up(AMOUNT)) }),
+      decision: 'final',
     },
     {
       description: 'the node does not answer (stopping or starting)',
@@ -60,9 +103,25 @@ describe('judgePaymentFailure', () => {
       decision: 'final',
     },
     {
-      description: 'past the recovery window a missing channel no longer holds the tip',
-      args: facts({ node: HALF_UP, ageMs: 600_000 }),
+      description: 'held for less than the window: still held',
+      args: facts({ node: JUST_RESTARTED, heldMs: WINDOW - 1 }),
+      decision: 'wait',
+    },
+    {
+      description: 'held for the whole window: the failure is taken as the tip’s',
+      args: facts({ node: JUST_RESTARTED, heldMs: WINDOW }),
       decision: 'final',
+    },
+    {
+      description:
+        'a tip queued long ago gets the window from its first hold (its age plays no part)',
+      args: facts({ node: NO_LINK, heldMs: undefined }),
+      decision: 'wait',
+    },
+    {
+      description: 'a hold clock behind the judge’s (skew): still bounded by the window',
+      args: facts({ node: NO_LINK, heldMs: -5_000 }),
+      decision: 'wait',
     },
     {
       description: 'an interrupted send failed on a whole node: sent again',
@@ -70,8 +129,8 @@ describe('judgePaymentFailure', () => {
       decision: 'send-again',
     },
     {
-      description: 'an interrupted send, node still half up: wait rather than spend a send',
-      args: facts({ followed: false, node: HALF_UP, sends: MAX_SENDS }),
+      description: 'an interrupted send, node just restarted: wait rather than spend a send',
+      args: facts({ followed: false, node: JUST_RESTARTED, sends: MAX_SENDS }),
       decision: 'wait',
     },
     {
@@ -81,7 +140,23 @@ describe('judgePaymentFailure', () => {
     },
     {
       description: 'an interrupted send past the window, sends remaining: sent again',
-      args: facts({ followed: false, node: HALF_UP, ageMs: 700_000, sends: 2 }),
+      args: facts({ followed: false, node: NO_LINK, heldMs: 700_000, sends: 2 }),
+      decision: 'send-again',
+    },
+    {
+      description:
+        'not found (AMP failed before any shard) while the node cannot forward: held, no send',
+      args: facts({ code: NOT_FOUND, followed: false, node: NO_LINK }),
+      decision: 'wait',
+    },
+    {
+      description: 'not found on a whole node: sent again (nothing in LND to record)',
+      args: facts({ code: NOT_FOUND, followed: false, sends: MAX_SENDS }),
+      decision: 'send-again',
+    },
+    {
+      description: 'not found past the window: sent again, whose own failure then decides',
+      args: facts({ code: NOT_FOUND, followed: false, node: NO_LINK, heldMs: WINDOW }),
       decision: 'send-again',
     },
   ])('$description → $decision', ({ args, decision }) => {
@@ -89,10 +164,15 @@ describe('judgePaymentFailure', () => {
   });
 
   it('says why it waits, in words an operator can act on', () => {
-    expect(judgePaymentFailure(facts({ code: 'NO_ROUTE', node: HALF_UP }))).toEqual({
+    expect(judgePaymentFailure(facts({ code: 'NO_ROUTE', node: JUST_RESTARTED }))).toEqual({
       kind: 'wait',
       reason:
-        "LND failed it (NO_ROUTE) while 1 of the operator node's 2 channels cannot forward yet (peer reconnecting or node starting)",
+        'LND failed it (NO_ROUTE) while 1 channel of the operator node that could carry 1000000 msat cannot forward yet (down 20 s since the node started)',
+    });
+    expect(judgePaymentFailure(facts({ node: NO_LINK }))).toEqual({
+      kind: 'wait',
+      reason:
+        "LND failed it (INSUFFICIENT_BALANCE) while none of the operator node's 2 channels can forward yet (node starting or peers reconnecting)",
     });
   });
 });
