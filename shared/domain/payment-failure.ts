@@ -122,7 +122,9 @@ export const judgePaymentFailure = (facts: FailureFacts): FailureDecision => {
   if (!nodeStateMayExplain(facts.code)) return { kind: 'final' };
   const explanation = nodeExplanation(facts.node, facts.amountMsat, facts.recoveryWindowMs);
   // Bounded: from the first hold, so a node that never recovers holds no tip forever.
-  const windowOpen = facts.heldMs === undefined || facts.heldMs < facts.recoveryWindowMs;
+  const windowOpen =
+    facts.recoveryWindowMs > 0 &&
+    (facts.heldMs === undefined || facts.heldMs < facts.recoveryWindowMs);
   if (explanation && windowOpen) {
     return { kind: 'wait', reason: `LND failed it (${facts.code}) while ${explanation}` };
   }

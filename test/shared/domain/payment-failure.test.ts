@@ -124,6 +124,11 @@ describe('judgePaymentFailure', () => {
       decision: 'wait',
     },
     {
+      description: 'a window of 0 turns holds off',
+      args: facts({ node: NO_LINK, recoveryWindowMs: 0 }),
+      decision: 'final',
+    },
+    {
       description: 'an interrupted send failed on a whole node: sent again',
       args: facts({ followed: false }),
       decision: 'send-again',
