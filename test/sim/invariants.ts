@@ -3,6 +3,7 @@
  * model's settlements) and from the tables as the real adapters wrote them.
  */
 import { hourlyActivityKey, platformRecipientKey } from '../../shared/adapters/dynamodb/tables.js';
+import { MAX_SENDS } from '../../shared/domain/payment-failure.js';
 import { hourOf } from '../../shared/domain/platform-summary.js';
 import { type SignedReceipt, verifyReceipt } from '../../shared/domain/receipt.js';
 import { type DynamoModel, type Item, TABLES } from './dynamo-model.js';
@@ -20,12 +21,35 @@ const verify = (receipt: string, publicKey: string) => {
 
 const big = (value: unknown) => BigInt(String(value ?? 0));
 
+/**
+ * A tip recorded FAILED for the node's own passing state: LND failed its send because the node was
+ * up but not forwarding, and the node was still not forwarding when the failure was recorded (so
+ * the payer, asking the node in between, was told so), although the tip had not been held for the
+ * recovery window and sends remained. Undefined when the failure stands.
+ */
+const failedForNodeState = (tip: Item, lnd: LndModel, recoveryWindowMs: number) => {
+  if (tip.failureCode !== 'INSUFFICIENT_BALANCE') return undefined;
+  const failedAt = lnd.notForwardingFailures.get(
+    String(tip.sendMethod === 'amp' ? tip.paymentAddr : tip.paymentHash),
+  );
+  const recordedAt = Date.parse(String(tip.updatedAt));
+  if (failedAt === undefined) return undefined;
+  const throughout = lnd.notForwarding.some(
+    ([from, until]) => from <= failedAt && recordedAt < until,
+  );
+  const heldFor = tip.heldSince === undefined ? 0 : recordedAt - Date.parse(String(tip.heldSince));
+  const sends = Number(tip.attempt) - Number(tip.unsentAttempts ?? 0);
+  if (!throughout || heldFor >= recoveryWindowMs || sends >= MAX_SENDS) return undefined;
+  return `FAILED (INSUFFICIENT_BALANCE) while the operator node was up but not forwarding, held ${heldFor} ms of the ${recoveryWindowMs} ms window`;
+};
+
 export const checkInvariants = (world: {
   db: DynamoModel;
   lnd: LndModel;
   alias: (id: string) => string;
   receiptPublicKey: string;
   globalHourlyLimitMsat: bigint;
+  nodeRecoveryMs: number;
 }): string[] => {
   const { db, lnd, alias } = world;
   const problems: string[] = [];
@@ -73,9 +97,12 @@ export const checkInvariants = (world: {
         }
         break;
       }
-      case 'FAILED':
+      case 'FAILED': {
         if (settled > 0) problems.push(`${name}: FAILED, but the recipient was paid ${settled}×`);
+        const wrong = failedForNodeState(tip, lnd, world.nodeRecoveryMs);
+        if (wrong) problems.push(`${name}: ${wrong}`);
         break;
+      }
       default:
         problems.push(
           `${name}: not terminal (${tip.state}, attempt ${tip.attempt}; LND ${(tip.sendMethod === 'amp' ? lnd.knownAmp(String(tip.paymentAddr)) : lnd.known(String(tip.paymentHash))).status})`,

@@ -5,7 +5,10 @@
  * decides when a send reaches LND (within the lease grace of the call, even if the caller died),
  * when an HTLC settles at the recipient or fails, when the caller's wait runs out (the send may
  * then land later), when a stream drops, when getPayment hangs (the adapter's timeout: transient)
- * or answers stale, and when LND restarts (streams drop; in-flight HTLCs fail or resume).
+ * or answers stale, and when LND restarts (streams drop; in-flight HTLCs fail or resume). Back up
+ * after a restart, the node may stay up but not forwarding for a while (its peers re-establish the
+ * channels): pathfinding then sees no eligible link and LND fails each send at once with
+ * INSUFFICIENT_BALANCE, before any HTLC, and `paymentState` says the channel is down.
  * AMP: no duplicate guard (every send is a new set with its own id, as in lnd), looked up by the
  * payment address its shards carry; one settled set per address is exactly once. Invoices (an
  * LNURL-pay server's, issued by erin's node here): guarded by their hash like keysend; the payee
@@ -101,6 +104,13 @@ export class LndModel implements LightningNode {
   readonly #calls = new Set<Call>();
   #sets = 0;
   down = false;
+  /** When the node last came up, and until when (after a restart) its channel cannot forward. */
+  startedAt = 0;
+  notForwardingUntil = 0;
+  /** The periods the node was up but not forwarding: [from, until). */
+  readonly notForwarding: Array<[number, number]> = [];
+  /** When LND last failed a send because the node was not forwarding, by hash or AMP address. */
+  readonly notForwardingFailures = new Map<string, number>();
   /** While faults are on: refused sends, hanging lookups. */
   faults = true;
 
@@ -117,13 +127,25 @@ export class LndModel implements LightningNode {
     return HOP;
   }
 
-  /** The modelled node's channels are always up; while it is down it does not answer. */
+  /** Up, the node can forward once its channel is re-established; down, it does not answer. */
   async paymentState(): Promise<NodePaymentState> {
     if (this.down) throw new TransientPaymentError('LND is down');
+    const active = !this.isNotForwarding();
     return {
-      channels: [{ active: true, localBalanceMsat: 16_000_000_000n, offlineMs: 0 }],
+      // One channel, big enough for every tip, down since the node started until re-established.
+      channels: [
+        {
+          active,
+          localBalanceMsat: 16_000_000_000n,
+          offlineMs: active ? 0 : this.sched.now - this.startedAt,
+        },
+      ],
       syncedToGraph: true,
     };
+  }
+
+  isNotForwarding(): boolean {
+    return !this.down && this.sched.now < this.notForwardingUntil;
   }
 
   /** A recipient's node issues an invoice (its LNURL-pay server asked it to). */
@@ -292,6 +314,22 @@ export class LndModel implements LightningNode {
       );
       return;
     }
+    if (this.isNotForwarding()) {
+      // No eligible link: LND fails the payment at once, before any HTLC. A keysend or invoice
+      // payment is recorded failed under its hash; an AMP payment carries its address only in its
+      // shards, so no lookup by the address finds its failure ("not found").
+      const message = 'insufficient local balance: no channel can forward yet';
+      this.payments.set(key, {
+        status: 'failed',
+        code: 'INSUFFICIENT_BALANCE',
+        message,
+        sent: { ...request.sent, addr: undefined },
+      });
+      this.notForwardingFailures.set(request.leaseKey, this.sched.now);
+      this.sched.log(`LND fails the send of ${tip} at once: up, but no channel forwards yet`);
+      call.answer(new PermanentPaymentError('INSUFFICIENT_BALANCE', message));
+      return;
+    }
     call.key = key;
     this.payments.set(key, { status: 'in_flight', sent: request.sent });
     const sendKey = request.sent.addr ? `addr:${request.sent.addr}` : key;
@@ -369,7 +407,7 @@ export class LndModel implements LightningNode {
   }
 
   /** LND restarts: every stream drops; each in-flight HTLC fails or is resumed. */
-  restart(downForMs: number) {
+  restart(downForMs: number, notForwardingMs = 0) {
     this.down = true;
     this.sched.log(`LND restarts (down ${downForMs} ms)`);
     for (const call of [...this.#calls])
@@ -386,6 +424,12 @@ export class LndModel implements LightningNode {
       notBefore: this.sched.now + downForMs,
       run: () => {
         this.down = false;
+        this.startedAt = this.sched.now;
+        this.notForwardingUntil = this.sched.now + notForwardingMs;
+        if (notForwardingMs > 0) {
+          this.notForwarding.push([this.sched.now, this.notForwardingUntil]);
+          this.sched.log(`LND is up; its channel forwards again in ${notForwardingMs} ms`);
+        }
       },
     });
   }

@@ -39,6 +39,20 @@ export interface Mutant {
 
 export const MUTANTS: Mutant[] = [
   {
+    name: 'node-state-final',
+    why: 'INSUFFICIENT_BALANCE taken as final: a send LND fails because the operator node is up but not forwarding yet (just restarted) fails the tip instead of holding it',
+    file: 'shared/app/pay-tip.ts',
+    from: 'const decision = await judgeFailure(tip, failure.code, deps, followed);',
+    to: "const decision = failure.code === 'INSUFFICIENT_BALANCE' ? { kind: 'final' as const } : await judgeFailure(tip, failure.code, deps, followed);",
+  },
+  {
+    name: 'hold-from-creation',
+    why: "the recovery window counted from the tip's creation, not its first hold: a tip recorded long before the node went down is never held",
+    file: 'shared/app/pay-tip.ts',
+    from: 'tip.heldSince === undefined ? undefined : deps.now().getTime() - Date.parse(tip.heldSince),',
+    to: 'deps.now().getTime() - Date.parse(tip.createdAt),',
+  },
+  {
     name: 'stale-failed',
     why: 'a FAILED / not-found lookup is trusted for any attempt, even one whose owner may still send (the race fixed in a62be70)',
     file: 'shared/app/pay-tip.ts',

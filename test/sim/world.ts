@@ -568,7 +568,9 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
           choices.push({
             weight: 0.03,
             label: 'an LND restart',
-            run: () => lnd.restart(rng.pick([2_000, 10_000, 40_000])),
+            // Back up, the node may be up but not forwarding for a while (peers reconnecting).
+            run: () =>
+              lnd.restart(rng.pick([2_000, 10_000, 40_000]), rng.pick([0, 5_000, 60_000, 300_000])),
           });
         const room = sched.room();
         if (room > 0) {
@@ -656,6 +658,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
       alias,
       receiptPublicKey: RECEIPT_PUBLIC_KEY,
       globalHourlyLimitMsat: INTAKE_POLICY.globalHourlyLimitMsat,
+      nodeRecoveryMs: POLICY.nodeRecoveryMs,
     }),
   );
   const tips = db.items(TABLES.tips).filter((t) => !String(t.tipId).startsWith('rejected:'));
