@@ -408,6 +408,10 @@ export class LndModel implements LightningNode {
 
   /** LND restarts: every stream drops; each in-flight HTLC fails or is resumed. */
   restart(downForMs: number, notForwardingMs = 0) {
+    // A restart ends the period of not forwarding it interrupts: down is not "up, not forwarding".
+    const last = this.notForwarding.at(-1);
+    if (last && last[1] > this.sched.now) last[1] = this.sched.now;
+    this.notForwardingUntil = 0;
     this.down = true;
     this.sched.log(`LND restarts (down ${downForMs} ms)`);
     for (const call of [...this.#calls])
