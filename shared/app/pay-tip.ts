@@ -496,8 +496,8 @@ const pay = async (owned: TipRecord, deps: PayerDeps): Promise<PayOutcome> => {
   } catch (error) {
     if (error instanceof PermanentPaymentError) {
       // LND failed our own send: this attempt is over, and this invocation sends nothing more for
-      // it; the failure is the tip's unless the node's own state explains it (then a redelivery
-      // decides again).
+      // it; the failure is the tip's unless the node's own state explains it (then held: the
+      // reconciler decides again).
       return decideFailure(tip, { code: error.code, message: error.message }, deps, true);
     }
     if (error instanceof TransientPaymentError) {
