@@ -36,8 +36,10 @@ export const makeDispatcherHandler =
   (runtime: DispatcherRuntime) => async (event: unknown, context: Context) =>
     observeInvocation(runtime, context, async () => {
       const { delivery, metrics, logger } = runtime;
+      // Attempts that could not finish before Lambda stops this invocation are not begun.
+      const deadline = new Date(delivery.clock().getTime() + context.getRemainingTimeInMillis());
       if (!isStreamEvent(event)) {
-        const tally = await sweepWebhooks(delivery);
+        const tally = await sweepWebhooks(delivery, { deadline });
         recordTally(runtime, tally);
         return tally;
       }
@@ -46,7 +48,7 @@ export const makeDispatcherHandler =
       metrics.addMetric('WebhookEvents', MetricUnit.Count, events.length);
       let tally: WebhookTally;
       try {
-        tally = await deliverWebhooks(due, delivery, { fromStream: true });
+        tally = await deliverWebhooks(due, delivery, { fromStream: true, deadline });
       } catch (error) {
         // Recorded is safe: the sweep tries these again. Failing the stream batch here would only
         // hold the shard back and spend its retries, after which Lambda drops the records.

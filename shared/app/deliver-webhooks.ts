@@ -71,8 +71,15 @@ export const deliverWebhooks = async (
   {
     fromStream = false,
     endpoints: known,
+    deadline,
   }: {
     fromStream?: boolean;
+    /**
+     * When the function running this call is stopped (its time limit): no attempt is begun that
+     * might not finish by then (`leaseMs` before it). One cut off would count as an attempt, never
+     * sent, and shorten its delivery's schedule; those not begun wait for the next sweep.
+     */
+    deadline?: Date;
     /** Endpoints the caller has just read (the sweep), so they are not read again. */
     endpoints?: Map<string, WebhookEndpoint | undefined>;
   } = {},
@@ -100,6 +107,10 @@ export const deliverWebhooks = async (
     tally.skipped += lane.length - ordered.length;
     let failing = endpoint?.failingSince !== undefined;
     for (const [index, delivery] of ordered.entries()) {
+      if (deadline && deps.clock().getTime() + deps.leaseMs > deadline.getTime()) {
+        tally.skipped += ordered.length - index;
+        return;
+      }
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
       // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.

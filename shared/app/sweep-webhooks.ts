@@ -39,7 +39,10 @@ export interface SweepWebhooksDeps extends DeliverWebhooksDeps {
  * The cursor is saved before any attempt, so a sweep that dies mid-way is not walked again; two
  * sweeps at once may read the same queues, and the claims let one attempt through.
  */
-export const sweepWebhooks = async (deps: SweepWebhooksDeps): Promise<WebhookTally> => {
+export const sweepWebhooks = async (
+  deps: SweepWebhooksDeps,
+  { deadline }: { deadline?: Date } = {},
+): Promise<WebhookTally> => {
   const now = deps.clock();
   await deps.deliveries.moveLegacyDue(deps.legacyStep, now);
   const start = await deps.deliveries.readSweepCursor();
@@ -73,5 +76,5 @@ export const sweepWebhooks = async (deps: SweepWebhooksDeps): Promise<WebhookTal
     );
   }
   await deps.deliveries.saveSweepCursor(cursor);
-  return deliverWebhooks(due, deps, { endpoints });
+  return deliverWebhooks(due, deps, { endpoints, deadline });
 };

@@ -298,3 +298,26 @@ describe('sweepWebhooks under concurrency and crashes', () => {
     expect(sent.map((s) => s.id).sort()).toEqual(['evt_ok2_0', 'evt_ok_0']);
   });
 });
+
+describe('sweepWebhooks within the function time limit', () => {
+  it('begins no attempt that could not finish before the deadline; the rest keep their attempts for the next sweep', async () => {
+    const { deps, deliveries, sent, advance } = await setup(['dead']);
+    await deliveries.recordDeliveries(Array.from({ length: 25 }, (_, n) => pending('dead', n, -n)));
+    // Each attempt hangs for the sender's whole 5 s timeout; the function has 60 s left.
+    const hanging = {
+      ...deps,
+      sender: {
+        send: async (attempt: Parameters<SweepWebhooksDeps['sender']['send']>[0]) => {
+          advance(5_000);
+          return deps.sender.send(attempt);
+        },
+      },
+    };
+    const tally = await sweepWebhooks(hanging, { deadline: new Date(T0 + 60_000) });
+    // Begun at 0, 5 … 45 s: each could hold its lease (11 s) within the 60 s; at 50 s one could not.
+    expect(sent).toHaveLength(10);
+    expect(tally).toMatchObject({ failed: 10, skipped: 15 });
+    const untried = [...deliveries.items.values()].filter((d) => d.attempts === 1);
+    expect(untried).toHaveLength(15);
+  });
+});
