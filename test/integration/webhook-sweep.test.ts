@@ -118,7 +118,27 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
     // Due after all 1,800: the old sweep read 500 from the head of one queue and never got here.
     await deliveries.recordDeliveries([pending(ok, 0, ms(now, -1))]);
 
-    const tally = await sweepWebhooks(deps(now));
+    // What one sweep asks of DynamoDB, by command, and how long it takes.
+    const requests: Record<string, number> = {};
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = String(context.commandName);
+        requests[name] = (requests[name] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countSweepRequests' },
+    );
+    const started = performance.now();
+    const tally = await sweepWebhooks(deps(now)).finally(() =>
+      clients.dynamodb.middlewareStack.remove('countSweepRequests'),
+    );
+    console.log(
+      `one sweep, 3 x 600 due + 1: ${Math.round(performance.now() - started)} ms, requests ${JSON.stringify(requests)}`,
+    );
+    // The walk: a query per queue and per shard's end, a read of each endpoint, one query per
+    // endpoint's due deliveries, the cursor; then per attempt a query (order), claim and finish.
+    expect(requests.QueryCommand).toBeLessThanOrEqual(1 + 4 + 4 + 4 + 76);
+    expect(requests.GetItemCommand).toBeLessThanOrEqual(1 + 4);
 
     expect(await deliveries.getDelivery(`evt_${ok.endpointId}_0@${ok.endpointId}`)).toMatchObject({
       status: 'DELIVERED',
@@ -273,5 +293,36 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
     expect(
       (await deliveries.listQueue(ok.endpointId, undefined, 10)).map((d) => d.eventId),
     ).toEqual([`evt_${ok.endpointId}_1`]);
+  }, 120_000);
+
+  it('two sweeps at once on the same queues: each delivery sent once, every follower after its blocker', async () => {
+    const now = new Date();
+    const { deliveries } = stores();
+    const ok = [await newEndpoint('ok'), await newEndpoint('ok')];
+    for (const to of ok) {
+      for (let n = 0; n < 20; n += 1) {
+        await deliveries.recordDeliveries([
+          pending(to, 100 + n, ms(now, -2_000 + n), { subject: `tip-${n}` }),
+          pending(to, n, ms(now, -3_000 + n), {
+            subject: `tip-${n}`,
+            occurredAt: '2026-01-01T00:00:01.000Z',
+          }),
+        ]);
+      }
+    }
+    for (let round = 0; round < 4; round += 1) {
+      const at = new Date();
+      await Promise.all([sweepWebhooks(deps(at)), sweepWebhooks(deps(at))]);
+    }
+    for (const to of ok) {
+      const ids = received(to, 'ok').map((r) => r.id);
+      expect(ids).toHaveLength(40);
+      expect(new Set(ids).size).toBe(40);
+      for (let n = 0; n < 20; n += 1) {
+        expect(ids.indexOf(`evt_${to.endpointId}_${100 + n}`)).toBeLessThan(
+          ids.indexOf(`evt_${to.endpointId}_${n}`),
+        );
+      }
+    }
   }, 120_000);
 });
