@@ -12,6 +12,7 @@ import {
 import { createWebhookSender } from '../../shared/adapters/http/webhook-sender.js';
 import { type SweepWebhooksDeps, sweepWebhooks } from '../../shared/app/sweep-webhooks.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../../shared/ports/webhooks.js';
+import { dispatcherBounds } from '../shared/app/webhook-fakes.js';
 import { type StackClients, stackClients, TEST_TABLES } from './helpers.js';
 
 const stack = inject('stack');
@@ -59,12 +60,7 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
     clock: () => now,
     leaseMs: 5_000,
     endpointConcurrency: 8,
-    perEndpointLimit: 25,
-    sweepLimit: 500,
-    sweepQueues: 200,
-    legacyStep: 100,
-    retryScale: 1,
-    jitter: () => 0.5,
+    ...dispatcherBounds,
     ...tune,
   });
   const newEndpoint = async (to: 'dead' | 'ok'): Promise<WebhookEndpoint> => {

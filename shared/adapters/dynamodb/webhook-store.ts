@@ -157,6 +157,41 @@ export const createDynamoWebhookDeliveryStore = (
   const doc = documentClient(client);
   const TableName = tables.webhookDeliveries;
   const limit = pLimit(16);
+  /**
+   * Changes a PENDING delivery that no attempt holds (no lease, or one run out by `now`), under
+   * `condition` too; `false` when it is not so (someone else has it, or it changed meanwhile).
+   */
+  const updateIfFree = async (
+    deliveryId: string,
+    now: Date,
+    change: {
+      update: string;
+      condition?: string;
+      names?: Record<string, string>;
+      values: Record<string, unknown>;
+    },
+  ) => {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { deliveryId },
+          UpdateExpression: change.update,
+          ConditionExpression: `#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${change.condition ? ` AND ${change.condition}` : ''}`,
+          ExpressionAttributeNames: { '#status': 'status', ...change.names },
+          ExpressionAttributeValues: {
+            ':pending': 'PENDING',
+            ':now': now.toISOString(),
+            ...change.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
   return {
     async recordDeliveries(deliveries) {
       const created = await Promise.all(
@@ -341,7 +376,6 @@ export const createDynamoWebhookDeliveryStore = (
       return found;
     },
     async moveLegacyDue(max, now) {
-      const at = now.toISOString();
       const { Items = [] } = await doc.send(
         new QueryCommand({
           TableName,
@@ -353,38 +387,24 @@ export const createDynamoWebhookDeliveryStore = (
       );
       const moved = await Promise.all(
         Items.map((item) =>
-          limit(async () => {
+          limit(() => {
             const delivery = toDelivery(item);
             const next = delivery.nextAttemptAt ?? delivery.createdAt;
-            try {
-              await doc.send(
-                new UpdateCommand({
-                  TableName,
-                  Key: { deliveryId: delivery.deliveryId },
-                  UpdateExpression: 'SET dueShard = :shard, dueKey = :dueKey REMOVE due',
-                  // Unchanged since read, and no attempt holds it (one of an earlier version
-                  // would record its result without knowing the new keys).
-                  ConditionExpression:
-                    'due = :due AND #status = :pending AND nextAttemptAt = :next AND (attribute_not_exists(leaseUntil) OR leaseUntil < :at)',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':due': LEGACY_DUE,
-                    ':pending': 'PENDING',
-                    ':next': next,
-                    ':at': at,
-                    ...queueKeys(delivery.endpointId, next),
-                  },
-                }),
-              );
-              return 1;
-            } catch (error) {
-              if (isConditionFailure(error)) return 0;
-              throw error;
-            }
+            // Unchanged since read, and no attempt holds it (one of an earlier version would
+            // record its result without knowing the new keys).
+            return updateIfFree(delivery.deliveryId, now, {
+              update: 'SET dueShard = :shard, dueKey = :dueKey REMOVE due',
+              condition: 'due = :due AND nextAttemptAt = :next',
+              values: {
+                ':due': LEGACY_DUE,
+                ':next': next,
+                ...queueKeys(delivery.endpointId, next),
+              },
+            });
           }),
         ),
       );
-      return moved.reduce<number>((sum, one) => sum + one, 0);
+      return moved.filter(Boolean).length;
     },
     async readSweepCursor() {
       const { Item } = await doc.send(
@@ -423,58 +443,23 @@ export const createDynamoWebhookDeliveryStore = (
       return Item ? toDelivery(Item) : undefined;
     },
     async defer(delivery, until, now) {
-      const at = now.toISOString();
       const next = until.toISOString();
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { deliveryId: delivery.deliveryId },
-            UpdateExpression:
-              'SET nextAttemptAt = :next, dueShard = :shard, dueKey = :dueKey REMOVE due',
-            ConditionExpression:
-              '#status = :pending AND attempts = :attempts AND (attribute_not_exists(leaseUntil) OR leaseUntil < :at)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':pending': 'PENDING',
-              ':attempts': delivery.attempts,
-              ':at': at,
-              ':next': next,
-              ...queueKeys(delivery.endpointId, next),
-            },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return updateIfFree(delivery.deliveryId, now, {
+        update: 'SET nextAttemptAt = :next, dueShard = :shard, dueKey = :dueKey REMOVE due',
+        condition: 'attempts = :attempts',
+        values: {
+          ':attempts': delivery.attempts,
+          ':next': next,
+          ...queueKeys(delivery.endpointId, next),
+        },
+      });
     },
     async abandon(delivery, reason, now) {
-      const at = now.toISOString();
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { deliveryId: delivery.deliveryId },
-            UpdateExpression:
-              'SET #status = :dead, lastError = :reason, updatedAt = :at REMOVE due, dueShard, dueKey, pendingOrder, leaseUntil',
-            ConditionExpression:
-              '#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :at)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':dead': 'DEAD',
-              ':pending': 'PENDING',
-              ':reason': reason,
-              ':at': at,
-            },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return updateIfFree(delivery.deliveryId, now, {
+        update:
+          'SET #status = :dead, lastError = :reason, updatedAt = :now REMOVE due, dueShard, dueKey, pendingOrder, leaseUntil',
+        values: { ':dead': 'DEAD', ':reason': reason },
+      });
     },
     async listDeliveries(platformId, filter) {
       const items: WebhookDelivery[] = [];

@@ -4,7 +4,7 @@ import { recordWebhookEvents } from '../../../shared/app/record-webhook-events.j
 import { sweepWebhooks } from '../../../shared/app/sweep-webhooks.js';
 import { tipEvent } from '../../../shared/domain/webhook-events.js';
 import type { WebhookSender } from '../../../shared/ports/webhooks.js';
-import { FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
+import { dispatcherBounds, FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
 
 const tip = (tipId: string, platformId: string, state: string, attempt = 1) => ({
   tipId,
@@ -54,12 +54,7 @@ const setup = async (answer: (url: string) => Promise<{ ok: boolean; status?: nu
     clock: () => now,
     leaseMs: 1000,
     endpointConcurrency: 8,
-    perEndpointLimit: 25,
-    sweepLimit: 500,
-    sweepQueues: 200,
-    legacyStep: 100,
-    retryScale: 1,
-    jitter: () => 0.5,
+    ...dispatcherBounds,
   };
   return {
     deps,

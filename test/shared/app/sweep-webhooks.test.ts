@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type SweepWebhooksDeps, sweepWebhooks } from '../../../shared/app/sweep-webhooks.js';
 import type { WebhookDelivery, WebhookSender } from '../../../shared/ports/webhooks.js';
-import { FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
+import { dispatcherBounds, FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -39,12 +39,7 @@ const setup = async (names: string[], tune: Partial<SweepWebhooksDeps> = {}) => 
     clock: () => now,
     leaseMs: 11_000,
     endpointConcurrency: 8,
-    perEndpointLimit: 25,
-    sweepLimit: 500,
-    sweepQueues: 200,
-    legacyStep: 100,
-    retryScale: 1,
-    jitter: () => 0.5,
+    ...dispatcherBounds,
     ...tune,
   };
   return {

@@ -1,4 +1,5 @@
 import type {
+  EndpointQueue,
   WebhookDelivery,
   WebhookDeliveryStore,
   WebhookEndpoint,
@@ -114,7 +115,7 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
     }
     return queues;
   }
-  async nextQueue(after: string | undefined) {
+  async nextQueue(after: string | undefined): Promise<EndpointQueue | undefined> {
     const [endpointId, queue] =
       [...this.queues().entries()]
         .filter(([id]) => after === undefined || id > after)
@@ -212,6 +213,16 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
     return { ...requeued };
   }
 }
+
+/** The dispatcher's production bounds (`createWebhookDelivery`), with a fixed jitter. */
+export const dispatcherBounds = {
+  perEndpointLimit: 25,
+  sweepLimit: 500,
+  sweepQueues: 200,
+  legacyStep: 100,
+  retryScale: 1,
+  jitter: () => 0.5,
+};
 
 /** Webhook deps for API tests that do not exercise webhooks. */
 export const fakeWebhookDeps = () => ({
