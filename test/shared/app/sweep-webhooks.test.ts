@@ -316,3 +316,23 @@ describe('sweepWebhooks within the function time limit', () => {
     expect(untried).toHaveLength(15);
   });
 });
+
+describe('sweepWebhooks: an endpoint deleted while a sweep serves it', () => {
+  it('the attempts that sweep began go on; the next sweep ends the rest as dead letters, none left pending', async () => {
+    const { deps, endpoints, deliveries, sent } = await setup(['dead']);
+    await deliveries.recordDeliveries(Array.from({ length: 40 }, (_, n) => pending('dead', n, -n)));
+    const deleting = {
+      ...deps,
+      sender: {
+        send: async (attempt: Parameters<SweepWebhooksDeps['sender']['send']>[0]) => {
+          if (sent.length === 3) await endpoints.deleteEndpoint('we_dead');
+          return deps.sender.send(attempt);
+        },
+      },
+    };
+    expect(await sweepWebhooks(deleting)).toMatchObject({ failed: 25 });
+    expect(await sweepWebhooks(deps)).toMatchObject({ dead: 40 });
+    expect(sent).toHaveLength(25);
+    expect([...deliveries.items.values()].every((d) => d.status === 'DEAD')).toBe(true);
+  });
+});
