@@ -234,7 +234,7 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
     expect(await deliveries.listQueue(gone.endpointId, undefined, 10)).toEqual([]);
   }, 120_000);
 
-  it('deliveries of the first layout are moved to their queues and sent; a stale queue entry is taken out', async () => {
+  it('deliveries of the first layout are moved to their queues and sent; stale queue keys are put right', async () => {
     const now = new Date();
     const doc = documentClient(clients.dynamodb);
     const { deliveries } = stores();
@@ -264,6 +264,17 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
         ExpressionAttributeValues: { ':delivered': 'DELIVERED' },
       }),
     );
+    // And one whose retry an attempt of the earlier version put an hour later, its key left at
+    // the old time, at the head of the queue: it must not hide the queue's due deliveries.
+    await deliveries.recordDeliveries([pending(ok, 3, ms(now, -7_200_000))]);
+    await doc.send(
+      new UpdateCommand({
+        TableName: tables.webhookDeliveries,
+        Key: { deliveryId: `evt_${ok.endpointId}_3@${ok.endpointId}` },
+        UpdateExpression: 'SET nextAttemptAt = :later',
+        ExpressionAttributeValues: { ':later': ms(now, 3_600_000).toISOString() },
+      }),
+    );
     await sweepWebhooks(deps(now));
     expect(received(ok, 'ok').map((r) => r.id)).toEqual([`evt_${ok.endpointId}_0`]);
     const { Item: later } = await doc.send(
@@ -286,9 +297,16 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
     );
     expect(stale).toMatchObject({ status: 'DELIVERED' });
     expect(stale?.dueKey).toBeUndefined();
+    const { Item: late } = await doc.send(
+      new GetCommand({
+        TableName: tables.webhookDeliveries,
+        Key: { deliveryId: `evt_${ok.endpointId}_3@${ok.endpointId}` },
+      }),
+    );
+    expect(late?.dueKey).toBe(`${ok.endpointId}#${ms(now, 3_600_000).toISOString()}`);
     expect(
-      (await deliveries.listQueue(ok.endpointId, undefined, 10)).map((d) => d.eventId),
-    ).toEqual([`evt_${ok.endpointId}_1`]);
+      (await deliveries.listQueue(ok.endpointId, undefined, 10)).map((d) => d.eventId).sort(),
+    ).toEqual([`evt_${ok.endpointId}_1`, `evt_${ok.endpointId}_3`]);
   }, 120_000);
 
   it('two sweeps at once on the same queues: each delivery sent once, every follower after its blocker', async () => {

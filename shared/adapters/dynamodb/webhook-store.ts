@@ -315,12 +315,15 @@ export const createDynamoWebhookDeliveryStore = (
             Limit: 1,
           }),
         );
-        const head = Items[0] ? toDelivery(Items[0]) : undefined;
+        const head = Items[0];
         if (head) {
+          const endpointId = String(head.endpointId);
           return {
-            endpointId: head.endpointId,
-            dueAt: head.nextAttemptAt ?? head.createdAt,
-            cursor: `${shard}/${head.endpointId}`,
+            endpointId,
+            // Where it sorts, not its `nextAttemptAt`: a key left stale (see `listQueue`) must
+            // still bring the sweep to this queue, to put it right.
+            dueAt: String(head.dueKey).slice(endpointId.length + 1),
+            cursor: `${shard}/${endpointId}`,
           };
         }
       }
