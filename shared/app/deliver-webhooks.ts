@@ -1,4 +1,4 @@
-import { type Jitter, nextAttemptAt } from '../domain/webhook-delivery.js';
+import { dueAfterBlocker, type Jitter, nextAttemptAt } from '../domain/webhook-delivery.js';
 import type {
   WebhookDelivery,
   WebhookDeliveryStore,
@@ -18,7 +18,10 @@ export type DispatcherStep = 'after-record' | 'after-claim' | 'after-send';
 export type DispatcherCheckpoint = (step: DispatcherStep, delivery: WebhookDelivery) => void;
 
 export interface DeliverWebhooksDeps {
-  deliveries: Pick<WebhookDeliveryStore, 'claim' | 'finishAttempt' | 'hasEarlierPending'>;
+  deliveries: Pick<
+    WebhookDeliveryStore,
+    'claim' | 'finishAttempt' | 'earliestPending' | 'defer' | 'abandon'
+  >;
   endpoints: Pick<WebhookEndpointStore, 'getEndpoint' | 'setEndpointFailing'>;
   sender: WebhookSender;
   clock: () => Date;
@@ -38,7 +41,10 @@ export interface DeliverWebhooksDeps {
  * Tries each given delivery once (those still due and not taken by another dispatcher). Each
  * endpoint has its own lane: a slow or dead endpoint holds up only its own deliveries, never
  * another endpoint's. Within a lane a subject's (a tip's) events go in the order they happened: a
- * delivery waits while an earlier event of its subject is still pending at that endpoint.
+ * delivery waits while an earlier event of its subject is still pending at that endpoint, and is
+ * deferred until just after that one's next attempt (it leaves the head of the due queue, where
+ * it would take the place of deliveries that can go, and comes back in order behind its blocker).
+ * A deleted or disabled endpoint's deliveries become dead letters without an attempt.
  *
  * A failed attempt marks the endpoint failing until an attempt to it succeeds. `fromStream` (the
  * stream path's at-once attempts: the stream's next records wait for this call) stops a lane at
@@ -50,11 +56,34 @@ export interface DeliverWebhooksDeps {
  * a dispatcher killed in between leaves a lease that runs out, and the next sweep tries again
  * with the same webhook-id (at least once; the receiver deduplicates by id).
  */
+/** What became of the deliveries one call was given. */
+export interface WebhookTally {
+  delivered: number;
+  failed: number;
+  dead: number;
+  /** Not tried: taken by another dispatcher, left to the sweep, or waiting for an earlier event. */
+  skipped: number;
+}
+
 export const deliverWebhooks = async (
   deliveries: WebhookDelivery[],
   deps: DeliverWebhooksDeps,
-  { fromStream = false }: { fromStream?: boolean } = {},
-): Promise<{ delivered: number; failed: number; dead: number; skipped: number }> => {
+  {
+    fromStream = false,
+    endpoints: known,
+    deadline,
+  }: {
+    fromStream?: boolean;
+    /**
+     * When the function running this call is stopped (its time limit): no attempt is begun that
+     * might not finish by then (`leaseMs` before it). One cut off would count as an attempt, never
+     * sent, and shorten its delivery's schedule; those not begun wait for the next sweep.
+     */
+    deadline?: Date;
+    /** Endpoints the caller has just read (the sweep), so they are not read again. */
+    endpoints?: Map<string, WebhookEndpoint | undefined>;
+  } = {},
+): Promise<WebhookTally> => {
   const tally = { delivered: 0, failed: 0, dead: 0, skipped: 0 };
   const lanes = new Map<string, WebhookDelivery[]>();
   for (const delivery of deliveries) {
@@ -64,17 +93,24 @@ export const deliverWebhooks = async (
   }
   const queue = [...lanes.entries()];
   const serveLane = async ([endpointId, lane]: [string, WebhookDelivery[]]) => {
-    const endpoint = await deps.endpoints.getEndpoint(endpointId);
+    const endpoint = known?.has(endpointId)
+      ? known.get(endpointId)
+      : await deps.endpoints.getEndpoint(endpointId);
     if (fromStream && endpoint?.enabled && endpoint.failingSince) {
       tally.skipped += lane.length;
       return;
     }
     const ordered = lane
       .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
-      .slice(0, deps.perEndpointLimit);
+      // Dead letters of a closed endpoint cost no attempt: the sweep hands over more of them.
+      .slice(0, endpoint?.enabled ? deps.perEndpointLimit : undefined);
     tally.skipped += lane.length - ordered.length;
     let failing = endpoint?.failingSince !== undefined;
     for (const [index, delivery] of ordered.entries()) {
+      if (deadline && deps.clock().getTime() + deps.leaseMs > deadline.getTime()) {
+        tally.skipped += ordered.length - index;
+        return;
+      }
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
       // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.
@@ -109,7 +145,18 @@ const attempt = async (
   endpoint: WebhookEndpoint | undefined,
   deps: DeliverWebhooksDeps,
 ): Promise<'delivered' | 'failed' | 'dead' | 'skipped'> => {
-  if (await deps.deliveries.hasEarlierPending(waiting)) return 'skipped';
+  if (!endpoint?.enabled) {
+    // Nowhere to send it: a dead letter at once, due or not (resent once the endpoint is enabled
+    // again). No order to keep: nothing of this endpoint is sent.
+    const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
+    return (await deps.deliveries.abandon(waiting, reason, deps.clock())) ? 'dead' : 'skipped';
+  }
+  const blocker = await deps.deliveries.earliestPending(waiting);
+  if (blocker) {
+    const now = deps.clock();
+    await deps.deliveries.defer(waiting, dueAfterBlocker(blocker, now), now);
+    return 'skipped';
+  }
   const now = deps.clock();
   const delivery = await deps.deliveries.claim(
     waiting.deliveryId,
@@ -118,16 +165,6 @@ const attempt = async (
   );
   if (!delivery) return 'skipped';
   deps.checkpoint?.('after-claim', delivery);
-  if (!endpoint?.enabled) {
-    // Nowhere to send it: a dead letter at once (resent once the endpoint is enabled again).
-    await deps.deliveries.finishAttempt(
-      delivery,
-      { ok: false, error: endpoint ? 'endpoint disabled' : 'endpoint deleted' },
-      undefined,
-      now,
-    );
-    return 'dead';
-  }
   const outcome = await deps.sender.send({
     url: endpoint.url,
     secret: endpoint.secret,

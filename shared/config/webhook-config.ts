@@ -57,6 +57,10 @@ export const createWebhookDelivery = (dynamodb: DynamoDBClient, env: Env = proce
     leaseMs: config.TIPSTREAM_WEBHOOK_TIMEOUT_MS * 2 + 1_000,
     endpointConcurrency: 32,
     perEndpointLimit: 25,
+    // A sweep: 500 deliveries from at most 200 endpoints' queues, and 100 of the old layout moved.
+    sweepLimit: 500,
+    sweepQueues: 200,
+    legacyStep: 100,
     retryScale: config.TIPSTREAM_WEBHOOK_RETRY_SCALE,
   };
 };

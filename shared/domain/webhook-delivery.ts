@@ -45,3 +45,20 @@ export type AttemptOutcome =
 
 /** Standard Webhooks: any 2xx is a delivery; anything else (3xx too: no redirect is followed) is retried. */
 export const isDelivered = (status: number) => status >= 200 && status < 300;
+
+/**
+ * When a delivery that must wait for an earlier event of its subject (`blocker`, still pending at
+ * the same endpoint) is due again: just after the blocker's next attempt (or its running
+ * attempt's lease), never before `now`. It then sorts after its blocker in its endpoint's queue,
+ * so the sweep reads the blocker first and the two go out in order in one sweep; and waiting
+ * deliveries never crowd the head of the queue ahead of deliveries that can go.
+ */
+export const dueAfterBlocker = (
+  blocker: { nextAttemptAt?: string; leaseUntil?: string },
+  now: Date,
+): Date => {
+  const times = [blocker.nextAttemptAt, blocker.leaseUntil]
+    .map((at) => (at ? Date.parse(at) : Number.NaN))
+    .filter((ms) => Number.isFinite(ms));
+  return new Date(Math.max(now.getTime(), ...times) + 1);
+};

@@ -53,6 +53,18 @@ export interface WebhookDelivery {
   deliveredAt?: string;
 }
 
+/** A position in the order of endpoint queues; only the store that made it reads it. */
+export type QueueCursor = string;
+
+/** One endpoint's retry queue, as a walk of all of them meets it. */
+export interface EndpointQueue {
+  endpointId: string;
+  /** When its soonest PENDING delivery is due. */
+  dueAt: string;
+  /** Give to `nextQueue` for the queue after this one. */
+  cursor: QueueCursor;
+}
+
 export interface WebhookEndpointStore {
   /** Creates the endpoint unless its id exists: `exists` then, and nothing is written. */
   putEndpoint(endpoint: WebhookEndpoint): Promise<'created' | 'exists'>;
@@ -85,10 +97,41 @@ export interface WebhookDeliveryStore {
     nextAttemptAt: Date | undefined,
     now: Date,
   ): Promise<void>;
-  /** PENDING deliveries due by `now` (leased ones too: their lease may have run out). */
-  listDue(now: Date, limit: number): Promise<WebhookDelivery[]>;
-  /** Whether an earlier event of the same subject to the same endpoint is still pending. */
-  hasEarlierPending(delivery: WebhookDelivery): Promise<boolean>;
+  /**
+   * The next endpoint, after `after` (from the first when `undefined`), with PENDING deliveries,
+   * in the store's fixed order of endpoint queues; `undefined` past the last. Endpoints without
+   * pending deliveries are not in the order at all.
+   */
+  nextQueue(after: QueueCursor | undefined): Promise<EndpointQueue | undefined>;
+  /**
+   * An endpoint's PENDING deliveries due by `until` (all of them when `undefined`; leased ones
+   * too: their lease may have run out), soonest due first, at most `limit`.
+   */
+  listQueue(endpointId: string, until: Date | undefined, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * Moves up to `limit` PENDING deliveries of the retry queue's first layout (one queue for all
+   * endpoints, written by earlier versions) into their endpoints' queues; how many it moved.
+   * Leased ones stay until their lease ends (an attempt of an earlier version may hold them).
+   */
+  moveLegacyDue(limit: number, now: Date): Promise<number>;
+  /** Where the last sweep stopped in the order of endpoint queues (the next goes on after it). */
+  readSweepCursor(): Promise<QueueCursor | undefined>;
+  saveSweepCursor(cursor: QueueCursor | undefined): Promise<void>;
+  /**
+   * The earliest PENDING delivery to the same endpoint of an event of the same subject that
+   * happened before this one's: it goes first.
+   */
+  earliestPending(delivery: WebhookDelivery): Promise<WebhookDelivery | undefined>;
+  /**
+   * Makes a PENDING delivery that no attempt holds due at `until` instead (it waits for an
+   * earlier event of its subject); `false` when it changed meanwhile (someone else has it).
+   */
+  defer(delivery: WebhookDelivery, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Ends a PENDING delivery that no attempt holds as DEAD with `reason`, without an attempt (its
+   * endpoint is deleted or disabled); `false` when it changed meanwhile.
+   */
+  abandon(delivery: WebhookDelivery, reason: string, now: Date): Promise<boolean>;
   /** A platform's most recent deliveries, newest first. */
   listDeliveries(
     platformId: string,

@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
+  DUE_DELIVERIES_INDEX,
+  ENDPOINT_QUEUES_INDEX,
   IN_FLIGHT_INDEX,
   PLATFORM_BATCHES_INDEX,
   PLATFORM_TIPS_ATTRIBUTES,
@@ -91,6 +93,22 @@ describe('CDK app: stateful stack', () => {
     const policies = JSON.stringify(synth().service.findResources('AWS::IAM::Policy'));
     expect(policies).toContain(`/index/${PLATFORM_TIPS_INDEX}`);
     expect(policies).toContain(`/index/${PLATFORM_BATCHES_INDEX}`);
+  });
+
+  it('adds one GSI to the deliveries table (the per-endpoint queues; 3 before), keeps the first due index, and lets the dispatcher query both', () => {
+    const { template, service } = synth();
+    const deliveries = Object.values(template.findResources('AWS::DynamoDB::GlobalTable')).find(
+      (table) => table.Properties.KeySchema[0].AttributeName === 'deliveryId',
+    );
+    const names = deliveries?.Properties.GlobalSecondaryIndexes.map(
+      (index: { IndexName: string }) => index.IndexName,
+    );
+    expect(names).toContain(DUE_DELIVERIES_INDEX);
+    expect(names).toContain(ENDPOINT_QUEUES_INDEX);
+    expect(names).toHaveLength(4);
+    const policies = JSON.stringify(service.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(`/index/${ENDPOINT_QUEUES_INDEX}`);
+    expect(policies).toContain(`/index/${DUE_DELIVERIES_INDEX}`);
   });
 
   it('encrypts the queues, redrives to the DLQ, and sets visibility to 6× the payer timeout', () => {

@@ -64,10 +64,20 @@ const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as 
 /** A platform's webhook endpoints, oldest first. */
 export const PLATFORM_ENDPOINTS_INDEX = 'platformId-createdAt';
 /**
- * Deliveries still to try, by when they are due: only PENDING deliveries carry `due` (one
- * partition; the sweep reads its head), so the index holds the retry queue and nothing else.
+ * The retry queue as it was first laid out: PENDING deliveries recorded by earlier versions carry
+ * `due` = 'due' (one partition for every endpoint). Nothing writes it any more; the sweep moves
+ * what is left of it to the per-endpoint queues below, a bounded step each run. Drop it in a
+ * later deploy once it is empty.
  */
 export const DUE_DELIVERIES_INDEX = 'due-nextAttemptAt';
+/**
+ * The retry queues, one per endpoint: only PENDING deliveries carry `dueShard` (a hash of the
+ * endpoint id into a few partitions) and `dueKey` (`<endpointId>#<nextAttemptAt>`), so within a
+ * shard each endpoint's deliveries sort together, soonest due first. The sweep walks the endpoints
+ * of each shard (one query finds the next endpoint with pending deliveries: endpoints without any
+ * cost nothing) and reads a bounded number from each, so no backlog hides another endpoint's.
+ */
+export const ENDPOINT_QUEUES_INDEX = 'dueShard-dueKey';
 /** A platform's deliveries, newest first. */
 export const PLATFORM_DELIVERIES_INDEX = 'platformId-createdAt';
 /**
@@ -284,6 +294,8 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
       { AttributeName: 'deliveryId', AttributeType: 'S' },
       { AttributeName: 'due', AttributeType: 'S' },
       { AttributeName: 'nextAttemptAt', AttributeType: 'S' },
+      { AttributeName: 'dueShard', AttributeType: 'S' },
+      { AttributeName: 'dueKey', AttributeType: 'S' },
       { AttributeName: 'platformId', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'S' },
       { AttributeName: 'pendingOrder', AttributeType: 'S' },
@@ -314,6 +326,16 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
           { AttributeName: 'occurredAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      // Added after the three above: a deployed table gets it in an update of its own (DynamoDB
+      // creates one GSI per table update).
+      {
+        IndexName: ENDPOINT_QUEUES_INDEX,
+        KeySchema: [
+          { AttributeName: 'dueShard', KeyType: 'HASH' },
+          { AttributeName: 'dueKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
       },
     ],
   },

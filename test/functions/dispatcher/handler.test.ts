@@ -77,6 +77,9 @@ describe('the dispatcher handler on a stream batch', () => {
         leaseMs: 3_000,
         endpointConcurrency: 4,
         perEndpointLimit: 25,
+        sweepLimit: 500,
+        sweepQueues: 200,
+        legacyStep: 100,
         retryScale: 1,
       },
     };

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deliverWebhooks } from '../../../shared/app/deliver-webhooks.js';
 import { recordWebhookEvents } from '../../../shared/app/record-webhook-events.js';
+import { sweepWebhooks } from '../../../shared/app/sweep-webhooks.js';
 import { tipEvent } from '../../../shared/domain/webhook-events.js';
 import type { WebhookSender } from '../../../shared/ports/webhooks.js';
-import { FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
+import { dispatcherBounds, FakeWebhookDeliveries, FakeWebhookEndpoints } from './webhook-fakes.js';
 
 const tip = (tipId: string, platformId: string, state: string, attempt = 1) => ({
   tipId,
@@ -53,9 +54,7 @@ const setup = async (answer: (url: string) => Promise<{ ok: boolean; status?: nu
     clock: () => now,
     leaseMs: 1000,
     endpointConcurrency: 8,
-    perEndpointLimit: 25,
-    retryScale: 1,
-    jitter: () => 0.5,
+    ...dispatcherBounds,
   };
   return {
     deps,
@@ -95,7 +94,7 @@ describe('deliverWebhooks', () => {
     if (!event) throw new Error('no event');
     await recordWebhookEvents([event], { ...deps, now: deps.clock() });
     for (let i = 0; i < 8; i += 1) {
-      await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps);
+      await sweepWebhooks(deps);
       advance(11 * 3_600_000);
     }
     expect(sent).toHaveLength(8);
@@ -178,7 +177,7 @@ describe('deliverWebhooks: an endpoint that hangs holds up nothing else', () => 
     });
     expect(sent).toHaveLength(1);
     // Left to the sweep: the two the stream path did not try (the first waits for its retry).
-    expect(await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps)).toMatchObject({
+    expect(await sweepWebhooks(deps)).toMatchObject({
       failed: 2,
     });
     expect([...deliveries.items.values()].map((d) => d.attempts)).toEqual([1, 1, 1]);
@@ -190,7 +189,7 @@ describe('deliverWebhooks: an endpoint that hangs holds up nothing else', () => 
     await deliverWebhooks(await recorded(deps, ['slow', 'slow'], 3), deps, { fromStream: true });
     expect((await deps.endpoints.getEndpoint('we_slow'))?.failingSince).toBeDefined();
     up = true;
-    await deliverWebhooks(await deliveries.listDue(deps.clock(), 10), deps);
+    await sweepWebhooks(deps);
     expect((await deps.endpoints.getEndpoint('we_slow'))?.failingSince).toBeUndefined();
     // The one skipped was delivered; the one that failed waits for its retry (5 s).
     expect([...deliveries.items.values()].map((d) => d.status).sort()).toEqual([

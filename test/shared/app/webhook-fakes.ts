@@ -1,4 +1,5 @@
 import type {
+  EndpointQueue,
   WebhookDelivery,
   WebhookDeliveryStore,
   WebhookEndpoint,
@@ -44,13 +45,26 @@ export class FakeWebhookEndpoints implements WebhookEndpointStore {
   }
 }
 
-/** In-memory delivery store with the DynamoDB adapter's conditions (claim, lease, requeue). */
+/**
+ * In-memory delivery store with the DynamoDB adapter's conditions (claim, lease, defer, abandon,
+ * requeue) and its queues: one per endpoint, walked in endpoint id order, soonest due first; ids
+ * in `legacy` are in the retry queue's first layout (one queue for all), which no walk reads.
+ */
 export class FakeWebhookDeliveries implements WebhookDeliveryStore {
   readonly items = new Map<string, WebhookDelivery>();
+  readonly legacy = new Set<string>();
+  sweepCursor: string | undefined;
   async recordDeliveries(deliveries: WebhookDelivery[]) {
     const created = deliveries.filter((d) => !this.items.has(d.deliveryId));
     for (const d of created) this.items.set(d.deliveryId, { ...d });
     return created;
+  }
+  /** Deliveries as an earlier version recorded them, in the one queue for all endpoints. */
+  recordLegacy(deliveries: WebhookDelivery[]) {
+    for (const d of deliveries) {
+      this.items.set(d.deliveryId, { ...d });
+      this.legacy.add(d.deliveryId);
+    }
   }
   async getDelivery(id: string) {
     const found = this.items.get(id);
@@ -79,6 +93,7 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
     const d = this.items.get(delivery.deliveryId);
     if (!d || d.attempts !== delivery.attempts || d.leaseUntil !== delivery.leaseUntil) return;
     const { leaseUntil: _lease, ...rest } = d;
+    this.legacy.delete(d.deliveryId);
     this.items.set(d.deliveryId, {
       ...rest,
       status: outcome.ok ? 'DELIVERED' : next ? 'PENDING' : 'DEAD',
@@ -88,19 +103,86 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
       ...(next ? { nextAttemptAt: next.toISOString() } : {}),
     });
   }
-  async listDue(now: Date, limit: number) {
-    return [...this.items.values()]
-      .filter((d) => d.status === 'PENDING' && (d.nextAttemptAt ?? '') <= now.toISOString())
-      .slice(0, limit);
+  /** Each endpoint's queue: its PENDING deliveries not in the first layout, soonest due first. */
+  private queues() {
+    const queues = new Map<string, WebhookDelivery[]>();
+    for (const d of this.items.values()) {
+      if (d.status !== 'PENDING' || this.legacy.has(d.deliveryId)) continue;
+      queues.set(d.endpointId, [...(queues.get(d.endpointId) ?? []), d]);
+    }
+    for (const queue of queues.values()) {
+      queue.sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
+    }
+    return queues;
   }
-  async hasEarlierPending(delivery: WebhookDelivery) {
-    return [...this.items.values()].some(
-      (d) =>
-        d.status === 'PENDING' &&
-        d.endpointId === delivery.endpointId &&
-        d.subject === delivery.subject &&
-        d.occurredAt < delivery.occurredAt,
-    );
+  async nextQueue(after: string | undefined): Promise<EndpointQueue | undefined> {
+    const [endpointId, queue] =
+      [...this.queues().entries()]
+        .filter(([id]) => after === undefined || id > after)
+        .sort(([a], [b]) => a.localeCompare(b))[0] ?? [];
+    if (!endpointId || !queue?.[0]) return undefined;
+    return { endpointId, dueAt: queue[0].nextAttemptAt ?? '', cursor: endpointId };
+  }
+  async listQueue(endpointId: string, until: Date | undefined, limit: number) {
+    return (this.queues().get(endpointId) ?? [])
+      .filter((d) => !until || (d.nextAttemptAt ?? '') <= until.toISOString())
+      .slice(0, limit)
+      .map((d) => ({ ...d }));
+  }
+  async moveLegacyDue(limit: number, now: Date) {
+    const movable = [...this.legacy]
+      .map((id) => this.items.get(id))
+      .filter((d): d is WebhookDelivery => d?.status === 'PENDING')
+      .sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''))
+      .slice(0, limit)
+      .filter((d) => !d.leaseUntil || d.leaseUntil < now.toISOString());
+    for (const d of movable) this.legacy.delete(d.deliveryId);
+    return movable.length;
+  }
+  async readSweepCursor() {
+    return this.sweepCursor;
+  }
+  async saveSweepCursor(cursor: string | undefined) {
+    this.sweepCursor = cursor;
+  }
+  async earliestPending(delivery: WebhookDelivery) {
+    const earlier = [...this.items.values()]
+      .filter(
+        (d) =>
+          d.status === 'PENDING' &&
+          d.endpointId === delivery.endpointId &&
+          d.subject === delivery.subject &&
+          d.occurredAt < delivery.occurredAt,
+      )
+      .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))[0];
+    return earlier && { ...earlier };
+  }
+  /** The condition of `defer` and `abandon`: PENDING, and no attempt holds it. */
+  private free(delivery: WebhookDelivery, now: Date) {
+    const d = this.items.get(delivery.deliveryId);
+    if (d?.status !== 'PENDING') return undefined;
+    if (d.leaseUntil && d.leaseUntil >= now.toISOString()) return undefined;
+    return d;
+  }
+  async defer(delivery: WebhookDelivery, until: Date, now: Date) {
+    const d = this.free(delivery, now);
+    if (!d || d.attempts !== delivery.attempts) return false;
+    this.legacy.delete(d.deliveryId);
+    this.items.set(d.deliveryId, { ...d, nextAttemptAt: until.toISOString() });
+    return true;
+  }
+  async abandon(delivery: WebhookDelivery, reason: string, now: Date) {
+    const d = this.free(delivery, now);
+    if (!d) return false;
+    const { leaseUntil: _lease, ...rest } = d;
+    this.legacy.delete(d.deliveryId);
+    this.items.set(d.deliveryId, {
+      ...rest,
+      status: 'DEAD',
+      lastError: reason,
+      updatedAt: now.toISOString(),
+    });
+    return true;
   }
   async listDeliveries(
     platformId: string,
@@ -126,10 +208,21 @@ export class FakeWebhookDeliveries implements WebhookDeliveryStore {
       nextAttemptAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
+    this.legacy.delete(id);
     this.items.set(id, requeued);
     return { ...requeued };
   }
 }
+
+/** The dispatcher's production bounds (`createWebhookDelivery`), with a fixed jitter. */
+export const dispatcherBounds = {
+  perEndpointLimit: 25,
+  sweepLimit: 500,
+  sweepQueues: 200,
+  legacyStep: 100,
+  retryScale: 1,
+  jitter: () => 0.5,
+};
 
 /** Webhook deps for API tests that do not exercise webhooks. */
 export const fakeWebhookDeps = () => ({
