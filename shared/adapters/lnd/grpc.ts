@@ -1,5 +1,6 @@
-import { type AuthenticatedLnd, authenticatedLndGrpc } from 'lightning';
+import type { AuthenticatedLnd } from 'lightning';
 import { bundledProtosPath } from './bundled-protos.js';
+import { authenticatedLndGrpc } from './lightning-methods.js';
 
 /** Clients by credentials: one per node for the whole container. */
 const clients = new Map<string, AuthenticatedLnd>();
