@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -71,6 +72,38 @@ describe('bundled handlers', () => {
       expect(loadMs).toBeLessThan(maxLoadMs);
     },
   );
+
+  it('the built API answers as the source does: its OpenAPI document, and a 404 problem', () => {
+    // The bundle's zod is zod less its locales, and its handler loads Powertools and the clients
+    // on the first invocation: both exercised in a fresh process, with no stack (neither request
+    // reaches DynamoDB or SQS).
+    const script = `const { handler } = await import(${JSON.stringify(join(assets.Api, 'index.mjs'))});
+const context = { functionName: 'api', awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 3000 };
+const get = (path) => handler({ version: '2.0', rawPath: path, rawQueryString: '', headers: {},
+  requestContext: { http: { method: 'GET', path } } }, context);
+const [openapi, missing] = [await get('/v1/openapi.json'), await get('/v1/no-such-thing')];
+console.log(JSON.stringify({ openapi, missing }));`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        TIPSTREAM_TIPS_QUEUE_URL: 'http://127.0.0.1:9/queue/tips',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      },
+    });
+    const { openapi, missing } = JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+    expect(openapi.statusCode).toBe(200);
+    expect(JSON.parse(openapi.body)).toEqual(
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'openapi.json'), 'utf8')),
+    );
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body)).toMatchObject({
+      type: 'https://tipstream.dev/problems/not-found',
+      status: 404,
+    });
+  });
 
   it("copies every one of lightning's protos", () => {
     const protos = readdirSync(join(assets.Payer, BUNDLED_PROTOS_DIR)).sort();
