@@ -8,15 +8,14 @@
  * left out, loaded from node_modules as the old asset's `node_modules/lightning` and the
  * runtime's SDK were. Then, round after round (the three in turn, the order rotating, so machine
  * load hits all alike), `import()`s each in a fresh Node process, and prints the medians and the
- * ratios to the old layout. Also times the first gRPC client's proto parsing (`lndGrpc`, which
- * parses the protos of every LND service) from lightning's own protos and from the asset's
- * stripped copy. Needs no running stack.
+ * ratios to the old layout. Also times the first gRPC client's proto parsing: every LND service
+ * at once (lightning's `authenticatedLndGrpc`) against the services a payment uses, each built on
+ * first use (`lndGrpc`). Needs no running stack.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLED_PROTOS_DIR } from '../../../shared/adapters/lnd/bundled-protos.js';
 import {
   coldImport,
   type FunctionName,
@@ -55,12 +54,10 @@ const paths: Record<Variant, Partial<Record<FunctionName, string>>> = {
   now: {},
 };
 const sizes: Partial<Record<Variant, Partial<Record<FunctionName, number>>>> = {};
-let protosDir = '';
 try {
   process.stdout.write(`building the assets (cdk synth) here and at ${base} (${baseCommit})…\n`);
   const assets = synthLambdaAssets(join(OUT, 'cdk'));
   const baseAssets = synthLambdaAssets(join(OUT, 'cdk-base'), baseRoot);
-  protosDir = join(assets.Payer, BUNDLED_PROTOS_DIR);
   for (const [name, service] of Object.entries(SERVICES) as [FunctionName, string][]) {
     const outfile = join(OUT, 'unbundled', service, 'index.mjs');
     // The options the functions were built with before (infra/constructs/tipstream-function.ts).
@@ -133,21 +130,40 @@ for (const name of Object.keys(SERVICES) as FunctionName[]) {
   );
 }
 
-/** Milliseconds a fresh process spends in its first `authenticatedLndGrpc` (proto parsing). */
-const protoParseMs = (path?: string) => {
-  const script = `const { authenticatedLndGrpc } = require('lightning');
+/**
+ * Milliseconds a fresh process spends building a gRPC client (proto parsing): lightning's
+ * `authenticatedLndGrpc` (every LND service at once, as `base` did) or this code's `lndGrpc`
+ * and the services a payment uses (Lightning, Router, Signer), from lightning's own protos.
+ */
+const protoParseMs = (how: 'all' | 'used') => {
+  const script =
+    how === 'all'
+      ? `const { authenticatedLndGrpc } = await import('lightning');
 const t = performance.now();
-authenticatedLndGrpc({ socket: '127.0.0.1:1', macaroon: '00'${path ? `, path: ${JSON.stringify(path)}` : ''} });
+authenticatedLndGrpc({ socket: '127.0.0.1:1', macaroon: '00' });
+console.log(performance.now() - t);`
+      : `const { lndGrpc } = await import(${JSON.stringify(join(ROOT, 'shared', 'adapters', 'lnd', 'grpc.ts'))});
+const t = performance.now();
+const lnd = lndGrpc({ socket: '127.0.0.1:1', cert: '', macaroon: '00' });
+if (![lnd.default, lnd.router, lnd.signer].every(Boolean)) throw new Error('no client');
 console.log(performance.now() - t);`;
-  return Number(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }));
+  return Number(
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  );
 };
-const parse = { original: [] as number[], stripped: [] as number[] };
+const parse = { all: [] as number[], used: [] as number[] };
 for (let round = 0; round < rounds; round += 1) {
-  parse.original.push(protoParseMs());
-  parse.stripped.push(protoParseMs(protosDir));
+  for (const how of round % 2 ? (['used', 'all'] as const) : (['all', 'used'] as const)) {
+    parse[how].push(protoParseMs(how));
+  }
 }
 process.stdout.write(
-  `\nfirst gRPC client (parses the protos of all of LND's services), median of ${rounds}:\n` +
-    `  lightning's protos ${median(parse.original).toFixed(0)} ms, the asset's stripped copy ${median(parse.stripped).toFixed(0)} ms\n` +
-    '  built once per container for the payer node and the stuck-payment inspector (was twice)\n',
+  `\nfirst gRPC client (proto parsing), median of ${rounds}, lightning's protos:\n` +
+    `  every service at once (authenticatedLndGrpc, ${base}) ${median(parse.all).toFixed(0)} ms; ` +
+    `the three a payment uses, each on first use (lndGrpc) ${median(parse.used).toFixed(0)} ms ` +
+    `(ratio ${(median(parse.used) / median(parse.all)).toFixed(2)})\n` +
+    '  built once per container and credentials, shared by the payer node and the stuck-payment inspector\n',
 );

@@ -7,7 +7,6 @@
  * it as a named export: the casts below give each the package's own declared type.
  */
 import type * as Lightning from 'lightning';
-import authenticatedLndGrpcFile from 'lightning/lnd_grpc/authenticated_lnd_grpc.js';
 import getNodeFile from 'lightning/lnd_methods/info/get_node.js';
 import getRouteToDestinationFile from 'lightning/lnd_methods/info/get_route_to_destination.js';
 import getWalletInfoFile from 'lightning/lnd_methods/info/get_wallet_info.js';
@@ -19,8 +18,6 @@ import subscribeToPayViaDetailsFile from 'lightning/lnd_methods/offchain/subscri
 import subscribeToPayViaRequestFile from 'lightning/lnd_methods/offchain/subscribe_to_pay_via_request.js';
 import diffieHellmanComputeSecretFile from 'lightning/lnd_methods/signer/diffie_hellman_compute_secret.js';
 
-export const authenticatedLndGrpc =
-  authenticatedLndGrpcFile as unknown as typeof Lightning.authenticatedLndGrpc;
 export const decodePaymentRequest =
   decodePaymentRequestFile as unknown as typeof Lightning.decodePaymentRequest;
 export const diffieHellmanComputeSecret =
