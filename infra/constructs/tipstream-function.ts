@@ -17,7 +17,7 @@ export interface TipstreamFunctionProps {
 const projectRoot = join(import.meta.dirname, '..', '..');
 
 /** zod's entry less `locales`, for the bundles (relative to the project root, as esbuild wants). */
-export const ZOD_WITHOUT_LOCALES = './infra/constructs/zod-without-locales/index.ts';
+const ZOD_WITHOUT_LOCALES = './infra/constructs/zod-without-locales/index.ts';
 
 /**
  * What `lightning` reads from disk at run time, copied beside the bundle: its `.proto` files
