@@ -4,7 +4,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
-import { createObservability, observeInvocation } from '../observability.js';
+import type { Observability } from '../observability.js';
 import { createApi } from './app.js';
 import type { ApiDeps } from './runtime.js';
 
@@ -30,15 +30,24 @@ export const makeApiHandler = (deps: ApiDeps) => {
 };
 
 let handlerInstance: ReturnType<typeof makeApiHandler> | undefined;
-const observability = createObservability('api');
+let observability: Observability | undefined;
 
 /**
  * Lambda entry point (API Gateway HTTP API, payload format 2.0): Lambda context on every log
  * line, a ColdStart metric and a `## <function>` trace subsegment per invocation (Powertools).
+ * Powertools (its Tracer requires the X-Ray SDK, a third of this bundle's module load) and the
+ * clients are loaded on the first invocation, as the clients always were: importing the handler
+ * runs only the routes' schemas.
  */
-export const handler = async (event: APIGatewayProxyEventV2, context: Context) =>
-  observeInvocation(observability, context, async () => {
-    const { createApiDeps } = await import('./runtime.js');
-    handlerInstance ??= makeApiHandler(createApiDeps(process.env, observability));
+export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
+  const [{ createObservability, observeInvocation }, { createApiDeps }] = await Promise.all([
+    import('../observability.js'),
+    import('./runtime.js'),
+  ]);
+  observability ??= createObservability('api');
+  const current = observability;
+  return observeInvocation(current, context, async () => {
+    handlerInstance ??= makeApiHandler(createApiDeps(process.env, current));
     return handlerInstance(event, context);
   });
+};

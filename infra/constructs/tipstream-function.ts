@@ -16,6 +16,9 @@ export interface TipstreamFunctionProps {
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 
+/** zod's entry less `locales`, for the bundles (relative to the project root, as esbuild wants). */
+const ZOD_WITHOUT_LOCALES = './infra/constructs/zod-without-locales/index.ts';
+
 /**
  * What `lightning` reads from disk at run time, copied beside the bundle: its `.proto` files
  * (without comments, by lnd-protos.ts; where `shared/adapters/lnd/bundled-protos.ts` looks for
@@ -71,6 +74,11 @@ export class TipstreamFunction extends NodejsFunction {
         // The ES module builds where a package has both (the AWS SDK's `dist-es`): esbuild
         // tree-shakes those, not CommonJS.
         mainFields: ['module', 'main'],
+        // `zod` without its ~40 languages' error messages (265 KB of the API's bundle, parsed
+        // at every cold start): @hono/zod-openapi passes the `z` namespace around as a value,
+        // so esbuild keeps all of it, `z.locales` included. Same zod, less `locales`
+        // (zod-without-locales/; test/infra/zod-without-locales.test.ts keeps it in step).
+        esbuildArgs: { '--alias': `zod=${ZOD_WITHOUT_LOCALES}` },
         ...(usesLightning ? { commandHooks: lightningRuntimeFiles } : {}),
       },
     });

@@ -81,6 +81,49 @@ export interface HourlyActivity {
   failedMsat: bigint;
 }
 
+/** An ended tip's outcome: paid (when it settled, its fee) or failed (when it was recorded so). */
+export type TipOutcome =
+  | { succeeded: true; settledAt: string; feeMsat: bigint }
+  | { failed: true; at: string };
+
+/** One ended tip as an hourly counter increment: its outcome in the hour it happened. */
+export const hourlyOutcome = (amountMsat: bigint, outcome: TipOutcome): HourlyActivity =>
+  'succeeded' in outcome
+    ? {
+        hour: hourOf(outcome.settledAt),
+        succeededCount: 1,
+        succeededMsat: amountMsat,
+        feeMsat: outcome.feeMsat,
+        failedCount: 0,
+        failedMsat: 0n,
+      }
+    : {
+        hour: hourOf(outcome.at),
+        succeededCount: 0,
+        succeededMsat: 0n,
+        feeMsat: 0n,
+        failedCount: 1,
+        failedMsat: amountMsat,
+      };
+
+/** Increments added up per hour: the counters they leave behind, one per hour. */
+export const sumHourlyActivity = (increments: Iterable<HourlyActivity>): HourlyActivity[] => {
+  const counters = new Map<string, HourlyActivity>();
+  for (const added of increments) {
+    const counter = counters.get(added.hour);
+    if (!counter) {
+      counters.set(added.hour, { ...added });
+      continue;
+    }
+    counter.succeededCount += added.succeededCount;
+    counter.succeededMsat += added.succeededMsat;
+    counter.feeMsat += added.feeMsat;
+    counter.failedCount += added.failedCount;
+    counter.failedMsat += added.failedMsat;
+  }
+  return [...counters.values()];
+};
+
 /** What a summary needs of a tip (the attributes the platform index carries). */
 export interface SummaryTip {
   tipId: string;

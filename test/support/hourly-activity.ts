@@ -1,33 +1,27 @@
 import {
   type HourlyActivity,
-  hourOf,
+  hourlyOutcome,
   type SummaryTip,
+  sumHourlyActivity,
 } from '../../shared/domain/platform-summary.js';
 
-/** The hourly counters the payer keeps, as they would be for these (ended or pending) tips. */
-export const hourlyActivityOf = (tips: Iterable<SummaryTip>): HourlyActivity[] => {
-  const counters = new Map<string, HourlyActivity>();
-  for (const tip of tips) {
-    if (tip.state !== 'SUCCEEDED' && tip.state !== 'FAILED') continue;
-    const at = tip.state === 'SUCCEEDED' ? tip.settledAt : tip.updatedAt;
-    const hour = hourOf(at ?? tip.createdAt);
-    const counter = counters.get(hour) ?? {
-      hour,
-      succeededCount: 0,
-      succeededMsat: 0n,
-      feeMsat: 0n,
-      failedCount: 0,
-      failedMsat: 0n,
-    };
-    if (tip.state === 'SUCCEEDED') {
-      counter.succeededCount += 1;
-      counter.succeededMsat += tip.amountMsat;
-      counter.feeMsat += tip.feeMsat ?? 0n;
-    } else {
-      counter.failedCount += 1;
-      counter.failedMsat += tip.amountMsat;
-    }
-    counters.set(hour, counter);
-  }
-  return [...counters.values()];
-};
+/**
+ * The hourly counters the payer keeps, as they would be for these (ended or pending) tips: each
+ * ended tip's increment as the ledger computes it when it ends the tip, added up per hour.
+ */
+export const hourlyActivityOf = (tips: Iterable<SummaryTip>): HourlyActivity[] =>
+  sumHourlyActivity(
+    (function* () {
+      for (const tip of tips) {
+        if (tip.state === 'SUCCEEDED') {
+          yield hourlyOutcome(tip.amountMsat, {
+            succeeded: true,
+            settledAt: tip.settledAt ?? tip.createdAt,
+            feeMsat: tip.feeMsat ?? 0n,
+          });
+        } else if (tip.state === 'FAILED') {
+          yield hourlyOutcome(tip.amountMsat, { failed: true, at: tip.updatedAt ?? tip.createdAt });
+        }
+      }
+    })(),
+  );

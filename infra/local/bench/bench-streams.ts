@@ -6,24 +6,17 @@
  * tip-sized item while a stream reader (none, one polling every shard with no pause, or the
  * dispatcher's own reader that pauses when a shard is empty) runs beside the writers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
-  ListTablesCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { LOCAL_TABLE_NAMES, tableDefinitions } from '../../../shared/adapters/dynamodb/tables.js';
-import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { type Cursors, localStreamsClient, readStreamOnce } from '../emulators/stream-poller.js';
-import { PINNED, readStackConfig } from '../stack/config.js';
+import { type ScratchStorage, startScratchDynamoDb } from './scratch-dynamodb.js';
 
-type Storage = 'inMemory' | 'dbPath';
+type Storage = ScratchStorage;
 type StreamView = 'none' | 'KEYS_ONLY' | 'NEW_AND_OLD_IMAGES';
 type Reader = 'none' | 'hammer' | 'backoff';
 type Write = 'put' | 'transact';
@@ -31,64 +24,9 @@ type Write = 'put' | 'transact';
 const [writesArg = '2000', concurrencyArg = '20'] = process.argv.slice(2);
 const writes = Number(writesArg);
 const concurrency = Number(concurrencyArg);
-const config = readStackConfig();
-const libDir = join(config.cacheDir, 'java', `dynamodb-local-${PINNED.dynamodbLocal}`, 'lib');
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('port')),
-      );
-    });
-  });
-
-const startLocal = async (storage: Storage) => {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-streams-'));
-  const child: ChildProcess = spawn(
-    config.javaBin,
-    [
-      '-Xmx512m',
-      `-Dsqlite4java.library.path=${libDir}`,
-      '-cp',
-      `${libDir}/*`,
-      'software.amazon.dynamodb.services.local.main.ServerRunner',
-      '-port',
-      String(port),
-      '-sharedDb',
-      ...(storage === 'inMemory' ? ['-inMemory'] : ['-dbPath', dataDir]),
-      '-disableTelemetry',
-    ],
-    { cwd: dataDir, stdio: 'ignore' },
-  );
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = localDynamoDbClient(endpoint, config.region);
-  for (let tries = 0; ; tries += 1) {
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch (error) {
-      if (tries > 100) throw error;
-      await sleep(200);
-    }
-  }
-  return {
-    endpoint,
-    client,
-    stop: async () => {
-      client.destroy();
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-};
 
 const scenario = async (storage: Storage, view: StreamView, reader: Reader, write: Write) => {
-  const local = await startLocal(storage);
+  const local = await startScratchDynamoDb(storage);
   try {
     const [tips, payouts] = tableDefinitions(LOCAL_TABLE_NAMES);
     if (!tips || !payouts) throw new Error('no tips or payouts table definition');
@@ -102,7 +40,7 @@ const scenario = async (storage: Storage, view: StreamView, reader: Reader, writ
       }),
     );
     const streamArn = created.TableDescription?.LatestStreamArn;
-    const streams = localStreamsClient(local.endpoint, config.region);
+    const streams = localStreamsClient(local.endpoint, local.region);
     const stopReader = new AbortController();
     let records = 0;
     let reads = 0;

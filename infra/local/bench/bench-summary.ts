@@ -1,13 +1,16 @@
 /**
  * What a platform's dashboard summary (GET /v1/summary) costs with 10,000 and with 100,000 tips
- * in its window (or other sizes), on the running local stack:
- *   npm run bench:summary -- [runs=7] [small=10000] [large=100000]
- * Seeds two platforms (`small` and `large` ended tips over the last 23 hours: batched writes,
- * with the recipients' totals and the hourly counters the payer would have kept) in tables of its
- * own (`tipstream-bench-summary-*`, emptied by nothing: each run uses new platforms), then times
- * the summary use case the route calls, alternating the two platforms, and prints the medians and
- * their ratio. The summary reads the window's hourly counters and the newest 1,000 tips, so the
- * two should cost about the same.
+ * in its window (or other sizes):
+ *   npm run bench:summary -- [runs=7] [small=10000] [large=100000] [inMemory|dbPath]
+ * Starts a DynamoDB Local of its own (the stack's jars; `-inMemory` by default, `dbPath` for a
+ * database on disk as the stack keeps it), so seeding neither fills nor slows the stack's, and
+ * creates the service's tables in it. Seeds two platforms (`small` and `large` ended tips over the
+ * last 23 hours, in BatchWriteItem requests of 25, many at once; with the recipients' totals and
+ * the hourly counters the payer would have kept, added up by the domain's own increment rule and
+ * written once per bucket), then times the summary use case the route calls, alternating the two
+ * platforms, and prints the medians and their ratio. The summary reads the window's hourly
+ * counters and the newest 1,000 tips, so the two should cost about the same. Needs the stack
+ * running (the service's environment: keys, queue); its database is not touched.
  */
 import { randomUUID } from 'node:crypto';
 import { createApiDeps } from '../../../functions/api/runtime.js';
@@ -18,21 +21,27 @@ import {
 } from '../../../shared/adapters/dynamodb/tables.js';
 import { summarizePlatform } from '../../../shared/app/platform-summary.js';
 import { createPlatform } from '../../../shared/app/platforms.js';
-import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile } from '../../../shared/config/stack-file.js';
 import { tableNameEnv } from '../../../shared/config/tables.js';
 import { seedPlatformTips } from '../../../test/support/seed-tips.js';
 import { localServiceEnv } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
 import { median } from './lambda-assets.js';
+import { type ScratchStorage, startScratchDynamoDb } from './scratch-dynamodb.js';
 
 const [runs, small, large] = [
   Number(process.argv[2] ?? '7'),
   Number(process.argv[3] ?? '10000'),
   Number(process.argv[4] ?? '100000'),
 ];
-if (![runs, small, large].every((n) => Number.isSafeInteger(n) && n >= 1)) {
-  process.stderr.write('usage: npm run bench:summary -- [runs=7] [small=10000] [large=100000]\n');
+const storage = (process.argv[5] ?? 'inMemory') as ScratchStorage;
+if (
+  ![runs, small, large].every((n) => Number.isSafeInteger(n) && n >= 1) ||
+  !['inMemory', 'dbPath'].includes(storage)
+) {
+  process.stderr.write(
+    'usage: npm run bench:summary -- [runs=7] [small=10000] [large=100000] [inMemory|dbPath]\n',
+  );
   process.exit(2);
 }
 const stack = await readStackFile(runPaths(readStackConfig().runDir).stackFile);
@@ -43,9 +52,16 @@ if (!stack) {
 const tables = Object.fromEntries(
   TABLE_KEYS.map((key) => [key, `tipstream-bench-summary-${key}`]),
 ) as unknown as TableNames;
-const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+const scratch = await startScratchDynamoDb(storage);
+const dynamodb = scratch.client;
 await ensureTables(dynamodb, tables);
-const deps = createApiDeps(await localServiceEnv(stack, tableNameEnv(tables)));
+const deps = createApiDeps(
+  await localServiceEnv(stack, {
+    ...tableNameEnv(tables),
+    TIPSTREAM_DYNAMODB_ENDPOINT: scratch.endpoint,
+  }),
+);
+process.stdout.write(`DynamoDB Local of its own (${storage}) at ${scratch.endpoint}\n`);
 
 const sizes = [small, large];
 const platforms = [];
@@ -79,4 +95,4 @@ process.stdout.write(
     `  ratio ${sizes[1]} / ${sizes[0]}: ${((largeMs ?? 0) / (smallMs ?? 1)).toFixed(2)}\n`,
 );
 deps.close();
-dynamodb.destroy();
+await scratch.stop();

@@ -14,15 +14,15 @@ export type FunctionName = 'Api' | 'Payer' | 'Reconciler';
 /**
  * `cdk synth` through the project's pinned CDK CLI, exactly as `npx cdk deploy` runs it (so a
  * CLI that cannot read the library's cloud assembly fails here too), into `outdir`; returns each
- * function's asset folder.
+ * function's asset folder. `root` is the checkout to build (another commit's, for a comparison).
  */
-export const synthLambdaAssets = (outdir: string): Record<FunctionName, string> => {
+export const synthLambdaAssets = (outdir: string, root = ROOT): Record<FunctionName, string> => {
   rmSync(outdir, { recursive: true, force: true });
   execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'cdk'),
+    join(root, 'node_modules', '.bin', 'cdk'),
     ['synth', '--quiet', '--no-notices', '--output', outdir],
     {
-      cwd: ROOT,
+      cwd: root,
       // Offline: no notices or telemetry calls from the CLI.
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -8,7 +8,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TlvRecord } from '../../domain/keysend-records.js';
-import { type HourlyActivity, hourOf } from '../../domain/platform-summary.js';
+import {
+  type HourlyActivity,
+  hourlyOutcome,
+  type TipOutcome,
+} from '../../domain/platform-summary.js';
 import { LedgerConflictError } from '../../ports/errors.js';
 import {
   firstRecord,
@@ -120,28 +124,9 @@ export const hourlyActivityUpdate = (
   },
 });
 
-/** One ended tip as an hourly counter increment: its outcome in the hour it happened. */
-const oneOutcome = (
-  tip: TipRecord,
-  outcome: { succeeded: true; settledAt: string; feeMsat: bigint } | { failed: true; at: string },
-): HourlyActivity =>
-  'succeeded' in outcome
-    ? {
-        hour: hourOf(outcome.settledAt),
-        succeededCount: 1,
-        succeededMsat: tip.amountMsat,
-        feeMsat: outcome.feeMsat,
-        failedCount: 0,
-        failedMsat: 0n,
-      }
-    : {
-        hour: hourOf(outcome.at),
-        succeededCount: 0,
-        succeededMsat: 0n,
-        feeMsat: 0n,
-        failedCount: 1,
-        failedMsat: tip.amountMsat,
-      };
+/** One ended tip as an hourly counter increment (the domain's rule, with the tip's amount). */
+const oneOutcome = (tip: TipRecord, outcome: TipOutcome): HourlyActivity =>
+  hourlyOutcome(tip.amountMsat, outcome);
 
 /** The payouts ledger on DynamoDB: tips, recipient totals and batch progress. */
 export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames): TipLedger => {

@@ -1,6 +1,6 @@
-import { getInvoices } from 'lightning';
 import type { CreatorNode, ReceivedKeysend } from '../../ports/incoming-payments.js';
 import { lndGrpc } from './grpc.js';
+import { getInvoices } from './lightning-methods.js';
 import { createKeyAgreement, timedRpc } from './lnd-node.js';
 
 /** Invoices asked for per page (LND's ListInvoices). */

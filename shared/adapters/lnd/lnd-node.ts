@@ -1,18 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  type AuthenticatedLnd,
-  type DecodePaymentRequestResult,
-  decodePaymentRequest,
-  diffieHellmanComputeSecret,
-  type GetPaymentResult,
-  type GetWalletInfoResult,
-  getChannels,
-  getNode,
-  getPayment,
-  getRouteToDestination,
-  getWalletInfo,
-  subscribeToPayViaDetails,
-  subscribeToPayViaRequest,
+import type {
+  AuthenticatedLnd,
+  DecodePaymentRequestResult,
+  GetPaymentResult,
+  GetWalletInfoResult,
 } from 'lightning';
 import { KEYSEND_RECORD_TYPE } from '../../domain/keysend-records.js';
 import type { DecodedInvoice } from '../../domain/lightning-address.js';
@@ -37,6 +28,17 @@ import type {
 import type { NodeKeyAgreement } from '../../ports/node-keys.js';
 import { withTimeout } from '../with-timeout.js';
 import { lndGrpc } from './grpc.js';
+import {
+  decodePaymentRequest,
+  diffieHellmanComputeSecret,
+  getChannels,
+  getNode,
+  getPayment,
+  getRouteToDestination,
+  getWalletInfo,
+  subscribeToPayViaDetails,
+  subscribeToPayViaRequest,
+} from './lightning-methods.js';
 
 /** How long a recipient's "is it in the graph" answer is reused. */
 const ANNOUNCED_CACHE_MS = 5 * 60_000;

@@ -1,9 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import {
+  hourlyOutcome,
   hourOf,
   parseSummaryWindow,
   type SummaryTip,
+  sumHourlyActivity,
   summarizeActivity,
   summaryWindow,
   windowHours,
@@ -300,5 +303,73 @@ describe('hourly counters', () => {
     expect(summary.recipients).toEqual([
       { recipient: carol, paidMsat: 0n, feeMsat: 0n, succeeded: 0, failed: 0, pending: 1 },
     ]);
+  });
+});
+
+describe('hourlyOutcome and sumHourlyActivity', () => {
+  it('counts a paid tip in the hour it settled and a failed one in the hour it failed', () => {
+    expect(
+      hourlyOutcome(5_000n, {
+        succeeded: true,
+        settledAt: '2026-11-24T13:59:59.999Z',
+        feeMsat: 7n,
+      }),
+    ).toEqual({
+      hour: '2026-11-24T13:00:00.000Z',
+      succeededCount: 1,
+      succeededMsat: 5_000n,
+      feeMsat: 7n,
+      failedCount: 0,
+      failedMsat: 0n,
+    });
+    expect(hourlyOutcome(3_000n, { failed: true, at: '2026-11-24T14:00:00.000Z' })).toEqual({
+      hour: '2026-11-24T14:00:00.000Z',
+      succeededCount: 0,
+      succeededMsat: 0n,
+      feeMsat: 0n,
+      failedCount: 1,
+      failedMsat: 3_000n,
+    });
+  });
+
+  it('adds increments up to one counter per hour, the same as applying them one by one', () => {
+    const outcome = fc.record({
+      amountMsat: fc.bigInt({ min: 1n, max: 10n ** 12n }),
+      feeMsat: fc.bigInt({ min: 0n, max: 10n ** 9n }),
+      paid: fc.boolean(),
+      at: fc.integer({ min: 0, max: 72 * 3_600_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(outcome, { maxLength: 60 }), (outcomes) => {
+        const increments = outcomes.map(({ amountMsat, feeMsat, paid, at }) => {
+          const when = new Date(Date.UTC(2026, 10, 24) + at).toISOString();
+          return hourlyOutcome(
+            amountMsat,
+            paid ? { succeeded: true, settledAt: when, feeMsat } : { failed: true, at: when },
+          );
+        });
+        const counters = sumHourlyActivity(increments);
+        // One counter per hour, each the sum of that hour's increments (as DynamoDB's ADD leaves it).
+        expect(new Set(counters.map((counter) => counter.hour)).size).toBe(counters.length);
+        for (const counter of counters) {
+          const inHour = increments.filter((added) => added.hour === counter.hour);
+          expect(counter).toEqual({
+            hour: counter.hour,
+            succeededCount: inHour.reduce((sum, added) => sum + added.succeededCount, 0),
+            succeededMsat: inHour.reduce((sum, added) => sum + added.succeededMsat, 0n),
+            feeMsat: inHour.reduce((sum, added) => sum + added.feeMsat, 0n),
+            failedCount: inHour.reduce((sum, added) => sum + added.failedCount, 0),
+            failedMsat: inHour.reduce((sum, added) => sum + added.failedMsat, 0n),
+          });
+        }
+        expect(
+          counters.reduce((sum, counter) => sum + counter.succeededCount + counter.failedCount, 0),
+        ).toBe(outcomes.length);
+        // The increments are not changed by adding them up.
+        expect(increments.every((added) => added.succeededCount + added.failedCount === 1)).toBe(
+          true,
+        );
+      }),
+    );
   });
 });

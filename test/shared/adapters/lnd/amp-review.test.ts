@@ -89,8 +89,10 @@ const fake = vi.hoisted(() => {
   return { state, lnd, connect };
 });
 
-vi.mock('lightning', () => ({
-  authenticatedLndGrpc: () => ({ lnd: fake.lnd }),
+// The adapter reaches `lightning` through two modules of its own: the gRPC client (grpc.ts) and
+// the methods it calls, each from its own file (lightning-methods.ts).
+vi.mock('../../../../shared/adapters/lnd/grpc.js', () => ({ lndGrpc: () => fake.lnd }));
+vi.mock('../../../../shared/adapters/lnd/lightning-methods.js', () => ({
   getWalletInfo: async () => ({
     active_channels_count: 1,
     current_block_height: 500,
