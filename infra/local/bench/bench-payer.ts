@@ -32,8 +32,13 @@ import { readStackConfig, runPaths } from '../stack/config.js';
 import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
 import { connectLnd } from '../stack/lnd.js';
 import { waitFor } from '../stack/wait.js';
+import { coreSets, type Placement, place } from './cpu-placement.js';
 
-const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const separate = args.includes('--separate');
+const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = args.filter(
+  (arg) => !arg.startsWith('--'),
+);
 const tipCount = Number(tipsArg);
 const inFlight = Number(inFlightArg);
 const rounds = Number(roundsArg);
@@ -45,13 +50,22 @@ if (!stack) {
   process.exit(1);
 }
 
-/** Counts requests by command on an AWS SDK client. */
+/** Time each request took, ms, by command (a long-polled receive counts its wait too). */
+const requestTimes = new Map<string, number[]>();
+/** Counts requests by command on an AWS SDK client, and times them. */
 const countRequests = (client: DynamoDBClient | SQSClient, counts: Map<string, number>) => {
   (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       counts.set(name, (counts.get(name) ?? 0) + 1);
-      return next(args);
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const times = requestTimes.get(name) ?? [];
+        times.push(performance.now() - started);
+        requestTimes.set(name, times);
+      }
     },
     { step: 'initialize', name: 'tipstreamRequestCounter' },
   );
@@ -237,27 +251,42 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-const raw: RoundResult[] = [];
-const tipstream: RoundResult[] = [];
-for (let round = 1; round <= rounds; round += 1) {
-  // Alternate which goes first, so neither always meets the other's leftovers.
-  const order = round % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
-  for (const which of order) {
-    const result = which === 'raw' ? await rawRound() : await tipstreamRound();
-    (which === 'raw' ? raw : tipstream).push(result);
-    process.stderr.write(
-      `round ${round} ${which.padEnd(9)} ${result.tipsPerSecond} tips/s (${result.seconds} s, p50 ${result.latencyMs.p50} ms, ${result.failed} failed)\n`,
-    );
+const placements: Placement[] = separate ? ['plain', 'separated'] : ['plain'];
+const results = Object.fromEntries(
+  placements.map((placement) => [placement, { raw: [] as RoundResult[], tipstream: [] as RoundResult[] }]),
+) as Record<Placement, { raw: RoundResult[]; tipstream: RoundResult[] }>;
+const run = async (which: 'raw' | 'tipstream') =>
+  which === 'raw' ? await rawRound() : await tipstreamRound();
+try {
+  // Unmeasured: the JVMs of DynamoDB Local and ElasticMQ compile their hot paths in the first
+  // thousands of requests, which would otherwise count against whichever round comes first.
+  process.stderr.write('warm-up: one round of each side, not counted\n');
+  await run('raw');
+  await run('tipstream');
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const [index, placement] of placements.entries()) {
+      place(placement, stack.processes);
+      // Alternate which goes first, so neither always meets the other's leftovers.
+      const order =
+        (round + index) % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
+      for (const which of order) {
+        const result = await run(which);
+        results[placement][which].push(result);
+        process.stderr.write(
+          `round ${round} ${placement.padEnd(9)} ${which.padEnd(9)} ${result.tipsPerSecond} tips/s (${result.seconds} s, p50 ${result.latencyMs.p50} ms, ${result.failed} failed)\n`,
+        );
+      }
+    }
   }
+} finally {
+  if (separate) place('plain', stack.processes);
 }
 await service.stop();
 
-const tipsPaid = tipCount * rounds;
+const tipsPaid = tipCount * (rounds * placements.length + 1);
 const perTip = (counts: Map<string, number>) =>
   Object.fromEntries([...counts].map(([name, n]) => [name, Number((n / tipsPaid).toFixed(2))]));
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
-const rawMedian = median(raw.map((result) => result.tipsPerSecond));
-const tipstreamMedian = median(tipstream.map((result) => result.tipsPerSecond));
 /** One line per side: every round's tips/s and p50 latency, and the median. */
 const side = (results: RoundResult[]) => ({
   tipsPerSecondMedian: median(results.map((result) => result.tipsPerSecond)),
@@ -266,20 +295,37 @@ const side = (results: RoundResult[]) => ({
   p95LatencyMs: results.map((result) => result.latencyMs.p95),
   cpuMsPerTip: results.map((result) => result.cpuMsPerTip),
 });
+/** Both sides under one placement, and the ratio of their medians. */
+const comparison = ({ raw, tipstream }: { raw: RoundResult[]; tipstream: RoundResult[] }) => ({
+  raw: side(raw),
+  tipstream: { ...side(tipstream), batchSize, invocations },
+  ratio: Number(
+    (
+      median(tipstream.map((result) => result.tipsPerSecond)) /
+      median(raw.map((result) => result.tipsPerSecond))
+    ).toFixed(2),
+  ),
+});
 const summary = {
   tips: tipCount,
   inFlight,
   rounds,
-  raw: side(raw),
-  tipstream: { ...side(tipstream), batchSize, invocations },
-  ratio: Number((tipstreamMedian / rawMedian).toFixed(2)),
+  ...comparison(results.plain),
+  ...(separate && {
+    separated: { cores: coreSets(), ...comparison(results.separated) },
+  }),
   dynamodbRequestsPerTip: Number((total(dynamoCounts) / tipsPaid).toFixed(2)),
   dynamodbByCommand: perTip(dynamoCounts),
   sqsRequestsPerTip: Number((total(sqsCounts) / tipsPaid).toFixed(2)),
   sqsByCommand: perTip(sqsCounts),
+  requestMsMedianByCommand: Object.fromEntries(
+    [...requestTimes].map(([name, times]) => [name, Number(median(times).toFixed(1))]),
+  ),
   lndCallsPerTip: Number((total(service.runtime.lndCalls) / tipsPaid).toFixed(2)),
   lndByMethod: perTip(service.runtime.lndCalls),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-const failed = [...raw, ...tipstream].some((result) => result.failed > 0);
+const failed = Object.values(results)
+  .flatMap(({ raw, tipstream }) => [...raw, ...tipstream])
+  .some((result) => result.failed > 0);
 process.exit(failed ? 1 : 0);
