@@ -1,7 +1,6 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2] [--separate]
- *     [--dynamodb-in-memory]
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2]
  * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
  * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
  * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
@@ -13,16 +12,9 @@
  * the `lightning` client for raw; DynamoDB Local; ElasticMQ; the lnd nodes): on a machine with
  * fewer cores than busy processes, both sides are bound by CPU and the ratio is the share of it
  * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them.
- * One unmeasured round of each side comes first (the emulators' JVMs compile their hot paths).
- * `--separate`: every round is also run with production's separation reproduced on this machine
- * (`cpu-placement.ts`: the lnd nodes and btcd on half the cores, this process, DynamoDB Local
- * and ElasticMQ on the others), and both comparisons are printed. `--dynamodb-in-memory`: the
- * payer's tables in a DynamoDB Local of the bench's own, `-inMemory` (the stack's syncs each
- * write to disk, a cost DynamoDB does not put on the payer), for every round of the run.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { getWalletInfo, subscribeToPayViaDetails } from 'lightning';
@@ -37,13 +29,8 @@ import {
 import { buildTipRequest } from '../../../shared/domain/tip-request.js';
 import { startLocalService } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
-import { startDynamoDbLocal } from '../stack/dynamodb-local.js';
 import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
-import { DYNAMODB_LOCAL, ensureJavaArtifact } from '../stack/install.js';
 import { connectLnd } from '../stack/lnd.js';
-import { PortAllocator } from '../stack/ports.js';
-import { silentProgress } from '../stack/progress.js';
-import { Supervisor } from '../stack/supervisor.js';
 import { waitFor } from '../stack/wait.js';
 import { coreSets, type Placement, place } from './cpu-placement.js';
 
@@ -62,36 +49,6 @@ if (!stack) {
   process.stderr.write('no stack running: "npm run stack:up" first\n');
   process.exit(1);
 }
-
-/**
- * With `--dynamodb-in-memory`, Tipstream's ledger lives in a DynamoDB Local of the bench's own,
- * started `-inMemory` (no disk sync per write; the stack's keeps its data on disk), stopped at the
- * end. Its CPU is counted in place of the stack's, and it is placed with the AWS side.
- */
-const ownDynamoDb = args.includes('--dynamodb-in-memory')
-  ? await (async () => {
-      const config = readStackConfig();
-      const started = await startDynamoDbLocal(
-        new Supervisor(),
-        {
-          javaBin: config.javaBin,
-          libDir: await ensureJavaArtifact(config, DYNAMODB_LOCAL, silentProgress),
-          dataDir: join(config.runDir, 'bench-dynamodb'),
-          logFile: join(runPaths(config.runDir).logs, 'bench-dynamodb-local.log'),
-          port: await new PortAllocator().next(),
-          region: stack.region,
-          inMemory: true,
-        },
-        config.startTimeoutMs,
-      );
-      return started;
-    })()
-  : undefined;
-/** The processes whose CPU is counted and which `--separate` places. */
-const measured = ownDynamoDb
-  ? [...stack.processes.filter(({ name }) => name !== 'dynamodb-local'), ownDynamoDb.process.record]
-  : stack.processes;
-const dynamodbEndpoint = ownDynamoDb?.endpoint ?? stack.dynamodb.endpoint;
 
 /** Time each request took, ms, by command (a long-polled receive counts its wait too). */
 const requestTimes = new Map<string, number[]>();
@@ -130,7 +87,7 @@ const groupOf = (name: string) => (name.startsWith('lnd-') ? 'lnd' : name);
 const cpuNow = (): Record<string, number> => {
   const own = process.cpuUsage();
   const totals: Record<string, number> = { bench: (own.user + own.system) / 1000 };
-  for (const { name, pid } of measured) {
+  for (const { name, pid } of stack.processes) {
     if (!['dynamodb-local', 'elasticmq'].includes(name) && !name.startsWith('lnd-')) continue;
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -229,24 +186,21 @@ const control = localSqsClient(stack.sqs.endpoint, stack.region);
 const { queueUrl } = await createQueuePair(control, 'bench');
 const dynamoCounts = new Map<string, number>();
 const sqsCounts = new Map<string, number>();
-const service = await startLocalService(
-  { ...stack, dynamodb: { ...stack.dynamodb, endpoint: dynamodbEndpoint } },
-  {
-    queueUrl,
-    batchSize,
-    maxConcurrency: invocations,
-    reconcileEveryMs: 0,
-    apiPort: false,
-    env: { TIPSTREAM_PAYER_CONCURRENCY: String(batchSize), POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    onPayerBatch: (batch) => {
-      acknowledged += batch.deleted;
-    },
+const service = await startLocalService(stack, {
+  queueUrl,
+  batchSize,
+  maxConcurrency: invocations,
+  reconcileEveryMs: 0,
+  apiPort: false,
+  env: { TIPSTREAM_PAYER_CONCURRENCY: String(batchSize), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  onPayerBatch: (batch) => {
+    acknowledged += batch.deleted;
   },
-);
+});
 countRequests(service.runtime.dynamodb, dynamoCounts);
 countRequests(service.sqs, sqsCounts);
 const ledger = createDynamoTipLedger(
-  localDynamoDbClient(dynamodbEndpoint, stack.region),
+  localDynamoDbClient(stack.dynamodb.endpoint, stack.region),
   LOCAL_TABLE_NAMES,
 );
 
@@ -299,10 +253,7 @@ const median = (values: number[]) => {
 
 const placements: Placement[] = separate ? ['plain', 'separated'] : ['plain'];
 const results = Object.fromEntries(
-  placements.map((placement) => [
-    placement,
-    { raw: [] as RoundResult[], tipstream: [] as RoundResult[] },
-  ]),
+  placements.map((placement) => [placement, { raw: [] as RoundResult[], tipstream: [] as RoundResult[] }]),
 ) as Record<Placement, { raw: RoundResult[]; tipstream: RoundResult[] }>;
 const run = async (which: 'raw' | 'tipstream') =>
   which === 'raw' ? await rawRound() : await tipstreamRound();
@@ -314,7 +265,7 @@ try {
   await run('tipstream');
   for (let round = 1; round <= rounds; round += 1) {
     for (const [index, placement] of placements.entries()) {
-      place(placement, measured);
+      place(placement, stack.processes);
       // Alternate which goes first, so neither always meets the other's leftovers.
       const order =
         (round + index) % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
@@ -328,10 +279,9 @@ try {
     }
   }
 } finally {
-  if (separate) place('plain', measured);
+  if (separate) place('plain', stack.processes);
 }
 await service.stop();
-await ownDynamoDb?.process.stop();
 
 const tipsPaid = tipCount * (rounds * placements.length + 1);
 const perTip = (counts: Map<string, number>) =>
@@ -360,7 +310,6 @@ const summary = {
   tips: tipCount,
   inFlight,
   rounds,
-  dynamodbLocal: ownDynamoDb ? 'the bench’s own, in memory' : 'the stack’s, data on disk',
   ...comparison(results.plain),
   ...(separate && {
     separated: { cores: coreSets(), ...comparison(results.separated) },

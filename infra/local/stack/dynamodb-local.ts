@@ -5,9 +5,7 @@ import type { RunningProcess, Supervisor } from './supervisor.js';
 
 /**
  * Starts DynamoDB Local with its data on disk (`-dbPath`), so a restart keeps the tables, and
- * `-sharedDb` so every client sees one database whatever its credentials or region. `inMemory`
- * keeps the data in memory instead (`-inMemory`: gone when it stops, and no disk sync per write;
- * `bench:payer --dynamodb-in-memory` starts one so).
+ * `-sharedDb` so every client sees one database whatever its credentials or region.
  */
 export const startDynamoDbLocal = async (
   supervisor: Supervisor,
@@ -18,7 +16,6 @@ export const startDynamoDbLocal = async (
     logFile: string;
     port: number;
     region: string;
-    inMemory?: boolean;
   },
   timeoutMs: number,
 ): Promise<{ process: RunningProcess; endpoint: string }> => {
@@ -36,7 +33,8 @@ export const startDynamoDbLocal = async (
       '-port',
       String(options.port),
       '-sharedDb',
-      ...(options.inMemory ? ['-inMemory'] : ['-dbPath', options.dataDir]),
+      '-dbPath',
+      options.dataDir,
       // Loopback only: no telemetry calls out of the machine.
       '-disableTelemetry',
     ],
