@@ -233,6 +233,7 @@ const tipstreamRound = async (): Promise<RoundResult> => {
     intervalMs: 100,
   });
   const done = await ledger.getTips(tips.map((tip) => tip.tipId));
+  sampleReceipt = [...done.values()].find((tip) => tip.receipt)?.receipt ?? sampleReceipt;
   const usedCpu = cpuSince(cpu);
   const states = [...done.values()];
   return summarize(
@@ -241,6 +242,56 @@ const tipstreamRound = async (): Promise<RoundResult> => {
     states.filter((tip) => tip.state === 'FAILED').length,
     usedCpu,
   );
+};
+
+/** A receipt the payer signed in the last round: the ledger-only round writes one this size. */
+let sampleReceipt = '';
+
+/**
+ * The payer's two ledger writes alone, as it makes them (the tip created SENDING with its lease,
+ * then the transaction that ends it SUCCEEDED with a receipt, the recipient's totals and the
+ * platform's hourly counter), `inFlight` tips at once, no LND and no SQS: what DynamoDB Local
+ * lets through, the ceiling of the Tipstream side whatever the payer does. Under a platform of
+ * its own (`bench-ledger`); the receipt written is a real one's length, not a receipt of the tip.
+ */
+const ledgerRound = async (): Promise<RoundResult> => {
+  const run = randomUUID();
+  const finishedAt: number[] = [];
+  let next = 0;
+  const cpu = cpuNow();
+  const started = Date.now();
+  const writeOne = async (i: number) => {
+    const tip = tipAt(i);
+    const tipId = `bench-ledger-${run}-${i}`;
+    const now = new Date();
+    const { record } = await ledger.createTip(
+      {
+        tipId,
+        fingerprint: createHash('sha256').update(tipId).digest('hex'),
+        platformId: 'bench-ledger',
+        recipient: tip.recipientPubkey,
+        amountMsat: BigInt(tip.amountMsat),
+        records: [],
+        paymentHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+        keyVersion: 1,
+      },
+      now,
+      new Date(now.getTime() + 60_000),
+    );
+    await ledger.markSucceeded(
+      record,
+      { receipt: 'r'.repeat(sampleReceipt.length), feeMsat: 0n, settledAt: now.toISOString() },
+      new Date(),
+      { kind: 'none' },
+    );
+    finishedAt.push(Date.now());
+  };
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < tipCount) await writeOne(next++);
+    }),
+  );
+  return summarize(started, finishedAt, 0, cpuSince(cpu));
 };
 
 const median = (values: number[]) => {
@@ -252,11 +303,19 @@ const median = (values: number[]) => {
 };
 
 const placements: Placement[] = separate ? ['plain', 'separated'] : ['plain'];
+type Side = 'raw' | 'tipstream' | 'ledgerOnly';
 const results = Object.fromEntries(
-  placements.map((placement) => [placement, { raw: [] as RoundResult[], tipstream: [] as RoundResult[] }]),
-) as Record<Placement, { raw: RoundResult[]; tipstream: RoundResult[] }>;
-const run = async (which: 'raw' | 'tipstream') =>
-  which === 'raw' ? await rawRound() : await tipstreamRound();
+  placements.map((placement) => [
+    placement,
+    { raw: [] as RoundResult[], tipstream: [] as RoundResult[], ledgerOnly: [] as RoundResult[] },
+  ]),
+) as Record<Placement, Record<Side, RoundResult[]>>;
+const run = async (which: Side) =>
+  which === 'raw'
+    ? await rawRound()
+    : which === 'tipstream'
+      ? await tipstreamRound()
+      : await ledgerRound();
 try {
   // Unmeasured: the JVMs of DynamoDB Local and ElasticMQ compile their hot paths in the first
   // thousands of requests, which would otherwise count against whichever round comes first.
@@ -267,9 +326,8 @@ try {
     for (const [index, placement] of placements.entries()) {
       place(placement, stack.processes);
       // Alternate which goes first, so neither always meets the other's leftovers.
-      const order =
-        (round + index) % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
-      for (const which of order) {
+      const order: Side[] = (round + index) % 2 ? ['raw', 'tipstream'] : ['tipstream', 'raw'];
+      for (const which of [...order, 'ledgerOnly' as const]) {
         const result = await run(which);
         results[placement][which].push(result);
         process.stderr.write(
@@ -296,9 +354,10 @@ const side = (results: RoundResult[]) => ({
   cpuMsPerTip: results.map((result) => result.cpuMsPerTip),
 });
 /** Both sides under one placement, and the ratio of their medians. */
-const comparison = ({ raw, tipstream }: { raw: RoundResult[]; tipstream: RoundResult[] }) => ({
+const comparison = ({ raw, tipstream, ledgerOnly }: Record<Side, RoundResult[]>) => ({
   raw: side(raw),
   tipstream: { ...side(tipstream), batchSize, invocations },
+  ledgerOnly: side(ledgerOnly),
   ratio: Number(
     (
       median(tipstream.map((result) => result.tipsPerSecond)) /
