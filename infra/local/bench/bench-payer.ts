@@ -1,6 +1,6 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2]
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2] [--separate]
  * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
  * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
  * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
@@ -11,7 +11,15 @@
  * Also the CPU each side cost per tip, by process (this one, which is the payer for Tipstream and
  * the `lightning` client for raw; DynamoDB Local; ElasticMQ; the lnd nodes): on a machine with
  * fewer cores than busy processes, both sides are bound by CPU and the ratio is the share of it
- * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them.
+ * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them. And the
+ * median time of each AWS request by command.
+ * One unmeasured round of each side comes first (the emulators' JVMs compile their hot paths).
+ * Each round ends with `ledgerOnly`: the payer's two ledger writes per tip alone, no LND, the same
+ * tips at once: the ceiling DynamoDB Local puts on the Tipstream side here.
+ * `--separate`: every round is also run with production's separation reproduced on this machine
+ * (`cpu-placement.ts`: the lnd nodes and btcd on half the cores; this process, which is the payer
+ * or the raw client, DynamoDB Local and ElasticMQ on the others), for both sides, and both
+ * comparisons are printed (`separated` beside the plain figures).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
