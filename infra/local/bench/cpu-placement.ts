@@ -30,6 +30,8 @@ export const coreSets = (cores = cpus().length) => {
 /** Pins every thread of `pid` (`taskset -a`) to `cores`; false when the process is gone. */
 const pin = (pid: number, cores: string): boolean => {
   try {
+    // `taskset -a` succeeds on a pid that is gone (no threads to place): ask first.
+    process.kill(pid, 0);
     execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
     return true;
   } catch {
