@@ -332,7 +332,7 @@ try {
   await run('tipstream');
   for (let round = 1; round <= rounds; round += 1) {
     for (const [index, placement] of placements.entries()) {
-      place(placement, stack.processes);
+      if (separate) place(placement, stack.processes);
       // Alternate which goes first, so neither always meets the other's leftovers.
       const order: Side[] = (round + index) % 2 ? ['raw', 'tipstream'] : ['tipstream', 'raw'];
       for (const which of [...order, 'ledgerOnly' as const]) {
