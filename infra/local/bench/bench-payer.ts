@@ -34,6 +34,7 @@ import {
   KEYSEND_RECORD_TYPE,
   TEXT_MESSAGE_RECORD_TYPE,
 } from '../../../shared/domain/keysend-records.js';
+import { secp } from '../../../shared/domain/secp.js';
 import { buildTipRequest } from '../../../shared/domain/tip-request.js';
 import { startLocalService } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
@@ -260,10 +261,16 @@ let sampleReceipt = '';
  * then the transaction that ends it SUCCEEDED with a receipt, the recipient's totals and the
  * platform's hourly counter), `inFlight` tips at once, no LND and no SQS: what DynamoDB Local
  * lets through, the ceiling of the Tipstream side whatever the payer does. Under a platform of
- * its own (`bench-ledger`); the receipt written is a real one's length, not a receipt of the tip.
+ * its own (`bench-ledger`) and made-up recipients; the receipt written is a real one's length,
+ * not a receipt of the tip (nothing was paid: no node's totals may count it).
  */
 const ledgerRound = async (): Promise<RoundResult> => {
   const run = randomUUID();
+  // Two made-up recipients, as carol and dave take turns in the rounds: the same items written as
+  // often, and carol's and dave's totals keep only what was paid to them.
+  const recipientsOfRun = [0, 1].map(() =>
+    Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
+  );
   const finishedAt: number[] = [];
   let next = 0;
   const cpu = cpuNow();
@@ -277,7 +284,7 @@ const ledgerRound = async (): Promise<RoundResult> => {
         tipId,
         fingerprint: createHash('sha256').update(tipId).digest('hex'),
         platformId: 'bench-ledger',
-        recipient: tip.recipientPubkey,
+        recipient: recipientsOfRun[i % 2] as string,
         amountMsat: BigInt(tip.amountMsat),
         records: [],
         paymentHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
