@@ -1,6 +1,6 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2]
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize=2] [--separate]
  * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
  * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
  * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
@@ -11,7 +11,15 @@
  * Also the CPU each side cost per tip, by process (this one, which is the payer for Tipstream and
  * the `lightning` client for raw; DynamoDB Local; ElasticMQ; the lnd nodes): on a machine with
  * fewer cores than busy processes, both sides are bound by CPU and the ratio is the share of it
- * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them.
+ * the lnd nodes get, which the local stand-ins for DynamoDB and SQS take from them. And the
+ * median time of each AWS request by command.
+ * One unmeasured round of each side comes first (the emulators' JVMs compile their hot paths).
+ * Each round ends with `ledgerOnly`: the payer's two ledger writes per tip alone, no LND, the same
+ * tips at once: the ceiling DynamoDB Local puts on the Tipstream side here.
+ * `--separate`: every round is also run with production's separation reproduced on this machine
+ * (`cpu-placement.ts`: the lnd nodes and btcd on half the cores; this process, which is the payer
+ * or the raw client, DynamoDB Local and ElasticMQ on the others), for both sides, and both
+ * comparisons are printed (`separated` beside the plain figures).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,14 +34,20 @@ import {
   KEYSEND_RECORD_TYPE,
   TEXT_MESSAGE_RECORD_TYPE,
 } from '../../../shared/domain/keysend-records.js';
+import { secp } from '../../../shared/domain/secp.js';
 import { buildTipRequest } from '../../../shared/domain/tip-request.js';
 import { startLocalService } from '../emulators/service.js';
 import { readStackConfig, runPaths } from '../stack/config.js';
 import { createQueuePair, localSqsClient } from '../stack/elasticmq.js';
 import { connectLnd } from '../stack/lnd.js';
 import { waitFor } from '../stack/wait.js';
+import { coreSets, type Placement, place } from './cpu-placement.js';
 
-const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const separate = args.includes('--separate');
+const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg = '2'] = args.filter(
+  (arg) => !arg.startsWith('--'),
+);
 const tipCount = Number(tipsArg);
 const inFlight = Number(inFlightArg);
 const rounds = Number(roundsArg);
@@ -45,13 +59,22 @@ if (!stack) {
   process.exit(1);
 }
 
-/** Counts requests by command on an AWS SDK client. */
+/** Time each request took, ms, by command (a long-polled receive counts its wait too). */
+const requestTimes = new Map<string, number[]>();
+/** Counts requests by command on an AWS SDK client, and times them. */
 const countRequests = (client: DynamoDBClient | SQSClient, counts: Map<string, number>) => {
   (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       counts.set(name, (counts.get(name) ?? 0) + 1);
-      return next(args);
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const times = requestTimes.get(name) ?? [];
+        times.push(performance.now() - started);
+        requestTimes.set(name, times);
+      }
     },
     { step: 'initialize', name: 'tipstreamRequestCounter' },
   );
@@ -219,6 +242,7 @@ const tipstreamRound = async (): Promise<RoundResult> => {
     intervalMs: 100,
   });
   const done = await ledger.getTips(tips.map((tip) => tip.tipId));
+  sampleReceipt = [...done.values()].find((tip) => tip.receipt)?.receipt ?? sampleReceipt;
   const usedCpu = cpuSince(cpu);
   const states = [...done.values()];
   return summarize(
@@ -229,6 +253,69 @@ const tipstreamRound = async (): Promise<RoundResult> => {
   );
 };
 
+/** A receipt the payer signed in the last round: the ledger-only round writes one this size. */
+let sampleReceipt = '';
+
+/**
+ * The payer's two ledger writes alone, as it makes them (the tip created SENDING with its lease,
+ * then the transaction that ends it SUCCEEDED with a receipt, the recipient's totals and the
+ * platform's hourly counter), `inFlight` tips at once, no LND and no SQS: what DynamoDB Local
+ * lets through, the ceiling of the Tipstream side whatever the payer does. Under a platform of
+ * its own (`bench-ledger`) and made-up recipients; the receipt written is a real one's length,
+ * not a receipt of the tip (nothing was paid: no node's totals may count it).
+ */
+const ledgerRound = async (): Promise<RoundResult> => {
+  const run = randomUUID();
+  // Two made-up recipients, as carol and dave take turns in the rounds: the same items written as
+  // often, and carol's and dave's totals keep only what was paid to them.
+  const recipientsOfRun = [0, 1].map(() =>
+    Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
+  );
+  const finishedAt: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const cpu = cpuNow();
+  const started = Date.now();
+  const writeOne = async (i: number) => {
+    const tip = tipAt(i);
+    const tipId = `bench-ledger-${run}-${i}`;
+    const now = new Date();
+    const { record } = await ledger.createTip(
+      {
+        tipId,
+        fingerprint: createHash('sha256').update(tipId).digest('hex'),
+        platformId: 'bench-ledger',
+        recipient: recipientsOfRun[i % 2] as string,
+        amountMsat: BigInt(tip.amountMsat),
+        records: [],
+        paymentHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+        keyVersion: 1,
+      },
+      now,
+      new Date(now.getTime() + 60_000),
+    );
+    await ledger.markSucceeded(
+      record,
+      { receipt: 'r'.repeat(sampleReceipt.length), feeMsat: 0n, settledAt: now.toISOString() },
+      new Date(),
+      { kind: 'none' },
+    );
+  };
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < tipCount) {
+        // The local client makes one attempt: a write DynamoDB Local drops (a reset connection
+        // at 30 at once) is counted as failed, as the payer would leave it to a redelivery.
+        await writeOne(next++).catch(() => {
+          failed += 1;
+        });
+        finishedAt.push(Date.now());
+      }
+    }),
+  );
+  return summarize(started, finishedAt, failed, cpuSince(cpu));
+};
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -237,27 +324,49 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-const raw: RoundResult[] = [];
-const tipstream: RoundResult[] = [];
-for (let round = 1; round <= rounds; round += 1) {
-  // Alternate which goes first, so neither always meets the other's leftovers.
-  const order = round % 2 ? (['raw', 'tipstream'] as const) : (['tipstream', 'raw'] as const);
-  for (const which of order) {
-    const result = which === 'raw' ? await rawRound() : await tipstreamRound();
-    (which === 'raw' ? raw : tipstream).push(result);
-    process.stderr.write(
-      `round ${round} ${which.padEnd(9)} ${result.tipsPerSecond} tips/s (${result.seconds} s, p50 ${result.latencyMs.p50} ms, ${result.failed} failed)\n`,
-    );
+const placements: Placement[] = separate ? ['plain', 'separated'] : ['plain'];
+type Side = 'raw' | 'tipstream' | 'ledgerOnly';
+const results = Object.fromEntries(
+  placements.map((placement) => [
+    placement,
+    { raw: [] as RoundResult[], tipstream: [] as RoundResult[], ledgerOnly: [] as RoundResult[] },
+  ]),
+) as Record<Placement, Record<Side, RoundResult[]>>;
+const run = async (which: Side) =>
+  which === 'raw'
+    ? await rawRound()
+    : which === 'tipstream'
+      ? await tipstreamRound()
+      : await ledgerRound();
+try {
+  // Unmeasured: the JVMs of DynamoDB Local and ElasticMQ compile their hot paths in the first
+  // thousands of requests, which would otherwise count against whichever round comes first.
+  process.stderr.write('warm-up: one round of each side, not counted\n');
+  await run('raw');
+  await run('tipstream');
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const [index, placement] of placements.entries()) {
+      if (separate) place(placement, stack.processes);
+      // Alternate which goes first, so neither always meets the other's leftovers.
+      const order: Side[] = (round + index) % 2 ? ['raw', 'tipstream'] : ['tipstream', 'raw'];
+      for (const which of [...order, 'ledgerOnly' as const]) {
+        const result = await run(which);
+        results[placement][which].push(result);
+        process.stderr.write(
+          `round ${round} ${placement.padEnd(9)} ${which.padEnd(9)} ${result.tipsPerSecond} tips/s (${result.seconds} s, p50 ${result.latencyMs.p50} ms, ${result.failed} failed)\n`,
+        );
+      }
+    }
   }
+} finally {
+  if (separate) place('plain', stack.processes);
 }
 await service.stop();
 
-const tipsPaid = tipCount * rounds;
+const tipsPaid = tipCount * (rounds * placements.length + 1);
 const perTip = (counts: Map<string, number>) =>
   Object.fromEntries([...counts].map(([name, n]) => [name, Number((n / tipsPaid).toFixed(2))]));
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
-const rawMedian = median(raw.map((result) => result.tipsPerSecond));
-const tipstreamMedian = median(tipstream.map((result) => result.tipsPerSecond));
 /** One line per side: every round's tips/s and p50 latency, and the median. */
 const side = (results: RoundResult[]) => ({
   tipsPerSecondMedian: median(results.map((result) => result.tipsPerSecond)),
@@ -266,20 +375,38 @@ const side = (results: RoundResult[]) => ({
   p95LatencyMs: results.map((result) => result.latencyMs.p95),
   cpuMsPerTip: results.map((result) => result.cpuMsPerTip),
 });
+/** Both sides under one placement, and the ratio of their medians. */
+const comparison = ({ raw, tipstream, ledgerOnly }: Record<Side, RoundResult[]>) => ({
+  raw: side(raw),
+  tipstream: { ...side(tipstream), batchSize, invocations },
+  ledgerOnly: side(ledgerOnly),
+  ratio: Number(
+    (
+      median(tipstream.map((result) => result.tipsPerSecond)) /
+      median(raw.map((result) => result.tipsPerSecond))
+    ).toFixed(2),
+  ),
+});
 const summary = {
   tips: tipCount,
   inFlight,
   rounds,
-  raw: side(raw),
-  tipstream: { ...side(tipstream), batchSize, invocations },
-  ratio: Number((tipstreamMedian / rawMedian).toFixed(2)),
+  ...comparison(results.plain),
+  ...(separate && {
+    separated: { cores: coreSets(), ...comparison(results.separated) },
+  }),
   dynamodbRequestsPerTip: Number((total(dynamoCounts) / tipsPaid).toFixed(2)),
   dynamodbByCommand: perTip(dynamoCounts),
   sqsRequestsPerTip: Number((total(sqsCounts) / tipsPaid).toFixed(2)),
   sqsByCommand: perTip(sqsCounts),
+  requestMsMedianByCommand: Object.fromEntries(
+    [...requestTimes].map(([name, times]) => [name, Number(median(times).toFixed(1))]),
+  ),
   lndCallsPerTip: Number((total(service.runtime.lndCalls) / tipsPaid).toFixed(2)),
   lndByMethod: perTip(service.runtime.lndCalls),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-const failed = [...raw, ...tipstream].some((result) => result.failed > 0);
+const failed = Object.values(results)
+  .flatMap(({ raw, tipstream }) => [...raw, ...tipstream])
+  .some((result) => result.failed > 0);
 process.exit(failed ? 1 : 0);
