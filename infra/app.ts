@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readPayerConfig } from '../shared/config/payer-config.js';
 import { recoveryWindowProblem } from '../shared/domain/payment-failure.js';
 import { PAYER_EVENT_SOURCE_DEFAULTS } from './payer-defaults.js';
-import { ServiceStack } from './stacks/service-stack.js';
+import { RECONCILER_TIMEOUT, ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
 /** Settings from CDK context (`cdk.json` or `-c key=value`), with documented defaults. */
@@ -38,8 +38,10 @@ export const readContext = (app: App) => {
 
 /**
  * A tip the operator node's state holds is acknowledged and left to the reconciler (so a hold
- * never spends the message's receives towards the DLQ): the schedule, the payer's timeout (its
- * lease) and the payer's settings must let the reconciler judge it within the window.
+ * never spends the message's receives towards the DLQ): the schedule, the held attempt's lease and
+ * the payer's settings must let the reconciler judge it within the window. The lease is the
+ * longer of the payer's timeout and the reconciler's: an attempt the reconciler starts is leased
+ * for its own remaining time.
  */
 const checkRecoveryWindow = (
   policy: Record<string, string>,
@@ -48,7 +50,7 @@ const checkRecoveryWindow = (
   const { nodeRecoveryMs, stuckAfterMs, leaseGraceMs } = readPayerConfig(policy).policy;
   const problem = recoveryWindowProblem(nodeRecoveryMs, {
     stuckAfterMs,
-    leaseMs: context.payerTimeoutSeconds * 1000,
+    leaseMs: Math.max(context.payerTimeoutSeconds, RECONCILER_TIMEOUT.toSeconds()) * 1000,
     leaseGraceMs,
     reconcileEveryMs: context.reconcileEveryMinutes * 60_000,
   });

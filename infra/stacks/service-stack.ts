@@ -37,6 +37,12 @@ interface ServiceSettings {
   logRetention: RetentionDays;
 }
 
+/**
+ * The reconciler's timeout. An attempt it starts (a held tip sent again, a dead payer's tip) is
+ * leased for its remaining time, so this is also the longest lease any attempt holds.
+ */
+export const RECONCILER_TIMEOUT = Duration.minutes(5);
+
 export interface ServiceStackProps extends StackProps {
   stateful: StatefulStack;
   settings: ServiceSettings;
@@ -104,7 +110,7 @@ export class ServiceStack extends Stack {
       ...common,
       environment: workerEnv,
       service: 'reconciler',
-      timeout: Duration.minutes(5),
+      timeout: RECONCILER_TIMEOUT,
     });
     this.api = new TipstreamFunction(this, 'Api', {
       ...common,

@@ -140,7 +140,8 @@ export const judgePaymentFailure = (facts: FailureFacts): FailureDecision => {
  * the tip's message (it must not spend the message's receives towards the dead-letter queue), so
  * the reconciler alone decides again. It lists a tip once it is SENDING for `stuckAfterMs` and
  * decides it once its attempt's lease (the invocation's timeout) and grace have passed, at its
- * next run; then every run.
+ * next run; then every run. `leaseMs`: the longest lease of an attempt, whoever started it (the
+ * reconciler leases an attempt it starts for its own remaining time).
  */
 export const heldTipRejudgedWithinMs = (timing: {
   stuckAfterMs: number;

@@ -146,13 +146,19 @@ describe('CDK app: stateful stack', () => {
     );
     const env = payer?.Properties.Environment.Variables as Record<string, string>;
     const { policy } = readPayerConfig(env);
-    const payerTimeoutMs = 1000 * (payer?.Properties.Timeout as number);
+    // The held attempt's lease: the timeout of the worker that started it, payer or reconciler
+    // (both run with the payer's settings).
+    const workers = Object.values(service.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.TIPSTREAM_PAYER_CONCURRENCY !== undefined,
+    );
+    expect(workers).toHaveLength(2);
+    const leaseMs = 1000 * Math.max(...workers.map((fn) => fn.Properties.Timeout as number));
     const rate = Object.values(service.findResources('AWS::Events::Rule'))[0]?.Properties
       .ScheduleExpression as string;
     const reconcileEveryMs = 60_000 * Number(/rate\((\d+) minutes?\)/.exec(rate)?.[1]);
     const rejudged = heldTipRejudgedWithinMs({
       stuckAfterMs: policy.stuckAfterMs,
-      leaseMs: payerTimeoutMs,
+      leaseMs,
       leaseGraceMs: policy.leaseGraceMs,
       reconcileEveryMs,
     });
@@ -162,10 +168,30 @@ describe('CDK app: stateful stack', () => {
 
   it('refuses a recovery window the reconciler cannot see a held tip through', () => {
     expect(() => synth({ 'tipstream:reconcileEveryMinutes': 5 })).toThrow(
-      /node recovery window \(600 s\) must exceed the reconciler's first look at a held tip \(420 s\) plus one more run \(300 s\)/,
+      /node recovery window \(600 s\) must exceed the reconciler's first look at a held tip \(630 s\) plus one more run \(300 s\)/,
     );
     expect(() =>
       synth({ 'tipstream:reconcileEveryMinutes': 5, 'tipstream:nodeRecoverySeconds': 1200 }),
+    ).not.toThrow();
+  });
+
+  it("counts the reconciler's own lease: an attempt it starts (a held tip sent again, a dead payer's tip) holds its 5-minute timeout, so a tip first held on it is looked at that much later", () => {
+    // The payer's 30 s lease alone would allow 300 s: first look at max(120, 30 + 30) + 60 = 180 s.
+    // An attempt the reconciler starts leases its remaining time (up to 300 s): first look at
+    // max(120, 300 + 30) + 60 = 390 s, after the window has closed.
+    expect(() =>
+      synth({
+        'tipstream:payerTimeoutSeconds': 30,
+        'tipstream:reconcileEveryMinutes': 1,
+        'tipstream:nodeRecoverySeconds': 300,
+      }),
+    ).toThrow(/first look at a held tip \(390 s\)/);
+    expect(() =>
+      synth({
+        'tipstream:payerTimeoutSeconds': 30,
+        'tipstream:reconcileEveryMinutes': 1,
+        'tipstream:nodeRecoverySeconds': 460,
+      }),
     ).not.toThrow();
   });
 
