@@ -114,7 +114,7 @@ export const deliverWebhooks = async (
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
       // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.
-      if (!endpoint?.enabled) continue;
+      if (closedTo(delivery, endpoint)) continue;
       if (result === 'delivered' && failing) {
         failing = false;
         await deps.endpoints.setEndpointFailing(endpointId, undefined);
@@ -140,16 +140,32 @@ export const deliverWebhooks = async (
   return tally;
 };
 
+/**
+ * Why `delivery` has nowhere to go, if so: its endpoint is disabled, or deleted. Deleted also when
+ * the endpoint found is a later registration under the same id (an endpoint's id derives from its
+ * Idempotency-Key, which registers anew once its endpoint is deleted): an event from before that
+ * registration was recorded for the deleted one (`recordWebhookEvents` records an event only for
+ * endpoints registered by then), and goes neither to the new URL nor ahead of its events.
+ */
+const closedTo = (delivery: WebhookDelivery, endpoint: WebhookEndpoint | undefined) =>
+  !endpoint || endpoint.createdAt > delivery.occurredAt
+    ? 'endpoint deleted'
+    : endpoint.enabled
+      ? undefined
+      : 'endpoint disabled';
+
 const attempt = async (
   waiting: WebhookDelivery,
   endpoint: WebhookEndpoint | undefined,
   deps: DeliverWebhooksDeps,
 ): Promise<'delivered' | 'failed' | 'dead' | 'skipped'> => {
-  if (!endpoint?.enabled) {
+  const closed = closedTo(waiting, endpoint);
+  if (closed || !endpoint) {
     // Nowhere to send it: a dead letter at once, due or not (resent once the endpoint is enabled
     // again). No order to keep: nothing of this endpoint is sent.
-    const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
-    return (await deps.deliveries.abandon(waiting, reason, deps.clock())) ? 'dead' : 'skipped';
+    return (await deps.deliveries.abandon(waiting, closed ?? 'endpoint deleted', deps.clock()))
+      ? 'dead'
+      : 'skipped';
   }
   const blocker = await deps.deliveries.earliestPending(waiting);
   if (blocker) {

@@ -223,6 +223,42 @@ describe('sweepWebhooks: closed endpoints and the first layout', () => {
     expect(await deliveries.nextQueue(undefined)).toBeUndefined();
   });
 
+  it('an endpoint deleted and registered again under the same key (same id): the old backlog becomes dead letters, only events from the new registration on are sent', async () => {
+    const { deps, endpoints, deliveries, sent } = await setup(['gone']);
+    const subject = 'tip-shared';
+    await deliveries.recordDeliveries([
+      ...Array.from({ length: 30 }, (_, n) => pending('gone', n, n % 2 ? -60_000 : 86_400_000)),
+      pending('gone', 30, -60_000, { subject, occurredMs: -50_000 }),
+    ]);
+    // Deleted, then registered again with the same Idempotency-Key before any sweep came by:
+    // the endpoint id is derived from the key, so the new registration has the old one's id.
+    await endpoints.deleteEndpoint('we_gone');
+    await endpoints.putEndpoint({
+      endpointId: 'we_gone',
+      platformId: 'p_gone',
+      url: 'https://elsewhere.example/hooks',
+      secret: 'whsec_bmV3IHNlY3JldCBmb3IgdGhlIG5ldyBvbmUh',
+      enabled: true,
+      createdAt: at(-10_000),
+      updatedAt: at(-10_000),
+    });
+    // An event of the new registration, of a tip with an old delivery still pending.
+    await deliveries.recordDeliveries([pending('gone', 31, -1, { subject, occurredMs: -5_000 })]);
+    for (let i = 0; i < 3; i += 1) {
+      await sweepWebhooks(deps);
+    }
+    // The old registration's deliveries due so far are dead letters, none sent to the new URL.
+    expect(sent).toEqual([{ host: 'elsewhere', id: 'evt_gone_31' }]);
+    expect(statusOf(deliveries, 'gone', 31)).toBe('DELIVERED');
+    const old = [...deliveries.items.values()].filter(
+      (d) => d.deliveryId !== 'evt_gone_31@we_gone' && d.nextAttemptAt! <= at(0),
+    );
+    expect(old.length).toBe(16);
+    expect(old.every((d) => d.status === 'DEAD' && d.lastError === 'endpoint deleted')).toBe(true);
+    // Dead letters of the old registration tell nothing of the new one's health.
+    expect((await endpoints.getEndpoint('we_gone'))?.failingSince).toBeUndefined();
+  });
+
   it("a disabled endpoint's deliveries become dead letters, an attempt under way is left to finish", async () => {
     const { deps, endpoints, deliveries } = await setup(['off']);
     await deliveries.recordDeliveries([
