@@ -167,10 +167,22 @@ const attempt = async (
       ? 'dead'
       : 'skipped';
   }
-  const blocker = await deps.deliveries.earliestPending(waiting);
+  let blocker = await deps.deliveries.earliestPending(waiting);
+  // One of a deleted registration under this endpoint's id is no event of this one to wait for:
+  // it ends as a dead letter now (it would when due), and the next earlier one is looked at.
+  while (
+    blocker?.status === 'PENDING' &&
+    closedTo(blocker, endpoint) &&
+    (await deps.deliveries.abandon(blocker, 'endpoint deleted', deps.clock()))
+  ) {
+    blocker = await deps.deliveries.earliestPending(waiting);
+  }
   if (blocker) {
     const now = deps.clock();
-    await deps.deliveries.defer(waiting, dueAfterBlocker(blocker, now), now);
+    // One no longer PENDING is still in the order index (read eventually, it catches up): its
+    // `nextAttemptAt` (an abandoned one's may be hours ahead) is no attempt to wait for.
+    const until = dueAfterBlocker(blocker.status === 'PENDING' ? blocker : {}, now);
+    await deps.deliveries.defer(waiting, until, now);
     return 'skipped';
   }
   const now = deps.clock();
