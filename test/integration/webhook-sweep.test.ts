@@ -339,4 +339,44 @@ describe('the webhook retry sweep (DynamoDB Local)', () => {
       }
     }
   }, 120_000);
+
+  it('an endpoint deleted and registered again under the same id: the old backlog becomes dead letters, nothing of it reaches the new URL, and it holds up none of the new events', async () => {
+    const now = new Date();
+    const { deliveries, endpoints } = stores();
+    const old = await newEndpoint('dead');
+    const subject = `tip-again-${suffix}`;
+    await deliveries.recordDeliveries([
+      // Of the tip the new registration hears of below, its next attempt a day away.
+      pending(old, 0, ms(now, 86_400_000), { subject }),
+      pending(old, 1, ms(now, -2_000)),
+      pending(old, 2, ms(now, -1_000)),
+    ]);
+    // Deleted, then registered again with the same Idempotency-Key (the id derives from it).
+    await endpoints.deleteEndpoint(old.endpointId);
+    const again: WebhookEndpoint = {
+      ...old,
+      url: receivers.ok.url,
+      createdAt: ms(now, -60_000).toISOString(),
+      updatedAt: ms(now, -60_000).toISOString(),
+    };
+    expect(await endpoints.putEndpoint(again)).toBe('created');
+    receivers.ok.setSecret(SECRET);
+    await deliveries.recordDeliveries([
+      pending(again, 3, ms(now, -500), { subject, occurredAt: ms(now, -30_000).toISOString() }),
+    ]);
+    const id = (n: number) => `evt_${old.endpointId}_${n}@${old.endpointId}`;
+    for (let round = 0; round < 5; round += 1) {
+      if ((await deliveries.getDelivery(id(3)))?.status === 'DELIVERED') break;
+      await sweepWebhooks(deps(now));
+    }
+    expect(received(old, 'ok').map((r) => r.id)).toEqual([`evt_${old.endpointId}_3`]);
+    expect(received(old, 'dead')).toEqual([]);
+    for (const n of [0, 1, 2]) {
+      expect(await deliveries.getDelivery(id(n))).toMatchObject({
+        status: 'DEAD',
+        lastError: 'endpoint deleted',
+      });
+    }
+    expect((await endpoints.getEndpoint(old.endpointId))?.failingSince).toBeUndefined();
+  }, 60_000);
 });
