@@ -114,7 +114,7 @@ export const deliverWebhooks = async (
       const result = await attempt(delivery, endpoint, deps);
       tally[result] += 1;
       // A disabled or deleted endpoint dead-letters without sending: nothing to learn from it.
-      if (!endpoint?.enabled) continue;
+      if (closedTo(delivery, endpoint)) continue;
       if (result === 'delivered' && failing) {
         failing = false;
         await deps.endpoints.setEndpointFailing(endpointId, undefined);
@@ -140,21 +140,49 @@ export const deliverWebhooks = async (
   return tally;
 };
 
+/**
+ * Why `delivery` has nowhere to go, if so: its endpoint is disabled, or deleted. Deleted also when
+ * the endpoint found is a later registration under the same id (an endpoint's id derives from its
+ * Idempotency-Key, which registers anew once its endpoint is deleted): an event from before that
+ * registration was recorded for the deleted one (`recordWebhookEvents` records an event only for
+ * endpoints registered by then), and goes neither to the new URL nor ahead of its events.
+ */
+const closedTo = (delivery: WebhookDelivery, endpoint: WebhookEndpoint | undefined) =>
+  !endpoint || endpoint.createdAt > delivery.occurredAt
+    ? 'endpoint deleted'
+    : endpoint.enabled
+      ? undefined
+      : 'endpoint disabled';
+
 const attempt = async (
   waiting: WebhookDelivery,
   endpoint: WebhookEndpoint | undefined,
   deps: DeliverWebhooksDeps,
 ): Promise<'delivered' | 'failed' | 'dead' | 'skipped'> => {
-  if (!endpoint?.enabled) {
+  const closed = closedTo(waiting, endpoint);
+  if (closed || !endpoint) {
     // Nowhere to send it: a dead letter at once, due or not (resent once the endpoint is enabled
     // again). No order to keep: nothing of this endpoint is sent.
-    const reason = endpoint ? 'endpoint disabled' : 'endpoint deleted';
-    return (await deps.deliveries.abandon(waiting, reason, deps.clock())) ? 'dead' : 'skipped';
+    return (await deps.deliveries.abandon(waiting, closed ?? 'endpoint deleted', deps.clock()))
+      ? 'dead'
+      : 'skipped';
   }
-  const blocker = await deps.deliveries.earliestPending(waiting);
+  let blocker = await deps.deliveries.earliestPending(waiting);
+  // One of a deleted registration under this endpoint's id is no event of this one to wait for:
+  // it ends as a dead letter now (it would when due), and the next earlier one is looked at.
+  while (
+    blocker?.status === 'PENDING' &&
+    closedTo(blocker, endpoint) &&
+    (await deps.deliveries.abandon(blocker, 'endpoint deleted', deps.clock()))
+  ) {
+    blocker = await deps.deliveries.earliestPending(waiting);
+  }
   if (blocker) {
     const now = deps.clock();
-    await deps.deliveries.defer(waiting, dueAfterBlocker(blocker, now), now);
+    // One no longer PENDING is still in the order index (read eventually, it catches up): its
+    // `nextAttemptAt` (an abandoned one's may be hours ahead) is no attempt to wait for.
+    const until = dueAfterBlocker(blocker.status === 'PENDING' ? blocker : {}, now);
+    await deps.deliveries.defer(waiting, until, now);
     return 'skipped';
   }
   const now = deps.clock();

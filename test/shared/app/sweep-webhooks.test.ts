@@ -223,6 +223,68 @@ describe('sweepWebhooks: closed endpoints and the first layout', () => {
     expect(await deliveries.nextQueue(undefined)).toBeUndefined();
   });
 
+  it('an endpoint deleted and registered again under the same key (same id): the old backlog becomes dead letters, only events from the new registration on are sent', async () => {
+    const { deps, endpoints, deliveries, sent } = await setup(['gone']);
+    const subject = 'tip-shared';
+    await deliveries.recordDeliveries([
+      ...Array.from({ length: 30 }, (_, n) => pending('gone', n, n % 2 ? -60_000 : 86_400_000)),
+      // Of the same tip as the new registration's event below, and not due for a day.
+      pending('gone', 30, 86_400_000, { subject, occurredMs: -50_000 }),
+    ]);
+    // Deleted, then registered again with the same Idempotency-Key before any sweep came by:
+    // the endpoint id is derived from the key, so the new registration has the old one's id.
+    await endpoints.deleteEndpoint('we_gone');
+    await endpoints.putEndpoint({
+      endpointId: 'we_gone',
+      platformId: 'p_gone',
+      url: 'https://elsewhere.example/hooks',
+      secret: 'whsec_bmV3IHNlY3JldCBmb3IgdGhlIG5ldyBvbmUh',
+      enabled: true,
+      createdAt: at(-10_000),
+      updatedAt: at(-10_000),
+    });
+    // An event of the new registration, of a tip with an old delivery still pending.
+    await deliveries.recordDeliveries([pending('gone', 31, -1, { subject, occurredMs: -5_000 })]);
+    for (let i = 0; i < 3; i += 1) {
+      await sweepWebhooks(deps);
+    }
+    // The old registration's deliveries due so far are dead letters, none sent to the new URL.
+    expect(sent).toEqual([{ host: 'elsewhere', id: 'evt_gone_31' }]);
+    expect(statusOf(deliveries, 'gone', 31)).toBe('DELIVERED');
+    const old = [...deliveries.items.values()].filter(
+      (d) => d.deliveryId !== 'evt_gone_31@we_gone' && (d.nextAttemptAt ?? '') <= at(0),
+    );
+    expect(old.length).toBe(15);
+    // The old tip's delivery waits for no attempt and holds up none of the new one's events.
+    expect(statusOf(deliveries, 'gone', 30)).toBe('DEAD');
+    expect(old.every((d) => d.status === 'DEAD' && d.lastError === 'endpoint deleted')).toBe(true);
+    // Dead letters of the old registration tell nothing of the new one's health.
+    expect((await endpoints.getEndpoint('we_gone'))?.failingSince).toBeUndefined();
+  });
+
+  it('a blocker just ended whose entry in the order index lags (read eventually) holds its follower up only until the index catches up', async () => {
+    const { deps, deliveries, advance, sent } = await setup(['ok']);
+    const subject = 'tip-lag';
+    // Abandoned while its next attempt was a day away; the index still lists it as pending.
+    const ended = { ...pending('ok', 0, 86_400_000, { subject, occurredMs: -50_000 }) };
+    await deliveries.recordDeliveries([
+      { ...ended, status: 'DEAD', lastError: 'endpoint disabled' },
+      pending('ok', 1, -1, { subject, occurredMs: -40_000 }),
+    ]);
+    const indexed = deliveries.earliestPending.bind(deliveries);
+    let lagging = true;
+    deliveries.earliestPending = async (d) =>
+      lagging && d.deliveryId === 'evt_ok_1@we_ok'
+        ? deliveries.getDelivery('evt_ok_0@we_ok')
+        : indexed(d);
+    await sweepWebhooks(deps);
+    expect(deliveries.items.get('evt_ok_1@we_ok')?.nextAttemptAt).toBe(at(1));
+    lagging = false;
+    advance(1);
+    await sweepWebhooks(deps);
+    expect(sent).toEqual([{ host: 'ok', id: 'evt_ok_1' }]);
+  });
+
   it("a disabled endpoint's deliveries become dead letters, an attempt under way is left to finish", async () => {
     const { deps, endpoints, deliveries } = await setup(['off']);
     await deliveries.recordDeliveries([
