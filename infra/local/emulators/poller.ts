@@ -27,7 +27,12 @@ export interface PollerOptions {
   maxConcurrency?: number;
   /** The function timeout: what `getRemainingTimeInMillis` counts down from. */
   functionTimeoutMs: number;
-  /** Long-poll wait per receive. */
+  /**
+   * Long-poll wait per receive (5 s). The mapping waits 20 s; each empty receive costs ElasticMQ
+   * CPU (1 s waits with 15 idle slots took a tenth of a core beside `bench:payer`), while a wait
+   * cut short by `stop()` may still take a message on ElasticMQ's side, which then reappears only
+   * after its visibility timeout: 5 s keeps both small.
+   */
   waitTimeSeconds?: number;
   /** Overrides the queue's visibility timeout for received messages (tests use a short one). */
   visibilityTimeoutSeconds?: number;
@@ -117,7 +122,7 @@ export const startPoller = (options: PollerOptions) => {
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: options.batchSize,
-        WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+        WaitTimeSeconds: options.waitTimeSeconds ?? 5,
         VisibilityTimeout: options.visibilityTimeoutSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
