@@ -11,7 +11,7 @@ export const MAX_TRANSACT_ITEMS = 100;
  * DynamoDB's limit on a transaction's size is 4 MB of items; a group stops short of it, measured
  * on the items as sent (the request's JSON, a little more than the items themselves).
  */
-export const MAX_GROUP_BYTES = 3_500_000;
+const MAX_GROUP_BYTES = 3_500_000;
 
 /**
  * An unconditional update that only adds to numbers and sets values (`ADD a :x, b :y SET c = :z`):
