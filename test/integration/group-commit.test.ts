@@ -146,6 +146,23 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
     return { record, hint, reserved: tip.reserved, ends: [] };
   };
 
+  /** `count` tips made one after another, the i-th as `spec(i)` says. */
+  const makeTips = async (
+    run: Run,
+    creator: TipLedger,
+    count: number,
+    spec: (i: number) => Omit<Parameters<typeof makeTip>[2], 'recipient'> & { recipient: number },
+  ) => {
+    const tips: Made[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const { recipient, ...rest } = spec(i);
+      tips.push(
+        await makeTip(run, creator, { ...rest, recipient: run.recipients[recipient] as string }),
+      );
+    }
+    return tips;
+  };
+
   const feeOf = (made: Made) => 10n + (made.record.amountMsat % 7n);
 
   /** Ends `made` (as `record` says, by `ledger`) and records whether it ended or conflicted. */
@@ -273,17 +290,12 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
   it('30 concurrent ends share TransactWriteItems; the counters are the per-tip sums', async () => {
     const run = newRun(5);
     const process = countedLedger();
-    const tips: Made[] = [];
-    for (let i = 0; i < 30; i += 1) {
-      tips.push(
-        await makeTip(run, process.ledger, {
-          recipient: run.recipients[i % 5] as string,
-          amountMsat: BigInt(1_000 + i * 37),
-          inBatch: i % 2 === 0,
-          reserved: i % 3 !== 0,
-        }),
-      );
-    }
+    const tips = await makeTips(run, process.ledger, 30, (i) => ({
+      recipient: i % 5,
+      amountMsat: BigInt(1_000 + i * 37),
+      inBatch: i % 2 === 0,
+      reserved: i % 3 !== 0,
+    }));
     // One at a time first (today's cost, a transaction each), then 30 at once.
     const creates = process.requests.get('PutItemCommand');
     process.requests.clear();
@@ -301,17 +313,12 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
 
     // The same, one after another: a transaction per tip.
     const serialRun = newRun(5);
-    const serial: Made[] = [];
-    for (let i = 0; i < 10; i += 1) {
-      serial.push(
-        await makeTip(serialRun, process.ledger, {
-          recipient: serialRun.recipients[i % 5] as string,
-          amountMsat: BigInt(1_000 + i),
-          inBatch: true,
-          reserved: true,
-        }),
-      );
-    }
+    const serial = await makeTips(serialRun, process.ledger, 10, (i) => ({
+      recipient: i % 5,
+      amountMsat: BigInt(1_000 + i),
+      inBatch: true,
+      reserved: true,
+    }));
     process.requests.clear();
     for (const made of serial) await end(process.ledger, made, 'succeed');
     console.info(
@@ -324,17 +331,12 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
   it("a member whose condition fails gets today's answer; the others end once, counters exact", async () => {
     const run = newRun(3);
     const process = countedLedger();
-    const tips: Made[] = [];
-    for (let i = 0; i < 10; i += 1) {
-      tips.push(
-        await makeTip(run, process.ledger, {
-          recipient: run.recipients[i % 3] as string,
-          amountMsat: BigInt(2_000 + i * 11),
-          inBatch: true,
-          reserved: true,
-        }),
-      );
-    }
+    const tips = await makeTips(run, process.ledger, 10, (i) => ({
+      recipient: i % 3,
+      amountMsat: BigInt(2_000 + i * 11),
+      inBatch: true,
+      reserved: true,
+    }));
     const [leader, ended, wrongAttempt, mismatch, ...rest] = tips as [
       Made,
       Made,
@@ -376,17 +378,12 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
   it('a tip ended twice at once: the second waits for the next group and conflicts', async () => {
     const run = newRun(2);
     const process = countedLedger();
-    const tips: Made[] = [];
-    for (let i = 0; i < 8; i += 1) {
-      tips.push(
-        await makeTip(run, process.ledger, {
-          recipient: run.recipients[i % 2] as string,
-          amountMsat: BigInt(3_000 + i),
-          inBatch: false,
-          reserved: i % 2 === 0,
-        }),
-      );
-    }
+    const tips = await makeTips(run, process.ledger, 8, (i) => ({
+      recipient: i % 2,
+      amountMsat: BigInt(3_000 + i),
+      inBatch: false,
+      reserved: i % 2 === 0,
+    }));
     const [leader, twice, ...rest] = tips as [Made, Made, ...Made[]];
     process.transactions.length = 0;
     await Promise.all([
@@ -408,19 +405,14 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
   it('a group stops at 100 items: DynamoDB Local takes exactly 100', async () => {
     const run = newRun(1);
     const process = countedLedger();
-    const tips: Made[] = [];
     // One recipient, one batch, no reservation: 2 items per tip (the tip, the request check)
     // and 4 shared (two totals, the hourly counter, the batch's progress): 48 tips are 100.
-    for (let i = 0; i < 60; i += 1) {
-      tips.push(
-        await makeTip(run, process.ledger, {
-          recipient: run.recipients[0] as string,
-          amountMsat: BigInt(1_000 + i),
-          inBatch: true,
-          reserved: false,
-        }),
-      );
-    }
+    const tips = await makeTips(run, process.ledger, 60, (i) => ({
+      recipient: 0,
+      amountMsat: BigInt(1_000 + i),
+      inBatch: true,
+      reserved: false,
+    }));
     process.transactions.length = 0;
     await Promise.all(tips.map((made) => end(process.ledger, made, 'succeed')));
     expect(process.transactions).toEqual([6, 100, 26]);
@@ -458,17 +450,10 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
     await fc.assert(
       fc.asyncProperty(plan, async ({ tips: planned, order }) => {
         const run = newRun(3);
-        const tips: Made[] = [];
-        for (const tip of planned) {
-          tips.push(
-            await makeTip(run, clients.ledger, {
-              recipient: run.recipients[tip.recipient] as string,
-              amountMsat: tip.amountMsat,
-              inBatch: tip.inBatch,
-              reserved: tip.reserved,
-            }),
-          );
-        }
+        const tips = await makeTips(run, clients.ledger, planned.length, (i) => {
+          const { recipient, amountMsat, inBatch, reserved } = planned[i] as (typeof planned)[0];
+          return { recipient, amountMsat, inBatch, reserved };
+        });
         const calls = planned.flatMap((tip, i) =>
           tip.ends.map((e) => ({ made: tips[i] as Made, ...e })),
         );
