@@ -42,6 +42,11 @@ class LostAnswerError extends Error {
   override name = 'TimeoutError';
 }
 
+/** DynamoDB's answer to a request it refuses to run (the SDK names it by its error code). */
+class ValidationError extends Error {
+  override name = 'ValidationException';
+}
+
 const clone = <T>(value: T): T => structuredClone(value);
 /** Like the document client with `removeUndefinedValues`: absent attributes are not stored. */
 const stored = (item: Item): Item =>
@@ -238,6 +243,16 @@ export class DynamoModel {
         return this.#query(input);
       case 'TransactWriteCommand': {
         const items = input.TransactItems as Input[];
+        // As DynamoDB: at most 100 items, never two on one item (a group commit must merge them).
+        const touched = items.map((entry) => {
+          const op = entry.Put ?? entry.Update ?? entry.ConditionCheck;
+          return `${op.TableName}/${this.keyOf(op.TableName, entry.Put ? entry.Put.Item : op.Key)}`;
+        });
+        if (items.length > 100 || new Set(touched).size !== touched.length) {
+          throw new ValidationError(
+            'Transaction request cannot include multiple operations on one item (or > 100 items)',
+          );
+        }
         const reasons = items.map((entry) => {
           const op = entry.Put ?? entry.Update ?? entry.ConditionCheck;
           const key = entry.Put ? entry.Put.Item : op.Key;

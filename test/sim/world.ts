@@ -284,7 +284,10 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  const ledger = modules.createDynamoTipLedger(client, TABLES);
+  // A ledger per invocation, as in Lambda (an invocation's container builds its clients; one that
+  // dies at its deadline is restarted): the ledger groups the ends of one invocation's tips in
+  // one transaction, and an invocation killed with a group in flight takes its group with it.
+  const newLedger = () => modules.createDynamoTipLedger(client, TABLES);
   // erin's Lightning Address: no keysend details, an LNURL-pay server that issues invoices from
   // her node (a network call: a step of its caller, sometimes failing).
   const lnurl = (label: string, amountMsat: bigint): Promise<LnurlOffer> =>
@@ -377,7 +380,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
       receiptPublicKey: RECEIPT_PUBLIC_KEY,
     };
     return {
-      ledger,
+      ledger: newLedger(),
       lightning: lnd,
       addresses,
       keys,
@@ -437,13 +440,13 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
     });
 
   // API requests: the client retries a request that got no answer, with the same key.
-  const intakeDeps: IntakeDeps = {
+  const intakeDeps = (): IntakeDeps => ({
     intake,
-    ledger,
+    ledger: newLedger(),
     queue: { send: (tips) => sched.await(`SQS send of ${tips.length}`, () => enqueue(tips)) },
     policy: INTAKE_POLICY,
     now: () => new Date(sched.now),
-  };
+  });
   // (A client that gives up leaves the budget reserved and the tip unpaid: not modelled.)
   const request = (what: string, call: () => Promise<{ kind: string }>) => {
     let answered = false;
@@ -481,13 +484,13 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
   const withBatch = rng.chance(0.5) || singles.length === 0;
   for (const tip of singles) {
     const { key, ...body } = tip;
-    const call = () => acceptTip({ platform, idempotencyKey: key, body }, intakeDeps);
+    const call = () => acceptTip({ platform, idempotencyKey: key, body }, intakeDeps());
     request(`POST /v1/tips ${key}`, call);
     if (rng.chance(0.2)) request(`POST /v1/tips ${key} (again)`, call);
   }
   if (withBatch) {
     const call = () =>
-      acceptBatch({ platform, idempotencyKey: 'payout-1', kind: 'payout', rows }, intakeDeps);
+      acceptBatch({ platform, idempotencyKey: 'payout-1', kind: 'payout', rows }, intakeDeps());
     request('POST /v1/payouts payout-1', call);
     if (rng.chance(0.2)) request('POST /v1/payouts payout-1 (again)', call);
   }

@@ -33,6 +33,7 @@ import {
   transactWithRetry,
   untilProcessed,
 } from './common.js';
+import { createGroupCommit, type TransactItem } from './group-commit.js';
 import {
   hourlyActivityKey,
   IN_FLIGHT_INDEX,
@@ -165,10 +166,6 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
 
   const conflict = (tipId: string, wanted: string, error: unknown) =>
     new LedgerConflictError(`tip ${tipId} changed under us (wanted ${wanted})`, { cause: error });
-
-  type TransactItem = NonNullable<
-    ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-  >[number];
 
   /**
    * SENDING → `state`, guarded by state and attempt: the guard that makes the totals and batch
@@ -307,6 +304,22 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   ];
 
   /**
+   * The transactions that end tips, committed in groups (`createGroupCommit`): while one is in
+   * flight, the ends that come meanwhile go together in the next, counters on one item merged.
+   * DynamoDB's cost is per request (DynamoDB Local's CPU, the SDK's per request), and on AWS the
+   * paid tips of one platform no longer cancel each other's transactions on its hourly counter.
+   * Each member keeps its own conditions in the group, so the group applies all or nothing; a
+   * cancelled group is sent again member by member, so each tip gets exactly the answer it would
+   * get alone. Tips of one batch share its progress item: concurrent transactions (other
+   * processes) are retried here rather than after SQS's visibility timeout.
+   */
+  const commitEnd = createGroupCommit(
+    (items) => transactWithRetry(doc, items),
+    // A Put among a tip's end items creates the tip (createRefusedTip).
+    (table, item) => (table === tables.tips ? { tipId: item.tipId } : item),
+  );
+
+  /**
    * Runs a transaction that ends a tip (`build` gives its items for the reservation word it is
    * given). A cancellation by the request's check alone means the message's word did not hold:
    * the transaction is built again from the request as read. Any other failed condition is the
@@ -320,9 +333,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
   ): Promise<void> => {
     const items = await build(reservation);
     try {
-      // Tips of one batch share its progress item: concurrent transactions are retried here
-      // rather than after SQS's visibility timeout.
-      await transactWithRetry(doc, items);
+      await commitEnd(tipId, items);
     } catch (error) {
       if (reservation && onlyRequestCheckFailed(error, items, tables.requests)) {
         return endTip(tipId, wanted, undefined, build);
