@@ -51,6 +51,13 @@ export const createPayerRuntime = (
   };
 };
 
+/**
+ * Tips the operator node's own state holds (`payment-failure.ts`): counted by the payer for each
+ * hold, and by the reconciler for each held tip it holds again, so the metric shows how long a
+ * node's trouble lasts, not only how it began.
+ */
+export const TIPS_HELD_METRIC = 'TipsHeld';
+
 /** Logs and counts one message's outcome (tips paid/failed/retried, fee, latency). */
 export const reportOutcome = (runtime: PayerRuntime, outcome: PayOutcome) => {
   const { logger, metrics } = runtime;
@@ -80,7 +87,7 @@ export const reportOutcome = (runtime: PayerRuntime, outcome: PayOutcome) => {
       logger.info('tip still in flight, left to the reconciler', { tipId: outcome.tip.tipId });
       break;
     case 'held':
-      metrics.addMetric('TipsHeld', MetricUnit.Count, 1);
+      metrics.addMetric(TIPS_HELD_METRIC, MetricUnit.Count, 1);
       logger.warn('tip held: the operator node is not forwarding, left to the reconciler', {
         tipId: outcome.tip.tipId,
         reason: outcome.reason,

@@ -3,7 +3,12 @@ import type { Context } from 'aws-lambda';
 import { reconcileStuckTips, type StuckCheckOptions } from '../../shared/app/reconcile-tips.js';
 import { buildOnSecretChange } from '../../shared/config/secrets-loader.js';
 import { createObservability, observeInvocation } from '../observability.js';
-import { createPayerRuntime, createStuckCheck, type PayerRuntime } from '../payer/runtime.js';
+import {
+  createPayerRuntime,
+  createStuckCheck,
+  type PayerRuntime,
+  TIPS_HELD_METRIC,
+} from '../payer/runtime.js';
 
 /**
  * Scheduled: settles tips stuck in SENDING by asking LND about their payment hashes, and checks
@@ -19,6 +24,8 @@ export const makeReconcilerHandler =
         { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100, stuckCheck },
       );
       runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
+      // Held tips the node still cannot forward: held on (the payer counts the first hold).
+      runtime.metrics.addMetric(TIPS_HELD_METRIC, MetricUnit.Count, summary.outcomes.held ?? 0);
       if (summary.stuck) {
         const stuck = Object.values(summary.stuck).reduce((sum, count) => sum + (count ?? 0), 0);
         runtime.metrics.addMetric('TipsStuckInLnd', MetricUnit.Count, stuck);

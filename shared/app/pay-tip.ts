@@ -408,8 +408,9 @@ const judgeFailure = async (
   judgePaymentFailure({
     code,
     amountMsat: tip.amountMsat,
-    // Attempts whose send never reached LND (the lease was given up) are not sends.
-    sends: tip.attempt - (tip.unsentAttempts ?? 0),
+    // Attempts whose send never reached LND (the lease was given up), and attempts the node's
+    // state held (it failed them, not the route), are not sends.
+    sends: tip.attempt - (tip.unsentAttempts ?? 0) - (tip.heldAttempts ?? 0),
     followed,
     node: nodeStateMayExplain(code)
       ? await deps.lightning.paymentState().catch(() => undefined)
@@ -421,11 +422,14 @@ const judgeFailure = async (
 
 /**
  * The node's state holds the tip: it stays SENDING at this attempt (its lease kept: a send of it
- * may have reached LND), the first hold is recorded (the window runs from it), and the message is
- * acknowledged: once the lease has passed the reconciler asks LND and the node again.
+ * may have reached LND), the attempt is counted as held, not as a send (the node failed it: a tip
+ * held on its last send is sent again once the node is whole), the first hold is recorded (the
+ * window runs from it), and the message is acknowledged: once the lease has passed the reconciler
+ * asks LND and the node again. A next send is a new attempt (the attempt numbers that guard every
+ * write only grow), started after a lookup, as any resend.
  */
 const hold = async (tip: TipRecord, reason: string, deps: PayerDeps): Promise<PayOutcome> => {
-  if (tip.heldSince === undefined) await deps.ledger.markHeld(tip, deps.now());
+  if (tip.heldAttempt !== tip.attempt) await deps.ledger.markHeld(tip, deps.now());
   deps.log?.('tip held by the operator node state', { tipId: tip.tipId, reason });
   return {
     kind: 'held',

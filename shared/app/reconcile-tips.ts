@@ -23,7 +23,11 @@ export interface StuckCheckOptions {
 /**
  * Finishes tips left unfinished: SENDING (a worker died, or a payment was still in flight at its
  * deadline) asks LND about the hash and records its answer, a hash LND never saw is paid again;
- * RECEIVED (its message was lost before the intent was written) is paid.
+ * RECEIVED (its message was lost before the intent was written) is paid. The tips of a page are
+ * driven `policy.concurrency` at a time, as the payer pays a batch: held tips are all sent again
+ * when the node is whole, not one after another. Each tip is driven by one worker of this run;
+ * against another reconciler or a payer, the conditional write that starts an attempt and its
+ * lease decide who sends (`pay-tip.ts`).
  */
 export const reconcileStuckTips = async (
   deps: PayerDeps,
@@ -42,31 +46,42 @@ export const reconcileStuckTips = async (
     ...(options.stuckCheck ? { stuck: {}, stuckExpired: 0 } : {}),
   };
   let cursor: string | undefined;
+  let stopped = false;
+  const reconcile = async (tip: TipRecord) => {
+    let kind: PayOutcome['kind'] | 'error';
+    try {
+      kind = (await driveTip(tip, deps)).kind;
+    } catch (error) {
+      kind = 'error';
+      deps.log?.('reconcile failed, will try again next run', {
+        tipId: tip.tipId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    summary.outcomes[kind] = (summary.outcomes[kind] ?? 0) + 1;
+    if (options.stuckCheck && (kind === 'in-flight' || kind === 'error')) {
+      await checkIfStuck(tip, deps, options.stuckCheck, summary);
+    }
+  };
   // Page through every stuck tip: ones that stay in flight for days must not hide newer ones.
   do {
     const page = await deps.ledger.listStuckSending(cutoff, { limit: options.limit, cursor });
     cursor = page.cursor;
-    for (const tip of page.tips) {
-      if (summary.examined >= maxPerRun || deps.remainingMs() < deps.policy.deadlineMarginMs) {
-        return summary;
+    const queue = [...page.tips];
+    const worker = async () => {
+      for (let tip = queue.shift(); tip; tip = queue.shift()) {
+        // Judged as each tip is taken: a tip is started only with the time to see it through.
+        if (summary.examined >= maxPerRun || deps.remainingMs() < deps.policy.deadlineMarginMs) {
+          stopped = true;
+          return;
+        }
+        summary.examined += 1;
+        await reconcile(tip);
       }
-      summary.examined += 1;
-      let kind: PayOutcome['kind'] | 'error';
-      try {
-        kind = (await driveTip(tip, deps)).kind;
-      } catch (error) {
-        kind = 'error';
-        deps.log?.('reconcile failed, will try again next run', {
-          tipId: tip.tipId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-      summary.outcomes[kind] = (summary.outcomes[kind] ?? 0) + 1;
-      if (options.stuckCheck && (kind === 'in-flight' || kind === 'error')) {
-        await checkIfStuck(tip, deps, options.stuckCheck, summary);
-      }
-    }
-  } while (cursor);
+    };
+    const workers = Math.max(1, Math.min(deps.policy.concurrency, queue.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } while (cursor && !stopped);
   return summary;
 };
 

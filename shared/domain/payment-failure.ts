@@ -42,7 +42,10 @@ const NODE_STATE_FAILURES = new Set([
 /** Whether the node's state can explain a failure with this code (only then is it worth asking). */
 export const nodeStateMayExplain = (code: string): boolean => NODE_STATE_FAILURES.has(code);
 
-/** Sends of one tip's hash (attempts that reached LND) before a failure is taken as final. */
+/**
+ * Sends of one tip's hash before a failure is taken as final: attempts that reached LND and that
+ * the node's own state did not hold (a held attempt's failure was the node's, not the route's).
+ */
 export const MAX_SENDS = 3;
 
 /** One of the operator node's open channels, as LND lists it. */
@@ -67,7 +70,7 @@ export interface FailureFacts {
   code: string;
   /** The tip's amount: which down channels could have carried it. */
   amountMsat: bigint;
-  /** Sends of the hash so far, this one included. */
+  /** Sends of the hash so far, this one included (attempts never sent or held not counted). */
   sends: number;
   /**
    * Whether this worker followed the send to its failure (true), or found the failure later by

@@ -70,6 +70,13 @@ export interface TipRecord {
    * recovery window runs from here, once per tip, never reset.
    */
   heldSince?: string;
+  /**
+   * Attempts the node's state held (LND failed them because the node was not forwarding): not
+   * sends, like `unsentAttempts`, so a hold never uses up one of the tip's sends.
+   */
+  heldAttempts?: number;
+  /** The latest attempt counted in `heldAttempts`: holding it again counts nothing. */
+  heldAttempt?: number;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
   /** The signed receipt (JSON) once SUCCEEDED. */
@@ -239,8 +246,10 @@ export interface TipLedger {
    */
   releaseLease(tip: TipRecord): Promise<void>;
   /**
-   * Records when the node's state first held the tip back (`heldSince`), if the tip is still
-   * SENDING at that attempt and was never held before; does nothing otherwise.
+   * Records that the node's state holds `tip`'s attempt: counted once in `heldAttempts` (a held
+   * attempt is not one of the tip's sends) and, on the tip's first hold, `heldSince` (the window
+   * runs from it, never reset), if the tip is still SENDING at that attempt and that attempt was
+   * not counted yet; does nothing otherwise.
    */
   markHeld(tip: TipRecord, at: Date): Promise<void>;
   /**

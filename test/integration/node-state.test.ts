@@ -1,9 +1,13 @@
 import { join } from 'node:path';
 import { getChannels } from 'lightning';
 import { describe, expect, inject, it } from 'vitest';
+import { createPayerRuntime } from '../../functions/payer/runtime.js';
 import { startStackProcess, stopStackProcess } from '../../infra/local/stack/stack.js';
 import { waitFor } from '../../infra/local/stack/wait.js';
+import { driveTip, payTipMessage } from '../../shared/app/pay-tip.js';
 import { stackNode } from '../../shared/config/stack-file.js';
+import { MAX_SENDS } from '../../shared/domain/payment-failure.js';
+import { TransientPaymentError } from '../../shared/ports/errors.js';
 import {
   enqueue,
   receivedBy,
@@ -94,5 +98,56 @@ describe.runIf(stack.lightning.network === 'regtest')(
       expect(received).toHaveLength(1);
       expect(received[0]?.received_mtokens).toBe('7000000');
     }, 240_000);
+
+    it('a tip held on its third send is sent again once the channel is back, and paid once', async () => {
+      // The payer's own code on the real node and tables, driven here so the third send is the
+      // one frank's channel fails (a delivery or the reconciler would ask LND and the node first).
+      const payer = createPayerRuntime(f.service.env);
+      const request = tipRequest(stack, 'frank', { amountMsat: 8_000_000 });
+      const message = { messageId: `held-third-${request.tipId}`, body: JSON.stringify(request) };
+      await withFrankDown(f.clients, async () => {
+        // Recorded RECEIVED (the invocation had no time left to record an intent), then at once
+        // (before the service's reconciler finds it stuck) attempts 1 and 2: recorded by
+        // invocations that died before their sends (nothing tells that they sent nothing: both
+        // count as sends). Attempt 3 is this invocation's.
+        await expect(
+          payTipMessage(message, { ...payer.deps, remainingMs: () => 0 }),
+        ).rejects.toBeInstanceOf(TransientPaymentError);
+        let tip = await f.clients.ledger.getTip(request.tipId);
+        expect(tip).toMatchObject({ state: 'RECEIVED', attempt: 0 });
+        if (!tip) throw new Error('the tip was not recorded');
+        const deadline = Date.now() + 30_000;
+        for (const lease of [Date.now() - 60_000, Date.now() - 60_000, deadline]) {
+          tip = await f.clients.ledger.markSending(
+            tip.tipId,
+            tip.state === 'RECEIVED' ? 'RECEIVED' : 'SENDING',
+            tip.attempt,
+            tip.paymentHash,
+            new Date(),
+            new Date(lease),
+          );
+        }
+        expect(tip).toMatchObject({ state: 'SENDING', attempt: MAX_SENDS });
+        const held = await driveTip(
+          tip,
+          { ...payer.deps, remainingMs: () => deadline - Date.now() },
+          true,
+        );
+        expect(held.kind, 'reason' in held ? held.reason : held.kind).toBe('held');
+        expect(await f.clients.ledger.getTip(request.tipId)).toMatchObject({
+          state: 'SENDING',
+          attempt: MAX_SENDS,
+          heldAttempt: MAX_SENDS,
+          heldAttempts: 1,
+        });
+      });
+      // The service's reconciler, past attempt 3's lease: LND's answer is attempt 3's failure, the
+      // node is whole, and the hold was no send: attempt 4, the same hash.
+      const tip = await waitForTip(f.clients, request.tipId, ['SUCCEEDED', 'FAILED'], 120_000);
+      expect(tip, tip.failureReason).toMatchObject({ state: 'SUCCEEDED', attempt: MAX_SENDS + 1 });
+      const received = await receivedBy(f.clients, 'frank', tip.paymentHash);
+      expect(received).toHaveLength(1);
+      expect(received[0]?.received_mtokens).toBe('8000000');
+    }, 300_000);
   },
 );

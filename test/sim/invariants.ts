@@ -38,9 +38,25 @@ const failedForNodeState = (tip: Item, lnd: LndModel, recoveryWindowMs: number) 
     ([from, until]) => from <= failedAt && recordedAt < until,
   );
   const heldFor = tip.heldSince === undefined ? 0 : recordedAt - Date.parse(String(tip.heldSince));
-  const sends = Number(tip.attempt) - Number(tip.unsentAttempts ?? 0);
-  if (!throughout || heldFor >= recoveryWindowMs || sends >= MAX_SENDS) return undefined;
+  if (!throughout || heldFor >= recoveryWindowMs || sendsOf(tip) >= MAX_SENDS) return undefined;
   return `FAILED (INSUFFICIENT_BALANCE) while the operator node was up but not forwarding, held ${heldFor} ms of the ${recoveryWindowMs} ms window`;
+};
+
+/** A tip's sends: its attempts but those never sent (lease given up) or held by the node's state. */
+const sendsOf = (tip: Item) =>
+  Number(tip.attempt) - Number(tip.unsentAttempts ?? 0) - Number(tip.heldAttempts ?? 0);
+
+/**
+ * A tip FAILED at an attempt the node's state held, its sends not used up: a held attempt's
+ * failure was the node's, not the route's, so it is no send, and once the window has passed or the
+ * node is whole the hash is sent again (a tip held on its third send is not failed for it).
+ */
+const failedAtHeldAttempt = (tip: Item) => {
+  if (tip.heldAttempt === undefined || Number(tip.heldAttempt) !== Number(tip.attempt))
+    return undefined;
+  const sends = sendsOf(tip);
+  if (sends >= MAX_SENDS) return undefined;
+  return `FAILED at attempt ${tip.attempt}, which the node's state held, after ${sends} of ${MAX_SENDS} sends`;
 };
 
 export const checkInvariants = (world: {
@@ -99,7 +115,8 @@ export const checkInvariants = (world: {
       }
       case 'FAILED': {
         if (settled > 0) problems.push(`${name}: FAILED, but the recipient was paid ${settled}×`);
-        const wrong = failedForNodeState(tip, lnd, world.nodeRecoveryMs);
+        const wrong =
+          failedForNodeState(tip, lnd, world.nodeRecoveryMs) ?? failedAtHeldAttempt(tip);
         if (wrong) problems.push(`${name}: ${wrong}`);
         break;
       }

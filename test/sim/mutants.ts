@@ -53,6 +53,13 @@ export const MUTANTS: Mutant[] = [
     to: 'deps.now().getTime() - Date.parse(tip.createdAt),',
   },
   {
+    name: 'held-consumes-send',
+    why: "a held attempt counted as one of the tip's sends: a tip held on its third send is FAILED once the node is whole, instead of sent again",
+    file: 'shared/app/pay-tip.ts',
+    from: 'sends: tip.attempt - (tip.unsentAttempts ?? 0) - (tip.heldAttempts ?? 0),',
+    to: 'sends: tip.attempt - (tip.unsentAttempts ?? 0),',
+  },
+  {
     name: 'stale-failed',
     why: 'a FAILED / not-found lookup is trusted for any attempt, even one whose owner may still send (the race fixed in a62be70)',
     file: 'shared/app/pay-tip.ts',

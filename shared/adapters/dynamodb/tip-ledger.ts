@@ -476,20 +476,27 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     },
 
     async markHeld(tip, at) {
+      const since = `#state = :sending AND attempt = :attempt AND ${tip.heldSince === undefined ? 'attribute_not_exists(heldSince)' : 'heldSince = :since'}`;
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tables.tips,
             Key: { tipId: tip.tipId },
-            UpdateExpression: 'SET heldSince = :at',
-            // The first hold only: the window runs from it, whoever holds the tip later.
-            ConditionExpression:
-              '#state = :sending AND attempt = :attempt AND attribute_not_exists(heldSince)',
+            UpdateExpression:
+              'SET heldSince = :since, heldAttempt = :attempt ADD heldAttempts :one',
+            // Each attempt counted once, however often it is held (each reconciler run); the
+            // window runs from the tip's first hold: `heldSince` is written only where it is
+            // absent, or rewritten with the value it has (the record read at this attempt).
+            ConditionExpression: [
+              `${since} AND attribute_not_exists(heldAttempt)`,
+              `${since} AND heldAttempt < :attempt`,
+            ].join(' OR '),
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
               ':sending': 'SENDING',
               ':attempt': tip.attempt,
-              ':at': at.toISOString(),
+              ':since': tip.heldSince ?? at.toISOString(),
+              ':one': 1,
             },
           }),
         );

@@ -5,7 +5,9 @@ import { makePayerHandler } from '../../../functions/payer/handler.js';
 import type { PayerRuntime } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
 import type { PayerDeps } from '../../../shared/app/pay-tip.js';
+import { payTipMessage } from '../../../shared/app/pay-tip.js';
 import { readPayerConfig } from '../../../shared/config/payer-config.js';
+import { makePayer, tipMessage } from '../../shared/app/fakes.js';
 
 /**
  * Powertools' own test affordance: with POWERTOOLS_DEV set, Logger and Metrics write through the
@@ -130,5 +132,25 @@ describe('reconciler handler: Powertools conventions', () => {
     expect(coldStarts()).toHaveLength(1);
     expect(coldStarts()[0]).toMatchObject({ service: 'tipstream-reconciler' });
     expect(lines.filter((line) => 'TipsReconciled' in line)).toHaveLength(2);
+  });
+
+  it('counts the tips it holds again in TipsHeld, as the payer counts its holds', async () => {
+    const observability = createObservability('reconciler');
+    const h = makePayer();
+    // The operator node up, none of its channels re-established: the payer holds the tip.
+    h.lightning.nodeState = {
+      syncedToGraph: true,
+      channels: [{ active: false, localBalanceMsat: 16_000_000_000n, offlineMs: 20_000 }],
+    };
+    h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+    expect((await payTipMessage(tipMessage(), h.deps)).kind).toBe('held');
+    h.clock.advance(4 * 60_000);
+    const { remainingMs: _remaining, ...deps } = h.deps;
+    const handler = makeReconcilerHandler({ ...runtime(observability), deps });
+
+    await handler({}, context('req-1'));
+
+    const metrics = lines.filter((line) => '_aws' in line && 'TipsReconciled' in line);
+    expect(metrics).toEqual([expect.objectContaining({ TipsReconciled: 1, TipsHeld: 1 })]);
   });
 });

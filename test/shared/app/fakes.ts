@@ -199,7 +199,11 @@ export class FakeTipLedger implements TipLedger {
     await this.io();
     const stored = this.#tips.get(tip.tipId);
     if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) return;
+    if (stored.heldSince !== tip.heldSince) return;
+    if (stored.heldAttempt !== undefined && stored.heldAttempt >= tip.attempt) return;
     stored.heldSince ??= at.toISOString();
+    stored.heldAttempt = tip.attempt;
+    stored.heldAttempts = (stored.heldAttempts ?? 0) + 1;
   }
 
   async markSucceeded(

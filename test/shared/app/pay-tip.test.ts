@@ -683,6 +683,96 @@ describe('payTipMessage: LND errors', () => {
       expect(h.lightning.payCalls).toHaveLength(1);
     });
 
+    it('sends a tip held on its third send again once the node is whole: the hold was no send, the attempt numbers still grow', async () => {
+      const h = makePayer();
+      await recordIntent(h);
+      // Attempts 1 and 2 were interrupted and failed in LND (each decided by the delivery after
+      // its lease): sends 1 and 2. Attempt 3 is LND's own failure on a node just restarted.
+      h.lightning
+        .scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'after restart' })
+        .scriptPay({ kind: 'ambiguous' })
+        .scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'after restart' })
+        .scriptLookup({ status: 'failed', code: 'NO_ROUTE', message: 'after restart' })
+        .scriptPay({ kind: 'permanent', code: 'INSUFFICIENT_BALANCE' });
+      h.clock.advance(REDELIVERY_MS);
+      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+        TransientPaymentError,
+      );
+      // Whole when the delivery judges attempt 2's failure; restarting when attempt 3 is sent.
+      h.lightning.payDelay = async () => {
+        h.lightning.nodeState = JUST_RESTARTED;
+      };
+      h.clock.advance(REDELIVERY_MS);
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      h.lightning.payDelay = async () => {};
+      expect(h.ledger.peek('tip-1')).toMatchObject({
+        state: 'SENDING',
+        attempt: MAX_SENDS,
+        heldAttempt: MAX_SENDS,
+        heldAttempts: 1,
+      });
+
+      // Still not forwarding at the reconciler's first look: held on, the attempt counted once.
+      h.lightning.nodeState = NO_LINK;
+      h.clock.advance(RECONCILER_MS);
+      expect(await reconcileStuckTips(h.deps, { stuckAfterMs: 120_000, limit: 10 })).toEqual({
+        examined: 1,
+        outcomes: { held: 1 },
+      });
+      expect(h.ledger.peek('tip-1')).toMatchObject({ attempt: MAX_SENDS, heldAttempts: 1 });
+
+      // Whole again: LND's answer for the hash is still attempt 3's failure (a lookup first),
+      // and that was the node's: the same hash is sent again as attempt 4, and paid once.
+      h.lightning.nodeState = WHOLE_NODE;
+      h.clock.advance(RECONCILER_MS);
+      const lookups = h.lightning.lookupCalls.length;
+      expect(await reconcileStuckTips(h.deps, { stuckAfterMs: 120_000, limit: 10 })).toEqual({
+        examined: 1,
+        outcomes: { paid: 1 },
+      });
+      expect(h.lightning.lookupCalls.length).toBe(lookups + 1);
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: MAX_SENDS + 1 });
+      const receipt = JSON.parse(h.ledger.peek('tip-1')?.receipt ?? 'null');
+      expect(receipt.receipt.attempts).toBe(MAX_SENDS + 1);
+      expect(new Set(h.lightning.payCalls.map((call) => hex(call.paymentHash)))).toEqual(
+        new Set([specHash('tip-1')]),
+      );
+      expect(h.lightning.payCalls).toHaveLength(MAX_SENDS);
+      expect(h.lightning.settlements).toHaveLength(1);
+    });
+
+    it('counts every held attempt once, and a tip held on each of its sends still gets them all', async () => {
+      const h = makePayer();
+      h.lightning.nodeState = JUST_RESTARTED;
+      h.lightning.scriptPay(
+        { kind: 'permanent', code: 'INSUFFICIENT_BALANCE' },
+        { kind: 'permanent', code: 'INSUFFICIENT_BALANCE' },
+        { kind: 'permanent', code: 'INSUFFICIENT_BALANCE' },
+      );
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      // The node flaps inside the window: whole at each reconciler look, restarting at each send.
+      h.lightning.payDelay = async () => {
+        h.lightning.nodeState = JUST_RESTARTED;
+      };
+      for (const attempt of [2, 3]) {
+        h.lightning.nodeState = WHOLE_NODE;
+        h.clock.advance(RECONCILER_MS);
+        expect(kindOf(await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps))).toBe('held');
+        expect(h.ledger.peek('tip-1')).toMatchObject({
+          attempt,
+          heldAttempt: attempt,
+          heldAttempts: attempt,
+        });
+      }
+      // Three holds, no send used up: whole at last, sent once more and paid.
+      h.lightning.payDelay = async () => {};
+      h.lightning.nodeState = WHOLE_NODE;
+      h.clock.advance(RECONCILER_MS);
+      expect(kindOf(await driveTip(h.ledger.peek('tip-1') as TipRecord, h.deps))).toBe('paid');
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'SUCCEEDED', attempt: 4 });
+      expect(h.lightning.settlements).toHaveLength(1);
+    });
+
     it('a redelivered message of a held tip is acknowledged too: it never reaches the dead-letter queue', async () => {
       const h = makePayer();
       h.lightning.nodeState = NO_LINK;

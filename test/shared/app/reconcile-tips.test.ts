@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driveTip, type PayerDeps } from '../../../shared/app/pay-tip.js';
+import { driveTip, type PayerDeps, payTipMessage } from '../../../shared/app/pay-tip.js';
 import { reconcileStuckTips } from '../../../shared/app/reconcile-tips.js';
 import { verifyReceipt } from '../../../shared/domain/receipt.js';
 import {
@@ -14,6 +14,7 @@ import {
   recordIntent,
   specHash,
   specPreimage,
+  ticks,
   tipBody,
   tipMessage,
 } from './fakes.js';
@@ -254,5 +255,82 @@ describe('reconcileStuckTips: liveness', () => {
     expect(h.ledger.peek('held')?.state).toBe('SENDING');
     expect(h.lightning.lookupCalls).toContain(specHash('crashed'));
     expect(h.ledger.peek('crashed')?.state).toBe('SUCCEEDED');
+  });
+});
+
+describe("reconcileStuckTips: held tips sent again at the payer's concurrency", () => {
+  /** The operator node back up, none of its channels re-established yet. */
+  const NO_LINK = {
+    syncedToGraph: true,
+    channels: [{ active: false, localBalanceMsat: 16_000_000_000n, offlineMs: 20_000 }],
+  };
+  const TIPS = ['held-0', 'held-1', 'held-2', 'held-3', 'held-4', 'held-5'];
+
+  /** Each tip's first send failed while the node could not forward: all held, acknowledged. */
+  const holdAll = async (h: PayerHarness) => {
+    const whole = h.lightning.nodeState;
+    h.lightning.nodeState = NO_LINK;
+    for (const tipId of TIPS) {
+      h.lightning.scriptPay({ kind: 'permanent', code: 'NO_ROUTE' });
+      expect((await payTipMessage(tipMessage(tipBody({ tipId })), h.deps)).kind).toBe('held');
+    }
+    // The node is whole again; the reconciler's next run is past every attempt's lease.
+    h.lightning.nodeState = whole;
+    h.clock.advance(4 * MINUTE);
+  };
+
+  it('sends the held tips again policy.concurrency at a time, each once', async () => {
+    const h = makePayer();
+    await holdAll(h);
+    let sending = 0;
+    let most = 0;
+    h.lightning.payDelay = async () => {
+      sending += 1;
+      most = Math.max(most, sending);
+      await ticks(20);
+      sending -= 1;
+    };
+
+    expect(await reconcileStuckTips(h.deps, options)).toEqual({
+      examined: TIPS.length,
+      outcomes: { paid: TIPS.length },
+    });
+    expect(most).toBe(POLICY.concurrency);
+    for (const tipId of TIPS) {
+      expect(h.ledger.peek(tipId)).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    }
+    expect(h.lightning.settlements.map((s) => s.paymentHash).sort()).toEqual(
+      TIPS.map((tipId) => specHash(tipId)).sort(),
+    );
+  });
+
+  it('two reconcilers and a redelivery at once send each held tip again once (the attempt write and its lease decide)', async () => {
+    const h = makePayer();
+    await holdAll(h);
+    h.lightning.duplicateGuard = true;
+    h.lightning.payDelay = () => ticks(5);
+    h.lightning.lookupDelay = () => ticks(3);
+    const other = makePayer({ ledger: h.ledger, lightning: h.lightning, clock: h.clock });
+    const redelivery = makePayer({ ledger: h.ledger, lightning: h.lightning, clock: h.clock });
+
+    const [first, second] = await Promise.all([
+      reconcileStuckTips(h.deps, options),
+      reconcileStuckTips(other.deps, options),
+      ...TIPS.map((tipId) =>
+        payTipMessage(tipMessage(tipBody({ tipId })), redelivery.deps).catch((error) => error),
+      ),
+    ]);
+
+    expect(first.examined + second.examined).toBe(2 * TIPS.length);
+    for (const tipId of TIPS) {
+      expect(h.ledger.peek(tipId)).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+      const sends = h.lightning.payCalls.filter(
+        (call) => hex(call.paymentHash) === specHash(tipId),
+      );
+      // The held send, and one more.
+      expect(sends).toHaveLength(2);
+    }
+    expect(h.lightning.settlements).toHaveLength(TIPS.length);
+    expect(h.ledger.succeededWrites).toBe(TIPS.length);
   });
 });
