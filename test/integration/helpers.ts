@@ -29,6 +29,7 @@ import { signedHeaders } from '../../shared/domain/request-signature.js';
 import { secp } from '../../shared/domain/secp.js';
 import { buildTipRequest } from '../../shared/domain/tip-request.js';
 import type { TipRecord, TipState } from '../../shared/ports/tip-ledger.js';
+import { TEST_STORAGE_PREFIX } from './test-storage.js';
 
 /**
  * The tests' own tables (vitest.config.ts names them for the integration project): never the
@@ -72,10 +73,11 @@ export const tipRequest = <T extends Record<string, unknown> = Record<never, nev
 
 /**
  * A private queue (with its own DLQ) on the stack's ElasticMQ, so a test's messages reach only
- * its own payers even when `npm start` is consuming the tips queue.
+ * its own payers even when `npm start` is consuming the tips queue. Named `tipstream-test-*`:
+ * the next run's global setup deletes it (test-storage.ts).
  */
 export const createTestQueue = (clients: StackClients, name: string, maxReceiveCount = 5) =>
-  createQueuePair(clients.sqs, name, { maxReceiveCount });
+  createQueuePair(clients.sqs, `${TEST_STORAGE_PREFIX}${name}`, { maxReceiveCount });
 
 export const enqueue = async (queueUrl: string, clients: StackClients, bodies: unknown[]) => {
   for (let i = 0; i < bodies.length; i += 10) {

@@ -21,6 +21,7 @@ import { createQueuePair, localSqsClient } from '../../infra/local/stack/elastic
 import { connectLnd } from '../../infra/local/stack/lnd.js';
 import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { stackNode } from '../../shared/config/stack-file.js';
+import { TEST_STORAGE_PREFIX } from './test-storage.js';
 
 const stack = inject('stack');
 const KEYSEND_RECORD = '5482373484';
@@ -112,7 +113,7 @@ describe.runIf(stack.lightning.network === 'regtest')('regtest Lightning network
 
 describe('DynamoDB Local', () => {
   const client = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
-  const table = `stack-test-${randomUUID()}`;
+  const table = `${TEST_STORAGE_PREFIX}stack-${randomUUID()}`;
 
   beforeAll(async () => {
     await client.send(
@@ -237,7 +238,7 @@ describe('ElasticMQ', () => {
   it(`moves a message to the dead-letter queue after ${stack.sqs.maxReceiveCount} receives`, async () => {
     // A queue pair of its own with the tips queue's redrive rule: the service's tips queue may
     // have a running payer (npm start) that would take the probe.
-    const { queueUrl, dlqUrl } = await createQueuePair(client, 'dlq-probe', {
+    const { queueUrl, dlqUrl } = await createQueuePair(client, `${TEST_STORAGE_PREFIX}dlq-probe`, {
       maxReceiveCount: stack.sqs.maxReceiveCount,
     });
     const body = JSON.stringify({ probe: randomUUID() });

@@ -68,7 +68,7 @@ describe('local SQS poller (Lambda event source semantics)', () => {
     );
     const record = events[0]?.Records[0];
     expect(record).toMatchObject({ eventSource: 'aws:sqs', awsRegion: stack.region });
-    expect(record?.eventSourceARN).toMatch(/^arn:aws:sqs:.+:poller-test-/);
+    expect(record?.eventSourceARN).toMatch(/^arn:aws:sqs:.+:tipstream-test-poller-test-/);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     // a and b were acknowledged: seen exactly once; fail-once came back once more, then was deleted.
     expect(bodiesSeen(events).filter((body) => body === 'a')).toHaveLength(1);

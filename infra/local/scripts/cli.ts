@@ -3,6 +3,7 @@ import { removeServiceFile, writeServiceFile } from '../../../shared/config/serv
 import { readStackFile, type StackFile } from '../../../shared/config/stack-file.js';
 import { startLocalService } from '../emulators/service.js';
 import { readStackConfig, runPaths, type StackConfig } from '../stack/config.js';
+import { describeDynamoDbData, dynamoDbDataBytes } from '../stack/dynamodb-local.js';
 import { describeError } from '../stack/errors.js';
 import {
   DYNAMODB_LOCAL,
@@ -24,10 +25,15 @@ const usage = `Tipstream local stack
 
 Settings: TIPSTREAM_* environment variables (see README, "Configuration").`;
 
-/** What a person needs to find every part of the stack. */
-export const describeStack = (stack: StackFile, config: StackConfig): string => {
+/** What a person needs to find every part of the stack; `dynamoDbData`: its data's status line. */
+export const describeStack = (
+  stack: StackFile,
+  config: StackConfig,
+  dynamoDbData?: string,
+): string => {
   const lines = [
     `DynamoDB   ${stack.dynamodb.endpoint}${stack.dynamodb.local ? ' (DynamoDB Local)' : ''}`,
+    ...(dynamoDbData ? [`  data     ${dynamoDbData}`] : []),
     `SQS        ${stack.sqs.endpoint}${stack.sqs.local ? ' (ElasticMQ)' : ''}`,
     `  tips     ${stack.sqs.tipsQueueUrl}`,
     `  dlq      ${stack.sqs.tipsDlqUrl} (after ${stack.sqs.maxReceiveCount} receives)`,
@@ -50,6 +56,13 @@ export const describeStack = (stack: StackFile, config: StackConfig): string => 
     `Stack file ${runPaths(config.runDir).stackFile}`,
   );
   return lines.join('\n');
+};
+
+/** DynamoDB Local's data folder and size, for a stack that runs DynamoDB Local. */
+const dynamoDbDataLine = async (stack: StackFile, config: StackConfig) => {
+  if (!stack.dynamodb.local) return undefined;
+  const dataDir = runPaths(config.runDir).dynamodb;
+  return describeDynamoDbData(dataDir, await dynamoDbDataBytes(dataDir));
 };
 
 const install = async (config: StackConfig, progress: Progress) => {
@@ -100,7 +113,7 @@ const start = async (config: StackConfig, progress: Progress) => {
     result.stack.lightning.nodes.find((node) => node.name === 'carol')?.pubkey ??
     '<recipient pubkey>';
   process.stdout.write(
-    `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config)}\n\n` +
+    `\nTipstream local stack ${result.reused ? '(reused, already running)' : 'is up'}\n${describeStack(result.stack, config, await dynamoDbDataLine(result.stack, config))}\n\n` +
       `Service    payer polling ${result.stack.sqs.tipsQueueUrl}, reconciler every 30 s\n` +
       `API        ${service.api?.url}/v1 (platform "${service.api?.platformId}", secret in .tipstream/platform-secret; ${service.api?.url}/v1/openapi.json)\n` +
       (service.web
@@ -144,7 +157,7 @@ const main = async () => {
       const result = await stackUp(config, progress);
       result.supervisor?.detachAll();
       process.stdout.write(
-        `${result.reused ? 'Stack already running and healthy' : 'Stack is up'}\n${describeStack(result.stack, config)}\n`,
+        `${result.reused ? 'Stack already running and healthy' : 'Stack is up'}\n${describeStack(result.stack, config, await dynamoDbDataLine(result.stack, config))}\n`,
       );
       process.exit(0);
       break;
@@ -165,7 +178,7 @@ const main = async () => {
       }
       const problems = await checkStackHealth(stack);
       process.stdout.write(
-        `${describeStack(stack, config)}\n${problems.length === 0 ? 'healthy' : `NOT healthy:\n  ${problems.join('\n  ')}`}\n`,
+        `${describeStack(stack, config, await dynamoDbDataLine(stack, config))}\n${problems.length === 0 ? 'healthy' : `NOT healthy:\n  ${problems.join('\n  ')}`}\n`,
       );
       process.exit(problems.length === 0 ? 0 : 1);
       break;

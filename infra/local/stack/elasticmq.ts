@@ -2,8 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  paginateListQueues,
+  QueueDoesNotExist,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../../../shared/config/aws.js';
@@ -139,4 +142,30 @@ export const createQueuePair = async (
   );
   if (!QueueUrl || !dlqUrl) throw new Error(`ElasticMQ did not return URLs for queue ${name}`);
   return { queueUrl: QueueUrl, dlqUrl };
+};
+
+/**
+ * Deletes every queue whose name starts with `prefix` (a test run's own queues: ElasticMQ keeps
+ * them, and their messages, in memory for as long as the stack runs); returns their URLs. The
+ * tips queue and its DLQ are refused.
+ */
+export const deleteQueuesByPrefix = async (sqs: SQSClient, prefix: string): Promise<string[]> => {
+  if (prefix.length === 0 || TIPS_QUEUE.startsWith(prefix) || TIPS_DLQ.startsWith(prefix)) {
+    throw new Error(`refusing to delete the queues named "${prefix}…": the tips queue is one`);
+  }
+  const urls: string[] = [];
+  for await (const page of paginateListQueues(
+    { client: sqs },
+    { QueueNamePrefix: prefix, MaxResults: 1000 },
+  )) {
+    urls.push(...(page.QueueUrls ?? []));
+  }
+  for (const QueueUrl of urls) {
+    try {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    } catch (error) {
+      if (!(error instanceof QueueDoesNotExist)) throw error;
+    }
+  }
+  return urls;
 };

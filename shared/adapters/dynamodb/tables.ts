@@ -2,11 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  paginateListTables,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTableCommand,
   waitUntilTableExists,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 
 /** Names of the ledger's tables (CDK generates them in AWS; locally they are fixed). */
@@ -416,6 +420,39 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
       }
     }),
   );
+};
+
+/**
+ * Deletes every table whose name starts with `prefix` (a test run's own tables) and waits until
+ * they are gone; returns the names deleted. Refuses a prefix that any of `keep` (the service's
+ * tables) starts with. A table another process deletes at the same time counts as gone.
+ */
+export const deleteTablesByPrefix = async (
+  client: DynamoDBClient,
+  prefix: string,
+  keep: TableNames,
+): Promise<string[]> => {
+  const endangered = Object.values(keep).filter((name) => name.startsWith(prefix));
+  if (prefix.length === 0 || endangered.length > 0) {
+    throw new Error(
+      `refusing to delete the tables named "${prefix}…": that would include ${endangered.join(', ') || 'every table'}`,
+    );
+  }
+  const names: string[] = [];
+  for await (const page of paginateListTables({ client }, {})) {
+    names.push(...(page.TableNames ?? []).filter((name) => name.startsWith(prefix)));
+  }
+  await Promise.all(
+    names.map(async (TableName) => {
+      try {
+        await client.send(new DeleteTableCommand({ TableName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+      await waitUntilTableNotExists({ client, maxWaitTime: 120 }, { TableName });
+    }),
+  );
+  return names;
 };
 
 /** The streams of the tables whose changes are webhook events (the dispatcher reads them). */
