@@ -40,6 +40,9 @@ const settleAll = async <T extends readonly unknown[]>(
   };
 };
 
+/** How long each process of a running stack has to answer the health check before it is rebuilt. */
+const HEALTH_CHECK_MS = 20_000;
+
 /** Every reason the recorded stack is not usable right now; empty when all parts answer. */
 export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
   const problems: string[] = [];
@@ -85,7 +88,11 @@ export const checkStackHealth = async (stack: StackFile): Promise<string[]> => {
   await Promise.all(
     checks.map(async ([name, check]) => {
       try {
-        await withTimeout(check(), 5_000, () => new Error(`${name} did not answer within 5000 ms`));
+        // Generous: a healthy stack that misses it is rebuilt (80–90 s), and on a loaded 2-core
+        // machine seven new gRPC clients took over 5 s; a stopped process fails at once anyway.
+        await withTimeout(check(), HEALTH_CHECK_MS, () => {
+          return new Error(`${name} did not answer within ${HEALTH_CHECK_MS} ms`);
+        });
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`);
       }
