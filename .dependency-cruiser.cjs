@@ -83,6 +83,12 @@ module.exports = {
       { path: [IO_NPM, IO_CORE] },
     ),
     forbid(
+      'secp256k1-wasm-in-adapters',
+      "tiny-secp256k1 (libsecp256k1 as WebAssembly, read from a file at load) is for shared/adapters (the payer's receipt signer); the domain signs through the ReceiptSigner it is given and verifies with noble.",
+      { path: '^(shared|functions|cli|web|infra|test)/', pathNot: '^shared/adapters/' },
+      { path: '^node_modules/tiny-secp256k1/' },
+    ),
+    forbid(
       'cli-talks-to-deployments',
       'The CLI reaches a deployment through the API and adapters; what it needs of the local stack is in shared/config.',
       { path: '^cli/' },

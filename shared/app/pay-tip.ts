@@ -551,11 +551,11 @@ const finish = async (
     hops: settled.hops,
     settledAt: settled.settledAt,
     attempts: tip.attempt,
-    operatorPubkey: deps.keys.receiptPublicKey,
+    operatorPubkey: deps.keys.receiptSigner.publicKey,
     ...receiptMethodFields(tip, settled),
     authentication: receiptAuthentication(tip),
   };
-  const signed = signReceipt(receipt, deps.keys.receiptPrivateKey);
+  const signed = signReceipt(receipt, deps.keys.receiptSigner);
   await deps.ledger.markSucceeded(
     tip,
     { receipt: JSON.stringify(signed), feeMsat: settled.feeMsat, settledAt: settled.settledAt },

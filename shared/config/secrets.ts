@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { secp } from '../domain/secp.js';
+import { createReceiptSigner } from '../adapters/crypto/receipt-signer.js';
 import type { PayerKeys } from '../ports/payer-keys.js';
 
 class SecretsConfigError extends Error {
@@ -100,7 +100,6 @@ export const readPayerKeys = (env: Env = process.env): PayerKeys => {
         );
       return key;
     },
-    receiptPrivateKey,
-    receiptPublicKey: Buffer.from(secp.schnorr.getPublicKey(receiptPrivateKey)).toString('hex'),
+    receiptSigner: createReceiptSigner(receiptPrivateKey),
   };
 };

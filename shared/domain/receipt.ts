@@ -118,26 +118,24 @@ const TAG_HASH = sha256(utf8ToBytes(RECEIPT_TAG));
 export const receiptDigest = (receipt: Receipt): Uint8Array =>
   sha256(concatBytes(TAG_HASH, TAG_HASH, canonicalReceiptBytes(receipt)));
 
-/** The last key's x-only public key (hex): a payer signs every receipt with one key. */
-let lastPublicKey: { privateKey: string; publicKey: string } | undefined;
-const receiptPublicKeyOf = (receiptPrivateKey: Uint8Array): string => {
-  const privateKey = bytesToHex(receiptPrivateKey);
-  if (lastPublicKey?.privateKey !== privateKey) {
-    lastPublicKey = {
-      privateKey,
-      publicKey: bytesToHex(secp.schnorr.getPublicKey(receiptPrivateKey)),
-    };
-  }
-  return lastPublicKey.publicKey;
-};
+/**
+ * The operator's receipt key as signReceipt uses it: BIP-340 Schnorr by whatever computes it
+ * fastest (the payer's is libsecp256k1, shared/adapters/crypto/receipt-signer.ts). What is signed
+ * and when signing is refused stay here, in signReceipt; the signer only does the arithmetic.
+ */
+export interface ReceiptSigner {
+  /** x-only (BIP-340) public key of the receipt key, 64 lowercase hex chars. */
+  readonly publicKey: string;
+  /**
+   * A 64-byte BIP-340 signature of a 32-byte digest under `publicKey`; throws rather than return
+   * one that does not verify.
+   */
+  sign(digest: Uint8Array): Uint8Array;
+}
 
 /** Signs a receipt with the operator's receipt key (BIP-340 Schnorr over receiptDigest). */
-export const signReceipt = (
-  unsigned: UnsignedReceipt,
-  receiptPrivateKey: Uint8Array,
-): SignedReceipt => {
-  assertBytes(receiptPrivateKey, 32, 'receiptPrivateKey');
-  const operatorPubkey = receiptPublicKeyOf(receiptPrivateKey);
+export const signReceipt = (unsigned: UnsignedReceipt, signer: ReceiptSigner): SignedReceipt => {
+  const operatorPubkey = signer.publicKey;
   const parsed = ReceiptSchema.safeParse({
     ...unsigned,
     operatorPubkey: unsigned.operatorPubkey ?? operatorPubkey,
@@ -155,7 +153,8 @@ export const signReceipt = (
       'cannot sign: sha256(receipt.preimage) does not equal receipt.paymentHash',
     );
   }
-  const signature = secp.schnorr.sign(receiptDigest(receipt), receiptPrivateKey);
+  const signature = signer.sign(receiptDigest(receipt));
+  assertBytes(signature, 64, 'signature');
   return { receipt, signature: bytesToHex(signature) };
 };
 

@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes.js';
+import { createReceiptSigner } from '../../shared/adapters/crypto/receipt-signer.js';
 import { signReceipt } from '../../shared/domain/receipt.js';
 import { pubkeyHex, secretKey } from '../shared/domain/helpers.js';
 import { runInProcess } from './run-in-process.js';
@@ -103,7 +104,7 @@ describe('tipstream (in process, offline)', () => {
         settledAt: '2026-11-24T10:00:00.000Z',
         attempts: 1,
       },
-      secretKey(5),
+      createReceiptSigner(secretKey(5)),
     );
     const valid = await cli(['verify-receipt', '-'], JSON.stringify(signed));
     expect(valid.code).toBe(EXIT.OK);

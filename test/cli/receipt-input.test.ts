@@ -7,6 +7,7 @@ import {
   parseOperatorKey,
   parseReceiptText,
 } from '../../cli/receipt-input.js';
+import { createReceiptSigner } from '../../shared/adapters/crypto/receipt-signer.js';
 import { signReceipt, verifyReceipt } from '../../shared/domain/receipt.js';
 import { secp } from '../../shared/domain/secp.js';
 import { pubkeyHex, secretKey, thrown } from '../shared/domain/helpers.js';
@@ -27,7 +28,7 @@ const signed = signReceipt(
     settledAt: '2026-11-24T10:00:00.000Z',
     attempts: 1,
   },
-  operatorKey,
+  createReceiptSigner(operatorKey),
 );
 const operatorPubkey = bytesToHex(secp.schnorr.getPublicKey(operatorKey));
 

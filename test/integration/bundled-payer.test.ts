@@ -5,7 +5,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { synthLambdaAssets } from '../../infra/local/bench/lambda-assets.js';
 import { localServiceEnv } from '../../infra/local/emulators/service.js';
-import { receivedBy, type StackClients, stackClients, tipRequest, waitForTip } from './helpers.js';
+import { verifyReceipt } from '../../shared/domain/receipt.js';
+import {
+  receiptPublicKey,
+  receivedBy,
+  type StackClients,
+  stackClients,
+  tipRequest,
+  waitForTip,
+} from './helpers.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
@@ -32,7 +40,7 @@ process.exit(0);`;
  * The payer exactly as Lambda runs it: the asset `cdk synth` builds (one esbuild file, with
  * lightning's protos and tiny-secp256k1's wasm beside it, no node_modules), loaded by plain Node
  * from its own folder, pays a real keysend. A missing proto (the gRPC client is built from the
- * asset's copy) or wasm (loaded at import) fails here.
+ * asset's copy) or wasm (loaded at import; the receipt signer signs with it) fails here.
  */
 describe.runIf(stack.lightning.network === 'regtest')('the bundled payer', () => {
   let clients: StackClients;
@@ -64,7 +72,8 @@ describe.runIf(stack.lightning.network === 'regtest')('the bundled payer', () =>
       ],
     };
     // Only what a Lambda's environment holds: the local stack's variables, no tsx, no vitest.
-    const env = { PATH: process.env.PATH, ...(await localServiceEnv(stack)) };
+    const serviceEnv = await localServiceEnv(stack);
+    const env = { PATH: process.env.PATH, ...serviceEnv };
     const { stdout } = await run(
       process.execPath,
       ['--input-type=module', '-e', INVOKE, join(payerAsset, 'index.mjs'), JSON.stringify(event)],
@@ -79,5 +88,9 @@ describe.runIf(stack.lightning.network === 'regtest')('the bundled payer', () =>
     expect(received).toHaveLength(1);
     expect(received[0]?.is_confirmed).toBe(true);
     expect(received[0]?.received_mtokens).toBe('3210000');
+    // Signed in the bundle by tiny-secp256k1's wasm, checked here by the domain's noble verifier.
+    const signed = JSON.parse(tip.receipt ?? '{}');
+    expect(verifyReceipt(signed, receiptPublicKey({ env: serviceEnv }))).toEqual({ ok: true });
+    expect(signed.receipt).toMatchObject({ tipId: request.tipId, amountMsat: '3210000' });
   });
 });

@@ -315,7 +315,7 @@ export const newTestPlatform = async (
 };
 
 /** The x-only key the local service signs receipts with: what a creator verifies them against. */
-export const receiptPublicKey = (service: LocalService) =>
+export const receiptPublicKey = (service: Pick<LocalService, 'env'>) =>
   Buffer.from(
     secp.schnorr.getPublicKey(Buffer.from(service.env.TIPSTREAM_RECEIPT_PRIVATE_KEY ?? '', 'hex')),
   ).toString('hex');

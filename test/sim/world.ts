@@ -18,6 +18,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { schnorr } from '@noble/secp256k1';
 import '../../shared/domain/secp.js';
+import { createReceiptSigner } from '../../shared/adapters/crypto/receipt-signer.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { acceptBatch } from '../../shared/app/accept-batch.js';
 import { acceptTip, type IntakeDeps, tipIdFor } from '../../shared/app/accept-tip.js';
@@ -57,6 +58,7 @@ const PREIMAGE_KEYS: Record<number, Uint8Array> = {
 };
 const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
 const RECEIPT_PUBLIC_KEY = Buffer.from(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY)).toString('hex');
+const RECEIPT_SIGNER = createReceiptSigner(RECEIPT_PRIVATE_KEY);
 
 /**
  * Creators: two accept keysend (fees differ), one does not (its keysend tips must fail, never
@@ -376,8 +378,7 @@ export const simulate = async (seed: number, modules: SimModules): Promise<SimRe
         if (!key) throw new Error(`no preimage key version ${v}`);
         return key;
       },
-      receiptPrivateKey: RECEIPT_PRIVATE_KEY,
-      receiptPublicKey: RECEIPT_PUBLIC_KEY,
+      receiptSigner: RECEIPT_SIGNER,
     };
     return {
       ledger: newLedger(),

@@ -6,6 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { schnorr } from '@noble/secp256k1';
 import '../../../shared/domain/secp.js';
+import { createReceiptSigner } from '../../../shared/adapters/crypto/receipt-signer.js';
 import type { IntakeDeps } from '../../../shared/app/accept-tip.js';
 import { type PayerDeps, type PayerStep, payTipMessage } from '../../../shared/app/pay-tip.js';
 import type { LightningAddress, NodePubkey } from '../../../shared/domain/brands.js';
@@ -825,7 +826,9 @@ export class FakeLightningNode implements LightningNode {
 export const PREIMAGE_KEY_V1 = new Uint8Array(32).fill(0x42);
 export const PREIMAGE_KEY_V2 = new Uint8Array(32).fill(0x43);
 const RECEIPT_PRIVATE_KEY = new Uint8Array(32).fill(0x11);
+/** The receipt key's x-only public key, computed by noble: not by the signer under test. */
 export const RECEIPT_PUBLIC_KEY = hex(schnorr.getPublicKey(RECEIPT_PRIVATE_KEY));
+const RECEIPT_SIGNER = createReceiptSigner(RECEIPT_PRIVATE_KEY);
 const START = new Date('2026-01-02T03:00:00.000Z');
 
 /** The preimage (hex) as DESIGN.md specifies it, computed without the code under test. */
@@ -905,8 +908,7 @@ export const makePayer = (
       if (!key) throw new Error(`no preimage key version ${version}`);
       return key;
     },
-    receiptPrivateKey: RECEIPT_PRIVATE_KEY,
-    receiptPublicKey: RECEIPT_PUBLIC_KEY,
+    receiptSigner: RECEIPT_SIGNER,
   };
   const checkpoints: PayerHarness['checkpoints'] = [];
   const logs: PayerHarness['logs'] = [];

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { schnorr } from '@noble/secp256k1';
 import { describe, expect, it } from 'vitest';
+import { createReceiptSigner } from '../../../shared/adapters/crypto/receipt-signer.js';
 import { ReceiptError } from '../../../shared/domain/errors.js';
 import {
   canonicalReceiptBytes,
   RECEIPT_TAG,
   type Receipt,
+  type ReceiptSigner,
   receiptDigest,
   type SignedReceipt,
   signReceipt,
@@ -18,7 +20,9 @@ const sha256Hex = (data: Uint8Array | string) => createHash('sha256').update(dat
 
 const operatorKey = secretKey(0x11);
 const operatorPubkey = hex(schnorr.getPublicKey(operatorKey));
+const operatorSigner = createReceiptSigner(operatorKey);
 const otherKey = secretKey(0x22);
+const otherSigner = createReceiptSigner(otherKey);
 const otherPubkey = hex(schnorr.getPublicKey(otherKey));
 const preimage = '07'.repeat(32);
 
@@ -36,7 +40,7 @@ const receipt: Receipt = {
   attempts: 1,
   operatorPubkey,
 };
-const signed = signReceipt(receipt, operatorKey);
+const signed = signReceipt(receipt, operatorSigner);
 
 /** Flips the lowest bit of hex char `index`. */
 const flipHex = (value: string, index = 0) =>
@@ -84,39 +88,39 @@ describe('signReceipt', () => {
     ).toBe(true);
   });
 
-  it('fills operatorPubkey from the key when it is left out', () => {
+  it("fills operatorPubkey from the signer's key when it is left out", () => {
     const { operatorPubkey: _omitted, ...unsigned } = receipt;
-    expect(signReceipt(unsigned, operatorKey).receipt.operatorPubkey).toBe(operatorPubkey);
+    expect(signReceipt(unsigned, operatorSigner).receipt.operatorPubkey).toBe(operatorPubkey);
   });
 
   it.each([
     {
-      description: 'a short key',
-      args: [receipt, new Uint8Array(31)],
-      error: /receiptPrivateKey must be exactly 32 bytes, got 31 bytes/,
+      description: 'a signer that returns a short signature',
+      args: [receipt, { publicKey: operatorPubkey, sign: () => new Uint8Array(63) }],
+      error: /signature must be exactly 64 bytes, got 63 bytes/,
     },
     {
-      description: "another operator's key",
-      args: [receipt, otherKey],
+      description: "a signer with another operator's key",
+      args: [receipt, otherSigner],
       error:
         /^cannot sign: receipt\.operatorPubkey [0-9a-f]{64} is not the key's public key [0-9a-f]{64}$/,
     },
     {
       description: 'a preimage that does not match the hash',
-      args: [{ ...receipt, preimage: '08'.repeat(32) }, operatorKey],
+      args: [{ ...receipt, preimage: '08'.repeat(32) }, operatorSigner],
       error: /^cannot sign: sha256\(receipt\.preimage\) does not equal receipt\.paymentHash$/,
     },
     {
       description: 'a malformed amount',
-      args: [{ ...receipt, amountMsat: '21000.0' }, operatorKey],
+      args: [{ ...receipt, amountMsat: '21000.0' }, operatorSigner],
       error: /^cannot sign: amountMsat must be a positive decimal string of msat$/,
     },
     {
       description: 'an unknown field',
-      args: [{ ...receipt, memo: 'x' }, operatorKey],
+      args: [{ ...receipt, memo: 'x' }, operatorSigner],
       error: /^cannot sign: unknown field memo$/,
     },
-  ] as { description: string; args: [Receipt, Uint8Array]; error: RegExp }[])(
+  ] as { description: string; args: [Receipt, ReceiptSigner]; error: RegExp }[])(
     'refuses $description',
     ({ args, error }) => {
       const e = thrown(() => signReceipt(...args));
@@ -124,8 +128,17 @@ describe('signReceipt', () => {
     },
   );
 
-  it('throws ReceiptError for a receipt it cannot stand behind', () => {
-    expect(thrown(() => signReceipt(receipt, otherKey))).toBeInstanceOf(ReceiptError);
+  it('throws ReceiptError for a receipt it cannot stand behind, before anything is signed', () => {
+    const signedDigests: Uint8Array[] = [];
+    const spy: ReceiptSigner = {
+      publicKey: otherSigner.publicKey,
+      sign: (digest) => {
+        signedDigests.push(digest);
+        return otherSigner.sign(digest);
+      },
+    };
+    expect(thrown(() => signReceipt(receipt, spy))).toBeInstanceOf(ReceiptError);
+    expect(signedDigests).toEqual([]);
   });
 });
 
@@ -138,7 +151,7 @@ describe('verifyReceipt', () => {
       description: 'with the expected key in uppercase',
       args: [signed, operatorPubkey.toUpperCase()],
     },
-    { description: 'no hops', args: [signReceipt({ ...receipt, hops: [] }, operatorKey)] },
+    { description: 'no hops', args: [signReceipt({ ...receipt, hops: [] }, operatorSigner)] },
   ] as { description: string; args: [unknown, string?] }[])('accepts $description', ({ args }) => {
     expect(verifyReceipt(...args)).toEqual({ ok: true });
   });
@@ -187,7 +200,7 @@ describe('verifyReceipt', () => {
     },
     {
       description: "a receipt signed by someone else, checked against the operator's key",
-      args: [signReceipt({ ...receipt, operatorPubkey: otherPubkey }, otherKey), operatorPubkey],
+      args: [signReceipt({ ...receipt, operatorPubkey: otherPubkey }, otherSigner), operatorPubkey],
       reason: new RegExp(
         `^receipt\\.operatorPubkey ${otherPubkey} is not the expected operator key ${operatorPubkey}$`,
       ),
