@@ -24,7 +24,8 @@ export const makeReconcilerHandler =
         { stuckAfterMs: runtime.deps.policy.stuckAfterMs, limit: 100, stuckCheck },
       );
       runtime.metrics.addMetric('TipsReconciled', MetricUnit.Count, summary.examined);
-      // Held tips the node still cannot forward: held on (the payer counts the first hold).
+      // Held tips the node still cannot forward, held on: counted at each run (the payer counts
+      // each delivery it holds), so the metric counts looks, not tips.
       runtime.metrics.addMetric(TIPS_HELD_METRIC, MetricUnit.Count, summary.outcomes.held ?? 0);
       if (summary.stuck) {
         const stuck = Object.values(summary.stuck).reduce((sum, count) => sum + (count ?? 0), 0);

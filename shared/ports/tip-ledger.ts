@@ -75,7 +75,10 @@ export interface TipRecord {
    * sends, like `unsentAttempts`, so a hold never uses up one of the tip's sends.
    */
   heldAttempts?: number;
-  /** The latest attempt counted in `heldAttempts`: holding it again counts nothing. */
+  /**
+   * The latest attempt held: holding it again counts nothing (nor does giving up its lease: an
+   * attempt is counted in `heldAttempts` or `unsentAttempts`, never both).
+   */
   heldAttempt?: number;
   failureCode?: PermanentFailureCode;
   failureReason?: string;
@@ -241,15 +244,16 @@ export interface TipLedger {
   ): Promise<TipRecord>;
   /**
    * Gives up the lease of `tip`'s attempt (its send never reached LND, and its owner will not send
-   * for it) and counts the attempt as unsent, if the tip is still SENDING at that attempt; does
-   * nothing otherwise.
+   * for it) and counts the attempt as unsent, if the tip is still SENDING at that attempt and the
+   * attempt was not counted as held (no send either way: counted once); does nothing otherwise.
    */
   releaseLease(tip: TipRecord): Promise<void>;
   /**
    * Records that the node's state holds `tip`'s attempt: counted once in `heldAttempts` (a held
    * attempt is not one of the tip's sends) and, on the tip's first hold, `heldSince` (the window
    * runs from it, never reset), if the tip is still SENDING at that attempt and that attempt was
-   * not counted yet; does nothing otherwise.
+   * not counted yet; does nothing otherwise. An attempt whose lease was given up (`leaseUntil`
+   * absent: counted in `unsentAttempts`) is recorded as `heldAttempt` but not counted again.
    */
   markHeld(tip: TipRecord, at: Date): Promise<void>;
   /**

@@ -208,3 +208,70 @@ describe("DynamoDB tip ledger: settling an API tip's budget from its message's r
     expect((await ledger.getTip(tipId))?.state).toBe('FAILED');
   });
 });
+
+describe('DynamoDB tip ledger: an attempt that is no send is counted once (unsent or held)', () => {
+  let clients: StackClients;
+  const run = randomUUID().slice(0, 8);
+  let serial = 0;
+  const at = new Date('2026-01-01T00:00:00.000Z');
+
+  beforeAll(async () => {
+    clients = await stackClients(stack);
+  });
+
+  afterAll(() => clients?.destroy());
+
+  /** A tip SENDING at attempt 1 under a live lease (never paid: a made-up recipient and hash). */
+  const sendingTip = async () => {
+    const tipId = `it-held-${run}:${++serial}`;
+    const { record } = await clients.ledger.createTip(
+      {
+        tipId,
+        fingerprint: createHash('sha256').update(tipId).digest('hex'),
+        platformId: 'it-held',
+        recipient: Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
+        amountMsat: 1_000n,
+        records: [],
+        paymentHash: randomBytes(32).toString('hex'),
+        keyVersion: 1,
+      },
+      new Date(),
+      new Date(Date.now() + 60_000),
+    );
+    return record;
+  };
+
+  /** Ends the tip, so no reconciler on the shared stack ever picks it up. */
+  const end = async (tipId: string) => {
+    const tip = await clients.ledger.getTip(tipId);
+    if (tip) await clients.ledger.markFailed(tip, { code: 'NO_ROUTE', reason: 'test' }, new Date());
+  };
+
+  it('given up, then held: counted unsent only, recorded as the held attempt (held again: nothing)', async () => {
+    const tip = await sendingTip();
+    await clients.ledger.releaseLease(tip);
+    const released = await clients.ledger.getTip(tip.tipId);
+    expect(released).toMatchObject({ attempt: 1, unsentAttempts: 1 });
+    expect(released?.leaseUntil).toBeUndefined();
+    // A look that read the lease before it was given up holds nothing: the next look reads again.
+    await clients.ledger.markHeld(tip, at);
+    expect((await clients.ledger.getTip(tip.tipId))?.heldAttempt).toBeUndefined();
+
+    await clients.ledger.markHeld(released ?? tip, at);
+    await clients.ledger.markHeld(released ?? tip, new Date(at.getTime() + 60_000));
+    const held = await clients.ledger.getTip(tip.tipId);
+    expect(held).toMatchObject({ unsentAttempts: 1, heldAttempt: 1, heldSince: at.toISOString() });
+    expect(held?.heldAttempts ?? 0).toBe(0);
+    await end(tip.tipId);
+  });
+
+  it('held, then its lease given up: counted held only, the lease kept', async () => {
+    const tip = await sendingTip();
+    await clients.ledger.markHeld(tip, at);
+    await clients.ledger.releaseLease(tip);
+    const held = await clients.ledger.getTip(tip.tipId);
+    expect(held).toMatchObject({ heldAttempts: 1, heldAttempt: 1, leaseUntil: tip.leaseUntil });
+    expect(held?.unsentAttempts ?? 0).toBe(0);
+    await end(tip.tipId);
+  });
+});

@@ -459,9 +459,10 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
             TableName: tables.tips,
             Key: { tipId: tip.tipId },
             UpdateExpression: 'REMOVE leaseUntil ADD unsentAttempts :one',
-            // Only while the lease is still there: a second release must not count twice.
+            // Only while the lease is still there: a second release must not count twice; nor
+            // an attempt already counted as held (it is no send either way: once, not twice).
             ConditionExpression:
-              '#state = :sending AND attempt = :attempt AND attribute_exists(leaseUntil)',
+              '#state = :sending AND attempt = :attempt AND attribute_exists(leaseUntil) AND (attribute_not_exists(heldAttempt) OR heldAttempt < :attempt)',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
               ':sending': 'SENDING',
@@ -476,14 +477,17 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
     },
 
     async markHeld(tip, at) {
-      const since = `#state = :sending AND attempt = :attempt AND ${tip.heldSince === undefined ? 'attribute_not_exists(heldSince)' : 'heldSince = :since'}`;
+      // An attempt whose lease was given up is counted in `unsentAttempts` already (its send never
+      // reached LND): held, it is recorded as the held attempt but not counted a second time.
+      const released = tip.leaseUntil === undefined;
+      const since = `#state = :sending AND attempt = :attempt AND ${tip.heldSince === undefined ? 'attribute_not_exists(heldSince)' : 'heldSince = :since'} AND ${released ? 'attribute_not_exists(leaseUntil)' : 'attribute_exists(leaseUntil)'}`;
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tables.tips,
             Key: { tipId: tip.tipId },
             UpdateExpression:
-              'SET heldSince = :since, heldAttempt = :attempt ADD heldAttempts :one',
+              'SET heldSince = :since, heldAttempt = :attempt ADD heldAttempts :counted',
             // Each attempt counted once, however often it is held (each reconciler run); the
             // window runs from the tip's first hold: `heldSince` is written only where it is
             // absent, or rewritten with the value it has (the record read at this attempt).
@@ -496,7 +500,7 @@ export const createDynamoTipLedger = (client: DynamoDBClient, tables: TableNames
               ':sending': 'SENDING',
               ':attempt': tip.attempt,
               ':since': tip.heldSince ?? at.toISOString(),
-              ':one': 1,
+              ':counted': released ? 0 : 1,
             },
           }),
         );

@@ -192,6 +192,7 @@ export class FakeTipLedger implements TipLedger {
     const stored = this.#tips.get(tip.tipId);
     if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) return;
     if (stored.leaseUntil === undefined) return;
+    if (stored.heldAttempt !== undefined && stored.heldAttempt >= tip.attempt) return;
     delete stored.leaseUntil;
     stored.unsentAttempts = (stored.unsentAttempts ?? 0) + 1;
   }
@@ -202,9 +203,11 @@ export class FakeTipLedger implements TipLedger {
     if (stored?.state !== 'SENDING' || stored.attempt !== tip.attempt) return;
     if (stored.heldSince !== tip.heldSince) return;
     if (stored.heldAttempt !== undefined && stored.heldAttempt >= tip.attempt) return;
+    const released = tip.leaseUntil === undefined;
+    if (released !== (stored.leaseUntil === undefined)) return;
     stored.heldSince ??= at.toISOString();
     stored.heldAttempt = tip.attempt;
-    stored.heldAttempts = (stored.heldAttempts ?? 0) + 1;
+    stored.heldAttempts = (stored.heldAttempts ?? 0) + (released ? 0 : 1);
   }
 
   async markSucceeded(

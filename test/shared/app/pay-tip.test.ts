@@ -773,6 +773,39 @@ describe('payTipMessage: LND errors', () => {
       expect(h.lightning.settlements).toHaveLength(1);
     });
 
+    it('an attempt given up before it reached LND and then held is not taken off the sends twice: three interrupted sends still end the tip', async () => {
+      const h = makePayer();
+      // Attempt 1: LND unreachable at the send (nothing reached it), so the lease is given up
+      // (counted in unsentAttempts).
+      h.lightning.scriptPay({ kind: 'transient' });
+      await expect(payTipMessage(tipMessage(), h.deps)).rejects.toBeInstanceOf(
+        TransientPaymentError,
+      );
+      // The redelivery: LND answers, has no payment for the hash, its channels are not back yet:
+      // held. The same attempt 1, already no send: counting it held too takes it off twice.
+      h.lightning.nodeState = NO_LINK;
+      expect(kindOf(await payTipMessage(tipMessage(), h.deps))).toBe('held');
+      expect(h.ledger.peek('tip-1')).toMatchObject({ attempt: 1, unsentAttempts: 1 });
+
+      // Whole again: each send is interrupted (in flight when the reconciler's run ends), then
+      // failed by LND: interrupted sends, MAX_SENDS of them, then the failure stands.
+      h.lightning.nodeState = WHOLE_NODE;
+      const hash = specHash('tip-1');
+      for (let send = 0; send <= MAX_SENDS; send += 1) {
+        h.lightning.scriptPay({ kind: 'ambiguous', leaves: 'in_flight' });
+      }
+      for (let run = 0; run < 2 * MAX_SENDS && h.ledger.peek('tip-1')?.state === 'SENDING'; run++) {
+        h.clock.advance(RECONCILER_MS);
+        await reconcileStuckTips(h.deps, { stuckAfterMs: 120_000, limit: 10 });
+        if (h.lightning.known(hash).status === 'in_flight')
+          h.lightning.failInFlight(hash, 'NO_ROUTE');
+      }
+      expect(h.ledger.peek('tip-1')).toMatchObject({ state: 'FAILED', attempt: 1 + MAX_SENDS });
+      // The call that never reached LND, and MAX_SENDS sends.
+      expect(h.lightning.payCalls).toHaveLength(1 + MAX_SENDS);
+      expect(h.lightning.settlements).toHaveLength(0);
+    });
+
     it('a redelivered message of a held tip is acknowledged too: it never reaches the dead-letter queue', async () => {
       const h = makePayer();
       h.lightning.nodeState = NO_LINK;

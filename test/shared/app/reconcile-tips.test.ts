@@ -333,4 +333,30 @@ describe("reconcileStuckTips: held tips sent again at the payer's concurrency", 
     expect(h.lightning.settlements).toHaveLength(TIPS.length);
     expect(h.ledger.succeededWrites).toBe(TIPS.length);
   });
+
+  it('with its workers at once, starts no tip past the per-run limit or the deadline, and finishes every tip it started', async () => {
+    for (const stop of ['limit', 'deadline'] as const) {
+      const h = makePayer();
+      await holdAll(h);
+      // The invocation's time: after the first send ends, less than the margin is left.
+      let remainingMs = 60_000;
+      h.lightning.payDelay = async () => {
+        await ticks(5);
+        if (stop === 'deadline') remainingMs = POLICY.deadlineMarginMs - 1;
+      };
+      const summary = await reconcileStuckTips(
+        { ...h.deps, remainingMs: () => remainingMs },
+        { ...options, ...(stop === 'limit' ? { maxPerRun: 3 } : {}) },
+      );
+      const started = TIPS.filter((tipId) => h.ledger.peek(tipId)?.attempt === 2);
+      // The limit, or the tips its workers had taken when the time ran short (no more after).
+      expect(summary.examined).toBe(stop === 'limit' ? 3 : POLICY.concurrency);
+      expect(started).toHaveLength(summary.examined);
+      expect(summary.outcomes).toEqual({ paid: summary.examined });
+      for (const tipId of TIPS) {
+        expect(h.ledger.peek(tipId)?.state).toBe(started.includes(tipId) ? 'SUCCEEDED' : 'SENDING');
+      }
+      expect(h.lightning.settlements).toHaveLength(summary.examined);
+    }
+  });
 });
