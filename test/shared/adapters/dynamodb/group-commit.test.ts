@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createGroupCommit,
   MAX_TRANSACT_ITEMS,
+  STALLED_AFTER_MS,
   type TransactItem,
 } from '../../../../shared/adapters/dynamodb/group-commit.js';
 import { DynamoModel, TABLES } from '../../../sim/dynamo-model.js';
@@ -189,5 +190,47 @@ describe('group commit', () => {
     const items = memberItems('t1', [{ key: 'hour', add: 1, at: 'a' }]);
     await expect(commit('t1', items)).rejects.toBe(refused);
     expect(sent).toEqual([items]);
+  });
+
+  it('a hung transaction stalls the ends queued behind it for STALLED_AFTER_MS, not until it returns', async () => {
+    const db = new DynamoModel();
+    for (let tip = 0; tip < 4; tip += 1)
+      db.table(TABLES.tips).set(`t${tip}`, { tipId: `t${tip}`, state: 'SENDING' });
+    const sent: string[][] = [];
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const apply = modelSend(db, []);
+    const commit = createGroupCommit(async (items) => {
+      sent.push(
+        items.flatMap((item) =>
+          item.Update?.TableName === TABLES.tips ? [String(item.Update.Key?.tipId)] : [],
+        ),
+      );
+      // The first request hangs (a socket the SDK waits 5 minutes on) until released.
+      if (sent.length === 1) await hung;
+      await apply(items);
+    }, putKey);
+    const at = '2026-01-01T00:00:00.000Z';
+    const end = (tip: number) =>
+      commit(`t${tip}`, memberItems(`t${tip}`, [{ key: 'hour', add: 1, at }]));
+    const first = end(0);
+    const started = Date.now();
+    const behind = Promise.all([end(1), end(2), end(3)]);
+    const outcome = await Promise.race([
+      behind.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('stalled'), 5 * STALLED_AFTER_MS)),
+    ]);
+    expect(outcome).toBe('ended');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STALLED_AFTER_MS - 50);
+    // Went together beside the hung one, which then applies once.
+    expect(sent).toEqual([['t0'], ['t1', 't2', 't3']]);
+    release();
+    await first;
+    expect(sent).toHaveLength(2);
+    expect(db.get(TABLES.payouts, { recipient: 'hour' })?.tipCount).toBe(4);
+    for (let tip = 0; tip < 4; tip += 1)
+      expect(db.get(TABLES.tips, { tipId: `t${tip}` })?.state).toBe('SUCCEEDED');
   });
 });
