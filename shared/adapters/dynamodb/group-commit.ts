@@ -215,7 +215,10 @@ export const createGroupCommit = (
   /** Commits `items` (a transaction of member `id`), grouped with others while one is in flight. */
   return async (id: string, items: TransactItem[]): Promise<void> => {
     const outcome = await new Promise<'committed' | 'alone'>((done, failed) => {
-      const bytes = Buffer.byteLength(JSON.stringify(items));
+      // Measured as JSON; a BigInt (the document client writes it as a number) as its digits.
+      const bytes = Buffer.byteLength(
+        JSON.stringify(items, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),
+      );
       const member: Member = {
         id,
         items,

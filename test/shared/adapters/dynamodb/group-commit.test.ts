@@ -233,4 +233,59 @@ describe('group commit', () => {
     for (let tip = 0; tip < 4; tip += 1)
       expect(db.get(TABLES.tips, { tipId: `t${tip}` })?.state).toBe('SUCCEEDED');
   });
+
+  it('never merges counters it cannot merge exactly: different names, BigInt or string amounts, a condition', async () => {
+    const counter = (
+      tipId: string,
+      update: Partial<NonNullable<TransactItem['Update']>>,
+    ): TransactItem[] => [
+      {
+        Update: {
+          TableName: TABLES.tips,
+          Key: { tipId },
+          UpdateExpression: 'SET #state = :to',
+          ConditionExpression: '#state = :sending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':to': 'SUCCEEDED', ':sending': 'SENDING' },
+        },
+      },
+      {
+        Update: {
+          TableName: TABLES.budgets,
+          Key: { budgetKey: 'b' },
+          UpdateExpression: 'ADD #n :release',
+          ExpressionAttributeNames: { '#n': 'reservedMsat' },
+          ExpressionAttributeValues: { ':release': -5 },
+          ...update,
+        },
+      },
+    ];
+    const variants: Array<Partial<NonNullable<TransactItem['Update']>>> = [
+      { ExpressionAttributeNames: { '#n': 'otherMsat' } },
+      { ExpressionAttributeValues: { ':release': -5n } },
+      { ExpressionAttributeValues: { ':release': '-5' } },
+      { ConditionExpression: 'attribute_exists(budgetKey)' },
+      // With t1's -7, a sum a double cannot hold exactly.
+      { ExpressionAttributeValues: { ':release': Number.MIN_SAFE_INTEGER } },
+    ];
+    for (const variant of variants) {
+      const sent: TransactItem[][] = [];
+      const commit = createGroupCommit(async (items) => {
+        sent.push(items);
+        await new Promise((resolve) => setImmediate(resolve));
+      }, putKey);
+      // t0 in flight; t1 (plain) and t2 (the variant) queue behind it.
+      await Promise.all([
+        commit('t0', counter('t0', {})),
+        commit('t1', counter('t1', { ExpressionAttributeValues: { ':release': -7 } })),
+        commit('t2', counter('t2', variant)),
+      ]);
+      // Each went in a transaction of its own, its items as it made them.
+      expect(sent).toEqual([
+        counter('t0', {}),
+        counter('t1', { ExpressionAttributeValues: { ':release': -7 } }),
+        counter('t2', variant),
+      ]);
+    }
+  });
 });
