@@ -8,6 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STALLED_AFTER_MS } from '../../shared/adapters/dynamodb/group-commit.js';
 import { createDynamoIntakeStore } from '../../shared/adapters/dynamodb/intake-store.js';
 import { hourlyActivityKey, platformRecipientKey } from '../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger.js';
@@ -326,6 +327,52 @@ describe('DynamoDB tip ledger: group commit of the transactions that end tips', 
     );
     expect(Object.fromEntries(process.requests)).toEqual({ TransactWriteItemsCommand: 10 });
     await expectExact(serialRun, serial);
+  });
+
+  it('a slow transaction in flight holds the ends behind it for STALLED_AFTER_MS, not until it returns', async () => {
+    const run = newRun(3);
+    const process = countedLedger();
+    const tips = await makeTips(run, process.ledger, 6, (i) => ({
+      recipient: i % 3,
+      amountMsat: BigInt(2_000 + i * 11),
+      inBatch: true,
+      reserved: i % 2 === 0,
+    }));
+    // The first transaction is held 4 s before it reaches DynamoDB Local (a slow or hung request:
+    // the SDK waits up to 5 minutes on a silent socket); the rest are not.
+    const HELD_MS = 4_000;
+    let held = false;
+    // The client `countedLedger` just made for this ledger.
+    const owner = owned[owned.length - 1] as DynamoDBClient;
+    owner.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand' && !held) {
+          held = true;
+          await new Promise((resolve) => setTimeout(resolve, HELD_MS));
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'itSlowFirstTransaction' },
+    );
+    const started = Date.now();
+    const first = end(process.ledger, tips[0] as Made, 'succeed');
+    const behindTimes = await Promise.all(
+      tips.slice(1).map(async (made, i) => {
+        await end(process.ledger, made, i % 2 === 0 ? 'succeed' : 'fail');
+        return Date.now() - started;
+      }),
+    );
+    const firstDone = await first.then(() => Date.now() - started);
+    console.info(
+      `a slow first transaction (${firstDone} ms): the 5 ends behind it took ${behindTimes.join(' ')} ms`,
+    );
+    for (const ms of behindTimes) {
+      expect(ms).toBeGreaterThanOrEqual(STALLED_AFTER_MS - 50);
+      expect(ms).toBeLessThan(HELD_MS);
+    }
+    expect(firstDone).toBeGreaterThanOrEqual(HELD_MS);
+    await expectExact(run, tips);
+    for (const made of tips) expect(made.ends.map((e) => e.result)).toEqual(['ended']);
   });
 
   it("a member whose condition fails gets today's answer; the others end once, counters exact", async () => {

@@ -129,10 +129,20 @@ const nothingApplied = (error: unknown) =>
   error instanceof TransactionCanceledException ||
   (error instanceof Error && error.name === 'ValidationException');
 
+/**
+ * How long a queued end waits for the transaction in flight before it goes in a transaction of its
+ * own beside it: a request that hangs (the SDK's socket timeout is 5 minutes, times its retries)
+ * stalls no other tip's end for longer than this. Concurrent transactions are safe (each guarded
+ * by its own conditions, conflicts retried by `send`); one at a time is only the batching policy.
+ */
+export const STALLED_AFTER_MS = 1_000;
+
 interface Member {
   id: string;
   items: TransactItem[];
   bytes: number;
+  /** Starts another sender if the member is still queued after `STALLED_AFTER_MS`. */
+  stalled: ReturnType<typeof setTimeout>;
   done: (outcome: 'committed' | 'alone') => void;
   failed: (error: unknown) => void;
 }
@@ -141,7 +151,9 @@ interface Member {
  * Group commit of transactions (one process's: the groups live in memory). A transaction that
  * finds none in flight is sent at once; while one is in flight the next ones queue, and when it
  * returns ONE TransactWriteItems carries every queued one that fits (`Group.add`; the first in the
- * queue always goes, so none waits forever). A member learns:
+ * queue always goes, so none waits forever). A member still queued `STALLED_AFTER_MS` after it
+ * came (every transaction in flight that long: a slow or hung request) starts another sender, so a
+ * hung request delays the other ends by that much, not by its timeout. A member learns:
  * - `committed`: its items applied, all or nothing with the group's;
  * - `alone`: the group applied nothing (cancelled, e.g. one member's condition failed, or
  *   refused): the member sends its own transaction, as without grouping, and gets its own answer;
@@ -155,11 +167,13 @@ export const createGroupCommit = (
   putKey: PutKey,
 ) => {
   const queue: Member[] = [];
-  let sending = false;
+  /** Senders running (`flush` loops): one, more only while a transaction is stalled. */
+  let senders = 0;
 
   const take = (): { members: Member[]; items: TransactItem[] } => {
     const group = new Group(putKey);
     const first = queue.shift() as Member;
+    clearTimeout(first.stalled);
     // The first always goes: alone, when its own items are past the bounds (DynamoDB answers it
     // as it would answer it without grouping).
     if (!group.add(first.id, first.items, first.bytes))
@@ -169,6 +183,7 @@ export const createGroupCommit = (
       const member = queue[i] as Member;
       if (group.add(member.id, member.items, member.bytes)) {
         members.push(member);
+        clearTimeout(member.stalled);
         queue.splice(i, 1);
       } else {
         i += 1;
@@ -178,7 +193,7 @@ export const createGroupCommit = (
   };
 
   const flush = async () => {
-    sending = true;
+    senders += 1;
     try {
       while (queue.length > 0) {
         const { members, items } = take();
@@ -193,15 +208,29 @@ export const createGroupCommit = (
         }
       }
     } finally {
-      sending = false;
+      senders -= 1;
     }
   };
 
   /** Commits `items` (a transaction of member `id`), grouped with others while one is in flight. */
   return async (id: string, items: TransactItem[]): Promise<void> => {
     const outcome = await new Promise<'committed' | 'alone'>((done, failed) => {
-      queue.push({ id, items, bytes: Buffer.byteLength(JSON.stringify(items)), done, failed });
-      if (!sending) void flush();
+      // Measured as JSON; a BigInt (the document client writes it as a number) as its digits.
+      const bytes = Buffer.byteLength(
+        JSON.stringify(items, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),
+      );
+      const member: Member = {
+        id,
+        items,
+        bytes,
+        done,
+        failed,
+        stalled: setTimeout(() => {
+          if (queue.includes(member)) void flush();
+        }, STALLED_AFTER_MS),
+      };
+      queue.push(member);
+      if (senders === 0) void flush();
     });
     if (outcome === 'alone') await send(items);
   };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createGroupCommit,
   MAX_TRANSACT_ITEMS,
+  STALLED_AFTER_MS,
   type TransactItem,
 } from '../../../../shared/adapters/dynamodb/group-commit.js';
 import { DynamoModel, TABLES } from '../../../sim/dynamo-model.js';
@@ -189,5 +190,102 @@ describe('group commit', () => {
     const items = memberItems('t1', [{ key: 'hour', add: 1, at: 'a' }]);
     await expect(commit('t1', items)).rejects.toBe(refused);
     expect(sent).toEqual([items]);
+  });
+
+  it('a hung transaction stalls the ends queued behind it for STALLED_AFTER_MS, not until it returns', async () => {
+    const db = new DynamoModel();
+    for (let tip = 0; tip < 4; tip += 1)
+      db.table(TABLES.tips).set(`t${tip}`, { tipId: `t${tip}`, state: 'SENDING' });
+    const sent: string[][] = [];
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const apply = modelSend(db, []);
+    const commit = createGroupCommit(async (items) => {
+      sent.push(
+        items.flatMap((item) =>
+          item.Update?.TableName === TABLES.tips ? [String(item.Update.Key?.tipId)] : [],
+        ),
+      );
+      // The first request hangs (a socket the SDK waits 5 minutes on) until released.
+      if (sent.length === 1) await hung;
+      await apply(items);
+    }, putKey);
+    const at = '2026-01-01T00:00:00.000Z';
+    const end = (tip: number) =>
+      commit(`t${tip}`, memberItems(`t${tip}`, [{ key: 'hour', add: 1, at }]));
+    const first = end(0);
+    const started = Date.now();
+    const behind = Promise.all([end(1), end(2), end(3)]);
+    const outcome = await Promise.race([
+      behind.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('stalled'), 5 * STALLED_AFTER_MS)),
+    ]);
+    expect(outcome).toBe('ended');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STALLED_AFTER_MS - 50);
+    // Went together beside the hung one, which then applies once.
+    expect(sent).toEqual([['t0'], ['t1', 't2', 't3']]);
+    release();
+    await first;
+    expect(sent).toHaveLength(2);
+    expect(db.get(TABLES.payouts, { recipient: 'hour' })?.tipCount).toBe(4);
+    for (let tip = 0; tip < 4; tip += 1)
+      expect(db.get(TABLES.tips, { tipId: `t${tip}` })?.state).toBe('SUCCEEDED');
+  });
+
+  it('never merges counters it cannot merge exactly: different names, BigInt or string amounts, a condition', async () => {
+    const counter = (
+      tipId: string,
+      update: Partial<NonNullable<TransactItem['Update']>>,
+    ): TransactItem[] => [
+      {
+        Update: {
+          TableName: TABLES.tips,
+          Key: { tipId },
+          UpdateExpression: 'SET #state = :to',
+          ConditionExpression: '#state = :sending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':to': 'SUCCEEDED', ':sending': 'SENDING' },
+        },
+      },
+      {
+        Update: {
+          TableName: TABLES.budgets,
+          Key: { budgetKey: 'b' },
+          UpdateExpression: 'ADD #n :release',
+          ExpressionAttributeNames: { '#n': 'reservedMsat' },
+          ExpressionAttributeValues: { ':release': -5 },
+          ...update,
+        },
+      },
+    ];
+    const variants: Array<Partial<NonNullable<TransactItem['Update']>>> = [
+      { ExpressionAttributeNames: { '#n': 'otherMsat' } },
+      { ExpressionAttributeValues: { ':release': -5n } },
+      { ExpressionAttributeValues: { ':release': '-5' } },
+      { ConditionExpression: 'attribute_exists(budgetKey)' },
+      // With t1's -7, a sum a double cannot hold exactly.
+      { ExpressionAttributeValues: { ':release': Number.MIN_SAFE_INTEGER } },
+    ];
+    for (const variant of variants) {
+      const sent: TransactItem[][] = [];
+      const commit = createGroupCommit(async (items) => {
+        sent.push(items);
+        await new Promise((resolve) => setImmediate(resolve));
+      }, putKey);
+      // t0 in flight; t1 (plain) and t2 (the variant) queue behind it.
+      await Promise.all([
+        commit('t0', counter('t0', {})),
+        commit('t1', counter('t1', { ExpressionAttributeValues: { ':release': -7 } })),
+        commit('t2', counter('t2', variant)),
+      ]);
+      // Each went in a transaction of its own, its items as it made them.
+      expect(sent).toEqual([
+        counter('t0', {}),
+        counter('t1', { ExpressionAttributeValues: { ':release': -7 } }),
+        counter('t2', variant),
+      ]);
+    }
   });
 });
