@@ -1,3 +1,4 @@
+import { drain } from '../domain/drain.js';
 import { dueAfterBlocker, type Jitter, nextAttemptAt } from '../domain/webhook-delivery.js';
 import type {
   WebhookDelivery,
@@ -129,14 +130,7 @@ export const deliverWebhooks = async (
     }
   };
   // `endpointConcurrency` workers, each taking the next lane when done with one.
-  await Promise.all(
-    Array.from(
-      { length: Math.max(1, Math.min(deps.endpointConcurrency, queue.length)) },
-      async () => {
-        for (let lane = queue.shift(); lane; lane = queue.shift()) await serveLane(lane);
-      },
-    ),
-  );
+  await drain(queue, deps.endpointConcurrency, serveLane);
   return tally;
 };
 

@@ -1,3 +1,4 @@
+import { drain } from '../domain/drain.js';
 import type { StuckVerdictCode } from '../domain/stuck-payment.js';
 import type { TipRecord } from '../ports/tip-ledger.js';
 import { driveTip, type PayerDeps, type PayOutcome } from './pay-tip.js';
@@ -67,20 +68,15 @@ export const reconcileStuckTips = async (
   do {
     const page = await deps.ledger.listStuckSending(cutoff, { limit: options.limit, cursor });
     cursor = page.cursor;
-    const queue = [...page.tips];
-    const worker = async () => {
-      for (let tip = queue.shift(); tip; tip = queue.shift()) {
-        // Judged as each tip is taken: a tip is started only with the time to see it through.
-        if (summary.examined >= maxPerRun || deps.remainingMs() < deps.policy.deadlineMarginMs) {
-          stopped = true;
-          return;
-        }
-        summary.examined += 1;
-        await reconcile(tip);
+    await drain(page.tips, deps.policy.concurrency, async (tip) => {
+      // Judged as each tip is taken: a tip is started only with the time to see it through.
+      if (summary.examined >= maxPerRun || deps.remainingMs() < deps.policy.deadlineMarginMs) {
+        stopped = true;
+        return 'stop';
       }
-    };
-    const workers = Math.max(1, Math.min(deps.policy.concurrency, queue.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+      summary.examined += 1;
+      await reconcile(tip);
+    });
   } while (cursor && !stopped);
   return summary;
 };
