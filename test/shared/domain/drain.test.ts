@@ -51,4 +51,20 @@ describe('drain', () => {
     });
     expect(seen).toEqual([0, 0, 1]);
   });
+  it('a visit that throws: nothing is taken after it, and the drain rejects once the taken items are done', async () => {
+    const started: number[] = [];
+    const finished: number[] = [];
+    const drained = drain([0, 1, 2, 3, 4, 5], 2, async (item) => {
+      started.push(item);
+      if (item === 0) throw new Error('boom');
+      await tick();
+      finished.push(item);
+    });
+    await expect(drained).rejects.toThrow('boom');
+    // 1 was taken with 0 and finished before the rejection; the other worker took nothing more.
+    expect(finished).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(started).toEqual([0, 1]);
+    expect(finished).toEqual([1]);
+  });
 });
