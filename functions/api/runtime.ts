@@ -17,7 +17,7 @@ import { createWebhookStores, readWebhookUrlPolicy } from '../../shared/config/w
 import type { WebhookUrlPolicy } from '../../shared/domain/webhook-url.js';
 import type { PayoutHistory, PlatformActivity } from '../../shared/ports/activity.js';
 import type { PlatformStore } from '../../shared/ports/intake.js';
-import { createObservability, type Observability } from '../observability.js';
+import { createObservability, type Observability, traced } from '../observability.js';
 
 export interface ApiDeps extends IntakeDeps {
   platforms: PlatformStore;
@@ -42,7 +42,7 @@ type Env = Record<string, string | undefined>;
  */
 export const createApiDeps = (
   env: Env = process.env,
-  { logger, tracer }: Pick<Observability, 'logger' | 'tracer'> = createObservability('api', env),
+  observability: Pick<Observability, 'logger' | 'tracer'> = createObservability('api', env),
 ): ApiDeps & { dynamodb: DynamoDBClient; close(): void } => {
   const queueUrl = z
     .string({ error: 'TIPSTREAM_TIPS_QUEUE_URL must be set to the tips queue URL' })
@@ -56,8 +56,9 @@ export const createApiDeps = (
     .parse(env.TIPSTREAM_GLOBAL_HOURLY_LIMIT_SATS || undefined);
   const { policy } = readPayerConfig(env);
   const tables = readTableNames(env);
-  const dynamodb = tracer.captureAWSv3Client(dynamoDbFromEnv(env));
-  const sqs = tracer.captureAWSv3Client(sqsFromEnv(env));
+  const { logger } = observability;
+  const dynamodb = traced(observability, dynamoDbFromEnv(env));
+  const sqs = traced(observability, sqsFromEnv(env));
   return {
     platforms: createDynamoPlatformStore(dynamodb, tables),
     history: createDynamoPayoutHistory(dynamodb, tables),

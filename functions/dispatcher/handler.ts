@@ -11,7 +11,12 @@ import { recordWebhookEvents, webhookEventsOf } from '../../shared/app/record-we
 import { sweepWebhooks } from '../../shared/app/sweep-webhooks.js';
 import { dynamoDbFromEnv } from '../../shared/config/aws.js';
 import { createWebhookDelivery } from '../../shared/config/webhook-config.js';
-import { createObservability, type Observability, observeInvocation } from '../observability.js';
+import {
+  createObservability,
+  type Observability,
+  observeInvocation,
+  traced,
+} from '../observability.js';
 
 export interface DispatcherRuntime extends Observability {
   /** With a crash test's `checkpoint` (the local dispatcher worker's only). */
@@ -75,7 +80,7 @@ export const createDispatcherRuntime = (
   dynamodb: DynamoDBClient = dynamoDbFromEnv(env),
 ): DispatcherRuntime => ({
   ...observability,
-  delivery: createWebhookDelivery(observability.tracer.captureAWSv3Client(dynamodb), env),
+  delivery: createWebhookDelivery(traced(observability, dynamodb), env),
 });
 
 /** Lambda entry point: the tips and batches streams, and the retry schedule. */

@@ -9,7 +9,7 @@ import { dynamoDbFromEnv } from '../../shared/config/aws.js';
 import { createAddressResolverFromEnv } from '../../shared/config/lightning-address.js';
 import { readFlagInFlightAfterMs, readPayerConfig } from '../../shared/config/payer-config.js';
 import { readLndCredentials, readPayerKeys } from '../../shared/config/secrets.js';
-import { createObservability, type Observability } from '../observability.js';
+import { createObservability, type Observability, traced } from '../observability.js';
 
 /** Everything a payer or reconciler container builds once and reuses across invocations. */
 export interface PayerRuntime extends Observability {
@@ -32,7 +32,7 @@ export const createPayerRuntime = (
     onCall: (method) => lndCalls.set(method, (lndCalls.get(method) ?? 0) + 1),
   });
   // DynamoDB calls become subsegments of the invocation's trace (a no-op when tracing is off).
-  const dynamodb = observability.tracer.captureAWSv3Client(dynamoDbFromEnv(env));
+  const dynamodb = traced(observability, dynamoDbFromEnv(env));
   const { logger } = observability;
   return {
     deps: {

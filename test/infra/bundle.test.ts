@@ -73,16 +73,19 @@ describe('bundled handlers', () => {
     },
   );
 
-  it('the built API answers as the source does: its OpenAPI document, and a 404 problem', () => {
-    // The bundle's zod is zod less its locales, and its handler loads Powertools and the clients
-    // on the first invocation: both exercised in a fresh process, with no stack (neither request
-    // reaches DynamoDB or SQS).
+  /**
+   * Runs the built API in a fresh process, with no stack (neither request reaches DynamoDB or
+   * SQS): its zod is zod less its locales, and its handler loads Powertools and the clients on
+   * the first invocation. Also says whether the X-Ray SDK's automatic mode was loaded (its
+   * `cls-hooked` namespace, which hooks every promise of the process).
+   */
+  const runBuiltApi = (env: Record<string, string>) => {
     const script = `const { handler } = await import(${JSON.stringify(join(assets.Api, 'index.mjs'))});
 const context = { functionName: 'api', awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 3000 };
 const get = (path) => handler({ version: '2.0', rawPath: path, rawQueryString: '', headers: {},
   requestContext: { http: { method: 'GET', path } } }, context);
 const [openapi, missing] = [await get('/v1/openapi.json'), await get('/v1/no-such-thing')];
-console.log(JSON.stringify({ openapi, missing }));`;
+console.log(JSON.stringify({ openapi, missing, namespaces: Object.keys(process.namespaces ?? {}) }));`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
       env: {
@@ -91,9 +94,15 @@ console.log(JSON.stringify({ openapi, missing }));`;
         TIPSTREAM_TIPS_QUEUE_URL: 'http://127.0.0.1:9/queue/tips',
         POWERTOOLS_METRICS_DISABLED: 'true',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
+        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+        ...env,
       },
     });
-    const { openapi, missing } = JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+    return JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+  };
+
+  it('the built API answers as the source does: its OpenAPI document, and a 404 problem', () => {
+    const { openapi, missing, namespaces } = runBuiltApi({});
     expect(openapi.statusCode).toBe(200);
     expect(JSON.parse(openapi.body)).toEqual(
       JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'openapi.json'), 'utf8')),
@@ -103,6 +112,18 @@ console.log(JSON.stringify({ openapi, missing }));`;
       type: 'https://tipstream.dev/problems/not-found',
       status: 404,
     });
+    // Not in Lambda: tracing is off, and nothing of X-Ray is loaded.
+    expect(namespaces).toEqual([]);
+  });
+
+  it('loads the X-Ray SDK only where it traces: in Lambda, unless POWERTOOLS_TRACE_ENABLED=false', () => {
+    const inLambda = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' };
+    const traced = runBuiltApi(inLambda);
+    expect(traced.openapi.statusCode).toBe(200);
+    expect(traced.namespaces).toEqual(['AWSXRay']);
+    const off = runBuiltApi({ ...inLambda, POWERTOOLS_TRACE_ENABLED: 'false' });
+    expect(off.openapi.statusCode).toBe(200);
+    expect(off.namespaces).toEqual([]);
   });
 
   it("copies every one of lightning's protos", () => {

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { PINNED, readStackConfig } from '../stack/config.js';
+import { dynamoDbLocalArgs } from '../stack/dynamodb-local.js';
 
 export type ScratchStorage = 'inMemory' | 'dbPath';
 
@@ -34,18 +35,7 @@ export const startScratchDynamoDb = async (storage: ScratchStorage) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tipstream-scratch-dynamodb-'));
   const child: ChildProcess = spawn(
     config.javaBin,
-    [
-      '-Xmx512m',
-      `-Dsqlite4java.library.path=${libDir}`,
-      '-cp',
-      `${libDir}/*`,
-      'software.amazon.dynamodb.services.local.main.ServerRunner',
-      '-port',
-      String(port),
-      '-sharedDb',
-      ...(storage === 'inMemory' ? ['-inMemory'] : ['-dbPath', dataDir]),
-      '-disableTelemetry',
-    ],
+    dynamoDbLocalArgs({ libDir, port, dataDir, inMemory: storage === 'inMemory' }),
     { cwd: dataDir, stdio: 'ignore' },
   );
   const endpoint = `http://127.0.0.1:${port}`;

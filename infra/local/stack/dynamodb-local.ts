@@ -2,7 +2,33 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
+import { EMULATOR_JVM_FLAGS } from './config.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
+
+/**
+ * DynamoDB Local's command line: the jars in `libDir`, one database for every client
+ * (`-sharedDb`), kept in `dataDir` or (`inMemory`) in memory only, on loopback's `port`.
+ */
+export const dynamoDbLocalArgs = (options: {
+  libDir: string;
+  port: number;
+  dataDir: string;
+  inMemory?: boolean;
+}) => [
+  '-Xmx512m',
+  ...EMULATOR_JVM_FLAGS,
+  // sqlite4java loads its native library from here (Maven puts the .so beside the jars).
+  `-Dsqlite4java.library.path=${options.libDir}`,
+  '-cp',
+  `${options.libDir}/*`,
+  'software.amazon.dynamodb.services.local.main.ServerRunner',
+  '-port',
+  String(options.port),
+  '-sharedDb',
+  ...(options.inMemory ? ['-inMemory'] : ['-dbPath', options.dataDir]),
+  // Loopback only: no telemetry calls out of the machine.
+  '-disableTelemetry',
+];
 
 /**
  * Starts DynamoDB Local with its data on disk (`-dbPath`), so a restart keeps the tables, and
@@ -24,21 +50,7 @@ export const startDynamoDbLocal = async (
   const running = supervisor.start({
     name: 'dynamodb-local',
     command: options.javaBin,
-    args: [
-      '-Xmx512m',
-      // sqlite4java loads its native library from here (Maven puts the .so beside the jars).
-      `-Dsqlite4java.library.path=${options.libDir}`,
-      '-cp',
-      `${options.libDir}/*`,
-      'software.amazon.dynamodb.services.local.main.ServerRunner',
-      '-port',
-      String(options.port),
-      '-sharedDb',
-      '-dbPath',
-      options.dataDir,
-      // Loopback only: no telemetry calls out of the machine.
-      '-disableTelemetry',
-    ],
+    args: dynamoDbLocalArgs(options),
     // It writes dynamodb-local-metadata.json into its working directory: keep that with its data.
     cwd: options.dataDir,
     logFile: options.logFile,

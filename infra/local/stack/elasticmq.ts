@@ -10,6 +10,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../../../shared/config/aws.js';
+import { EMULATOR_JVM_FLAGS } from './config.js';
 import type { RunningProcess, Supervisor } from './supervisor.js';
 
 export const TIPS_QUEUE = 'tipstream-tips';
@@ -88,6 +89,7 @@ export const startElasticMq = async (
     command: options.javaBin,
     args: [
       '-Xmx256m',
+      ...EMULATOR_JVM_FLAGS,
       `-Dconfig.file=${configFile}`,
       '-cp',
       `${options.libDir}/*`,

@@ -1,6 +1,11 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createObservability, type Observability } from '../../../functions/observability.js';
+import {
+  createObservability,
+  type Observability,
+  traced,
+  tracingEnabled,
+} from '../../../functions/observability.js';
 import { makePayerHandler } from '../../../functions/payer/handler.js';
 import type { PayerRuntime } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
@@ -152,5 +157,36 @@ describe('reconciler handler: Powertools conventions', () => {
 
     const metrics = lines.filter((line) => '_aws' in line && 'TipsReconciled' in line);
     expect(metrics).toEqual([expect.objectContaining({ TipsReconciled: 1, TipsHeld: 1 })]);
+  });
+});
+
+describe('tracingEnabled: Powertools own rule, decided before the X-Ray SDK is loaded', () => {
+  const lambda = 'AWS_Lambda_nodejs24.x';
+  it.each([
+    { env: {}, on: false, why: 'outside Lambda' },
+    { env: { AWS_EXECUTION_ENV: lambda }, on: true, why: 'in Lambda' },
+    {
+      env: { AWS_EXECUTION_ENV: lambda, POWERTOOLS_TRACE_ENABLED: 'false' },
+      on: false,
+      why: 'off',
+    },
+    {
+      env: { AWS_EXECUTION_ENV: lambda, POWERTOOLS_TRACE_ENABLED: 'FALSE' },
+      on: false,
+      why: 'OFF',
+    },
+    { env: { AWS_EXECUTION_ENV: lambda, POWERTOOLS_TRACE_ENABLED: 'true' }, on: true, why: 'on' },
+    { env: { AWS_EXECUTION_ENV: lambda, AWS_SAM_LOCAL: 'true' }, on: false, why: 'SAM local' },
+    { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_amplify-mock' }, on: false, why: "Amplify's mock" },
+    { env: { POWERTOOLS_TRACE_ENABLED: 'true' }, on: false, why: 'asked, but outside Lambda' },
+  ])('$why: $on', ({ env, on }) => {
+    expect(tracingEnabled(env)).toBe(on);
+  });
+
+  it('here (no Lambda): no tracer, and clients are used as they are', () => {
+    const observability = createObservability('payer');
+    expect(observability.tracer).toBeUndefined();
+    const client = { send: () => 1 };
+    expect(traced(observability, client)).toBe(client);
   });
 });

@@ -72,4 +72,14 @@ describe('parseNodePubkey', () => {
     expect(new Set(keys.map((key) => key.slice(0, 2)))).toEqual(new Set(['02', '03']));
     for (const key of keys) expect(parseNodePubkey(key)).toBe(key);
   });
+
+  it('answers the same when asked again (valid keys are remembered, invalid ones never)', () => {
+    const flipped = `03${G.slice(2)}`; // G's x with the other parity: on the curve too
+    for (let round = 0; round < 3; round += 1) {
+      expect(parseNodePubkey(G)).toBe(G);
+      expect(parseNodePubkey(flipped)).toBe(flipped);
+      expect(thrown(() => parseNodePubkey(OFF_CURVE_X)).message).toMatch(/not a point/);
+      expect(thrown(() => parseNodePubkey(`02${'f'.repeat(64)}`)).message).toMatch(/not a point/);
+    }
+  });
 });
