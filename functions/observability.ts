@@ -59,7 +59,8 @@ export const traced = <T>({ tracer }: Pick<Observability, 'tracer'>, client: T):
 /**
  * Runs one invocation the Powertools way: the Lambda context on every log line, a `ColdStart`
  * metric on a container's first invocation, and a `## <function>` subsegment annotated with the
- * cold start and service; stored metrics are published at the end, whatever happens.
+ * cold start and service; stored metrics are published at the end, whatever happens (none stored: no empty-metrics
+ * warning).
  */
 export const observeInvocation = async <R>(
   { logger, metrics, tracer }: Observability,
@@ -81,6 +82,8 @@ export const observeInvocation = async <R>(
   } finally {
     subsegment?.close();
     if (segment) tracer?.setSegment(segment);
-    metrics.publishStoredMetrics();
+    // Nothing stored: the reconciler's idle run, or (locally, where the poller runs invocations
+    // of one container at once) metrics another invocation already published.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };

@@ -1,6 +1,6 @@
 /**
  * Payer benchmark on the running local stack (`npm run stack:up` first):
- *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=3] [batchSize] [--separate]
+ *   npm run bench:payer -- [tips=200] [inFlight=8] [rounds=5] [batchSize] [--separate]
  * Runs, alternating for `rounds` rounds, the raw baseline (keysend through `lightning` straight
  * from alice, `inFlight` payments at a time) and Tipstream (the real payer through the local
  * poller: batches of `batchSize`, each paid at once, inFlight / batchSize invocations at a time,
@@ -49,7 +49,7 @@ process.setSourceMapsEnabled(false);
 
 const args = process.argv.slice(2);
 const separate = args.includes('--separate');
-const [tipsArg = '200', inFlightArg = '8', roundsArg = '3', batchArg] = args.filter(
+const [tipsArg = '200', inFlightArg = '8', roundsArg = '5', batchArg] = args.filter(
   (arg) => !arg.startsWith('--'),
 );
 const tipCount = Number(tipsArg);
@@ -388,7 +388,15 @@ const side = (results: RoundResult[]) => ({
   p95LatencyMs: results.map((result) => result.latencyMs.p95),
   cpuMsPerTip: results.map((result) => result.cpuMsPerTip),
 });
-/** Both sides under one placement, and the ratio of their medians. */
+/** CPU of every measured process per tip, ms: what a side costs the machine. */
+const cpuTotal = (result: RoundResult) =>
+  Object.values(result.cpuMsPerTip).reduce((sum, ms) => sum + ms, 0);
+/**
+ * Both sides under one placement: the ratio of their medians (the figure to read), each round's
+ * own ratio (the two sides of a round ran back to back: its spread is the bench's noise), and the
+ * median CPU per tip of each side, all processes together and outside lnd. Where CPU is the
+ * bottleneck (every process on 2 cores), the ratio cannot pass raw's total ÷ Tipstream's total.
+ */
 const comparison = ({ raw, tipstream, ledgerOnly }: Record<Side, RoundResult[]>) => ({
   raw: side(raw),
   tipstream: { ...side(tipstream), batchSize, invocations },
@@ -398,6 +406,19 @@ const comparison = ({ raw, tipstream, ledgerOnly }: Record<Side, RoundResult[]>)
       median(tipstream.map((result) => result.tipsPerSecond)) /
       median(raw.map((result) => result.tipsPerSecond))
     ).toFixed(2),
+  ),
+  roundRatios: tipstream.map((result, round) =>
+    Number((result.tipsPerSecond / (raw[round]?.tipsPerSecond ?? Number.NaN)).toFixed(2)),
+  ),
+  cpuMsPerTipMedian: Object.fromEntries(
+    (['raw', 'tipstream'] as const).map((which) => {
+      const results = which === 'raw' ? raw : tipstream;
+      const all = median(results.map(cpuTotal));
+      const outsideLnd = median(
+        results.map((result) => cpuTotal(result) - (result.cpuMsPerTip.lnd ?? 0)),
+      );
+      return [which, { all: Number(all.toFixed(1)), outsideLnd: Number(outsideLnd.toFixed(1)) }];
+    }),
   ),
 });
 const summary = {

@@ -28,7 +28,11 @@ beforeEach(() => {
   vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((line: unknown) => {
-      lines.push(JSON.parse(String(line)));
+      try {
+        lines.push(JSON.parse(String(line)));
+      } catch {
+        lines.push({ text: String(line) });
+      }
     });
   }
 });
@@ -108,6 +112,17 @@ describe('payer handler: Powertools conventions', () => {
     });
     // The handler's own metrics still reach CloudWatch, once per invocation.
     expect(lines.filter((line) => 'TipsRejected' in line)).toHaveLength(2);
+  });
+
+  it('two invocations of one container at once (the local poller): each metric once, no empty-metrics warning', async () => {
+    const observability = createObservability('payer');
+    const handler = makePayerHandler(runtime(observability));
+    await Promise.all([handler(malformed, context('req-1')), handler(malformed, context('req-2'))]);
+    expect(lines.filter((line) => 'text' in line)).toEqual([]);
+    const rejected = lines
+      .filter((line) => 'TipsRejected' in line)
+      .flatMap((line) => [line.TipsRejected].flat() as number[]);
+    expect(rejected.reduce((sum, n) => sum + n, 0)).toBe(2);
   });
 
   it('keeps one cold start when the runtime is rebuilt after a secret rotation', async () => {
