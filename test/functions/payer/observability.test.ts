@@ -1,4 +1,6 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSEvent } from 'aws-lambda';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createObservability,
@@ -179,8 +181,48 @@ describe('tracingEnabled: Powertools own rule, decided before the X-Ray SDK is l
     { env: { AWS_EXECUTION_ENV: lambda, AWS_SAM_LOCAL: 'true' }, on: false, why: 'SAM local' },
     { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_amplify-mock' }, on: false, why: "Amplify's mock" },
     { env: { POWERTOOLS_TRACE_ENABLED: 'true' }, on: false, why: 'asked, but outside Lambda' },
+    // Powertools reads every variable trimmed (commons' getStringFromEnv).
+    {
+      env: { AWS_EXECUTION_ENV: lambda, POWERTOOLS_TRACE_ENABLED: ' false\n' },
+      on: false,
+      why: 'off, padded',
+    },
+    { env: { AWS_EXECUTION_ENV: lambda, AWS_SAM_LOCAL: ' ' }, on: true, why: 'SAM local blank' },
+    { env: { AWS_EXECUTION_ENV: ' ' }, on: false, why: 'execution env blank' },
+    { env: { AWS_EXECUTION_ENV: ' AWS_Lambda_amplify-mock ' }, on: false, why: 'mock, padded' },
   ])('$why: $on', ({ env, on }) => {
     expect(tracingEnabled(env)).toBe(on);
+  });
+
+  it("agrees with Powertools' own Tracer for any value of the variables it reads", () => {
+    const keys = ['AWS_EXECUTION_ENV', 'AWS_SAM_LOCAL', 'POWERTOOLS_TRACE_ENABLED'] as const;
+    const value = fc.option(
+      fc.oneof(
+        fc.constantFrom('', ' ', '\t', lambda, 'AWS_Lambda_amplify-mock', 'true', 'false', 'FALSE'),
+        fc
+          .tuple(
+            fc.constantFrom('', ' ', '\n'),
+            fc.constantFrom('false', 'False', 'AWS_Lambda_amplify-mock', lambda, 'x'),
+            fc.constantFrom('', ' ', '\t'),
+          )
+          .map((parts) => parts.join('')),
+        fc.string({ maxLength: 6 }),
+      ),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(fc.record(Object.fromEntries(keys.map((key) => [key, value]))), (env) => {
+        try {
+          for (const key of keys) vi.stubEnv(key, env[key]);
+          // captureHTTPsRequests off: the check must not patch this process's http module.
+          const powertools = new Tracer({ captureHTTPsRequests: false }).isTracingEnabled();
+          expect(tracingEnabled(env)).toBe(powertools);
+        } finally {
+          vi.unstubAllEnvs();
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('here (no Lambda): no tracer, and clients are used as they are', () => {
