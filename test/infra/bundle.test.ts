@@ -12,6 +12,7 @@ import {
   synthLambdaAssets,
 } from '../../infra/local/bench/lambda-assets.js';
 import { BUNDLED_PROTOS_DIR } from '../../shared/adapters/lnd/bundled-protos.js';
+import { malformedTipEvent } from '../support/sqs-events.js';
 
 /**
  * The handlers as Lambda gets them (`cdk synth`, esbuild bundling every dependency, the AWS SDK
@@ -196,20 +197,7 @@ await handler(${JSON.stringify(event)}, context).catch(() => {});`;
       name: 'Payer' as const,
       service: 'payer',
       // A malformed tip is recorded as rejected in DynamoDB.
-      event: {
-        Records: [
-          {
-            messageId: 'm-1',
-            receiptHandle: 'r-1',
-            body: '{"not":"a tip"}',
-            attributes: { ApproximateReceiveCount: '1' },
-            messageAttributes: {},
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:tips',
-            awsRegion: 'us-east-1',
-          },
-        ],
-      },
+      event: malformedTipEvent,
     },
     // The scheduled run lists the tips stuck in SENDING from DynamoDB.
     { name: 'Reconciler' as const, service: 'reconciler', event: {} },

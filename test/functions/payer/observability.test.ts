@@ -1,5 +1,5 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -15,6 +15,7 @@ import type { PayerDeps } from '../../../shared/app/pay-tip.js';
 import { payTipMessage } from '../../../shared/app/pay-tip.js';
 import { readPayerConfig } from '../../../shared/config/payer-config.js';
 import { makePayer, tipMessage } from '../../shared/app/fakes.js';
+import { malformedTipEvent as malformed } from '../../support/sqs-events.js';
 
 /**
  * Powertools' own test affordance: with POWERTOOLS_DEV set, Logger and Metrics write through the
@@ -65,22 +66,6 @@ const runtime = (observability: Observability): PayerRuntime => ({
     now: () => new Date(),
   },
 });
-
-const malformed: SQSEvent = {
-  Records: [
-    {
-      messageId: 'm-1',
-      receiptHandle: 'r-1',
-      body: '{"not":"a tip"}',
-      attributes: { ApproximateReceiveCount: '1' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:tips',
-      awsRegion: 'eu-west-1',
-    } as SQSEvent['Records'][number],
-  ],
-};
 
 const coldStarts = () => lines.filter((line) => '_aws' in line && 'ColdStart' in line);
 const logLines = () => lines.filter((line) => 'message' in line);
