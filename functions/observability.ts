@@ -8,13 +8,19 @@ type Env = Record<string, string | undefined>;
 /**
  * Powertools' own rule for whether its Tracer traces: in a Lambda execution environment (not SAM
  * local, not Amplify's mock) unless `POWERTOOLS_TRACE_ENABLED=false`. So never in the local
- * service, benchmarks or tests.
+ * service, benchmarks or tests. Each variable read as Powertools reads it, trimmed (commons'
+ * `getStringFromEnv`): a blank `AWS_SAM_LOCAL` is not SAM, ` false` is off.
  */
-export const tracingEnabled = (env: Env): boolean =>
-  env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false' &&
-  Boolean(env.AWS_EXECUTION_ENV) &&
-  env.AWS_EXECUTION_ENV !== 'AWS_Lambda_amplify-mock' &&
-  !env.AWS_SAM_LOCAL;
+export const tracingEnabled = (env: Env): boolean => {
+  const read = (key: string) => (env[key] ?? '').trim();
+  const executionEnv = read('AWS_EXECUTION_ENV');
+  return (
+    read('POWERTOOLS_TRACE_ENABLED').toLowerCase() !== 'false' &&
+    executionEnv !== '' &&
+    executionEnv !== 'AWS_Lambda_amplify-mock' &&
+    read('AWS_SAM_LOCAL') === ''
+  );
+};
 
 /**
  * The Tracer's module, loaded only by a process that traces. Importing it loads the X-Ray SDK,

@@ -1,6 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   coldImport,
@@ -10,6 +12,7 @@ import {
   synthLambdaAssets,
 } from '../../infra/local/bench/lambda-assets.js';
 import { BUNDLED_PROTOS_DIR } from '../../shared/adapters/lnd/bundled-protos.js';
+import { malformedTipEvent } from '../support/sqs-events.js';
 
 /**
  * The handlers as Lambda gets them (`cdk synth`, esbuild bundling every dependency, the AWS SDK
@@ -125,6 +128,90 @@ console.log(JSON.stringify({ openapi, missing, namespaces: Object.keys(process.n
     expect(off.openapi.statusCode).toBe(200);
     expect(off.namespaces).toEqual([]);
   });
+
+  /**
+   * One invocation of a built handler as Lambda runs it with active tracing: the X-Ray SDK in
+   * Lambda mode (`LAMBDA_TASK_ROOT`, the invocation's facade segment from `_X_AMZN_TRACE_ID`),
+   * sending to an X-Ray daemon on loopback, here a UDP socket that keeps what it gets. DynamoDB
+   * is a closed port: the call fails, and is traced as it is.
+   */
+  const traceBuiltHandler = async (name: FunctionName, event: unknown) => {
+    const daemon = createSocket('udp4');
+    const received: Array<{ name: string; annotations?: Record<string, unknown> }> = [];
+    daemon.on('message', (message) => {
+      const text = message.toString('utf8');
+      received.push(JSON.parse(text.slice(text.indexOf('\n') + 1)));
+    });
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    try {
+      const script = `const { handler } = await import(${JSON.stringify(join(assets[name], 'index.mjs'))});
+const context = { functionName: 'fn-${name}', awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 3000 };
+await handler(${JSON.stringify(event)}, context).catch(() => {});`;
+      await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'bundle-test',
+          AWS_SECRET_ACCESS_KEY: 'bundle-test',
+          AWS_MAX_ATTEMPTS: '1',
+          TIPSTREAM_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+          TIPSTREAM_TIPS_QUEUE_URL: 'http://127.0.0.1:9/queue/tips',
+          TIPSTREAM_LND_SOCKET: '127.0.0.1:9',
+          TIPSTREAM_LND_CERT: 'AAAA',
+          TIPSTREAM_LND_MACAROON: 'AAAA',
+          TIPSTREAM_PREIMAGE_KEYS: `1:${'01'.repeat(32)}`,
+          TIPSTREAM_RECEIPT_PRIVATE_KEY: '01'.repeat(32),
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+          AWS_LAMBDA_FUNCTION_NAME: `fn-${name}`,
+          LAMBDA_TASK_ROOT: assets[name],
+          _X_AMZN_TRACE_ID:
+            'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+        },
+      });
+      // Subsegments are sent as each closes; give the last datagrams time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return received.map(({ name: segment, annotations }) => ({ name: segment, annotations }));
+    } finally {
+      daemon.close();
+    }
+  };
+
+  it.each([
+    {
+      name: 'Api' as const,
+      service: 'api',
+      // Authentication reads the platform from DynamoDB.
+      event: {
+        version: '2.0',
+        rawPath: '/v1/summary',
+        rawQueryString: '',
+        headers: { 'tipstream-platform': 'demo' },
+        requestContext: { http: { method: 'GET', path: '/v1/summary' } },
+      },
+    },
+    {
+      name: 'Payer' as const,
+      service: 'payer',
+      // A malformed tip is recorded as rejected in DynamoDB.
+      event: malformedTipEvent,
+    },
+    // The scheduled run lists the tips stuck in SENDING from DynamoDB.
+    { name: 'Reconciler' as const, service: 'reconciler', event: {} },
+  ])(
+    '$name traces in Lambda as deployed: a `## function` subsegment with the cold start and service, its DynamoDB calls',
+    async ({ name, service, event }) => {
+      const segments = await traceBuiltHandler(name, event);
+      expect(segments).toContainEqual({
+        name: `## fn-${name}`,
+        annotations: { ColdStart: true, Service: `tipstream-${service}` },
+      });
+      expect(segments).toContainEqual({ name: 'DynamoDB', annotations: undefined });
+    },
+  );
 
   it("copies every one of lightning's protos", () => {
     const protos = readdirSync(join(assets.Payer, BUNDLED_PROTOS_DIR)).sort();

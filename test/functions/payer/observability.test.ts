@@ -1,4 +1,6 @@
-import type { Context, SQSEvent } from 'aws-lambda';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createObservability,
@@ -13,6 +15,7 @@ import type { PayerDeps } from '../../../shared/app/pay-tip.js';
 import { payTipMessage } from '../../../shared/app/pay-tip.js';
 import { readPayerConfig } from '../../../shared/config/payer-config.js';
 import { makePayer, tipMessage } from '../../shared/app/fakes.js';
+import { malformedTipEvent as malformed } from '../../support/sqs-events.js';
 
 /**
  * Powertools' own test affordance: with POWERTOOLS_DEV set, Logger and Metrics write through the
@@ -67,22 +70,6 @@ const runtime = (observability: Observability): PayerRuntime => ({
     now: () => new Date(),
   },
 });
-
-const malformed: SQSEvent = {
-  Records: [
-    {
-      messageId: 'm-1',
-      receiptHandle: 'r-1',
-      body: '{"not":"a tip"}',
-      attributes: { ApproximateReceiveCount: '1' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:tips',
-      awsRegion: 'eu-west-1',
-    } as SQSEvent['Records'][number],
-  ],
-};
 
 const coldStarts = () => lines.filter((line) => '_aws' in line && 'ColdStart' in line);
 const logLines = () => lines.filter((line) => 'message' in line);
@@ -194,8 +181,48 @@ describe('tracingEnabled: Powertools own rule, decided before the X-Ray SDK is l
     { env: { AWS_EXECUTION_ENV: lambda, AWS_SAM_LOCAL: 'true' }, on: false, why: 'SAM local' },
     { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_amplify-mock' }, on: false, why: "Amplify's mock" },
     { env: { POWERTOOLS_TRACE_ENABLED: 'true' }, on: false, why: 'asked, but outside Lambda' },
+    // Powertools reads every variable trimmed (commons' getStringFromEnv).
+    {
+      env: { AWS_EXECUTION_ENV: lambda, POWERTOOLS_TRACE_ENABLED: ' false\n' },
+      on: false,
+      why: 'off, padded',
+    },
+    { env: { AWS_EXECUTION_ENV: lambda, AWS_SAM_LOCAL: ' ' }, on: true, why: 'SAM local blank' },
+    { env: { AWS_EXECUTION_ENV: ' ' }, on: false, why: 'execution env blank' },
+    { env: { AWS_EXECUTION_ENV: ' AWS_Lambda_amplify-mock ' }, on: false, why: 'mock, padded' },
   ])('$why: $on', ({ env, on }) => {
     expect(tracingEnabled(env)).toBe(on);
+  });
+
+  it("agrees with Powertools' own Tracer for any value of the variables it reads", () => {
+    const keys = ['AWS_EXECUTION_ENV', 'AWS_SAM_LOCAL', 'POWERTOOLS_TRACE_ENABLED'] as const;
+    const value = fc.option(
+      fc.oneof(
+        fc.constantFrom('', ' ', '\t', lambda, 'AWS_Lambda_amplify-mock', 'true', 'false', 'FALSE'),
+        fc
+          .tuple(
+            fc.constantFrom('', ' ', '\n'),
+            fc.constantFrom('false', 'False', 'AWS_Lambda_amplify-mock', lambda, 'x'),
+            fc.constantFrom('', ' ', '\t'),
+          )
+          .map((parts) => parts.join('')),
+        fc.string({ maxLength: 6 }),
+      ),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(fc.record(Object.fromEntries(keys.map((key) => [key, value]))), (env) => {
+        try {
+          for (const key of keys) vi.stubEnv(key, env[key]);
+          // captureHTTPsRequests off: the check must not patch this process's http module.
+          const powertools = new Tracer({ captureHTTPsRequests: false }).isTracingEnabled();
+          expect(tracingEnabled(env)).toBe(powertools);
+        } finally {
+          vi.unstubAllEnvs();
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('here (no Lambda): no tracer, and clients are used as they are', () => {
