@@ -26,10 +26,16 @@ import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { getWalletInfo, subscribeToPayViaDetails } from 'lightning';
-import { LOCAL_TABLE_NAMES } from '../../../shared/adapters/dynamodb/tables.js';
+import {
+  deleteTablesByPrefix,
+  ensureTables,
+  LOCAL_TABLE_NAMES,
+  prefixedTableNames,
+} from '../../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
+import { tableNameEnv } from '../../../shared/config/tables.js';
 import {
   KEYSEND_RECORD_TYPE,
   TEXT_MESSAGE_RECORD_TYPE,
@@ -71,6 +77,21 @@ if (!stack) {
   process.stderr.write('no stack running: "npm run stack:up" first\n');
   process.exit(1);
 }
+
+/**
+ * Tables of the run's own, empty at the start and dropped at the end (with any a killed run
+ * left): every tip of the Tipstream and ledger-only rounds is written there, so each run measures
+ * the same empty tables, and the stack's database does not grow by ~6 KB a tip (the item, four
+ * indexes, the stream) run after run, as it did in the service's tables (252 MB after a morning of
+ * runs; DynamoDB Local's writes slow down as it grows). One `bench:payer` at a time per stack.
+ */
+const TABLES_PREFIX = 'tipstream-bench-payer-';
+const tables = prefixedTableNames(`${TABLES_PREFIX}${randomUUID().slice(0, 8)}-`);
+const tablesClient = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
+await deleteTablesByPrefix(tablesClient, TABLES_PREFIX, LOCAL_TABLE_NAMES);
+await ensureTables(tablesClient, tables);
+// The service started below reads its tables from here (`localServiceEnv`).
+Object.assign(process.env, tableNameEnv(tables));
 
 /** Time each request took, ms, by command (a long-polled receive counts its wait too). */
 const requestTimes = new Map<string, number[]>();
@@ -221,10 +242,7 @@ const service = await startLocalService(stack, {
 });
 countRequests(service.runtime.dynamodb, dynamoCounts);
 countRequests(service.sqs, sqsCounts);
-const ledger = createDynamoTipLedger(
-  localDynamoDbClient(stack.dynamodb.endpoint, stack.region),
-  LOCAL_TABLE_NAMES,
-);
+const ledger = createDynamoTipLedger(tablesClient, tables);
 
 let acknowledged = 0;
 let roundTarget = 0;
@@ -375,6 +393,7 @@ try {
   if (separate) place('plain', stack.processes);
 }
 await service.stop();
+await deleteTablesByPrefix(tablesClient, TABLES_PREFIX, LOCAL_TABLE_NAMES);
 
 const tipsPaid = tipCount * (rounds * placements.length + 1);
 const perTip = (counts: Map<string, number>) =>

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
-import { TABLE_KEYS, type TableNames } from '../../../shared/adapters/dynamodb/tables.js';
+import { prefixedTableNames } from '../../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
 import { createWebhookSender } from '../../../shared/adapters/http/webhook-sender.js';
 import { registerWebhookEndpoint } from '../../../shared/app/webhook-endpoints.js';
@@ -54,9 +54,7 @@ if (!stack) {
 }
 
 const runId = randomUUID().slice(0, 8);
-const tables = Object.fromEntries(
-  TABLE_KEYS.map((key) => [key, `tipstream-bench-hooks-${runId}-${key}`]),
-) as unknown as TableNames;
+const tables = prefixedTableNames(`tipstream-bench-hooks-${runId}-`);
 // Every part of the service below reads its tables from here: npm start's dispatcher never sees
 // the bench's events, and the bench's dispatcher reads no one else's stream.
 Object.assign(process.env, tableNameEnv(tables));

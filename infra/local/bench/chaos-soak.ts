@@ -22,11 +22,7 @@ import { type AuthenticatedLnd, type GetInvoicesResult, getInvoices } from 'ligh
 import { createObservability } from '../../../functions/observability.js';
 import { createPayerRuntime, createStuckCheck } from '../../../functions/payer/runtime.js';
 import { makeReconcilerHandler } from '../../../functions/reconciler/handler.js';
-import {
-  ensureTables,
-  TABLE_KEYS,
-  type TableNames,
-} from '../../../shared/adapters/dynamodb/tables.js';
+import { ensureTables, prefixedTableNames } from '../../../shared/adapters/dynamodb/tables.js';
 import { createDynamoTipLedger } from '../../../shared/adapters/dynamodb/tip-ledger.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile, stackNode } from '../../../shared/config/stack-file.js';
@@ -185,9 +181,7 @@ export const runChaosSoak = async (options: SoakOptions): Promise<SoakReport> =>
 
   // Tables and a queue of the run's own: a running `npm start` never sees them, and the totals
   // in its payouts table are this run's alone.
-  const tables = Object.fromEntries(
-    TABLE_KEYS.map((key) => [key, `tipstream-soak-${runId}-${key}`]),
-  ) as unknown as TableNames;
+  const tables = prefixedTableNames(`tipstream-soak-${runId}-`);
   const dynamodb = localDynamoDbClient(stack.dynamodb.endpoint, stack.region);
   await ensureTables(dynamodb, tables);
   const ledger = createDynamoTipLedger(dynamodb, tables);

@@ -59,6 +59,13 @@ export const LOCAL_TABLE_NAMES: TableNames = {
 };
 
 /**
+ * A run's own set of tables (a benchmark's, a soak's): `<prefix><key>` for every table, so a
+ * running `npm start` never reads them and a prefix deletes them all (`deleteTablesByPrefix`).
+ */
+export const prefixedTableNames = (prefix: string): TableNames =>
+  Object.fromEntries(TABLE_KEYS.map((key) => [key, `${prefix}${key}`])) as unknown as TableNames;
+
+/**
  * The tables whose changes are webhook events: their streams feed the dispatcher. New images only
  * would not do: an event is a transition (entering SUCCEEDED), told by the old image beside the new.
  */
