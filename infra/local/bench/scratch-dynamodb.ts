@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { PINNED, readStackConfig } from '../stack/config.js';
-import { dynamoDbLocalArgs } from '../stack/dynamodb-local.js';
+import { dynamoDbLocalArgs, indexStreamRecords } from '../stack/dynamodb-local.js';
 
 export type ScratchStorage = 'inMemory' | 'dbPath';
 
@@ -49,6 +49,7 @@ export const startScratchDynamoDb = async (storage: ScratchStorage) => {
       await sleep(200);
     }
   }
+  if (storage === 'dbPath') indexStreamRecords(dataDir);
   return {
     endpoint,
     region: config.region,

@@ -8,7 +8,7 @@ import { withTimeout } from '../../../shared/adapters/with-timeout.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile, type StackFile } from '../../../shared/config/stack-file.js';
 import { runPaths, type StackConfig } from './config.js';
-import { startDynamoDbLocal } from './dynamodb-local.js';
+import { indexStreamRecords, startDynamoDbLocal } from './dynamodb-local.js';
 import { localSqsClient, startElasticMq } from './elasticmq.js';
 import {
   checkJava,
@@ -148,7 +148,11 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
     const existing = await readStackFile(paths.stackFile).catch(() => undefined);
     if (existing) {
       const problems = await checkStackHealth(existing);
-      if (problems.length === 0) return { stack: existing, reused: true };
+      if (problems.length === 0) {
+        // A stack started before the index existed gets it now (DynamoDB Local uses it at once).
+        if (!config.dynamodbEndpoint) indexStreamRecords(paths.dynamodb);
+        return { stack: existing, reused: true };
+      }
       progress.info(`the recorded stack is not healthy (${problems.join('; ')}): restarting it`);
       await stopRecorded(existing);
       await rm(paths.stackFile, { force: true });
