@@ -65,8 +65,8 @@ export const traced = <T>({ tracer }: Pick<Observability, 'tracer'>, client: T):
 /**
  * Runs one invocation the Powertools way: the Lambda context on every log line, a `ColdStart`
  * metric on a container's first invocation, and a `## <function>` subsegment annotated with the
- * cold start and service; stored metrics are published at the end, whatever happens (none stored: no empty-metrics
- * warning).
+ * cold start and service; stored metrics are published at the end, whatever happens (none
+ * stored: no empty-metrics warning).
  */
 export const observeInvocation = async <R>(
   { logger, metrics, tracer }: Observability,

@@ -62,6 +62,20 @@ export const indexStreamRecords = (dataDir: string): boolean => {
 };
 
 /**
+ * `indexStreamRecords` for a stack that must come up anyway: a failure (the database locked past
+ * the timeout, a file it cannot open) is told, not thrown: the writes are then only slower.
+ */
+export const tryIndexStreamRecords = (dataDir: string, warn: (message: string) => void) => {
+  try {
+    indexStreamRecords(dataDir);
+  } catch (error) {
+    warn(
+      `could not index DynamoDB Local's stream records (${error instanceof Error ? error.message : String(error)}): writes to the tips and batches tables will slow down as records pile up; "npm run stack:down && npm run stack:up" tries again`,
+    );
+  }
+};
+
+/**
  * Starts DynamoDB Local with its data on disk (`-dbPath`), so a restart keeps the tables, and
  * `-sharedDb` so every client sees one database whatever its credentials or region.
  */
@@ -74,6 +88,8 @@ export const startDynamoDbLocal = async (
     logFile: string;
     port: number;
     region: string;
+    /** Where a problem that does not stop the start is told (the stack's progress). */
+    warn: (message: string) => void;
   },
   timeoutMs: number,
 ): Promise<{ process: RunningProcess; endpoint: string }> => {
@@ -97,7 +113,7 @@ export const startDynamoDbLocal = async (
   } finally {
     client.destroy();
   }
-  indexStreamRecords(options.dataDir);
+  tryIndexStreamRecords(options.dataDir, options.warn);
   return { process: running, endpoint };
 };
 

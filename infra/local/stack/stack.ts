@@ -8,7 +8,7 @@ import { withTimeout } from '../../../shared/adapters/with-timeout.js';
 import { localDynamoDbClient } from '../../../shared/config/aws.js';
 import { readStackFile, type StackFile } from '../../../shared/config/stack-file.js';
 import { runPaths, type StackConfig } from './config.js';
-import { indexStreamRecords, startDynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal, tryIndexStreamRecords } from './dynamodb-local.js';
 import { localSqsClient, startElasticMq } from './elasticmq.js';
 import {
   checkJava,
@@ -150,7 +150,9 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
       const problems = await checkStackHealth(existing);
       if (problems.length === 0) {
         // A stack started before the index existed gets it now (DynamoDB Local uses it at once).
-        if (!config.dynamodbEndpoint) indexStreamRecords(paths.dynamodb);
+        if (!config.dynamodbEndpoint) {
+          tryIndexStreamRecords(paths.dynamodb, (message) => progress.info(message));
+        }
         return { stack: existing, reused: true };
       }
       progress.info(`the recorded stack is not healthy (${problems.join('; ')}): restarting it`);
@@ -183,6 +185,7 @@ export const stackUp = async (config: StackConfig, progress: Progress): Promise<
               logFile: join(paths.logs, 'dynamodb-local.log'),
               port: await ports.next(),
               region: config.region,
+              warn: (message) => progress.info(message),
             },
             config.startTimeoutMs,
           ),
