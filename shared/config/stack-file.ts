@@ -25,6 +25,8 @@ const ProcessRecordSchema = z.object({
   /** Arguments it was started with, so a part can be restarted as it was (tests, recovery). */
   args: z.array(z.string()).default([]),
   logFile: z.string(),
+  /** Its working directory, when not the starter's (DynamoDB Local writes a file there). */
+  cwd: z.string().optional(),
 });
 
 /**

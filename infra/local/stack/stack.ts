@@ -398,6 +398,7 @@ export const startStackProcess = async (
     command: record.command,
     args: record.args,
     logFile: record.logFile,
+    cwd: record.cwd,
   });
   running.detach();
   await running.waitUntil('it to be ready again', partIsReady(stack, name), {

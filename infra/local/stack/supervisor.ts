@@ -11,6 +11,8 @@ export interface ProcessRecord {
   command: string;
   args: string[];
   logFile: string;
+  /** Its working directory, when given (a restart runs it there again). */
+  cwd?: string;
 }
 
 export interface StartOptions {
@@ -160,6 +162,7 @@ export class RunningProcess {
       command: options.command,
       args: [...options.args],
       logFile: options.logFile,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     };
     this.exited = new Promise((done) => {
       child.once('exit', (code, signal) => {

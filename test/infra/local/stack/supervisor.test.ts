@@ -47,6 +47,26 @@ describe('Supervisor', () => {
     expect(child.hasExited).toBe(true);
   });
 
+  it('runs a child in the folder it is given, and records it, so a restart runs it there too', async () => {
+    const logFile = await tempLog();
+    const folder = await mkdtemp(join(tmpdir(), 'tipstream-sup-cwd-'));
+    const child = newSupervisor().start({
+      name: 'where',
+      command: 'sh',
+      args: ['-c', 'echo "in $(pwd)"; sleep 30'],
+      logFile,
+      cwd: folder,
+    });
+    expect(child.record.cwd).toBe(folder);
+    await child.waitUntil(
+      'its folder',
+      async () => (await readFile(logFile, 'utf8')).includes(`in ${folder}`) || undefined,
+      { timeoutMs: 5_000 },
+    );
+    const elsewhere = newSupervisor().start({ name: 'here', command: 'true', args: [], logFile });
+    expect('cwd' in elsewhere.record).toBe(false);
+  });
+
   it('fails the health wait at once, with the log tail, when the child exits early', async () => {
     const logFile = await tempLog();
     const child = newSupervisor().start({
