@@ -5,10 +5,30 @@ import { createDynamoTipLedger } from '../../shared/adapters/dynamodb/tip-ledger
 import { localDynamoDbClient } from '../../shared/config/aws.js';
 import { secp } from '../../shared/domain/secp.js';
 import type { AcceptedRequest, IntakeStore } from '../../shared/ports/intake.js';
-import type { TipLedger } from '../../shared/ports/tip-ledger.js';
+import type { NewTip, TipLedger } from '../../shared/ports/tip-ledger.js';
 import { type StackClients, stackClients, TEST_TABLES } from './helpers.js';
 
 const stack = inject('stack');
+
+/**
+ * A new tip to a made-up recipient with a made-up hash (never payable): what these tests record.
+ * `overrides` sets the recipient, amount (1,000 msat) or hash.
+ */
+const madeUpTip = (
+  tipId: string,
+  platformId: string,
+  overrides: Partial<Pick<NewTip, 'recipient' | 'amountMsat' | 'paymentHash'>> = {},
+): NewTip => ({
+  tipId,
+  fingerprint: createHash('sha256').update(tipId).digest('hex'),
+  platformId,
+  recipient: Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
+  amountMsat: 1_000n,
+  records: [],
+  paymentHash: randomBytes(32).toString('hex'),
+  keyVersion: 1,
+  ...overrides,
+});
 
 describe('DynamoDB tip ledger: reading many tips at once', () => {
   let clients: StackClients;
@@ -23,16 +43,7 @@ describe('DynamoDB tip ledger: reading many tips at once', () => {
       const tipId = `it-ledger-${run}:${index}`;
       const recipient = Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex');
       const { record } = await clients.ledger.createTip(
-        {
-          tipId,
-          fingerprint: createHash('sha256').update(tipId).digest('hex'),
-          platformId: 'it-ledger',
-          recipient,
-          amountMsat: BigInt(1000 + index),
-          records: [],
-          paymentHash: randomBytes(32).toString('hex'),
-          keyVersion: 1,
-        },
+        madeUpTip(tipId, 'it-ledger', { recipient, amountMsat: BigInt(1000 + index) }),
         new Date(),
       );
       const sending = await clients.ledger.markSending(
@@ -187,16 +198,9 @@ describe("DynamoDB tip ledger: settling an API tip's budget from its message's r
     const preimage = randomBytes(32);
     const tipId = `it-tag-${run}:direct`;
     const { record } = await ledger.createTip(
-      {
-        tipId,
-        fingerprint: createHash('sha256').update(tipId).digest('hex'),
-        platformId: 'it-tag',
-        recipient: Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
-        amountMsat: 1_000n,
-        records: [],
+      madeUpTip(tipId, 'it-tag', {
         paymentHash: createHash('sha256').update(preimage).digest('hex'),
-        keyVersion: 1,
-      },
+      }),
       new Date(),
       new Date(Date.now() + 60_000),
     );
@@ -225,16 +229,7 @@ describe('DynamoDB tip ledger: an attempt that is no send is counted once (unsen
   const sendingTip = async () => {
     const tipId = `it-held-${run}:${++serial}`;
     const { record } = await clients.ledger.createTip(
-      {
-        tipId,
-        fingerprint: createHash('sha256').update(tipId).digest('hex'),
-        platformId: 'it-held',
-        recipient: Buffer.from(secp.getPublicKey(randomBytes(32), true)).toString('hex'),
-        amountMsat: 1_000n,
-        records: [],
-        paymentHash: randomBytes(32).toString('hex'),
-        keyVersion: 1,
-      },
+      madeUpTip(tipId, 'it-held'),
       new Date(),
       new Date(Date.now() + 60_000),
     );
